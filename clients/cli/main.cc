@@ -1,0 +1,286 @@
+// hirs: the command-line client of hirsd.
+//
+//   hirs [--server=HOST:PORT] [--token=TOKEN] submit FILE.json
+//   hirs ... submit FILE.jsonl            (JSON Lines, via the bulk stream)
+//   hirs ... submit --csv FILE.csv        (the CSV layout of report_csv.h)
+//   hirs ... report get REPORT_ID
+//
+// The server and token default to $HIRS_SERVER (else 127.0.0.1:50051) and
+// $HIRS_TOKEN. Exit status: 0 success, 1 the server refused something (each
+// failure printed with its line), 2 bad usage or unreadable input, 3 the
+// server could not be reached.
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/error_details.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "clients/cli/report_csv.h"
+#include "common/csv_reader.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "hirs/v1/reporting_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVER, else 127.0.0.1:50051)");
+ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN)");
+ABSL_FLAG(bool, csv, false, "submit: FILE is CSV in the documented column layout");
+ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+std::unique_ptr<hirs::v1::ReportingService::Stub> Connect() {
+  std::string server = absl::GetFlag(FLAGS_server);
+  if (server.empty()) server = Env("HIRS_SERVER");
+  if (server.empty()) server = "127.0.0.1:50051";
+  return hirs::v1::ReportingService::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+}
+
+void Authorize(grpc::ClientContext* context, absl::Duration timeout) {
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty()) token = Env("HIRS_TOKEN");
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+// "INVALID_ARGUMENT: message" plus one indented line per field violation.
+std::string Describe(int code, absl::string_view message, const google::rpc::Status& details) {
+  std::string out = absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), ": ", message);
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) absl::StrAppend(&out, "\n    ", v.field(), ": ", v.description());
+    }
+  }
+  return out;
+}
+
+std::string Describe(const grpc::Status& status) {
+  google::rpc::Status details;
+  grpc::ExtractErrorDetails(status, &details).IgnoreError();
+  return Describe(status.error_code(), status.error_message(), details);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A JSON document holding either a SubmitReportRequest ({"request_id": ...,
+// "report": {...}}) or a bare Report.
+absl::StatusOr<hirs::v1::SubmitReportRequest> ParseJsonRequest(absl::string_view json) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  hirs::v1::SubmitReportRequest request;
+  auto as_request = google::protobuf::util::JsonStringToMessage(std::string(json), &request, options);
+  if (as_request.ok() && request.has_report()) return request;
+  request.Clear();
+  auto as_report = google::protobuf::util::JsonStringToMessage(std::string(json), request.mutable_report(), options);
+  if (as_report.ok()) return request;
+  return absl::InvalidArgumentError(
+      absl::StrCat("not a report in JSON: ", as_report.message().as_string()));
+}
+
+void PrintResult(const hirs::v1::SubmitReportResponse& r) {
+  std::printf("report     %s\ncase       %s\ncollation  %s (score %.2f)\nreceipt    %s\n", r.report_id().c_str(),
+              r.case_id().c_str(), hirs::v1::CollationOutcome_Name(r.collation()).c_str(), r.match_score(),
+              r.receipt().c_str());
+}
+
+int SubmitOne(const hirs::v1::SubmitReportRequest& request) {
+  auto stub = Connect();
+  grpc::ClientContext context;
+  Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+  hirs::v1::SubmitReportResponse response;
+  grpc::Status status = stub->SubmitReport(&context, request, &response);
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", Describe(status).c_str());
+    return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+  }
+  PrintResult(response);
+  return kExitOk;
+}
+
+// One item of a bulk submission: the request, or why it could not be built.
+struct Item {
+  int line = 0;
+  absl::StatusOr<hirs::v1::SubmitReportRequest> request;
+};
+
+void Progress(size_t done, size_t total) {
+  if (!isatty(STDERR_FILENO) || total == 0) return;
+  const int width = 40;
+  const int filled = static_cast<int>(width * done / total);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+               std::string(width - filled, ' ').c_str(), done, total);
+  if (done == total) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+// Sends the valid items over one SubmitReports stream, prints one result line
+// per item ("line N<TAB>report<TAB>case<TAB>collation" or the error), and a
+// summary of outcomes.
+int SubmitMany(const std::vector<Item>& items) {
+  auto stub = Connect();
+  grpc::ClientContext context;
+  Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)) * std::max<size_t>(1, items.size()));
+  std::vector<const Item*> to_send;
+  for (const Item& item : items) {
+    if (item.request.ok()) to_send.push_back(&item);
+  }
+  std::map<std::string, int> outcomes;
+  int failed = 0;
+  for (const Item& item : items) {
+    if (!item.request.ok()) {
+      std::printf("line %d\terror\t%s\n", item.line, std::string(item.request.status().message()).c_str());
+      ++failed;
+    }
+  }
+  size_t answered = 0;
+  grpc::Status status = grpc::Status::OK;
+  if (!to_send.empty()) {
+    auto stream = stub->SubmitReports(&context);
+    std::thread writer([&] {
+      for (const Item* item : to_send) {
+        if (!stream->Write(*item->request)) break;
+      }
+      stream->WritesDone();
+    });
+    hirs::v1::SubmitReportResponse response;
+    while (answered < to_send.size() && stream->Read(&response)) {
+      const Item& item = *to_send[answered++];
+      if (response.has_error()) {
+        std::printf("line %d\terror\t%s\n", item.line,
+                    Describe(response.error().code(), response.error().message(), response.error()).c_str());
+        ++failed;
+      } else {
+        std::printf("line %d\t%s\t%s\t%s\n", item.line, response.report_id().c_str(), response.case_id().c_str(),
+                    hirs::v1::CollationOutcome_Name(response.collation()).c_str());
+        ++outcomes[hirs::v1::CollationOutcome_Name(response.collation())];
+      }
+      Progress(answered, to_send.size());
+    }
+    writer.join();
+    status = stream->Finish();
+  }
+  std::string summary = absl::StrCat(items.size(), " reports: ");
+  for (const auto& [name, count] : outcomes) absl::StrAppend(&summary, name, " ", count, ", ");
+  absl::StrAppend(&summary, "failed ", failed);
+  if (answered < to_send.size()) absl::StrAppend(&summary, ", not answered ", to_send.size() - answered);
+  std::fprintf(stderr, "%s\n", summary.c_str());
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: the stream ended: %s\n", Describe(status).c_str());
+    return status.error_code() == grpc::StatusCode::UNAVAILABLE && answered == 0 ? kExitUnreachable : kExitRefused;
+  }
+  return failed == 0 && answered == to_send.size() ? kExitOk : kExitRefused;
+}
+
+int Submit(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(text.status().message()).c_str());
+    return kExitUsage;
+  }
+  std::vector<Item> items;
+  if (absl::GetFlag(FLAGS_csv)) {
+    std::optional<hirs::cli::CsvLayout> layout;
+    absl::Status parsed = hirs::ReadCsv(*text, [&](const std::vector<std::string>& row, int line) -> absl::Status {
+      if (!layout.has_value()) {
+        auto l = hirs::cli::CsvLayout::FromHeader(row);
+        if (!l.ok()) return absl::InvalidArgumentError(absl::StrCat("header (line ", line, "): ", l.status().message()));
+        layout = *std::move(l);
+        return absl::OkStatus();
+      }
+      if (row.size() == 1 && row[0].empty()) return absl::OkStatus();  // blank line
+      items.push_back(Item{line, layout->ToRequest(row)});
+      return absl::OkStatus();
+    });
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "error: %s: %s\n", path.c_str(), std::string(parsed.message()).c_str());
+      return kExitUsage;
+    }
+    return SubmitMany(items);
+  }
+  if (absl::EndsWith(path, ".jsonl") || absl::EndsWith(path, ".ndjson")) {
+    int line = 0;
+    for (absl::string_view l : absl::StrSplit(*text, '\n')) {
+      ++line;
+      if (absl::StripAsciiWhitespace(l).empty()) continue;
+      items.push_back(Item{line, ParseJsonRequest(l)});
+    }
+    return SubmitMany(items);
+  }
+  absl::StatusOr<hirs::v1::SubmitReportRequest> request = ParseJsonRequest(*text);
+  if (!request.ok()) {
+    std::fprintf(stderr, "error: %s: %s\n", path.c_str(), std::string(request.status().message()).c_str());
+    return kExitUsage;
+  }
+  return SubmitOne(*request);
+}
+
+int GetReport(const std::string& id) {
+  auto stub = Connect();
+  grpc::ClientContext context;
+  Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+  hirs::v1::GetReportRequest request;
+  request.set_report_id(id);
+  hirs::v1::Report report;
+  grpc::Status status = stub->GetReport(&context, request, &report);
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", Describe(status).c_str());
+    return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+  }
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(report, &json, options).ok()) return kExitRefused;
+  std::printf("%s", json.c_str());
+  return kExitOk;
+}
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  hirs [--server=HOST:PORT] [--token=TOKEN] submit FILE.json     one report\n"
+    "  hirs ... submit FILE.jsonl                                      JSON Lines, one report a line\n"
+    "  hirs ... submit --csv FILE.csv                                  CSV (deploy/examples/README.md)\n"
+    "  hirs ... report get REPORT_ID\n"
+    "Server and token default to $HIRS_SERVER and $HIRS_TOKEN.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> words(args.begin() + 1, args.end());
+  if (words.size() == 2 && words[0] == "submit") return Submit(words[1]);
+  if (words.size() == 3 && words[0] == "report" && words[1] == "get") return GetReport(words[2]);
+  std::fprintf(stderr, "%s\n", kUsage);
+  return kExitUsage;
+}

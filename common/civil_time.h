@@ -1,0 +1,27 @@
+// The UK civil calendar (Europe/London), in which incidents are counted: an
+// incident at 00:30 BST on 1 October belongs to October although it is still
+// 30 September in UTC.
+#ifndef HIRS_COMMON_CIVIL_TIME_H_
+#define HIRS_COMMON_CIVIL_TIME_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace hirs {
+
+// Europe/London, loaded once from the system zoneinfo; UTC if unavailable.
+const absl::TimeZone& UkTimeZone();
+
+// "YYYY-MM-DD" of `t` in the UK.
+std::string UkDay(absl::Time t);
+// "YYYY-MM" of `t` in the UK.
+std::string UkMonth(absl::Time t);
+
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
+google::protobuf::Timestamp ToTimestamp(absl::Time t);
+
+}  // namespace hirs
+
+#endif  // HIRS_COMMON_CIVIL_TIME_H_

@@ -1,0 +1,48 @@
+// A fixed pool of threads running queued tasks, with a bounded queue so that
+// overload is refused rather than buffered without limit. gRPC callback
+// handlers hand blocking work (RocksDB writes that wait for fsync) to it so
+// that no reaction blocks.
+#ifndef HIRS_COMMON_WORKER_POOL_H_
+#define HIRS_COMMON_WORKER_POOL_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace hirs {
+
+// Thread safe.
+class WorkerPool {
+ public:
+  // Starts `threads` workers; at most `max_queued` tasks wait at once.
+  WorkerPool(int threads, size_t max_queued);
+  // Runs every task already queued, then joins the workers.
+  ~WorkerPool();
+
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Queues `task`. Returns false (and drops it) when the queue is full or the
+  // pool is shutting down.
+  bool TrySchedule(std::function<void()> task);
+
+  // Stops accepting tasks and waits until every queued task has run.
+  void Drain();
+
+ private:
+  void Work();
+
+  const size_t max_queued_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;  // tasks being run now
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace hirs
+
+#endif  // HIRS_COMMON_WORKER_POOL_H_

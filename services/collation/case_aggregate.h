@@ -1,0 +1,26 @@
+// The case as an aggregate of its reports. Adding reports one at a time is
+// the only way a case's derived fields change, so attach, merge and split
+// (which rebuilds from the remaining reports) all agree.
+#ifndef HIRS_SERVICES_COLLATION_CASE_AGGREGATE_H_
+#define HIRS_SERVICES_COLLATION_CASE_AGGREGATE_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "hirs/store/v1/records.pb.h"
+
+namespace hirs::collation {
+
+// A new, empty, OPEN case with this id.
+hirs::store::v1::StoredCase NewCase(const std::string& case_id);
+
+// Adds `report` to `c`: report ids, motivation and incident type unions,
+// the time span, first received time, report and source counts, crime
+// reference and district when the case has none yet, the
+// DISTRICT_UNRESOLVED flag, and a new version and etag stamped `now`.
+void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now,
+                     hirs::store::v1::StoredCase* c);
+
+}  // namespace hirs::collation
+
+#endif  // HIRS_SERVICES_COLLATION_CASE_AGGREGATE_H_

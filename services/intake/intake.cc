@@ -1,0 +1,197 @@
+#include "services/intake/intake.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/bad_request.h"
+#include "common/civil_time.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "services/collation/case_aggregate.h"
+#include "services/intake/normalise.h"
+#include "services/intake/validation.h"
+#include "storage/keys.h"
+
+namespace hirs::intake {
+namespace {
+
+using hirs::store::v1::RequestRecord;
+using hirs::store::v1::StoredCase;
+using hirs::store::v1::StoredReport;
+using storage::Family;
+
+// Puts `after`'s index entries, deleting those of `before` that no longer apply.
+void UpdateIndexes(const hirs::v1::Case* before, const hirs::v1::Case& after, storage::WriteBatch* batch) {
+  std::vector<std::string> old_keys;
+  if (before != nullptr) old_keys = storage::CaseIndexKeys(*before);
+  const std::vector<std::string> new_keys = storage::CaseIndexKeys(after);
+  for (const auto& k : old_keys) {
+    if (std::find(new_keys.begin(), new_keys.end(), k) == new_keys.end()) batch->Delete(Family::kIndexes, k);
+  }
+  for (const auto& k : new_keys) batch->Put(Family::kIndexes, k, "");
+}
+
+}  // namespace
+
+Intake::Intake(storage::Store* store, const collation::Collator* collator, const DistrictRouter* router,
+               const collation::KeyedHasher* hasher, std::function<absl::Time()> clock)
+    : store_(store), collator_(collator), router_(router), hasher_(hasher), clock_(std::move(clock)) {}
+
+std::string Intake::Receipt(const StoredReport& stored) const {
+  const std::string received =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", ToAbslTime(stored.report().received_at()), absl::UTCTimeZone());
+  const std::string digest = collation::Hex(stored.content_sha256());
+  const std::string mac = collation::Hex(
+      hasher_->Mac("receipt", {stored.report().report_id(), received, stored.content_sha256()}).substr(0, 16));
+  return absl::StrCat("hirs-receipt/v1 ", stored.report().report_id(), " ", received, " sha256:", digest,
+                      " mac:", mac);
+}
+
+absl::StatusOr<SubmitResult> Intake::AlreadyReceived(const RequestRecord& record) const {
+  ASSIGN_OR_RETURN(std::optional<StoredReport> stored,
+                   storage::ReadProto<StoredReport>(*store_, Family::kReports, record.report_id()));
+  if (!stored.has_value()) {
+    return absl::DataLossError("an idempotency record points at a report that is not stored");
+  }
+  SubmitResult result;
+  result.report_id = record.report_id();
+  result.case_id = stored->case_id();  // current case: it may have been merged since
+  result.collation = hirs::v1::ALREADY_RECEIVED;
+  result.match_score = stored->match_score();
+  result.receipt = Receipt(*stored);
+  return result;
+}
+
+absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
+                                            const hirs::v1::SubmitReportRequest& request) {
+  const absl::Time now = clock_();
+  std::vector<FieldViolation> violations = ValidateSubmitRequest(request, now);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+
+  hirs::v1::Report report = request.report();
+  report.clear_report_id();
+  report.clear_reporting_centre();
+  report.clear_received_at();
+  const std::string content_sha = collation::Sha256(report.SerializeAsString());
+  const hirs::store::v1::NormalisedFields normalised = Normalise(report, *router_);
+  const collation::CollationInput input{&report, &normalised};
+  const collation::CollationPlan plan = collator_->Plan(input);
+
+  const std::string content_key = storage::ContentKey(centre_id, content_sha);
+  const std::string request_key =
+      request.request_id().empty() ? "" : storage::RequestKey(centre_id, request.request_id());
+  std::vector<std::string> lock_keys = plan.lock_keys;
+  lock_keys.push_back(content_key);
+  if (!request_key.empty()) lock_keys.push_back(request_key);
+  storage::LockManager::Guard key_guard = key_locks_.Lock(lock_keys);
+
+  // Idempotency: a known key, or byte-identical content from this centre.
+  if (!request_key.empty()) {
+    ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
+                     storage::ReadProto<RequestRecord>(*store_, Family::kRequests, request_key));
+    if (seen.has_value()) {
+      if (seen->content_sha256() != content_sha) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "request_id \"", request.request_id(), "\" was already used for a different report (",
+            seen->report_id(), "); use a new request_id for a new report"));
+      }
+      return AlreadyReceived(*seen);
+    }
+  }
+  ASSIGN_OR_RETURN(std::optional<RequestRecord> same_content,
+                   storage::ReadProto<RequestRecord>(*store_, Family::kRequests, content_key));
+  if (same_content.has_value()) {
+    if (!request_key.empty()) {
+      // Remember the new key too, so a retry under it is recognised directly.
+      storage::WriteBatch batch;
+      batch.Put(Family::kRequests, request_key, same_content->SerializeAsString());
+      RETURN_IF_ERROR(store_->Write(std::move(batch)));
+    }
+    return AlreadyReceived(*same_content);
+  }
+
+  ASSIGN_OR_RETURN(collation::Decision decision, collator_->Decide(input, plan, *store_));
+
+  StoredReport stored;
+  *stored.mutable_report() = std::move(report);
+  hirs::v1::Report& r = *stored.mutable_report();
+  r.set_report_id(NewId("rpt_", now));
+  r.set_reporting_centre(std::string(centre_id));
+  *r.mutable_received_at() = ToTimestamp(now);
+  *stored.mutable_normalised() = normalised;
+  stored.set_content_sha256(content_sha);
+  stored.set_request_id(request.request_id());
+  stored.set_collation(decision.outcome);
+  stored.set_match_score(decision.score);
+
+  storage::LockManager::Guard case_guard;
+  std::optional<StoredCase> before;
+  StoredCase c;
+  if (decision.outcome == hirs::v1::ATTACHED_TO_CASE) {
+    case_guard = case_locks_.Lock({decision.case_id});
+    ASSIGN_OR_RETURN(before, storage::ReadProto<StoredCase>(*store_, Family::kCases, decision.case_id));
+    if (!before.has_value()) {
+      return absl::UnavailableError("the matching case changed during collation; retry the submission");
+    }
+    c = *before;
+  } else {
+    c = collation::NewCase(NewId("case_", now));
+    case_guard = case_locks_.Lock({c.case_().case_id()});
+  }
+  stored.set_case_id(c.case_().case_id());
+  collation::AddReportToCase(stored, now, &c);
+  hirs::v1::CollationExplanation* explanation = c.mutable_case_()->add_explanations();
+  *explanation = decision.explanation;
+  explanation->set_report_id(r.report_id());
+  explanation->set_case_id(c.case_().case_id());
+  explanation->set_outcome(decision.outcome);
+
+  storage::WriteBatch batch;
+  batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
+  batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
+  UpdateIndexes(before.has_value() ? &before->case_() : nullptr, c.case_(), &batch);
+  for (const auto& fp : plan.fingerprints) {
+    batch.Put(Family::kFingerprints, storage::FingerprintKey(fp.value, c.case_().case_id()), r.report_id());
+  }
+  RequestRecord record;
+  record.set_report_id(r.report_id());
+  record.set_case_id(c.case_().case_id());
+  record.set_content_sha256(content_sha);
+  *record.mutable_received_at() = r.received_at();
+  const std::string record_bytes = record.SerializeAsString();
+  batch.Put(Family::kRequests, content_key, record_bytes);
+  if (!request_key.empty()) batch.Put(Family::kRequests, request_key, record_bytes);
+  const hirs::v1::Case case_view = c.case_();
+  const auto kind = before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
+  batch.AppendChange([case_view, kind, now](uint64_t sequence) {
+    hirs::v1::CaseEvent event;
+    event.set_cursor(sequence);
+    event.set_kind(kind);
+    event.set_case_id(case_view.case_id());
+    *event.mutable_case_() = case_view;
+    *event.mutable_occurred_at() = ToTimestamp(now);
+    return event.SerializeAsString();
+  });
+  RETURN_IF_ERROR(store_->Write(std::move(batch)));
+
+  SubmitResult result;
+  result.report_id = r.report_id();
+  result.case_id = c.case_().case_id();
+  result.collation = decision.outcome;
+  result.match_score = decision.score;
+  result.receipt = Receipt(stored);
+  return result;
+}
+
+absl::StatusOr<hirs::v1::Report> Intake::GetReport(absl::string_view centre_id,
+                                                   absl::string_view report_id) const {
+  const auto not_found = absl::NotFoundError(absl::StrCat("report ", report_id, " not found"));
+  if (!IsWellFormedId("rpt_", report_id)) {
+    return InvalidArgumentWithViolations(
+        {{"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"}});
+  }
+  ASSIGN_OR_RETURN(std::optional<StoredReport> stored,
+                   storage::ReadProto<StoredReport>(*store_, Family::kReports, report_id));
+  if (!stored.has_value() || stored->report().reporting_centre() != centre_id) return not_found;
+  return std::move(*stored->mutable_report());
+}
+
+}  // namespace hirs::intake

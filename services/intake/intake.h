@@ -1,0 +1,74 @@
+// Report intake: validate, normalise, deduplicate retries, collate and store
+// a report in one atomic write. Plain C++ over protos; the gRPC adapter is
+// reporting_service.h.
+#ifndef HIRS_SERVICES_INTAKE_INTAKE_H_
+#define HIRS_SERVICES_INTAKE_INTAKE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "hirs/store/v1/records.pb.h"
+#include "hirs/v1/reporting_service.pb.h"
+#include "services/collation/collator.h"
+#include "services/collation/keyed_hasher.h"
+#include "services/intake/postcode.h"
+#include "storage/lock_manager.h"
+#include "storage/store.h"
+
+namespace hirs::intake {
+
+struct SubmitResult {
+  std::string report_id;
+  std::string case_id;
+  hirs::v1::CollationOutcome collation = hirs::v1::COLLATION_OUTCOME_UNSPECIFIED;
+  double match_score = 0;
+  std::string receipt;
+};
+
+// Thread safe. Concurrent submissions of one incident yield one case: every
+// submission holds the locks of its fingerprints and idempotency keys from
+// the look-up to the write, and the lock of a case while changing it.
+class Intake {
+ public:
+  // Every pointer is borrowed and must outlive the Intake.
+  Intake(storage::Store* store, const collation::Collator* collator, const DistrictRouter* router,
+         const collation::KeyedHasher* hasher, std::function<absl::Time()> clock = absl::Now);
+
+  // Stores and collates one report submitted by reporting centre `centre_id`
+  // (the caller's principal id; it becomes Report.reporting_centre).
+  // On success the report, its case, fingerprints, idempotency records,
+  // indexes and change event are durable. Errors, each leaving the store
+  // unchanged:
+  //   INVALID_ARGUMENT  with google.rpc.BadRequest violations for every bad field
+  //   ALREADY_EXISTS    request_id was used before with a different report
+  //   UNAVAILABLE       the store cannot write now; retrying is safe
+  // A retry (same request_id and report, or the byte-identical report) is
+  // OK with collation ALREADY_RECEIVED and the first answer's ids.
+  absl::StatusOr<SubmitResult> Submit(absl::string_view centre_id,
+                                      const hirs::v1::SubmitReportRequest& request);
+
+  // The report as received. NOT_FOUND when there is no such report or it
+  // belongs to another centre (the two are indistinguishable on purpose).
+  absl::StatusOr<hirs::v1::Report> GetReport(absl::string_view centre_id,
+                                             absl::string_view report_id) const;
+
+ private:
+  absl::StatusOr<SubmitResult> AlreadyReceived(const hirs::store::v1::RequestRecord& record) const;
+  std::string Receipt(const hirs::store::v1::StoredReport& stored) const;
+
+  storage::Store* const store_;
+  const collation::Collator* const collator_;
+  const DistrictRouter* const router_;
+  const collation::KeyedHasher* const hasher_;
+  const std::function<absl::Time()> clock_;
+  storage::LockManager key_locks_;   // fingerprints and idempotency keys; taken first
+  storage::LockManager case_locks_;  // case ids; taken second
+};
+
+}  // namespace hirs::intake
+
+#endif  // HIRS_SERVICES_INTAKE_INTAKE_H_

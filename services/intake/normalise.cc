@@ -1,0 +1,73 @@
+#include "services/intake/normalise.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include "absl/strings/ascii.h"
+#include "common/civil_time.h"
+
+namespace hirs::intake {
+
+std::string FoldName(absl::string_view name) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(error);
+  icu::UnicodeString folded;
+  const icu::UnicodeString input =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+  if (U_SUCCESS(error)) folded = nfkc_cf->normalize(input, error);
+  if (U_FAILURE(error)) folded = icu::UnicodeString(input).foldCase();
+
+  icu::UnicodeString cleaned;
+  bool pending_space = false;
+  for (int32_t i = 0; i < folded.length();) {
+    const UChar32 cp = folded.char32At(i);
+    i += U16_LENGTH(cp);
+    if (cp == '\'' || cp == 0x2019 /* ’ */) continue;
+    if (u_isUWhiteSpace(cp) || u_ispunct(cp)) {
+      pending_space = cleaned.length() > 0;
+      continue;
+    }
+    if (pending_space) cleaned.append(static_cast<UChar>(' '));
+    pending_space = false;
+    cleaned.append(cp);
+  }
+  std::string out;
+  cleaned.toUTF8String(out);
+  return out;
+}
+
+std::string NormaliseCrimeReference(absl::string_view reference) {
+  std::string out;
+  for (char c : reference) {
+    if (c != ' ') out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
+                                            const DistrictRouter& router) {
+  hirs::store::v1::NormalisedFields n;
+  const auto& loc = report.location();
+  if (auto postcode = CanonicalPostcode(loc.postcode())) {
+    n.set_postcode(*postcode);
+    n.set_postcode_sector(PostcodeSector(*postcode));
+    n.set_district_code(router.Route(*postcode));
+  }
+  if (n.district_code().empty() && !loc.district_code().empty()) {
+    n.set_district_code(loc.district_code());
+  }
+  if (n.district_code().empty() && n.postcode().empty()) {
+    if (auto home = CanonicalPostcode(report.victim().postcode())) {
+      n.set_district_code(router.Route(*home));
+    }
+  }
+  n.set_district_unresolved(n.district_code().empty());
+  n.set_victim_name(FoldName(report.victim().full_name()));
+  n.set_victim_date_of_birth(report.victim().date_of_birth());
+  n.set_occurred_day(UkDay(ToAbslTime(report.occurred_start())));
+  n.set_crime_reference(NormaliseCrimeReference(report.crime_reference()));
+  return n;
+}
+
+}  // namespace hirs::intake

@@ -1,0 +1,152 @@
+#include "services/intake/postcode.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/csv_reader.h"
+#include "common/status_macros.h"
+#include "services/intake/postcode_default_table.h"
+
+namespace hirs::intake {
+namespace {
+
+bool IsLetter(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The outward code: A9, A99, A9A, AA9, AA99, AA9A.
+bool IsOutward(absl::string_view o) {
+  switch (o.size()) {
+    case 2:
+      return IsLetter(o[0]) && IsDigit(o[1]);
+    case 3:
+      return IsLetter(o[0]) && ((IsDigit(o[1]) && (IsDigit(o[2]) || IsLetter(o[2]))) ||
+                                (IsLetter(o[1]) && IsDigit(o[2])));
+    case 4:
+      return IsLetter(o[0]) && IsLetter(o[1]) && IsDigit(o[2]) && (IsDigit(o[3]) || IsLetter(o[3]));
+    default:
+      return false;
+  }
+}
+
+// Inward letters never include C, I, K, M, O or V.
+bool IsInwardLetter(char c) { return IsLetter(c) && absl::string_view("CIKMOV").find(c) == absl::string_view::npos; }
+
+// "LE11 3" -> true.
+std::optional<std::string> CanonicalSector(absl::string_view raw) {
+  std::string s;
+  for (char c : raw) {
+    if (c != ' ') s.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  if (s.size() < 3 || !IsDigit(s.back()) || !IsOutward(absl::string_view(s).substr(0, s.size() - 1))) {
+    return std::nullopt;
+  }
+  return absl::StrCat(s.substr(0, s.size() - 1), " ", s.substr(s.size() - 1));
+}
+
+}  // namespace
+
+std::optional<std::string> CanonicalPostcode(absl::string_view raw) {
+  if (raw.size() > 16) return std::nullopt;
+  std::string s;
+  for (char c : raw) {
+    if (c == ' ' || c == '\t') continue;
+    s.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  if (s == "GIR0AA") return "GIR 0AA";
+  if (s.size() < 5 || s.size() > 7) return std::nullopt;
+  absl::string_view v(s);
+  absl::string_view inward = v.substr(v.size() - 3);
+  absl::string_view outward = v.substr(0, v.size() - 3);
+  if (!IsDigit(inward[0]) || !IsInwardLetter(inward[1]) || !IsInwardLetter(inward[2])) return std::nullopt;
+  if (!IsOutward(outward)) return std::nullopt;
+  return absl::StrCat(outward, " ", inward);
+}
+
+std::string PostcodeSector(absl::string_view canonical) {
+  // "LE11 3AB": everything up to the first character after the space.
+  return std::string(canonical.substr(0, canonical.size() - 2));
+}
+
+const absl::flat_hash_set<std::string>& LeicestershireAreaCodes() {
+  static const auto* const codes = new absl::flat_hash_set<std::string>{
+      "E07000129",  // Blaby
+      "E07000130",  // Charnwood
+      "E07000131",  // Harborough
+      "E07000132",  // Hinckley and Bosworth
+      "E07000133",  // Melton
+      "E07000134",  // North West Leicestershire
+      "E07000135",  // Oadby and Wigston
+      "E06000016",  // Leicester
+      "E06000017",  // Rutland
+  };
+  return *codes;
+}
+
+bool IsAreaDistrictCode(absl::string_view code) {
+  return LeicestershireAreaCodes().contains(std::string(code));
+}
+
+absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::FromOnsCsv(
+    absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes) {
+  std::unique_ptr<DistrictRouter> router(new DistrictRouter);
+  int pcds = -1;
+  int oslaua = -1;
+  RETURN_IF_ERROR(ReadCsv(csv, [&](const std::vector<std::string>& fields, int line) -> absl::Status {
+    if (pcds < 0) {  // header row
+      for (size_t i = 0; i < fields.size(); ++i) {
+        std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[i]));
+        if (name == "pcds") pcds = static_cast<int>(i);
+        if (name == "oslaua") oslaua = static_cast<int>(i);
+      }
+      if (pcds < 0 || oslaua < 0) {
+        return absl::InvalidArgumentError(
+            "postcode directory: the header row must name the columns pcds and oslaua "
+            "(ONS Postcode Directory layout)");
+      }
+      return absl::OkStatus();
+    }
+    if (static_cast<int>(fields.size()) <= std::max(pcds, oslaua)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("postcode directory line ", line, ": too few columns"));
+    }
+    std::string code(absl::StripAsciiWhitespace(fields[oslaua]));
+    if (!keep_codes.empty() && !keep_codes.contains(code)) return absl::OkStatus();
+    if (auto full = CanonicalPostcode(fields[pcds])) {
+      router->by_postcode_[*full] = code;
+    } else if (auto sector = CanonicalSector(fields[pcds])) {
+      router->by_sector_[*sector] = code;
+    }
+    // Anything else (blank or malformed pcds) is skipped, as ONS files hold
+    // a few pseudo-postcodes.
+    return absl::OkStatus();
+  }));
+  if (pcds < 0) return absl::InvalidArgumentError("postcode directory is empty");
+  return router;
+}
+
+absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::FromOnsFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open postcode directory ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return FromOnsCsv(buffer.str(), LeicestershireAreaCodes());
+}
+
+std::unique_ptr<DistrictRouter> DistrictRouter::LeicestershireDefault() {
+  auto router = FromOnsCsv(kLeicestershireSectorTable, LeicestershireAreaCodes());
+  // The bundled table is a compile-time constant covered by tests.
+  return std::move(router).value();
+}
+
+std::string DistrictRouter::Route(absl::string_view canonical_postcode) const {
+  if (auto it = by_postcode_.find(canonical_postcode); it != by_postcode_.end()) return it->second;
+  if (canonical_postcode.size() < 5) return "";
+  if (auto it = by_sector_.find(PostcodeSector(canonical_postcode)); it != by_sector_.end()) {
+    return it->second;
+  }
+  return "";
+}
+
+}  // namespace hirs::intake

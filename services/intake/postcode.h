@@ -1,0 +1,64 @@
+// UK postcodes: parsing to canonical form and district routing.
+#ifndef HIRS_SERVICES_INTAKE_POSTCODE_H_
+#define HIRS_SERVICES_INTAKE_POSTCODE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace hirs::intake {
+
+// The canonical form of a UK postcode: upper case, one space before the
+// inward code ("le113ab", " LE11  3AB " -> "LE11 3AB"). std::nullopt when
+// `raw` is not a well-formed UK postcode (format only: it need not exist).
+std::optional<std::string> CanonicalPostcode(absl::string_view raw);
+
+// The sector of a canonical postcode: "LE11 3AB" -> "LE11 3".
+// REQUIRES: `canonical` came from CanonicalPostcode.
+std::string PostcodeSector(absl::string_view canonical);
+
+// GSS codes of the Leicestershire police force area: the seven districts of
+// Leicestershire, Leicester and Rutland.
+const absl::flat_hash_set<std::string>& LeicestershireAreaCodes();
+
+// True for a code of LeicestershireAreaCodes().
+bool IsAreaDistrictCode(absl::string_view code);
+
+// Routes postcodes to districts (GSS codes) by full postcode, else by sector.
+// Immutable after construction; thread safe.
+class DistrictRouter {
+ public:
+  // Loads the ONS Postcode Directory CSV layout: a header row naming at least
+  // `pcds` (postcode, or a sector such as "LE11 3") and `oslaua` (GSS code);
+  // other columns are ignored. Rows whose code is not in `keep_codes` are
+  // skipped (an empty set keeps all). INVALID_ARGUMENT on a missing column or
+  // malformed CSV.
+  static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsCsv(
+      absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes);
+
+  // FromOnsCsv on a file, keeping the Leicestershire area's codes.
+  static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsFile(const std::string& path);
+
+  // The bundled sector-level table for the Leicestershire police area.
+  static std::unique_ptr<DistrictRouter> LeicestershireDefault();
+
+  // The district of a canonical postcode, or "" when unknown.
+  std::string Route(absl::string_view canonical_postcode) const;
+
+  size_t postcode_count() const { return by_postcode_.size(); }
+  size_t sector_count() const { return by_sector_.size(); }
+
+ private:
+  DistrictRouter() = default;
+  absl::flat_hash_map<std::string, std::string> by_postcode_;
+  absl::flat_hash_map<std::string, std::string> by_sector_;
+};
+
+}  // namespace hirs::intake
+
+#endif  // HIRS_SERVICES_INTAKE_POSTCODE_H_

@@ -1,0 +1,37 @@
+// gRPC adapter of hirs.v1.ReportingService over Intake. Handlers
+// authenticate, hand the blocking work to a WorkerPool (a write waits for
+// fsync) and finish from there, so no reaction blocks.
+#ifndef HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
+#define HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
+
+#include "common/worker_pool.h"
+#include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/auth/principals.h"
+#include "services/intake/intake.h"
+
+namespace hirs::intake {
+
+// Thread safe. Every pointer is borrowed and must outlive the service.
+class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackService {
+ public:
+  ReportingServiceImpl(Intake* intake, const auth::PrincipalRegistry* principals, WorkerPool* pool)
+      : intake_(intake), principals_(principals), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context,
+                                         const hirs::v1::SubmitReportRequest* request,
+                                         hirs::v1::SubmitReportResponse* response) override;
+  grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse>* SubmitReports(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context,
+                                      const hirs::v1::GetReportRequest* request,
+                                      hirs::v1::Report* response) override;
+
+ private:
+  Intake* const intake_;
+  const auth::PrincipalRegistry* const principals_;
+  WorkerPool* const pool_;
+};
+
+}  // namespace hirs::intake
+
+#endif  // HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_

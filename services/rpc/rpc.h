@@ -1,0 +1,37 @@
+// The glue between gRPC and the domain: absl::Status to grpc::Status (the
+// only place this conversion happens, carrying google.rpc error details) and
+// call authentication from request metadata.
+#ifndef HIRS_SERVICES_RPC_RPC_H_
+#define HIRS_SERVICES_RPC_RPC_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/rpc/status.pb.h"
+#include "services/auth/principals.h"
+
+namespace hirs::rpc {
+
+// The google.rpc.Status form of `status`: code, message, and each payload as
+// a detail (payload type URLs are Any type URLs, e.g. google.rpc.BadRequest).
+google::rpc::Status ToRpcStatus(const absl::Status& status);
+
+// The grpc::Status form, with details in grpc-status-details-bin.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Authenticates the caller from "authorization: Bearer <token>" metadata and
+// checks that its role may call `service`. UNAUTHENTICATED or
+// PERMISSION_DENIED otherwise.
+absl::StatusOr<auth::Principal> AuthorizeCall(const grpc::CallbackServerContext& context,
+                                              const auth::PrincipalRegistry& registry,
+                                              absl::string_view service);
+
+// DEADLINE_EXCEEDED when the call's deadline has passed, CANCELLED when the
+// client has gone: work that has not started yet should not start.
+absl::Status CheckStillWanted(grpc::CallbackServerContext& context);
+
+}  // namespace hirs::rpc
+
+#endif  // HIRS_SERVICES_RPC_RPC_H_

@@ -1,0 +1,111 @@
+// hirsd: the hirs server. See DESIGN.md "Operational contract".
+//
+//   hirsd --listen=127.0.0.1:50051 --data_dir=DIR --principals=FILE
+//         [--config=FILE.json] [--hmac_key_file=F] [--sync_writes=false]
+//         [--postcode_directory=ONSPD.csv]
+//
+// Prints "listening on HOST:PORT" once serving; exits 0 after SIGTERM or
+// SIGINT once calls in flight have drained.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "google/protobuf/util/json_util.h"
+#include "hirs/config/v1/config.pb.h"
+#include "services/server/server.h"
+
+ABSL_FLAG(std::string, config, "", "JSON server config file (hirs.config.v1.ServerConfig); flags override it");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on (port 0: any free port)");
+ABSL_FLAG(std::string, data_dir, "", "data directory (RocksDB store and, by default, the HMAC key)");
+ABSL_FLAG(std::string, principals, "", "principals JSON file");
+ABSL_FLAG(std::string, hmac_key_file, "", "HMAC key file (hex); default <data_dir>/hmac.key, created if absent");
+ABSL_FLAG(bool, sync_writes, true, "sync the write-ahead log before acknowledging a write");
+ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
+ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store work");
+
+namespace {
+
+// A flag overrides the config file when set to other than its default
+// (Debian's Abseil does not expose whether a flag was given at all).
+bool Specified(absl::string_view name) {
+  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  return flag != nullptr && flag->CurrentValue() != flag->DefaultValue();
+}
+
+absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOptions* options) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open config file ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  hirs::config::v1::ServerConfig config;
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = false;
+  auto parsed = google::protobuf::util::JsonStringToMessage(buffer.str(), &config, parse);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": ", parsed.message().as_string()));
+  }
+  if (!config.metrics_listen().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", path, ": metrics_listen is not supported by this version of hirsd"));
+  }
+  if (!config.listen().empty()) options->listen = config.listen();
+  if (!config.data_dir().empty()) options->data_dir = config.data_dir();
+  if (!config.principals_file().empty()) options->principals_file = config.principals_file();
+  if (!config.hmac_key_file().empty()) options->hmac_key_file = config.hmac_key_file();
+  if (config.has_sync_writes()) options->sync_writes = config.sync_writes();
+  if (!config.postcode_directory().empty()) options->postcode_directory = config.postcode_directory();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("hirsd --listen=HOST:PORT --data_dir=DIR --principals=FILE [flags]");
+  absl::ParseCommandLine(argc, argv);
+
+  hirs::server::ServerOptions options;
+  if (!absl::GetFlag(FLAGS_config).empty()) {
+    absl::Status s = ApplyConfigFile(absl::GetFlag(FLAGS_config), &options);
+    if (!s.ok()) {
+      hirs::LogError(s.ToString());
+      return 2;
+    }
+  }
+  if (Specified("listen") || absl::GetFlag(FLAGS_config).empty()) options.listen = absl::GetFlag(FLAGS_listen);
+  if (Specified("data_dir")) options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (Specified("principals")) options.principals_file = absl::GetFlag(FLAGS_principals);
+  if (Specified("hmac_key_file")) options.hmac_key_file = absl::GetFlag(FLAGS_hmac_key_file);
+  if (Specified("sync_writes")) options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
+  options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+
+  // Signals are taken synchronously by this thread; block them before any
+  // other thread starts so that none of those receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = hirs::server::Server::Start(options);
+  if (!server.ok()) {
+    hirs::LogError(absl::StrCat("hirsd cannot start: ", server.status().ToString()));
+    return 1;
+  }
+  std::printf("listening on %s\n", (*server)->address().c_str());
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  hirs::LogInfo(absl::StrCat("hirsd received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", "; shutting down"));
+  (*server)->Shutdown();
+  server->reset();
+  return 0;
+}

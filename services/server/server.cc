@@ -1,0 +1,142 @@
+#include "services/server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <filesystem>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/worker_pool.h"
+#include "grpc/health/v1/health.pb.h"
+#include "hirs/v1/admin_service.grpc.pb.h"
+#include "hirs/v1/case_service.grpc.pb.h"
+#include "hirs/v1/extract_service.grpc.pb.h"
+#include "services/auth/principals.h"
+#include "services/collation/exact_collator.h"
+#include "services/collation/keyed_hasher.h"
+#include "services/intake/intake.h"
+#include "services/intake/postcode.h"
+#include "services/intake/reporting_service.h"
+#include "storage/store.h"
+
+namespace hirs::server {
+
+// Members are declared in dependency order, so they are destroyed in the
+// reverse: the gRPC server first, the store last.
+struct Server::State {
+  ServerOptions options;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<auth::PrincipalRegistry> principals;
+  std::unique_ptr<intake::DistrictRouter> router;
+  std::unique_ptr<collation::KeyedHasher> hasher;
+  std::unique_ptr<collation::Collator> collator;
+  std::unique_ptr<intake::Intake> intake;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<intake::ReportingServiceImpl> reporting;
+  // Declared in the API; their issues implement them. Until then every call
+  // answers UNIMPLEMENTED.
+  std::unique_ptr<hirs::v1::CaseService::CallbackService> cases;
+  std::unique_ptr<hirs::v1::ExtractService::CallbackService> extracts;
+  std::unique_ptr<hirs::v1::AdminService::CallbackService> admin;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::string address;
+  int port = 0;
+
+  absl::Mutex mu;
+  bool shut_down ABSL_GUARDED_BY(mu) = false;
+};
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
+  if (options.principals_file.empty()) return absl::InvalidArgumentError("--principals is required");
+  auto state = std::make_unique<State>();
+  state->options = options;
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot create data dir ", options.data_dir, ": ", ec.message()));
+  }
+  ASSIGN_OR_RETURN(state->principals, auth::PrincipalRegistry::LoadFile(options.principals_file));
+  const std::string key_file =
+      options.hmac_key_file.empty() ? options.data_dir + "/hmac.key" : options.hmac_key_file;
+  ASSIGN_OR_RETURN(collation::KeyedHasher hasher, collation::KeyedHasher::LoadOrCreate(key_file));
+  state->hasher = std::make_unique<collation::KeyedHasher>(std::move(hasher));
+  if (options.postcode_directory.empty()) {
+    state->router = intake::DistrictRouter::LeicestershireDefault();
+  } else {
+    ASSIGN_OR_RETURN(state->router, intake::DistrictRouter::FromOnsFile(options.postcode_directory));
+  }
+  storage::StoreOptions store_options;
+  store_options.path = options.data_dir + "/db";
+  store_options.sync_writes = options.sync_writes;
+  ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
+
+  state->collator = std::make_unique<collation::ExactCollator>(state->hasher.get());
+  state->intake = std::make_unique<intake::Intake>(state->store.get(), state->collator.get(),
+                                                   state->router.get(), state->hasher.get());
+  state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);
+  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(),
+                                                                    state->principals.get(), state->pool.get());
+  state->cases = std::make_unique<hirs::v1::CaseService::CallbackService>();
+  state->extracts = std::make_unique<hirs::v1::ExtractService::CallbackService>();
+  state->admin = std::make_unique<hirs::v1::AdminService::CallbackService>();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Link the health proto's descriptor into the pool reflection serves.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  // Plaintext: the issue on transport security adds TLS and mTLS.
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.RegisterService(state->reporting.get());
+  builder.RegisterService(state->cases.get());
+  builder.RegisterService(state->extracts.get());
+  builder.RegisterService(state->admin.get());
+  state->grpc_server = builder.BuildAndStart();
+  if (state->grpc_server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
+                                               " (address in use, or not an address of this host)"));
+  }
+  state->port = port;
+  const size_t colon = options.listen.rfind(':');
+  state->address = absl::StrCat(options.listen.substr(0, colon), ":", port);
+  state->grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  LogInfo(absl::StrCat("hirsd serving on ", state->address, "; principals=", state->principals->size(),
+                       " postcode_sectors=", state->router->sector_count(),
+                       " postcodes=", state->router->postcode_count(),
+                       " sync_writes=", options.sync_writes ? "on" : "off"));
+  return std::unique_ptr<Server>(new Server(std::move(state)));
+}
+
+Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Server::~Server() { Shutdown(); }
+
+const std::string& Server::address() const { return state_->address; }
+
+int Server::port() const { return state_->port; }
+
+void Server::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&state_->mu);
+    if (state_->shut_down) return;
+    state_->shut_down = true;
+  }
+  state_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  state_->pool->Drain();
+  state_->grpc_server->Wait();
+  absl::Status flushed = state_->store->Flush();
+  LogInfo(absl::StrCat("hirsd stopped; store flush: ", flushed.ok() ? "ok" : flushed.ToString()));
+}
+
+}  // namespace hirs::server

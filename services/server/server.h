@@ -1,0 +1,61 @@
+// hirsd's assembly: opens the store, loads principals, the HMAC key and the
+// postcode table, wires the services and serves them with health checking
+// and reflection. Tests start it in-process on 127.0.0.1:0.
+#ifndef HIRS_SERVICES_SERVER_SERVER_H_
+#define HIRS_SERVICES_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace hirs::server {
+
+struct ServerOptions {
+  // HOST:PORT; port 0 picks a free port (see Server::address()).
+  std::string listen = "127.0.0.1:50051";
+  // Holds the RocksDB store (db/) and, by default, the HMAC key (hmac.key).
+  std::string data_dir;
+  std::string principals_file;
+  // Default: <data_dir>/hmac.key, generated on first start.
+  std::string hmac_key_file;
+  bool sync_writes = true;
+  // ONS Postcode Directory CSV; empty: the bundled Leicestershire table.
+  std::string postcode_directory;
+  // Threads doing blocking store work, and how many calls may wait for one.
+  int worker_threads = 16;
+  size_t max_queued_calls = 4096;
+  // Largest request message accepted.
+  int max_message_bytes = 1 << 20;
+};
+
+// Thread safe.
+class Server {
+ public:
+  // Starts serving. Errors name what could not be set up (bad principals
+  // file, unreadable key, store locked by another hirsd, port in use).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+
+  // Shuts down (if not yet) and closes the store.
+  ~Server();
+
+  // The address actually bound, e.g. "127.0.0.1:41234".
+  const std::string& address() const;
+  int port() const;
+
+  // Reports NOT_SERVING to health checks, stops accepting calls, lets calls
+  // in flight finish for up to `grace` (then cancels them), runs queued
+  // work, and flushes the store. Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(10));
+
+  struct State;
+
+ private:
+  explicit Server(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace hirs::server
+
+#endif  // HIRS_SERVICES_SERVER_SERVER_H_

@@ -1,0 +1,46 @@
+// Per-key mutual exclusion by lock striping: a key maps to one of N mutexes,
+// and a set of keys is locked in ascending stripe order, so two callers that
+// lock overlapping sets never deadlock. Two keys sharing a stripe only
+// serialise more than needed; they are never under-locked.
+#ifndef HIRS_STORAGE_LOCK_MANAGER_H_
+#define HIRS_STORAGE_LOCK_MANAGER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace hirs::storage {
+
+// Thread safe. A caller may hold locks of two different LockManagers at once
+// only if every caller takes them in the same order of managers.
+class LockManager {
+ public:
+  explicit LockManager(size_t stripes = 1024);
+
+  // Holds the stripes of a set of keys until destroyed. Movable.
+  class Guard {
+   public:
+    Guard() = default;
+    Guard(Guard&& other) noexcept;
+    Guard& operator=(Guard&& other) noexcept;
+    ~Guard();
+
+   private:
+    friend class LockManager;
+    void Release();
+    std::vector<absl::Mutex*> held_;  // locked, in ascending stripe order
+  };
+
+  // Blocks until every key in `keys` is held by the caller.
+  Guard Lock(const std::vector<std::string>& keys);
+
+ private:
+  std::unique_ptr<absl::Mutex[]> stripes_;
+  const size_t count_;
+};
+
+}  // namespace hirs::storage
+
+#endif  // HIRS_STORAGE_LOCK_MANAGER_H_

@@ -1,0 +1,223 @@
+#include "storage/store.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/keys.h"
+#include "storage/schema.h"
+
+namespace hirs::storage {
+namespace {
+
+constexpr absl::string_view kFamilyNames[kFamilyCount] = {
+    "reports", "cases", "fingerprints", "requests", "indexes",
+    "changes", "review", "audit", "meta"};
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return absl::InternalError(message);
+  if (s.IsTimedOut()) return absl::DeadlineExceededError(message);
+  // IOError (including no space), Busy, TryAgain, ShutdownInProgress,
+  // Incomplete: the caller may retry once the condition clears.
+  return absl::UnavailableError(message);
+}
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
+                                           const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Fingerprint and request look-ups are mostly misses: a bloom filter on the
+  // fingerprint prefix saves a disk read for each.
+  if (family == Family::kFingerprints || family == Family::kRequests ||
+      family == Family::kReports || family == Family::kCases) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = family != Family::kFingerprints;
+  }
+  if (family == Family::kFingerprints) {
+    options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kFingerprintBytes));
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.compression = rocksdb::kNoCompression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  return options;
+}
+
+}  // namespace
+
+absl::string_view FamilyName(Family family) { return kFamilyNames[static_cast<int>(family)]; }
+
+void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
+  ops_.push_back(Op{family, std::string(key), std::string(value), false});
+}
+
+void WriteBatch::Delete(Family family, absl::string_view key) {
+  ops_.push_back(Op{family, std::string(key), std::string(), true});
+}
+
+void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) {
+  changes_.push_back(std::move(encode));
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("store path is empty");
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.enable_pipelined_write = true;
+  db_options.keep_log_file_num = 5;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kFamilyCount; ++i) {
+    descriptors.emplace_back(std::string(kFamilyNames[i]),
+                             FamilyOptions(static_cast<Family>(i), cache));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
+                            absl::StrCat("opening the store at ", options.path)));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<Store> store(new Store(options, std::move(db), std::move(handles)));
+  RETURN_IF_ERROR(store->CheckSchema());
+
+  // Resume the change sequence after the last stored change.
+  std::unique_ptr<rocksdb::Iterator> it(
+      store->db_->NewIterator(rocksdb::ReadOptions(), store->handle(Family::kChanges)));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the change feed"));
+  if (it->Valid()) {
+    uint64_t last = 0;
+    if (!DecodeChangeKey(absl::string_view(it->key().data(), it->key().size()), &last)) {
+      return absl::DataLossError("change feed key has the wrong length");
+    }
+    absl::MutexLock lock(&store->changes_mu_);
+    store->next_change_ = last + 1;
+  }
+  return store;
+}
+
+Store::Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  for (auto* h : handles_) db_->Flush(flush, h).PermitUncheckedError();
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* Store::handle(Family family) const {
+  // handles_[0] is the default family, unused.
+  return handles_[static_cast<int>(family) + 1];
+}
+
+absl::Status Store::CheckSchema() {
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, Get(Family::kMeta, kSchemaVersionKey));
+  if (!stored.has_value()) {
+    WriteBatch batch;
+    batch.Put(Family::kMeta, kSchemaVersionKey, absl::StrCat(kSchemaVersion));
+    return Write(std::move(batch));
+  }
+  uint32_t version = 0;
+  if (!absl::SimpleAtoi(*stored, &version)) {
+    return absl::DataLossError(absl::StrCat("schema version is not a number: ", *stored));
+  }
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store at ", options_.path, " has schema version ", version,
+        ", newer than this hirsd understands (", kSchemaVersion,
+        "); run a newer hirsd or restore a backup made by this version"));
+  }
+  // version < kSchemaVersion: no older schema exists yet.
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("reading ", FamilyName(family))));
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
+                         const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
+  rocksdb::ReadOptions read;
+  read.prefix_same_as_start = family == Family::kFingerprints && prefix.size() >= kFingerprintBytes;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
+  size_t visited = 0;
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (!absl::StartsWith(key, prefix)) break;
+    ++visited;
+    if (!visit(key, absl::string_view(it->value().data(), it->value().size()))) break;
+    if (limit != 0 && visited >= limit) break;
+  }
+  return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+}
+
+absl::Status Store::Write(WriteBatch batch) {
+  rocksdb::WriteBatch rb;
+  for (const auto& op : batch.ops_) {
+    rocksdb::Status s = op.is_delete ? rb.Delete(handle(op.family), ToSlice(op.key))
+                                     : rb.Put(handle(op.family), ToSlice(op.key), ToSlice(op.value));
+    RETURN_IF_ERROR(FromRocks(s, "building a write batch"));
+  }
+  std::vector<uint64_t> sequences;
+  if (!batch.changes_.empty()) {
+    absl::MutexLock lock(&changes_mu_);
+    for (size_t i = 0; i < batch.changes_.size(); ++i) {
+      sequences.push_back(next_change_);
+      changes_in_flight_.insert(next_change_++);
+    }
+  }
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    RETURN_IF_ERROR(FromRocks(
+        rb.Put(handle(Family::kChanges), EncodeChangeKey(sequences[i]), batch.changes_[i](sequences[i])),
+        "building a write batch"));
+  }
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync_writes;
+  rocksdb::Status s = db_->Write(write, &rb);
+  if (!sequences.empty()) {
+    absl::MutexLock lock(&changes_mu_);
+    for (uint64_t seq : sequences) changes_in_flight_.erase(seq);
+  }
+  return FromRocks(s, "writing");
+}
+
+uint64_t Store::LastVisibleChange() const {
+  absl::MutexLock lock(&changes_mu_);
+  return changes_in_flight_.empty() ? next_change_ - 1 : *changes_in_flight_.begin() - 1;
+}
+
+absl::Status Store::Flush() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handle(static_cast<Family>(i))), "flushing"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hirs::storage

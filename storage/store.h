@@ -1,0 +1,150 @@
+// The RocksDB store behind hirs. This is the only code that knows RocksDB:
+// column families, write batches, iterators. rocksdb::Status never leaves
+// storage/; errors come back as absl::Status:
+//   UNAVAILABLE        I/O error, no space, or the DB is shutting down
+//   DATA_LOSS          corruption
+//   FAILED_PRECONDITION a store written by a newer schema
+#ifndef HIRS_STORAGE_STORE_H_
+#define HIRS_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace hirs::storage {
+
+// Column families, each with one job (see DESIGN.md "Storage").
+enum class Family {
+  kReports,       // report_id -> StoredReport
+  kCases,         // case_id -> StoredCase
+  kFingerprints,  // fingerprint (32 bytes) + case_id -> report_id
+  kRequests,      // idempotency: principal + request id / content digest
+  kIndexes,       // secondary indexes of cases, keys only
+  kChanges,       // change sequence (big endian) -> CaseEvent
+  kReview,        // review items
+  kAudit,         // audit hash chain
+  kMeta,          // schema version and other store-wide values
+};
+inline constexpr int kFamilyCount = 9;
+
+// The column family's name in RocksDB.
+absl::string_view FamilyName(Family family);
+
+struct StoreOptions {
+  // Directory of the database; created if missing.
+  std::string path;
+  // Sync the write-ahead log before a write is acknowledged. Turning this off
+  // trades durability on power loss (not on process crash) for throughput.
+  bool sync_writes = true;
+  // Block cache for reads.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// A set of puts and deletes applied atomically by Store::Write. Not thread
+// safe; cheap to move.
+class WriteBatch {
+ public:
+  void Put(Family family, absl::string_view key, absl::string_view value);
+  void Delete(Family family, absl::string_view key);
+  // Appends a change-feed event. Store::Write gives it the next change
+  // sequence number and stores encode(sequence) under it in kChanges.
+  void AppendChange(std::function<std::string(uint64_t sequence)> encode);
+
+  bool empty() const { return ops_.empty() && changes_.empty(); }
+
+ private:
+  friend class Store;
+  struct Op {
+    Family family;
+    std::string key;
+    std::string value;
+    bool is_delete;
+  };
+  std::vector<Op> ops_;
+  std::vector<std::function<std::string(uint64_t)>> changes_;
+};
+
+// Thread safe. Owns the rocksdb::DB; closing (destruction) flushes memtables.
+class Store {
+ public:
+  // Opens or creates the store at options.path, creating missing column
+  // families, and checks the schema version in kMeta.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The value at `key`, or std::nullopt when there is none.
+  absl::StatusOr<std::optional<std::string>> Get(Family family, absl::string_view key) const;
+
+  // Calls `visit` for each entry whose key starts with `prefix`, in key
+  // order, until it returns false or `limit` entries were visited (0: no
+  // limit).
+  absl::Status Scan(Family family, absl::string_view prefix, size_t limit,
+                    const std::function<bool(absl::string_view key, absl::string_view value)>&
+                        visit) const;
+
+  // Applies `batch` atomically. With sync_writes, the batch is in the synced
+  // WAL when this returns OK.
+  absl::Status Write(WriteBatch batch);
+
+  // Every change with a sequence number at or below this one is written and
+  // visible; none above it is. Watchers read only up to here, so that a
+  // change committed late with a lower number is never skipped.
+  uint64_t LastVisibleChange() const;
+
+  // Flushes memtables to SST files (tests, backups, shutdown).
+  absl::Status Flush();
+
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
+        std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  absl::Status CheckSchema();
+  rocksdb::ColumnFamilyHandle* handle(Family family) const;
+
+  const StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned
+
+  mutable absl::Mutex changes_mu_;
+  uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;  // next sequence to hand out
+  std::set<uint64_t> changes_in_flight_ ABSL_GUARDED_BY(changes_mu_);  // handed out, not yet written
+};
+
+// The protobuf message stored at `key`, or std::nullopt when there is none.
+// DATA_LOSS when the stored bytes do not parse as a Message.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> ReadProto(const Store& store, Family family,
+                                                 absl::string_view key) {
+  absl::StatusOr<std::optional<std::string>> bytes = store.Get(family, key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<Message>();
+  Message message;
+  if (!message.ParseFromString(**bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("unreadable ", Message::descriptor()->name(), " in ", FamilyName(family)));
+  }
+  return std::optional<Message>(std::move(message));
+}
+
+}  // namespace hirs::storage
+
+#endif  // HIRS_STORAGE_STORE_H_
