@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds hirsd and hirs (Release), creates a demo
+# configuration on first run, and starts hirsd on 127.0.0.1:50051 with an
+# embedded RocksDB store. Prints tokens and a first command to try.
+#
+#   deploy/run.sh               start in the background (stop: deploy/run.sh stop)
+#   deploy/run.sh --foreground  run in the foreground (Ctrl-C stops it cleanly)
+#   deploy/run.sh stop
+#
+# DEMO ONLY: plaintext gRPC on the loopback interface, demo tokens kept in
+# $HIRS_DEMO_DIR/tokens.txt. Production needs TLS and real secrets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DEMO=${HIRS_DEMO_DIR:-$ROOT/.hirs-demo}
+BUILD=${HIRS_RELEASE_BUILD_DIR:-$ROOT/build-release}
+LISTEN=127.0.0.1:50051
+PIDFILE=$DEMO/hirsd.pid
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+stop() {
+  if running; then
+    local pid; pid=$(cat "$PIDFILE")
+    kill -TERM "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    echo "hirsd (pid $pid) stopped"
+  fi
+  rm -f "$PIDFILE"
+}
+
+if [ "${1:-}" = "stop" ]; then stop; exit 0; fi
+
+deploy/install-deps.sh
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$BUILD" -j2 --target hirsd hirs
+HIRSD=$BUILD/services/server/hirsd
+HIRS=$BUILD/clients/cli/hirs
+
+# Demo configuration, created once and kept across runs.
+mkdir -p "$DEMO/data"
+chmod 700 "$DEMO"
+if [ ! -f "$DEMO/tokens.txt" ]; then
+  umask 077
+  : >"$DEMO/tokens.txt"
+  entries=()
+  add() {  # id role scope
+    local token; token=$(openssl rand -hex 24)
+    echo "$1 $token" >>"$DEMO/tokens.txt"
+    entries+=("{\"id\": \"$1\", \"role\": \"$2\", \"scope\": \"$3\", \"token_sha256\": \"$(printf %s "$token" | sha256sum | cut -d' ' -f1)\"}")
+  }
+  add centre-loughborough-library REPORTING_CENTRE centre-loughborough-library
+  add police-leicestershire POLICE leicestershire
+  add district-charnwood DISTRICT E07000130
+  add district-blaby DISTRICT E07000129
+  add admin ADMIN ""
+  (IFS=,; echo "{\"principals\": [${entries[*]}]}") >"$DEMO/principals.json"
+  openssl rand -hex 32 >"$DEMO/hmac.key"
+  cat >"$DEMO/config.json" <<JSON
+{
+  "listen": "$LISTEN",
+  "data_dir": "$DEMO/data",
+  "principals_file": "$DEMO/principals.json",
+  "hmac_key_file": "$DEMO/hmac.key",
+  "sync_writes": true
+}
+JSON
+  umask 022
+fi
+
+stop
+token_of() { awk -v id="$1" '$1 == id {print $2}' "$DEMO/tokens.txt"; }
+banner() {
+  cat <<TXT
+
+hirsd is serving on $LISTEN (plaintext, loopback only: a demo, not production).
+Data: $DEMO/data   Log: $DEMO/hirsd.log   Config: $DEMO/config.json
+
+Tokens (also in $DEMO/tokens.txt):
+$(sed 's/^/  /' "$DEMO/tokens.txt")
+
+Try it:
+  export HIRS_SERVER=$LISTEN HIRS_TOKEN=$(token_of centre-loughborough-library)
+  $HIRS submit deploy/examples/report.json
+  $HIRS submit deploy/examples/reports.jsonl
+  $HIRS submit --csv deploy/examples/reports.csv
+  $HIRS report get <report id printed above>
+
+Stop it with: deploy/run.sh stop
+TXT
+}
+
+if [ "${1:-}" = "--foreground" ]; then
+  banner
+  exec "$HIRSD" --config="$DEMO/config.json"
+fi
+nohup "$HIRSD" --config="$DEMO/config.json" >"$DEMO/hirsd.out" 2>>"$DEMO/hirsd.log" &
+echo $! >"$PIDFILE"
+for _ in $(seq 1 100); do
+  grep -q '^listening on' "$DEMO/hirsd.out" 2>/dev/null && break
+  if ! running; then echo "hirsd failed to start:"; tail -20 "$DEMO/hirsd.log"; exit 1; fi
+  sleep 0.1
+done
+grep -q '^listening on' "$DEMO/hirsd.out" || { echo "hirsd did not start in 10 s"; tail -20 "$DEMO/hirsd.log"; exit 1; }
+banner

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The hirs CLI against the real hirsd binary: the sample files of
+# deploy/examples, per-line errors in bulk mode, exit codes, report get,
+# restart persistence and a clean exit on SIGTERM.
+# Usage: cli_test.sh HIRSD HIRS EXAMPLES_DIR
+set -euo pipefail
+HIRSD=$1
+HIRS=$2
+EXAMPLES=$3
+WORK=$(mktemp -d)
+trap 'kill "${HIRSD_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/../lib/hirsd_harness.sh"
+fail() { echo "FAIL: $*"; exit 1; }
+
+start_hirsd
+export HIRS_SERVER=$HIRSD_ADDR HIRS_TOKEN=$CENTRE_TOKEN
+
+"$HIRS" submit "$EXAMPLES/report.json" >"$WORK/one.out" || fail "submit report.json exited $?"
+grep -q '^collation  NEW_CASE' "$WORK/one.out" || fail "report.json: $(cat "$WORK/one.out")"
+report_id=$(awk '/^report/ {print $2}' "$WORK/one.out")
+case_id=$(awk '/^case/ {print $2}' "$WORK/one.out")
+
+"$HIRS" submit "$EXAMPLES/report.json" | grep -q 'ALREADY_RECEIVED' || fail "retry not ALREADY_RECEIVED"
+
+"$HIRS" submit "$EXAMPLES/reports.jsonl" >"$WORK/jsonl.out" 2>"$WORK/jsonl.err" || fail "jsonl exited $?"
+[ "$(grep -c '^line ' "$WORK/jsonl.out")" -eq 3 ] || fail "jsonl: $(cat "$WORK/jsonl.out")"
+grep -q "^line 1	.*	$case_id	ATTACHED_TO_CASE" "$WORK/jsonl.out" || fail "witness report did not join the case"
+grep -q 'failed 0' "$WORK/jsonl.err" || fail "jsonl summary: $(cat "$WORK/jsonl.err")"
+
+"$HIRS" submit --csv "$EXAMPLES/reports.csv" >"$WORK/csv.out" 2>"$WORK/csv.err" || fail "csv exited $?"
+[ "$(grep -c 'NEW_CASE' "$WORK/csv.out")" -eq 3 ] || fail "csv: $(cat "$WORK/csv.out")"
+
+# A bulk file with bad lines: the good ones are stored, each bad one named.
+head -1 "$EXAMPLES/reports.jsonl" | sed 's/cc-2026-0101/mixed-1/; s/CC-0101/MIXED-1/' >"$WORK/mixed.jsonl"
+echo '{"report": {"reporter_role": "VICTIM"}}' >>"$WORK/mixed.jsonl"
+echo 'this is not json' >>"$WORK/mixed.jsonl"
+sed -n 2p "$EXAMPLES/reports.jsonl" | sed 's/cc-2026-0102/mixed-4/; s/CC-0102/MIXED-4/' >>"$WORK/mixed.jsonl"
+rc=0
+"$HIRS" submit "$WORK/mixed.jsonl" >"$WORK/mixed.out" 2>"$WORK/mixed.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "mixed file exited $rc, want 1"
+grep -q '^line 2	error	INVALID_ARGUMENT.*report.motivations' "$WORK/mixed.out" || fail "line 2: $(cat "$WORK/mixed.out")"
+grep -q '^line 3	error	not a report in JSON' "$WORK/mixed.out" || fail "line 3: $(cat "$WORK/mixed.out")"
+grep -q '^line 4	rpt_' "$WORK/mixed.out" || fail "line 4 not stored: $(cat "$WORK/mixed.out")"
+grep -q 'failed 2' "$WORK/mixed.err" || fail "summary: $(cat "$WORK/mixed.err")"
+
+# Failures: wrong role, bad token, unreachable server, bad usage.
+rc=0; "$HIRS" --token="$POLICE_TOKEN" submit "$EXAMPLES/report.json" 2>"$WORK/denied.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q PERMISSION_DENIED "$WORK/denied.err" || fail "police submit: rc=$rc $(cat "$WORK/denied.err")"
+rc=0; "$HIRS" --token=nope report get "$report_id" 2>"$WORK/unauth.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q UNAUTHENTICATED "$WORK/unauth.err" || fail "bad token: rc=$rc"
+rc=0; "$HIRS" --server=127.0.0.1:1 --timeout_seconds=2 submit "$EXAMPLES/report.json" 2>/dev/null || rc=$?
+[ "$rc" -eq 3 ] || fail "unreachable server exited $rc, want 3"
+rc=0; "$HIRS" frobnicate 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || fail "bad usage exited $rc, want 2"
+
+# Restart on the same data: the report is still there, as received.
+stop_hirsd
+start_hirsd
+export HIRS_SERVER=$HIRSD_ADDR
+"$HIRS" report get "$report_id" >"$WORK/get.json" || fail "report get after restart"
+grep -q '"postcode": "le11 3ab"' "$WORK/get.json" || fail "report not as received: $(cat "$WORK/get.json")"
+grep -q '"reporting_centre": "centre-a"' "$WORK/get.json" || fail "reporting centre"
+
+# No personal data or description text in the server's log.
+for secret in "Amina Example" "1990-04-12" "headscarf" "Sam Example" "LE11 2XY"; do
+  if grep -q "$secret" "$WORK/hirsd.log"; then fail "personal data \"$secret\" in the hirsd log"; fi
+done
+stop_hirsd
+echo "cli: ok"

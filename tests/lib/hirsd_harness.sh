@@ -1,0 +1,38 @@
+# Shell helpers for tests that run the real hirsd binary. Source it; it
+# defines start_hirsd / stop_hirsd and writes a principals file.
+#
+#   HIRSD=path/to/hirsd; WORK=$(mktemp -d); source hirsd_harness.sh
+#   start_hirsd            # sets HIRSD_PID and HIRSD_ADDR
+#   stop_hirsd             # SIGTERM, and fails unless hirsd exits 0
+
+CENTRE_TOKEN=token-centre-a
+POLICE_TOKEN=token-police
+
+sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+
+cat > "$WORK/principals.json" <<JSON
+{"principals": [
+  {"id": "centre-a", "role": "REPORTING_CENTRE", "scope": "centre-a", "token_sha256": "$(sha $CENTRE_TOKEN)"},
+  {"id": "police", "role": "POLICE", "scope": "leicestershire", "token_sha256": "$(sha $POLICE_TOKEN)"}
+]}
+JSON
+
+start_hirsd() {
+  "$HIRSD" --listen=127.0.0.1:0 --data_dir="$WORK/data" --principals="$WORK/principals.json" \
+    >"$WORK/hirsd.out" 2>>"$WORK/hirsd.log" &
+  HIRSD_PID=$!
+  for _ in $(seq 1 100); do
+    HIRSD_ADDR=$(sed -n 's/^listening on //p' "$WORK/hirsd.out")
+    [ -n "$HIRSD_ADDR" ] && return 0
+    kill -0 "$HIRSD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "hirsd did not start:"; cat "$WORK/hirsd.log"; return 1
+}
+
+stop_hirsd() {
+  kill -TERM "$HIRSD_PID"
+  local rc=0
+  wait "$HIRSD_PID" || rc=$?
+  if [ "$rc" -ne 0 ]; then echo "hirsd exited $rc after SIGTERM"; cat "$WORK/hirsd.log"; return 1; fi
+}

@@ -1,0 +1,120 @@
+#include "tests/support/test_support.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/civil_time.h"
+#include "gtest/gtest.h"
+#include "services/auth/principals.h"
+
+namespace hirs::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string templ = absl::StrCat(base != nullptr ? base : "/tmp", "/hirs-test-XXXXXX");
+  char* made = mkdtemp(templ.data());
+  if (made == nullptr) std::abort();
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string WritePrincipals(const std::string& dir) {
+  auto entry = [](const char* id, const char* role, const char* scope, const char* token, bool disabled = false) {
+    return absl::StrCat(R"({"id": ")", id, R"(", "role": ")", role, R"(", "scope": ")", scope,
+                        R"(", "token_sha256": ")", auth::TokenSha256Hex(token), R"(", "disabled": )",
+                        disabled ? "true" : "false", "}");
+  };
+  const std::string json = absl::StrCat(
+      R"({"principals": [)", entry(kCentreA, "REPORTING_CENTRE", kCentreA, kCentreAToken), ",",
+      entry(kCentreB, "REPORTING_CENTRE", kCentreB, kCentreBToken), ",",
+      entry("police", "POLICE", "leicestershire", kPoliceToken), ",",
+      entry("district-charnwood", "DISTRICT", "E07000130", kDistrictToken), ",",
+      entry("admin", "ADMIN", "", kAdminToken), ",",
+      entry("centre-c", "REPORTING_CENTRE", "centre-c", "token-centre-c", true), "]}");
+  const std::string path = dir + "/principals.json";
+  std::ofstream(path) << json;
+  return path;
+}
+
+hirs::v1::Report ValidReport(absl::Time now) {
+  hirs::v1::Report r;
+  r.set_source_reference("REF-1");
+  r.set_reporter_role(hirs::v1::VICTIM);
+  r.add_motivations(hirs::v1::RACE);
+  r.add_incident_types(hirs::v1::VERBAL_ABUSE);
+  *r.mutable_occurred_start() = ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now - absl::Hours(48))));
+  r.mutable_location()->set_postcode("LE11 3AB");
+  r.mutable_location()->set_place_type(hirs::v1::STREET_OR_PUBLIC_PLACE);
+  r.set_description("Shouted at in the street near the library.");
+  r.mutable_victim()->set_full_name("Test Victim");
+  r.mutable_victim()->set_date_of_birth("1980-05-17");
+  r.mutable_consent()->set_share_with_police(true);
+  return r;
+}
+
+TestServer::TestServer() : data_dir_(dir_.path() + "/data") {
+  options_.listen = "127.0.0.1:0";
+  options_.data_dir = data_dir_;
+  options_.principals_file = WritePrincipals(dir_.path());
+  options_.worker_threads = 8;
+  Start();
+}
+
+TestServer::~TestServer() { Stop(); }
+
+void TestServer::Start() {
+  auto server = server::Server::Start(options_);
+  if (!server.ok()) {
+    ADD_FAILURE() << "server did not start: " << server.status();
+    std::abort();
+  }
+  server_ = std::move(*server);
+  channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+}
+
+void TestServer::Stop() {
+  channel_.reset();
+  server_.reset();
+}
+
+void TestServer::Restart() {
+  Stop();
+  Start();
+}
+
+std::unique_ptr<hirs::v1::ReportingService::Stub> TestServer::Reporting() const {
+  return hirs::v1::ReportingService::NewStub(channel_);
+}
+
+size_t TestServer::CountEntries(storage::Family family) const {
+  storage::StoreOptions options;
+  options.path = data_dir_ + "/db";
+  auto store = storage::Store::Open(options);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status();
+    return 0;
+  }
+  size_t n = 0;
+  auto s = (*store)->Scan(family, "", 0, [&](absl::string_view, absl::string_view) {
+    ++n;
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return n;
+}
+
+std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+}  // namespace hirs::testing

@@ -1,0 +1,84 @@
+// Helpers shared by the tests: temporary directories, a valid report, a
+// principals file with one principal per role, and a real hirsd started
+// in-process on 127.0.0.1:0 with stubs connected to it.
+#ifndef HIRS_TESTS_SUPPORT_TEST_SUPPORT_H_
+#define HIRS_TESTS_SUPPORT_TEST_SUPPORT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/server/server.h"
+#include "storage/store.h"
+
+namespace hirs::testing {
+
+// A fresh directory under $TEST_TMPDIR (or /tmp), removed with its contents
+// on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Tokens of the principals WritePrincipals writes.
+inline constexpr char kCentreAToken[] = "token-centre-a";
+inline constexpr char kCentreBToken[] = "token-centre-b";
+inline constexpr char kPoliceToken[] = "token-police";
+inline constexpr char kDistrictToken[] = "token-district-charnwood";
+inline constexpr char kAdminToken[] = "token-admin";
+inline constexpr char kCentreA[] = "centre-a";
+inline constexpr char kCentreB[] = "centre-b";
+
+// Writes a principals file (centre-a, centre-b, police, district-charnwood,
+// admin, and a disabled centre-c) into `dir`; returns its path.
+std::string WritePrincipals(const std::string& dir);
+
+// A report that passes validation: a racially motivated verbal abuse
+// incident in LE11 3AB (Charnwood) two days before `now`, with a victim.
+hirs::v1::Report ValidReport(absl::Time now = absl::Now());
+
+// A real hirsd in-process, with its data in a TempDir.
+class TestServer {
+ public:
+  TestServer();
+  ~TestServer();
+
+  // Stops the server (closing the store) and starts a new one on the same
+  // data directory.
+  void Restart();
+  // Stops the server; the store may then be opened directly.
+  void Stop();
+
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  std::unique_ptr<hirs::v1::ReportingService::Stub> Reporting() const;
+  const std::string& data_dir() const { return data_dir_; }
+  server::ServerOptions& options() { return options_; }
+
+  // The number of entries in `family` of the (stopped) server's store.
+  size_t CountEntries(storage::Family family) const;
+
+ private:
+  void Start();
+
+  TempDir dir_;
+  std::string data_dir_;
+  server::ServerOptions options_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A client context carrying "authorization: Bearer <token>" (none when
+// empty) and a 10 s deadline.
+std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token);
+
+}  // namespace hirs::testing
+
+#endif  // HIRS_TESTS_SUPPORT_TEST_SUPPORT_H_

@@ -1,0 +1,176 @@
+#include "storage/store.h"
+
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "storage/keys.h"
+#include "storage/schema.h"
+#include "tests/support/test_support.h"
+
+namespace hirs::storage {
+namespace {
+
+std::unique_ptr<Store> OpenAt(const std::string& path) {
+  StoreOptions options;
+  options.path = path;
+  auto store = Store::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+std::vector<std::string> Keys(const Store& store, Family family, absl::string_view prefix, size_t limit = 0) {
+  std::vector<std::string> keys;
+  EXPECT_TRUE(store
+                  .Scan(family, prefix, limit,
+                        [&](absl::string_view k, absl::string_view) {
+                          keys.emplace_back(k);
+                          return true;
+                        })
+                  .ok());
+  return keys;
+}
+
+TEST(Store, WritesAreReadableAfterReopen) {
+  hirs::testing::TempDir dir;
+  {
+    auto store = OpenAt(dir.path());
+    WriteBatch batch;
+    batch.Put(Family::kReports, "r1", "report one");
+    batch.Put(Family::kCases, "c1", "case one");
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  }
+  auto store = OpenAt(dir.path());
+  EXPECT_EQ(store->Get(Family::kReports, "r1").value(), std::optional<std::string>("report one"));
+  EXPECT_EQ(store->Get(Family::kCases, "c1").value(), std::optional<std::string>("case one"));
+  EXPECT_EQ(store->Get(Family::kCases, "r1").value(), std::nullopt);  // families are separate
+}
+
+TEST(Store, SchemaVersionIsRecorded) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>("1"));
+}
+
+TEST(Store, NewerSchemaIsRefusedWithAClearMessage) {
+  hirs::testing::TempDir dir;
+  {
+    auto store = OpenAt(dir.path());
+    WriteBatch batch;
+    batch.Put(Family::kMeta, kSchemaVersionKey, "999");
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  }
+  StoreOptions options;
+  options.path = dir.path();
+  auto store = Store::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("newer"), absl::string_view::npos);
+}
+
+TEST(Store, SecondOpenOfTheSameDirectoryFails) {
+  hirs::testing::TempDir dir;
+  auto first = OpenAt(dir.path());
+  StoreOptions options;
+  options.path = dir.path();
+  auto second = Store::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(Store, BatchIsAtomicAcrossFamiliesIncludingDeletes) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  WriteBatch first;
+  first.Put(Family::kIndexes, "a", "");
+  ASSERT_TRUE(store->Write(std::move(first)).ok());
+  WriteBatch second;
+  second.Delete(Family::kIndexes, "a");
+  second.Put(Family::kIndexes, "b", "");
+  second.Put(Family::kFingerprints, std::string(kFingerprintBytes, 'f') + "case_x", "rpt_x");
+  ASSERT_TRUE(store->Write(std::move(second)).ok());
+  EXPECT_EQ(Keys(*store, Family::kIndexes, ""), std::vector<std::string>{"b"});
+  EXPECT_EQ(Keys(*store, Family::kFingerprints, std::string(kFingerprintBytes, 'f')).size(), 1u);
+}
+
+TEST(Store, ScanStopsAtPrefixAndLimit) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  WriteBatch batch;
+  const std::string fp_a(kFingerprintBytes, 'a');
+  const std::string fp_b(kFingerprintBytes, 'b');
+  for (int i = 0; i < 5; ++i) batch.Put(Family::kFingerprints, FingerprintKey(fp_a, "case_" + std::to_string(i)), "");
+  batch.Put(Family::kFingerprints, FingerprintKey(fp_b, "case_9"), "");
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  EXPECT_EQ(Keys(*store, Family::kFingerprints, fp_a).size(), 5u);
+  EXPECT_EQ(Keys(*store, Family::kFingerprints, fp_a, 3).size(), 3u);
+  const auto b = Keys(*store, Family::kFingerprints, fp_b);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(CaseIdOfFingerprintKey(b[0]), "case_9");
+}
+
+TEST(Store, ChangesGetIncreasingSequencesThatSurviveReopen) {
+  hirs::testing::TempDir dir;
+  {
+    auto store = OpenAt(dir.path());
+    for (int i = 0; i < 3; ++i) {
+      WriteBatch batch;
+      batch.AppendChange([](uint64_t seq) { return std::to_string(seq); });
+      ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    }
+    EXPECT_EQ(store->LastVisibleChange(), 3u);
+  }
+  auto store = OpenAt(dir.path());
+  WriteBatch batch;
+  batch.AppendChange([](uint64_t seq) { return std::to_string(seq); });
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  EXPECT_EQ(store->LastVisibleChange(), 4u);
+  EXPECT_EQ(store->Get(Family::kChanges, EncodeChangeKey(4)).value(), std::optional<std::string>("4"));
+}
+
+TEST(Store, ConcurrentChangeWritersLeaveNoGapBelowTheVisibleMark) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        WriteBatch batch;
+        batch.AppendChange([](uint64_t seq) { return std::to_string(seq); });
+        ASSERT_TRUE(store->Write(std::move(batch)).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store->LastVisibleChange(), 400u);
+  EXPECT_EQ(Keys(*store, Family::kChanges, "").size(), 400u);
+}
+
+TEST(Store, ReadProtoReportsUnparseableBytesAsDataLoss) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  WriteBatch batch;
+  batch.Put(Family::kCases, "c", "\xff\xff\xff");
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  auto read = ReadProto<hirs::v1::Case>(*store, Family::kCases, "c");
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  auto missing = ReadProto<hirs::v1::Case>(*store, Family::kCases, "nothing");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST(Keys, CaseIndexKeysUseTheUkMonth) {
+  hirs::v1::Case c;
+  c.set_case_id("case_1");
+  c.set_district_code("E07000130");
+  c.set_status(hirs::v1::OPEN);
+  c.mutable_occurred_start()->set_seconds(1790811000);  // 00:30 BST, 1 October 2026
+  c.mutable_first_received_at()->set_seconds(1);
+  const auto keys = CaseIndexKeys(c);
+  EXPECT_EQ(keys[0], "dm|E07000130|2026-10|case_1");
+  EXPECT_EQ(keys[1], "st|01|case_1");
+  EXPECT_EQ(keys[2], "rt|00000000000f4240|case_1");
+  EXPECT_EQ(DistrictMonthPrefix("", "2026-10"), "dm|-|2026-10|");
+}
+
+}  // namespace
+}  // namespace hirs::storage
