@@ -2,9 +2,11 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/error_details.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -243,6 +245,42 @@ TEST_F(ReportingServiceTest, ExpiredDeadlineStoresNothing) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   server_.Stop();
   EXPECT_EQ(server_.CountEntries(storage::Family::kReports), 0u);
+}
+
+TEST_F(ReportingServiceTest, ShutdownUnderLoadLosesNoAcknowledgedReport) {
+  std::atomic<bool> stop{false};
+  absl::Mutex mu;
+  std::vector<std::string> acknowledged;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t, stub = server_.Reporting()] {
+      for (int i = 0; !stop.load(); ++i) {
+        auto report = hirs::testing::ValidReport();
+        report.set_source_reference(absl::StrCat("load-", t, "-", i));
+        report.mutable_occurred_start()->set_seconds(report.occurred_start().seconds() - (t * 1000 + i) * 60);
+        auto context = ContextWithToken(kCentreAToken);
+        hirs::v1::SubmitReportResponse response;
+        if (stub->SubmitReport(context.get(), Request(report), &response).ok()) {
+          absl::MutexLock lock(&mu);
+          acknowledged.push_back(response.report_id());
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  server_.Stop();  // graceful: drains calls in flight, then closes the store
+  stop = true;
+  for (auto& t : threads) t.join();
+  ASSERT_GT(acknowledged.size(), 8u);
+  server_.Restart();
+  auto stub = server_.Reporting();
+  for (const auto& id : acknowledged) {
+    auto context = ContextWithToken(kCentreAToken);
+    hirs::v1::GetReportRequest get;
+    get.set_report_id(id);
+    hirs::v1::Report report;
+    EXPECT_TRUE(stub->GetReport(context.get(), get, &report).ok()) << id;
+  }
 }
 
 TEST_F(ReportingServiceTest, HealthNeedsNoTokenAndOtherServicesAreUnimplementedForNow) {

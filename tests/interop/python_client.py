@@ -8,6 +8,10 @@ import grpc
 from google.protobuf import timestamp_pb2
 
 from google.rpc import error_details_pb2, status_pb2
+import std_health_pb2 as health_pb2
+import std_health_pb2_grpc as health_pb2_grpc
+import std_reflection_pb2 as reflection_pb2
+import std_reflection_pb2_grpc as reflection_pb2_grpc
 from hirs.v1 import reporting_service_pb2 as rs
 from hirs.v1 import reporting_service_pb2_grpc as rs_grpc
 from hirs.v1 import types_pb2 as t
@@ -69,7 +73,27 @@ def main():
         check(False, "unauthenticated read allowed")
     except grpc.RpcError as e:
         check(e.code() == grpc.StatusCode.UNAUTHENTICATED, f"code {e.code()}")
-    print("python client: submitted, retried, read back, errors decoded")
+    check_health_and_reflection(channel)
+    print("python client: submitted, retried, read back, errors decoded, health and reflection seen")
+
+
+def check_health_and_reflection(channel):
+    health = health_pb2_grpc.HealthStub(channel)
+    reply = health.Check(health_pb2.HealthCheckRequest(), timeout=10)  # no token needed
+    check(reply.status == health_pb2.HealthCheckResponse.SERVING, f"health {reply.status}")
+
+    reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+    requests = [
+        reflection_pb2.ServerReflectionRequest(list_services=""),
+        reflection_pb2.ServerReflectionRequest(file_containing_symbol="hirs.v1.ReportingService"),
+    ]
+    answers = list(reflection.ServerReflectionInfo(iter(requests), timeout=10))
+    services = {s.name for s in answers[0].list_services_response.service}
+    wanted = {"hirs.v1.ReportingService", "hirs.v1.CaseService", "hirs.v1.ExtractService",
+              "hirs.v1.AdminService", "grpc.health.v1.Health"}
+    check(wanted <= services, f"reflection lists {sorted(services)}")
+    check(len(answers[1].file_descriptor_response.file_descriptor_proto) > 0,
+          "reflection has no descriptor for hirs.v1.ReportingService")
 
 
 if __name__ == "__main__":
