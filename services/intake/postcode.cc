@@ -1,8 +1,5 @@
 #include "services/intake/postcode.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/csv_reader.h"
@@ -88,50 +85,77 @@ bool IsAreaDistrictCode(absl::string_view code) {
   return LeicestershireAreaCodes().contains(std::string(code));
 }
 
-absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::FromOnsCsv(
-    absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes) {
-  std::unique_ptr<DistrictRouter> router(new DistrictRouter);
-  int pcds = -1;
-  int oslaua = -1;
-  RETURN_IF_ERROR(ReadCsv(csv, [&](const std::vector<std::string>& fields, int line) -> absl::Status {
-    if (pcds < 0) {  // header row
+namespace {
+
+// Reads ONS Postcode Directory rows into `router` (see FromOnsCsv); the
+// returned callback is fed to ReadCsv or ReadCsvFile.
+class OnsRowReader {
+ public:
+  OnsRowReader(const absl::flat_hash_set<std::string>* keep_codes,
+               absl::flat_hash_map<std::string, std::string>* by_postcode,
+               absl::flat_hash_map<std::string, std::string>* by_sector)
+      : keep_codes_(keep_codes), by_postcode_(by_postcode), by_sector_(by_sector) {}
+
+  absl::Status Row(const std::vector<std::string>& fields, int line) {
+    if (pcds_ < 0) {  // header row
       for (size_t i = 0; i < fields.size(); ++i) {
         std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[i]));
-        if (name == "pcds") pcds = static_cast<int>(i);
-        if (name == "oslaua") oslaua = static_cast<int>(i);
+        if (name == "pcds") pcds_ = static_cast<int>(i);
+        if (name == "oslaua") oslaua_ = static_cast<int>(i);
       }
-      if (pcds < 0 || oslaua < 0) {
+      if (pcds_ < 0 || oslaua_ < 0) {
         return absl::InvalidArgumentError(
             "postcode directory: the header row must name the columns pcds and oslaua "
             "(ONS Postcode Directory layout)");
       }
       return absl::OkStatus();
     }
-    if (static_cast<int>(fields.size()) <= std::max(pcds, oslaua)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("postcode directory line ", line, ": too few columns"));
+    if (static_cast<int>(fields.size()) <= std::max(pcds_, oslaua_)) {
+      return absl::InvalidArgumentError(absl::StrCat("postcode directory line ", line, ": too few columns"));
     }
-    std::string code(absl::StripAsciiWhitespace(fields[oslaua]));
-    if (!keep_codes.empty() && !keep_codes.contains(code)) return absl::OkStatus();
-    if (auto full = CanonicalPostcode(fields[pcds])) {
-      router->by_postcode_[*full] = code;
-    } else if (auto sector = CanonicalSector(fields[pcds])) {
-      router->by_sector_[*sector] = code;
+    std::string code(absl::StripAsciiWhitespace(fields[oslaua_]));
+    if (!keep_codes_->empty() && !keep_codes_->contains(code)) return absl::OkStatus();
+    if (auto full = CanonicalPostcode(fields[pcds_])) {
+      (*by_postcode_)[*full] = code;
+    } else if (auto sector = CanonicalSector(fields[pcds_])) {
+      (*by_sector_)[*sector] = code;
     }
-    // Anything else (blank or malformed pcds) is skipped, as ONS files hold
-    // a few pseudo-postcodes.
+    // Anything else (blank or malformed pcds) is skipped: ONS files hold a
+    // few pseudo-postcodes.
     return absl::OkStatus();
+  }
+
+  bool saw_header() const { return pcds_ >= 0; }
+
+ private:
+  const absl::flat_hash_set<std::string>* const keep_codes_;
+  absl::flat_hash_map<std::string, std::string>* const by_postcode_;
+  absl::flat_hash_map<std::string, std::string>* const by_sector_;
+  int pcds_ = -1;
+  int oslaua_ = -1;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::Load(
+    const std::function<absl::Status(const CsvRowFn&)>& read,
+    const absl::flat_hash_set<std::string>& keep_codes) {
+  std::unique_ptr<DistrictRouter> router(new DistrictRouter);
+  OnsRowReader reader(&keep_codes, &router->by_postcode_, &router->by_sector_);
+  RETURN_IF_ERROR(read([&reader](const std::vector<std::string>& fields, int line) {
+    return reader.Row(fields, line);
   }));
-  if (pcds < 0) return absl::InvalidArgumentError("postcode directory is empty");
+  if (!reader.saw_header()) return absl::InvalidArgumentError("postcode directory is empty");
   return router;
 }
 
+absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::FromOnsCsv(
+    absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes) {
+  return Load([csv](const CsvRowFn& row) { return ReadCsv(csv, row); }, keep_codes);
+}
+
 absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::FromOnsFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open postcode directory ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return FromOnsCsv(buffer.str(), LeicestershireAreaCodes());
+  return Load([&path](const CsvRowFn& row) { return ReadCsvFile(path, row); }, LeicestershireAreaCodes());
 }
 
 std::unique_ptr<DistrictRouter> DistrictRouter::LeicestershireDefault() {

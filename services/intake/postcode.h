@@ -2,7 +2,9 @@
 #ifndef HIRS_SERVICES_INTAKE_POSTCODE_H_
 #define HIRS_SERVICES_INTAKE_POSTCODE_H_
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -41,7 +43,8 @@ class DistrictRouter {
   static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsCsv(
       absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes);
 
-  // FromOnsCsv on a file, keeping the Leicestershire area's codes.
+  // FromOnsCsv on a file, streamed, keeping the Leicestershire area's codes
+  // (so a full national directory costs memory only for the area's rows).
   static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsFile(const std::string& path);
 
   // The bundled sector-level table for the Leicestershire police area.
@@ -54,6 +57,12 @@ class DistrictRouter {
   size_t sector_count() const { return by_sector_.size(); }
 
  private:
+  using CsvRowFn = std::function<absl::Status(const std::vector<std::string>&, int)>;
+  // Builds a router from the rows `read` passes to its callback.
+  static absl::StatusOr<std::unique_ptr<DistrictRouter>> Load(
+      const std::function<absl::Status(const CsvRowFn&)>& read,
+      const absl::flat_hash_set<std::string>& keep_codes);
+
   DistrictRouter() = default;
   absl::flat_hash_map<std::string, std::string> by_postcode_;
   absl::flat_hash_map<std::string, std::string> by_sector_;

@@ -29,8 +29,10 @@ void LogSubmission(absl::string_view centre, const absl::StatusOr<SubmitResult>&
   } else if (result.status().code() == absl::StatusCode::kUnavailable ||
              result.status().code() == absl::StatusCode::kInternal ||
              result.status().code() == absl::StatusCode::kDataLoss) {
+    // These come from storage, whose messages name files and RocksDB
+    // states, never report content.
     LogError(absl::StrCat("submit centre=", centre, " failed code=",
-                          absl::StatusCodeToString(result.status().code())));
+                          absl::StatusCodeToString(result.status().code()), " error=", result.status().message()));
   } else {
     LogInfo(absl::StrCat("submit centre=", centre, " refused code=",
                          absl::StatusCodeToString(result.status().code())));

@@ -6,6 +6,8 @@
 #include "common/ids.h"
 #include "common/worker_pool.h"
 
+#include <unistd.h>
+
 #include <atomic>
 
 #include "absl/synchronization/notification.h"
@@ -33,6 +35,29 @@ TEST(ReadCsv, HandlesQuotesEmbeddedCommasNewlinesAndCrlf) {
   EXPECT_EQ(rows[0].first, 1);
   EXPECT_EQ(rows[1].first, 2);
   EXPECT_EQ(rows[2].first, 4);  // the quoted newline took line 3
+}
+
+TEST(ReadCsvFile, StreamsAFileExactlyAsReadCsvReadsText) {
+  const std::string text = "a,b\r\n\"multi\nline\",x\r\n\r\nlast,\"q\"\"\"";  // no final newline
+  char path[] = "/tmp/hirs-csv-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  Rows from_file;
+  ASSERT_TRUE(ReadCsvFile(path, [&](const std::vector<std::string>& fields, int line) {
+                from_file.emplace_back(line, fields);
+                return absl::OkStatus();
+              }).ok());
+  unlink(path);
+  EXPECT_EQ(from_file, Parse(text));
+  ASSERT_EQ(from_file.size(), 3u);
+  EXPECT_EQ(from_file[1].second[0], "multi\nline");
+  EXPECT_EQ(from_file[2], (std::pair<int, std::vector<std::string>>(5, {"last", "q\""})));
+  EXPECT_EQ(ReadCsvFile("/nonexistent/x.csv", [](const std::vector<std::string>&, int) {
+              return absl::OkStatus();
+            }).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(ReadCsv, LastLineWithoutNewlineIsRead) {
