@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
@@ -19,8 +20,34 @@ namespace hirs::storage {
 namespace {
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
-    "reports", "cases", "fingerprints", "requests", "indexes",
-    "changes", "review", "audit", "meta"};
+    "reports", "cases", "fingerprints", "requests", "indexes", "changes",
+    "review", "audit", "meta", "features", "counts"};
+
+std::string EncodeCount(int64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+  return out;
+}
+
+int64_t DecodeCount(absl::string_view bytes) {
+  if (bytes.size() != 8) return 0;
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  return static_cast<int64_t>(v);
+}
+
+// Sums 8-byte little-endian counters, so that counts are kept current with
+// a blind Merge instead of a read-modify-write under a lock.
+class CountAddOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger* logger) const override {
+    const int64_t base = existing == nullptr ? 0 : DecodeCount(absl::string_view(existing->data(), existing->size()));
+    *new_value = EncodeCount(base + DecodeCount(absl::string_view(value.data(), value.size())));
+    return true;
+  }
+  const char* Name() const override { return "hirs.CountAdd"; }
+};
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -43,14 +70,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   table.block_cache = cache;
   // Fingerprint and request look-ups are mostly misses: a bloom filter on the
   // fingerprint prefix saves a disk read for each.
-  if (family == Family::kFingerprints || family == Family::kRequests ||
-      family == Family::kReports || family == Family::kCases) {
+  if (family == Family::kFingerprints || family == Family::kRequests || family == Family::kReports ||
+      family == Family::kCases || family == Family::kFeatures || family == Family::kCounts) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.whole_key_filtering = family != Family::kFingerprints;
   }
   if (family == Family::kFingerprints) {
     options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kFingerprintBytes));
   }
+  if (family == Family::kCounts) options.merge_operator = std::make_shared<CountAddOperator>();
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
   options.bottommost_compression = rocksdb::kZSTD;
@@ -62,11 +90,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
 absl::string_view FamilyName(Family family) { return kFamilyNames[static_cast<int>(family)]; }
 
 void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
-  ops_.push_back(Op{family, std::string(key), std::string(value), false});
+  ops_.push_back(Op{family, std::string(key), std::string(value), Op::kPut});
 }
 
 void WriteBatch::Delete(Family family, absl::string_view key) {
-  ops_.push_back(Op{family, std::string(key), std::string(), true});
+  ops_.push_back(Op{family, std::string(key), std::string(), Op::kDelete});
+}
+
+void WriteBatch::AddToCount(Family family, absl::string_view key, int64_t delta) {
+  ops_.push_back(Op{family, std::string(key), EncodeCount(delta), Op::kMerge});
 }
 
 void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) {
@@ -179,8 +211,18 @@ absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
 absl::Status Store::Write(WriteBatch batch) {
   rocksdb::WriteBatch rb;
   for (const auto& op : batch.ops_) {
-    rocksdb::Status s = op.is_delete ? rb.Delete(handle(op.family), ToSlice(op.key))
-                                     : rb.Put(handle(op.family), ToSlice(op.key), ToSlice(op.value));
+    rocksdb::Status s;
+    switch (op.kind) {
+      case WriteBatch::Op::kPut:
+        s = rb.Put(handle(op.family), ToSlice(op.key), ToSlice(op.value));
+        break;
+      case WriteBatch::Op::kDelete:
+        s = rb.Delete(handle(op.family), ToSlice(op.key));
+        break;
+      case WriteBatch::Op::kMerge:
+        s = rb.Merge(handle(op.family), ToSlice(op.key), ToSlice(op.value));
+        break;
+    }
     RETURN_IF_ERROR(FromRocks(s, "building a write batch"));
   }
   std::vector<uint64_t> sequences;
@@ -209,6 +251,12 @@ absl::Status Store::Write(WriteBatch batch) {
 uint64_t Store::LastVisibleChange() const {
   absl::MutexLock lock(&changes_mu_);
   return changes_in_flight_.empty() ? next_change_ - 1 : *changes_in_flight_.begin() - 1;
+}
+
+absl::StatusOr<int64_t> ReadCount(const Store& store, absl::string_view key) {
+  absl::StatusOr<std::optional<std::string>> bytes = store.Get(Family::kCounts, key);
+  if (!bytes.ok()) return bytes.status();
+  return bytes->has_value() ? DecodeCount(**bytes) : 0;
 }
 
 absl::Status Store::Flush() {

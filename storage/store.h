@@ -39,8 +39,10 @@ enum class Family {
   kReview,        // review items
   kAudit,         // audit hash chain
   kMeta,          // schema version and other store-wide values
+  kFeatures,      // report_id -> MatchFeatures (what collation compares)
+  kCounts,        // term-frequency counters for collation; 8-byte little-endian, summed by Merge
 };
-inline constexpr int kFamilyCount = 9;
+inline constexpr int kFamilyCount = 11;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);
@@ -61,6 +63,8 @@ class WriteBatch {
  public:
   void Put(Family family, absl::string_view key, absl::string_view value);
   void Delete(Family family, absl::string_view key);
+  // Adds `delta` to the counter at `key`. REQUIRES: family == Family::kCounts.
+  void AddToCount(Family family, absl::string_view key, int64_t delta);
   // Appends a change-feed event. Store::Write gives it the next change
   // sequence number and stores encode(sequence) under it in kChanges.
   void AppendChange(std::function<std::string(uint64_t sequence)> encode);
@@ -70,10 +74,11 @@ class WriteBatch {
  private:
   friend class Store;
   struct Op {
+    enum Kind { kPut, kDelete, kMerge };
     Family family;
     std::string key;
     std::string value;
-    bool is_delete;
+    Kind kind;
   };
   std::vector<Op> ops_;
   std::vector<std::function<std::string(uint64_t)>> changes_;
@@ -128,6 +133,9 @@ class Store {
   uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;  // next sequence to hand out
   std::set<uint64_t> changes_in_flight_ ABSL_GUARDED_BY(changes_mu_);  // handed out, not yet written
 };
+
+// The counter at `key` of kCounts (0 when absent).
+absl::StatusOr<int64_t> ReadCount(const Store& store, absl::string_view key);
 
 // The protobuf message stored at `key`, or std::nullopt when there is none.
 // DATA_LOSS when the stored bytes do not parse as a Message.

@@ -49,18 +49,18 @@ hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
                                             const DistrictRouter& router) {
   hirs::store::v1::NormalisedFields n;
   const auto& loc = report.location();
-  if (auto postcode = CanonicalPostcode(loc.postcode())) {
-    n.set_postcode(*postcode);
-    n.set_postcode_sector(PostcodeSector(*postcode));
-    n.set_district_code(router.Route(*postcode));
+  const std::optional<PostcodeParts> parts = ParsePostcode(loc.postcode());
+  if (parts.has_value()) {
+    n.set_postcode(parts->unit);
+    n.set_postcode_sector(parts->sector);
+    n.set_postcode_outward(parts->outward);
+    n.set_district_code(router.Route(*parts));
   }
   if (n.district_code().empty() && !loc.district_code().empty()) {
     n.set_district_code(loc.district_code());
   }
-  if (n.district_code().empty() && n.postcode().empty()) {
-    if (auto home = CanonicalPostcode(report.victim().postcode())) {
-      n.set_district_code(router.Route(*home));
-    }
+  if (n.district_code().empty() && !parts.has_value()) {
+    if (auto home = ParsePostcode(report.victim().postcode())) n.set_district_code(router.Route(*home));
   }
   n.set_district_unresolved(n.district_code().empty());
   n.set_victim_name(FoldName(report.victim().full_name()));

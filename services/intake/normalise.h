@@ -13,8 +13,8 @@
 namespace hirs::intake {
 
 // Derives NormalisedFields from `report`. The district comes from, in order:
-// the location postcode; location.district_code; for a report with no
-// location postcode (online), the victim's postcode. When none gives one,
+// the location postcode (full or partial); location.district_code; for a
+// report with no location postcode (online), the victim's postcode. When none gives one,
 // district_code is empty and district_unresolved is set.
 // REQUIRES: ValidateSubmitRequest accepted the report.
 hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,

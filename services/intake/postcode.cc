@@ -61,6 +61,35 @@ std::optional<std::string> CanonicalPostcode(absl::string_view raw) {
   return absl::StrCat(outward, " ", inward);
 }
 
+std::optional<PostcodeParts> ParsePostcode(absl::string_view raw) {
+  if (auto full = CanonicalPostcode(raw)) {
+    PostcodeParts parts;
+    parts.unit = *full;
+    parts.sector = PostcodeSector(*full);
+    parts.outward = full->substr(0, full->find(' '));
+    return parts;
+  }
+  if (raw.size() > 16) return std::nullopt;
+  const std::string trimmed = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(raw));
+  std::string s;
+  for (char c : trimmed) {
+    if (c != ' ' && c != '\t') s.push_back(c);
+  }
+  PostcodeParts parts;
+  // "LE1 5" is a sector, "LE15" an outward code: an inner space decides.
+  const bool spaced = trimmed.find_first_of(" \t") != std::string::npos;
+  if (!spaced && IsOutward(s)) {
+    parts.outward = s;
+    return parts;
+  }
+  if (auto sector = CanonicalSector(s)) {
+    parts.sector = *sector;
+    parts.outward = sector->substr(0, sector->find(' '));
+    return parts;
+  }
+  return std::nullopt;
+}
+
 std::string PostcodeSector(absl::string_view canonical) {
   // "LE11 3AB": everything up to the first character after the space.
   return std::string(canonical.substr(0, canonical.size() - 2));
@@ -87,14 +116,23 @@ bool IsAreaDistrictCode(absl::string_view code) {
 
 namespace {
 
-// Reads ONS Postcode Directory rows into `router` (see FromOnsCsv); the
-// returned callback is fed to ReadCsv or ReadCsvFile.
+// Records that `area` (a sector or outward code) holds `code`; an area seen
+// with two codes maps to "" (ambiguous) for good.
+void Attribute(absl::flat_hash_map<std::string, std::string>* table, const std::string& area,
+               const std::string& code) {
+  auto [it, inserted] = table->try_emplace(area, code);
+  if (!inserted && it->second != code) it->second = "";
+}
+
+// Reads ONS Postcode Directory rows into the router's tables (see
+// FromOnsCsv); Row is fed by ReadCsv or ReadCsvFile.
 class OnsRowReader {
  public:
   OnsRowReader(const absl::flat_hash_set<std::string>* keep_codes,
                absl::flat_hash_map<std::string, std::string>* by_postcode,
-               absl::flat_hash_map<std::string, std::string>* by_sector)
-      : keep_codes_(keep_codes), by_postcode_(by_postcode), by_sector_(by_sector) {}
+               absl::flat_hash_map<std::string, std::string>* by_sector,
+               absl::flat_hash_map<std::string, std::string>* by_outward)
+      : keep_codes_(keep_codes), by_postcode_(by_postcode), by_sector_(by_sector), by_outward_(by_outward) {}
 
   absl::Status Row(const std::vector<std::string>& fields, int line) {
     if (pcds_ < 0) {  // header row
@@ -114,14 +152,14 @@ class OnsRowReader {
       return absl::InvalidArgumentError(absl::StrCat("postcode directory line ", line, ": too few columns"));
     }
     std::string code(absl::StripAsciiWhitespace(fields[oslaua_]));
-    if (!keep_codes_->empty() && !keep_codes_->contains(code)) return absl::OkStatus();
-    if (auto full = CanonicalPostcode(fields[pcds_])) {
-      (*by_postcode_)[*full] = code;
-    } else if (auto sector = CanonicalSector(fields[pcds_])) {
-      (*by_sector_)[*sector] = code;
-    }
-    // Anything else (blank or malformed pcds) is skipped: ONS files hold a
-    // few pseudo-postcodes.
+    // Rows outside the kept area still count for ambiguity, as "outside".
+    const bool kept = keep_codes_->empty() || keep_codes_->contains(code);
+    if (!kept) code = "";
+    std::optional<PostcodeParts> parts = ParsePostcode(fields[pcds_]);
+    if (!parts.has_value() || parts->sector.empty()) return absl::OkStatus();  // ONS pseudo-postcodes
+    if (!parts->unit.empty() && kept) (*by_postcode_)[parts->unit] = code;
+    Attribute(by_sector_, parts->sector, code);
+    Attribute(by_outward_, parts->outward, code);
     return absl::OkStatus();
   }
 
@@ -131,9 +169,15 @@ class OnsRowReader {
   const absl::flat_hash_set<std::string>* const keep_codes_;
   absl::flat_hash_map<std::string, std::string>* const by_postcode_;
   absl::flat_hash_map<std::string, std::string>* const by_sector_;
+  absl::flat_hash_map<std::string, std::string>* const by_outward_;
   int pcds_ = -1;
   int oslaua_ = -1;
 };
+
+// Drops the entries that route nowhere (ambiguous or outside the area).
+void DropEmpty(absl::flat_hash_map<std::string, std::string>* table) {
+  absl::erase_if(*table, [](const auto& entry) { return entry.second.empty(); });
+}
 
 }  // namespace
 
@@ -141,11 +185,13 @@ absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::Load(
     const std::function<absl::Status(const CsvRowFn&)>& read,
     const absl::flat_hash_set<std::string>& keep_codes) {
   std::unique_ptr<DistrictRouter> router(new DistrictRouter);
-  OnsRowReader reader(&keep_codes, &router->by_postcode_, &router->by_sector_);
+  OnsRowReader reader(&keep_codes, &router->by_postcode_, &router->by_sector_, &router->by_outward_);
   RETURN_IF_ERROR(read([&reader](const std::vector<std::string>& fields, int line) {
     return reader.Row(fields, line);
   }));
   if (!reader.saw_header()) return absl::InvalidArgumentError("postcode directory is empty");
+  DropEmpty(&router->by_sector_);
+  DropEmpty(&router->by_outward_);
   return router;
 }
 
@@ -165,10 +211,21 @@ std::unique_ptr<DistrictRouter> DistrictRouter::LeicestershireDefault() {
 }
 
 std::string DistrictRouter::Route(absl::string_view canonical_postcode) const {
-  if (auto it = by_postcode_.find(canonical_postcode); it != by_postcode_.end()) return it->second;
-  if (canonical_postcode.size() < 5) return "";
-  if (auto it = by_sector_.find(PostcodeSector(canonical_postcode)); it != by_sector_.end()) {
-    return it->second;
+  std::optional<PostcodeParts> parts = ParsePostcode(canonical_postcode);
+  return parts.has_value() ? Route(*parts) : "";
+}
+
+std::string DistrictRouter::Route(const PostcodeParts& parts) const {
+  if (!parts.unit.empty()) {
+    if (auto it = by_postcode_.find(parts.unit); it != by_postcode_.end()) return it->second;
+  }
+  if (!parts.sector.empty()) {
+    if (auto it = by_sector_.find(parts.sector); it != by_sector_.end()) return it->second;
+  }
+  // A full postcode or sector missing from the tables is unknown; only an
+  // outward code alone falls back to the outward table.
+  if (parts.sector.empty()) {
+    if (auto it = by_outward_.find(parts.outward); it != by_outward_.end()) return it->second;
   }
   return "";
 }

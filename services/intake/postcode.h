@@ -24,6 +24,17 @@ std::optional<std::string> CanonicalPostcode(absl::string_view raw);
 // REQUIRES: `canonical` came from CanonicalPostcode.
 std::string PostcodeSector(absl::string_view canonical);
 
+// A postcode as far as it was given: a reporter may know only the area.
+struct PostcodeParts {
+  std::string unit;     // "LE11 3AB"; empty when only part was given
+  std::string sector;   // "LE11 3"; empty when only the outward code was given
+  std::string outward;  // "LE11"
+};
+
+// Parses a full postcode ("le113ab"), a sector ("LE11 3") or an outward code
+// ("LE11") in any common spelling. std::nullopt when it is none of these.
+std::optional<PostcodeParts> ParsePostcode(absl::string_view raw);
+
 // GSS codes of the Leicestershire police force area: the seven districts of
 // Leicestershire, Leicester and Rutland.
 const absl::flat_hash_set<std::string>& LeicestershireAreaCodes();
@@ -37,9 +48,10 @@ class DistrictRouter {
  public:
   // Loads the ONS Postcode Directory CSV layout: a header row naming at least
   // `pcds` (postcode, or a sector such as "LE11 3") and `oslaua` (GSS code);
-  // other columns are ignored. Rows whose code is not in `keep_codes` are
-  // skipped (an empty set keeps all). INVALID_ARGUMENT on a missing column or
-  // malformed CSV.
+  // other columns are ignored. Rows whose code is not in `keep_codes` are not
+  // routed to (an empty set keeps all). Sector and outward-code tables are
+  // derived from all rows, and hold an area only where every row of it names
+  // the same district. INVALID_ARGUMENT on a missing column or malformed CSV.
   static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsCsv(
       absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes);
 
@@ -53,8 +65,13 @@ class DistrictRouter {
   // The district of a canonical postcode, or "" when unknown.
   std::string Route(absl::string_view canonical_postcode) const;
 
+  // The district of a full or partial postcode: by unit, else sector, else
+  // outward code; "" when none is known (or the area straddles districts).
+  std::string Route(const PostcodeParts& parts) const;
+
   size_t postcode_count() const { return by_postcode_.size(); }
   size_t sector_count() const { return by_sector_.size(); }
+  size_t outward_count() const { return by_outward_.size(); }
 
  private:
   using CsvRowFn = std::function<absl::Status(const std::vector<std::string>&, int)>;
@@ -65,7 +82,8 @@ class DistrictRouter {
 
   DistrictRouter() = default;
   absl::flat_hash_map<std::string, std::string> by_postcode_;
-  absl::flat_hash_map<std::string, std::string> by_sector_;
+  absl::flat_hash_map<std::string, std::string> by_sector_;   // "" marks a sector spanning districts
+  absl::flat_hash_map<std::string, std::string> by_outward_;  // "" marks an outward code spanning districts
 };
 
 }  // namespace hirs::intake

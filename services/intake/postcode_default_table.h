@@ -3,10 +3,13 @@
 // level, so it is read by the same loader as a real ONSPD/NSPL extract.
 //
 // Each postcode sector is attributed to the district holding most of it.
-// Sectors that straddle the force-area boundary (e.g. LE12 6, LE16 8, LE17 6,
-// DE11) are left out on purpose: their reports get no district and the case is
-// flagged DISTRICT_UNRESOLVED for a person to look at, which is better than a
-// silent miscount. Production deployments should load the full ONS Postcode
+// Sectors that straddle the force-area boundary are listed with the
+// neighbouring authority's code (LE12 6 Rushcliffe, LE16 8 North
+// Northamptonshire, LE17 6 Rugby): the loader keeps no route for them, and
+// they mark their outward codes (LE12, LE16, LE17) as spanning districts, so
+// a report giving only "LE12" is not attributed to Charnwood by guesswork.
+// Such reports get no district and the case is flagged DISTRICT_UNRESOLVED
+// for a person to look at, which is better than a silent miscount. Production deployments should load the full ONS Postcode
 // Directory with --postcode_directory for exact, postcode-level routing.
 #ifndef HIRS_SERVICES_INTAKE_POSTCODE_DEFAULT_TABLE_H_
 #define HIRS_SERVICES_INTAKE_POSTCODE_DEFAULT_TABLE_H_
@@ -127,6 +130,9 @@ CV13 0,E07000132
 CV13 6,E07000132
 NG13 0,E07000133
 PE9 4,E06000017
+LE12 6,E07000176
+LE16 8,E06000061
+LE17 6,E07000220
 )csv";
 
 }  // namespace hirs::intake

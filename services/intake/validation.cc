@@ -11,6 +11,10 @@ namespace {
 
 using hirs::v1::Report;
 
+constexpr char kPostcodeHelp[] =
+    "is not a UK postcode; give the full postcode (\"LE11 3AB\") or, if only the area is known, "
+    "its first part (\"LE11\" or \"LE11 3\")";
+
 // Collects violations with a common path prefix.
 class Checker {
  public:
@@ -115,9 +119,8 @@ void CheckLocation(Checker& c, const Report& r) {
   }
   const auto& loc = r.location();
   const bool has_postcode = !loc.postcode().empty();
-  if (has_postcode && !CanonicalPostcode(loc.postcode()).has_value()) {
-    c.Fail("report.location.postcode",
-           "is not a valid UK postcode; use the full postcode, e.g. \"LE11 3AB\"");
+  if (has_postcode && !ParsePostcode(loc.postcode()).has_value()) {
+    c.Fail("report.location.postcode", kPostcodeHelp);
   }
   if (loc.online_platform().empty() && !has_postcode) {
     c.Fail("report.location",
@@ -181,8 +184,8 @@ void CheckVictim(Checker& c, const Report& r, absl::Time now) {
     }
   }
   c.Text("report.victim.address", v.address(), kMaxAddressBytes, true);
-  if (!v.postcode().empty() && !CanonicalPostcode(v.postcode()).has_value()) {
-    c.Fail("report.victim.postcode", "is not a valid UK postcode; use the full postcode, e.g. \"LE11 3AB\"");
+  if (!v.postcode().empty() && !ParsePostcode(v.postcode()).has_value()) {
+    c.Fail("report.victim.postcode", kPostcodeHelp);
   }
   if (r.consent().anonymous()) {
     const char* kAnonymous = "must be empty in an anonymous report (consent.anonymous is set)";

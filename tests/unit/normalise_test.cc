@@ -34,6 +34,17 @@ TEST(Normalise, RoutesByLocationPostcode) {
   EXPECT_EQ(n.victim_name(), "test victim");
 }
 
+TEST(Normalise, PartialPostcodeRoutesByItsArea) {
+  auto router = DistrictRouter::LeicestershireDefault();
+  auto r = hirs::testing::ValidReport();
+  r.mutable_location()->set_postcode("le11");
+  const auto n = Normalise(r, *router);
+  EXPECT_EQ(n.postcode(), "");
+  EXPECT_EQ(n.postcode_sector(), "");
+  EXPECT_EQ(n.postcode_outward(), "LE11");
+  EXPECT_EQ(n.district_code(), "E07000130");
+}
+
 TEST(Normalise, UnknownPostcodeLeavesDistrictEmptyAndFlagged) {
   auto router = DistrictRouter::LeicestershireDefault();
   auto r = hirs::testing::ValidReport();

@@ -64,17 +64,48 @@ TEST(DistrictRouter, LoadsOnsLayoutWithFullPostcodesAndSectors) {
   auto router = DistrictRouter::FromOnsCsv(csv, LeicestershireAreaCodes());
   ASSERT_TRUE(router.ok()) << router.status();
   EXPECT_EQ((*router)->postcode_count(), 2u);
-  EXPECT_EQ((*router)->sector_count(), 1u);
+  EXPECT_EQ((*router)->sector_count(), 3u);  // LE11 3 and LE1 1 derived, LE12 6 given
   EXPECT_EQ((*router)->Route("LE11 3AB"), "E07000130");
+  EXPECT_EQ((*router)->Route("LE11 3ZZ"), "E07000130");  // by the derived sector
   EXPECT_EQ((*router)->Route("LE12 6XY"), "E07000130");
   EXPECT_EQ((*router)->Route("SW1A 1AA"), "");  // outside the area: not kept
 }
 
-TEST(DistrictRouter, FullPostcodeBeatsSector) {
+TEST(DistrictRouter, FullPostcodeBeatsASectorThatSpansDistricts) {
   auto router = DistrictRouter::FromOnsCsv("pcds,oslaua\nLE2 4,E06000016\nLE2 4ZZ,E07000135\n", {});
   ASSERT_TRUE(router.ok());
   EXPECT_EQ((*router)->Route("LE2 4ZZ"), "E07000135");
-  EXPECT_EQ((*router)->Route("LE2 4AA"), "E06000016");
+  EXPECT_EQ((*router)->Route("LE2 4AA"), "");  // the sector spans two districts
+}
+
+TEST(DistrictRouter, PartialPostcodesRouteOnlyWhereTheAreaLiesInOneDistrict) {
+  auto router = DistrictRouter::LeicestershireDefault();
+  EXPECT_EQ(router->Route(*ParsePostcode("LE11")), "E07000130");    // all of LE11 is Charnwood
+  EXPECT_EQ(router->Route(*ParsePostcode("le11 3")), "E07000130");
+  EXPECT_EQ(router->Route(*ParsePostcode("LE15")), "E06000017");    // Rutland
+  EXPECT_EQ(router->Route(*ParsePostcode("LE2")), "");              // Leicester and Oadby and Wigston
+  EXPECT_EQ(router->Route(*ParsePostcode("LE12")), "");             // LE12 6 lies outside the area
+  EXPECT_EQ(router->Route(*ParsePostcode("LE12 6AA")), "");
+}
+
+TEST(ParsePostcode, FullSectorAndOutward) {
+  auto full = ParsePostcode("le113ab");
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(full->unit, "LE11 3AB");
+  EXPECT_EQ(full->sector, "LE11 3");
+  EXPECT_EQ(full->outward, "LE11");
+  auto sector = ParsePostcode(" LE1 5 ");
+  ASSERT_TRUE(sector.has_value());
+  EXPECT_EQ(sector->unit, "");
+  EXPECT_EQ(sector->sector, "LE1 5");
+  EXPECT_EQ(sector->outward, "LE1");
+  auto outward = ParsePostcode("LE15");  // no space: the outward code LE15, not sector LE1 5
+  ASSERT_TRUE(outward.has_value());
+  EXPECT_EQ(outward->sector, "");
+  EXPECT_EQ(outward->outward, "LE15");
+  for (const char* bad : {"", "L", "LE", "Loughborough", "LE11 3A", "12 3AB", "LE11 33"}) {
+    EXPECT_FALSE(ParsePostcode(bad).has_value()) << bad;
+  }
 }
 
 TEST(DistrictRouter, MissingColumnsAreAClearError) {

@@ -112,6 +112,16 @@ TEST(Validation, PostcodeMustBeValid) {
   EXPECT_THAT(BadFields(r), ElementsAre("report.location.postcode"));
 }
 
+TEST(Validation, PartialPostcodeIsAcceptedWhenThatIsAllTheReporterKnows) {
+  auto r = Valid();
+  for (const char* partial : {"LE11", "le11 3"}) {
+    r.mutable_location()->set_postcode(partial);
+    EXPECT_THAT(BadFields(r), IsEmpty()) << partial;
+  }
+  r.mutable_location()->set_postcode("Loughborough");
+  EXPECT_THAT(BadFields(r), ElementsAre("report.location.postcode"));
+}
+
 TEST(Validation, OnlineIncidentNeedsNoPostcode) {
   auto r = Valid();
   r.mutable_location()->clear_postcode();
