@@ -1,7 +1,9 @@
 // The collation interface: how a report is matched to a case. Intake calls
-// it under its locks and writes what it decides; implementations only read
-// the store. The exact matcher of ExactCollator is the first implementation;
-// a probabilistic matcher replaces it without touching intake or storage.
+// Plan, takes plan.lock_keys, calls Decide, and writes the decision in one
+// batch together with what Record adds. Implementations only read the store
+// in Decide and own the layout of what they Record (fingerprints, features,
+// counters), so a different matcher plugs in without touching intake or
+// storage.
 #ifndef HIRS_SERVICES_COLLATION_COLLATOR_H_
 #define HIRS_SERVICES_COLLATION_COLLATOR_H_
 
@@ -25,25 +27,35 @@ struct Fingerprint {
 struct CollationInput {
   const hirs::v1::Report* report;
   const hirs::store::v1::NormalisedFields* normalised;
+  // The submitting centre's principal id.
+  std::string reporting_centre;
 };
 
-// What to store for a report and what to lock before deciding.
+// What Decide reads and Record writes for one report.
 struct CollationPlan {
+  hirs::store::v1::MatchFeatures features;
   // Stored as fingerprint + case_id -> report_id once the report is placed.
-  std::vector<Fingerprint> fingerprints;
+  std::vector<Fingerprint> stored;
+  // Looked up to find candidates.
+  std::vector<Fingerprint> lookup;
   // Keys the caller must hold (storage::LockManager) across Decide and the
-  // write, covering every key Decide reads and every fingerprint stored, so
-  // that two reports that could match each other are never decided at once.
+  // write: every key looked up or stored, so that two reports that could
+  // find each other are never decided at the same time.
   std::vector<std::string> lock_keys;
 };
 
 struct Decision {
   // NEW_CASE, ATTACHED_TO_CASE or NEEDS_REVIEW.
   hirs::v1::CollationOutcome outcome = hirs::v1::NEW_CASE;
-  // ATTACHED_TO_CASE: the case to join. NEEDS_REVIEW: candidates are in the
-  // explanation. Otherwise empty.
+  // ATTACHED_TO_CASE: the case to join; otherwise empty (the report starts a
+  // case of its own; for NEEDS_REVIEW the candidates are in the
+  // explanation's candidate_case_ids).
   std::string case_id;
+  // The best candidate's score (log2 likelihood ratio), 0 without one.
   double score = 0;
+  // Earlier cases of the same victim (repeat victimisation) that the report
+  // does not join: its case links to them.
+  std::vector<std::string> linked_case_ids;
   // Why; report_id and case_id are filled in by the caller.
   hirs::v1::CollationExplanation explanation;
 };
@@ -57,8 +69,11 @@ class Collator {
 
   // Decides where the report goes, reading candidates from `store`.
   // REQUIRES: the caller holds plan.lock_keys.
-  virtual absl::StatusOr<Decision> Decide(const CollationInput& input, const CollationPlan& plan,
-                                          const storage::Store& store) const = 0;
+  virtual absl::StatusOr<Decision> Decide(const CollationPlan& plan, const storage::Store& store) const = 0;
+
+  // Adds what the collator keeps about a placed report to `batch`.
+  virtual void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
+                      storage::WriteBatch* batch) const = 0;
 };
 
 }  // namespace hirs::collation

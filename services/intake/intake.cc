@@ -8,6 +8,7 @@
 #include "services/collation/case_aggregate.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
+#include "hirs/v1/case_service.pb.h"
 #include "storage/keys.h"
 
 namespace hirs::intake {
@@ -72,7 +73,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   report.clear_received_at();
   const std::string content_sha = collation::Sha256(report.SerializeAsString());
   const hirs::store::v1::NormalisedFields normalised = Normalise(report, *router_);
-  const collation::CollationInput input{&report, &normalised};
+  const collation::CollationInput input{&report, &normalised, std::string(centre_id)};
   const collation::CollationPlan plan = collator_->Plan(input);
 
   const std::string content_key = storage::ContentKey(centre_id, content_sha);
@@ -108,7 +109,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
     return AlreadyReceived(*same_content);
   }
 
-  ASSIGN_OR_RETURN(collation::Decision decision, collator_->Decide(input, plan, *store_));
+  ASSIGN_OR_RETURN(collation::Decision decision, collator_->Decide(plan, *store_));
 
   StoredReport stored;
   *stored.mutable_report() = std::move(report);
@@ -138,6 +139,11 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   }
   stored.set_case_id(c.case_().case_id());
   collation::AddReportToCase(stored, now, &c);
+  for (const std::string& linked : decision.linked_case_ids) {
+    auto* ids = c.mutable_case_()->mutable_linked_case_ids();
+    if (std::find(ids->begin(), ids->end(), linked) == ids->end()) ids->Add(std::string(linked));
+  }
+  if (c.case_().linked_case_ids_size() > 0) c.mutable_case_()->set_repeat_victim(true);
   hirs::v1::CollationExplanation* explanation = c.mutable_case_()->add_explanations();
   *explanation = decision.explanation;
   explanation->set_report_id(r.report_id());
@@ -148,8 +154,17 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
   batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
   UpdateIndexes(before.has_value() ? &before->case_() : nullptr, c.case_(), &batch);
-  for (const auto& fp : plan.fingerprints) {
-    batch.Put(Family::kFingerprints, storage::FingerprintKey(fp.value, c.case_().case_id()), r.report_id());
+  collator_->Record(plan, r.report_id(), c.case_().case_id(), &batch);
+  if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
+    hirs::v1::ReviewItem item;
+    item.set_review_id(NewId("rev_", now));
+    item.set_report_id(r.report_id());
+    item.set_case_id(c.case_().case_id());
+    *item.mutable_candidate_case_ids() = explanation->candidate_case_ids();
+    *item.mutable_explanation() = *explanation;
+    *item.mutable_created_at() = ToTimestamp(now);
+    // Review ids sort by creation time: the queue reads oldest first.
+    batch.Put(Family::kReview, item.review_id(), item.SerializeAsString());
   }
   RequestRecord record;
   record.set_report_id(r.report_id());

@@ -30,8 +30,13 @@ struct SubmitResult {
 };
 
 // Thread safe. Concurrent submissions of one incident yield one case: every
-// submission holds the locks of its fingerprints and idempotency keys from
+// submission holds the locks of its blocking keys and idempotency keys from
 // the look-up to the write, and the lock of a case while changing it.
+//
+// A NEEDS_REVIEW decision starts a case of its own for the report and opens
+// a review item (kReview) naming the candidate cases; cases of the same
+// victim the report does not join are linked (Case.linked_case_ids,
+// repeat_victim).
 class Intake {
  public:
   // Every pointer is borrowed and must outlive the Intake.

@@ -17,7 +17,7 @@
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
 #include "services/auth/principals.h"
-#include "services/collation/exact_collator.h"
+#include "services/collation/probabilistic_collator.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
@@ -77,7 +77,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.sync_writes = options.sync_writes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
 
-  state->collator = std::make_unique<collation::ExactCollator>(state->hasher.get());
+  if (options.review_threshold > options.attach_threshold) {
+    return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
+  }
+  collation::MatcherOptions matcher_options;
+  matcher_options.attach_threshold = options.attach_threshold;
+  matcher_options.review_threshold = options.review_threshold;
+  matcher_options.attach_threshold_without_identity = options.attach_threshold_without_identity;
+  state->collator = std::make_unique<collation::ProbabilisticCollator>(
+      state->hasher.get(), collation::MatchModel::Default(), matcher_options);
   state->intake = std::make_unique<intake::Intake>(state->store.get(), state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);

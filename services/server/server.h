@@ -28,6 +28,11 @@ struct ServerOptions {
   size_t max_queued_calls = 4096;
   // Largest request message accepted.
   int max_message_bytes = 1 << 20;
+  // Collation thresholds (log2 likelihood ratios; see
+  // services/collation/matcher.h).
+  double attach_threshold = 6.0;
+  double attach_threshold_without_identity = 8.0;
+  double review_threshold = 3.0;
 };
 
 // Thread safe.

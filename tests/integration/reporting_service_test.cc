@@ -190,9 +190,13 @@ TEST_F(ReportingServiceTest, BulkStreamAnswersEachItemInOrderAndABadItemDoesNotE
   auto stream = server_.Reporting()->SubmitReports(context.get());
   std::vector<hirs::v1::SubmitReportRequest> requests;
   for (int i = 0; i < 5; ++i) {
+    // Five different incidents: different victims, places and weeks.
     auto report = hirs::testing::ValidReport();
     report.mutable_location()->set_postcode(i % 2 ? "LE1 5AB" : "LE10 1AA");
-    report.mutable_occurred_start()->set_seconds(report.occurred_start().seconds() - i * 86400);
+    report.mutable_occurred_start()->set_seconds(report.occurred_start().seconds() - i * 7 * 86400);
+    report.mutable_victim()->set_full_name(absl::StrCat("Victim ", std::string(1, static_cast<char>('A' + i)), "son"));
+    report.mutable_victim()->set_date_of_birth(absl::StrCat(1970 + i, "-01-0", 1 + i));
+    report.set_description(absl::StrCat("Incident number ", i));
     if (i == 2) report.clear_motivations();  // the bad one, in the middle
     requests.push_back(Request(report, absl::StrCat("bulk-", i)));
   }

@@ -41,9 +41,13 @@ inline constexpr char kCentreB[] = "centre-b";
 // admin, and a disabled centre-c) into `dir`; returns its path.
 std::string WritePrincipals(const std::string& dir);
 
+// A fixed instant (2026-09-21T14:13:20Z) for deterministic test data.
+inline const absl::Time kTestNow = absl::FromUnixSeconds(1790000000);
+
 // A report that passes validation: a racially motivated verbal abuse
 // incident in LE11 3AB (Charnwood) two days before `now`, with a victim.
-hirs::v1::Report ValidReport(absl::Time now = absl::Now());
+// The same `now` always gives the same bytes.
+hirs::v1::Report ValidReport(absl::Time now = kTestNow);
 
 // A real hirsd in-process, with its data in a TempDir.
 class TestServer {

@@ -5,7 +5,7 @@
 #include "common/bad_request.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/collation/exact_collator.h"
+#include "services/collation/probabilistic_collator.h"
 #include "storage/keys.h"
 #include "tests/support/test_support.h"
 
@@ -17,7 +17,9 @@ using ::testing::StartsWith;
 
 class IntakeTest : public ::testing::Test {
  protected:
-  IntakeTest() : hasher_(std::string(32, 'k')), collator_(&hasher_) {
+  IntakeTest()
+      : hasher_(std::string(32, 'k')),
+        collator_(&hasher_, collation::MatchModel::Default(), collation::MatcherOptions()) {
     storage::StoreOptions options;
     options.path = dir_.path();
     store_ = std::move(storage::Store::Open(options)).value();
@@ -44,7 +46,7 @@ class IntakeTest : public ::testing::Test {
 
   hirs::testing::TempDir dir_;
   collation::KeyedHasher hasher_;
-  collation::ExactCollator collator_;
+  collation::ProbabilisticCollator collator_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<DistrictRouter> router_;
   std::unique_ptr<Intake> intake_;

@@ -1,0 +1,89 @@
+#include "services/collation/blocking.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/civil_time.h"
+#include "services/collation/comparators.h"
+#include "services/collation/features.h"
+
+namespace hirs::collation {
+namespace {
+
+constexpr int kBands = 6;
+constexpr int kRowsPerBand = kMinHashSize / kBands;
+constexpr int64_t kBucketSeconds = 6 * 3600;
+
+class Builder {
+ public:
+  Builder(const KeyedHasher& hasher, BlockingKeys* keys) : hasher_(hasher), keys_(keys) {}
+
+  // A key stored and looked up as it is.
+  void Exact(const char* kind, std::initializer_list<absl::string_view> parts) {
+    Fingerprint fp{kind, hasher_.Mac(absl::StrCat("block/", kind), parts)};
+    keys_->lookup.push_back(fp);
+    keys_->stored.push_back(std::move(fp));
+  }
+
+  // A key on `value` and a time step: stored for `step`, looked up for the
+  // neighbouring steps too, so a time told a little differently still meets.
+  void Windowed(const char* kind, absl::string_view value, int64_t step) {
+    for (int64_t s = step - 1; s <= step + 1; ++s) {
+      Fingerprint fp{kind, hasher_.Mac(absl::StrCat("block/", kind), {value, absl::StrCat(s)})};
+      if (s == step) keys_->stored.push_back(fp);
+      keys_->lookup.push_back(std::move(fp));
+    }
+  }
+
+ private:
+  const KeyedHasher& hasher_;
+  BlockingKeys* const keys_;
+};
+
+}  // namespace
+
+BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& f, Profile profile, const KeyedHasher& hasher) {
+  BlockingKeys keys;
+  Builder b(hasher, &keys);
+  const std::string birth_year = f.date_of_birth().size() >= 4 ? f.date_of_birth().substr(0, 4) : "";
+  if (!f.surname().empty() && !birth_year.empty()) {
+    b.Exact("soundex_surname_birth_year", {Soundex(f.surname()), birth_year});
+  }
+  if (!f.given_name().empty() && !birth_year.empty()) {
+    b.Exact("soundex_given_birth_year", {Soundex(f.given_name()), birth_year});
+  }
+  if (!f.date_of_birth().empty()) b.Exact("date_of_birth", {f.date_of_birth()});
+  if (!f.phone().empty()) b.Exact("phone", {f.phone()});
+  if (!f.email().empty()) b.Exact("email", {f.email()});
+  if (!f.surname().empty() && !f.home_postcode().empty()) b.Exact("surname_home_postcode", {f.surname(), f.home_postcode()});
+  if (!f.surname().empty() && !f.given_name().empty()) {
+    // In sorted order, so that swapped given name and surname still meet.
+    b.Exact("full_name", {std::min(f.given_name(), f.surname()), std::max(f.given_name(), f.surname())});
+    b.Exact("soundex_surname_initial", {Soundex(f.surname()), f.given_name().substr(0, 1)});
+  }
+  if (!f.home_postcode().empty() && !birth_year.empty()) b.Exact("home_postcode_birth_year", {f.home_postcode(), birth_year});
+  if (profile == Profile::kPerson) return keys;
+
+  if (!f.crime_reference().empty()) b.Exact("crime_reference", {f.crime_reference()});
+  // Days count in the UK calendar, so an evening incident told as "about
+  // 11pm" and "just after midnight" is one day apart, not two.
+  const absl::CivilDay day = absl::ToCivilDay(absl::FromUnixSeconds(f.occurred_start()), UkTimeZone());
+  const int64_t day_number = day - absl::CivilDay(1970, 1, 1);
+  if (!f.postcode().empty()) b.Windowed("postcode_day", f.postcode(), day_number);
+  if (!f.postcode_sector().empty()) b.Windowed("sector_day", f.postcode_sector(), day_number);
+  if (!f.postcode_outward().empty()) b.Windowed("outward_day", f.postcode_outward(), day_number);
+  if (!f.district_code().empty()) {
+    b.Windowed("district_6h", f.district_code(), f.occurred_start() / kBucketSeconds);
+  }
+  if (!f.online_platform().empty()) b.Windowed("platform_day", f.online_platform(), day_number);
+  if (f.description_minhash_size() == kMinHashSize) {
+    for (int band = 0; band < kBands; ++band) {
+      std::string rows;
+      for (int r = 0; r < kRowsPerBand; ++r) absl::StrAppend(&rows, f.description_minhash(band * kRowsPerBand + r), ",");
+      b.Exact("description_band", {absl::StrCat(band), rows});
+    }
+  }
+  return keys;
+}
+
+}  // namespace hirs::collation

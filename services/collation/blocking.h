@@ -1,0 +1,39 @@
+// Blocking: the keyed fingerprints under which a report is stored and those
+// it looks up to find candidates. Every key is an HMAC (KeyedHasher) of
+// normalised values, so stored keys reveal nothing without the server's key.
+//
+// Identity keys (when the victim is known): Soundex of surname and of given
+// name with birth year, date of birth, phone, e-mail, surname with home
+// postcode, full name (either order), Soundex of surname with the given
+// name's initial, home postcode with birth year. Incident keys: crime reference; postcode unit,
+// sector and outward code each with the UK day (the day before and after
+// also looked up); district with a 6-hour bucket (neighbouring buckets also
+// looked up); online platform with the day; and 6 LSH bands of the
+// description's MinHash signature.
+#ifndef HIRS_SERVICES_COLLATION_BLOCKING_H_
+#define HIRS_SERVICES_COLLATION_BLOCKING_H_
+
+#include <string>
+#include <vector>
+
+#include "hirs/store/v1/records.pb.h"
+#include "services/collation/collator.h"
+#include "services/collation/keyed_hasher.h"
+
+namespace hirs::collation {
+
+// What is being matched: incident reports (every key), or persons only
+// (identity keys; used for the FEBRL person benchmarks).
+enum class Profile { kIncident, kPerson };
+
+struct BlockingKeys {
+  std::vector<Fingerprint> stored;  // stored under the report's case
+  std::vector<Fingerprint> lookup;  // read to find candidates; includes every stored key
+};
+
+BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& features, Profile profile,
+                            const KeyedHasher& hasher);
+
+}  // namespace hirs::collation
+
+#endif  // HIRS_SERVICES_COLLATION_BLOCKING_H_

@@ -1,0 +1,187 @@
+#include "services/collation/matcher.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "storage/keys.h"
+
+namespace hirs::collation {
+namespace {
+
+constexpr char kTotalKey[] = "total";
+
+// The best-scoring report of one candidate case.
+struct CaseScore {
+  const Candidate* best = nullptr;
+  double score = 0;          // best->score.total()
+  bool same_incident = false;
+  double attach_bar = 0;     // the attach threshold that applies to it
+};
+
+
+
+// Reports of one incident tell of the same time: more than 72 hours apart
+// they are different incidents unless police gave both the same crime
+// reference; and the incident evidence must reach the gate.
+bool SameIncidentPossible(const PairScore& s, double gate) {
+  const int time = s.levels[static_cast<int>(Field::kTime)];
+  const bool same_crime = s.levels[static_cast<int>(Field::kCrimeReference)] == 0;
+  return (same_crime || time != kTimeBeyond72h) && s.incident >= gate;
+}
+
+}  // namespace
+
+Matcher::Matcher(const KeyedHasher* hasher, MatchModel model, MatcherOptions options)
+    : hasher_(hasher), model_(std::move(model)), options_(options) {}
+
+BlockingKeys Matcher::Keys(const hirs::store::v1::MatchFeatures& features) const {
+  return BlockingKeysOf(features, options_.profile, *hasher_);
+}
+
+std::string Matcher::CountKey(absl::string_view kind, absl::string_view value) const {
+  return absl::StrCat(kind, "/", hasher_->Mac("count", {kind, value}).substr(0, 16));
+}
+
+absl::StatusOr<TermFrequencies> Matcher::Frequencies(const hirs::store::v1::MatchFeatures& f,
+                                                     const storage::Store& store) const {
+  TermFrequencies tf;
+  ASSIGN_OR_RETURN(int64_t total, storage::ReadCount(store, kTotalKey));
+  if (total < 100) return tf;  // too few reports for frequencies to mean anything
+  auto freq = [&](absl::string_view kind, const std::string& value) -> absl::StatusOr<double> {
+    if (value.empty()) return -1.0;
+    ASSIGN_OR_RETURN(int64_t n, storage::ReadCount(store, CountKey(kind, value)));
+    return static_cast<double>(n + 1) / static_cast<double>(total + 1);
+  };
+  ASSIGN_OR_RETURN(tf.given_name, freq("given_name", f.given_name()));
+  ASSIGN_OR_RETURN(tf.surname, freq("surname", f.surname()));
+  ASSIGN_OR_RETURN(tf.postcode, freq("home_postcode", f.home_postcode()));
+  return tf;
+}
+
+absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store::v1::MatchFeatures& features,
+                                                               const BlockingKeys& keys,
+                                                               const storage::Store& store) const {
+  // report_id -> index into `found`.
+  absl::flat_hash_map<std::string, size_t> seen;
+  std::vector<Candidate> found;
+  for (const Fingerprint& key : keys.lookup) {
+    if (found.size() >= options_.max_candidates) break;
+    RETURN_IF_ERROR(store.Scan(storage::Family::kFingerprints, key.value, options_.max_per_key,
+                               [&](absl::string_view k, absl::string_view report_id) {
+                                 auto [it, inserted] = seen.try_emplace(std::string(report_id), found.size());
+                                 if (inserted) {
+                                   Candidate c;
+                                   c.case_id = std::string(storage::CaseIdOfFingerprintKey(k));
+                                   c.report_id = std::string(report_id);
+                                   found.push_back(std::move(c));
+                                 }
+                                 auto& by = found[it->second].found_by;
+                                 if (std::find(by.begin(), by.end(), key.kind) == by.end()) by.push_back(key.kind);
+                                 return found.size() < options_.max_candidates;
+                               }));
+  }
+  ASSIGN_OR_RETURN(TermFrequencies tf, Frequencies(features, store));
+  for (Candidate& c : found) {
+    ASSIGN_OR_RETURN(std::optional<hirs::store::v1::MatchFeatures> other,
+                     storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures,
+                                                                        c.report_id));
+    c.score = model_.Score(Compare(features, other.value_or(hirs::store::v1::MatchFeatures())), tf);
+  }
+  return found;
+}
+
+Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
+  const bool person = options_.profile == Profile::kPerson;
+  // Case id -> its best report. Ordered, so that ties go to the older case.
+  std::map<std::string, CaseScore> cases;
+  for (const Candidate& c : candidates) {
+    const double score = person ? c.score.identity : c.score.total();
+    CaseScore& cs = cases[c.case_id];
+    if (cs.best == nullptr || score > cs.score) {
+      cs.best = &c;
+      cs.score = score;
+      cs.same_incident = person || SameIncidentPossible(c.score, options_.incident_gate);
+      cs.attach_bar = person || c.score.identity > 0 ? options_.attach_threshold
+                                                     : options_.attach_threshold_without_identity;
+    }
+  }
+  Decision d;
+  const CaseScore* top = nullptr;
+  std::vector<const std::pair<const std::string, CaseScore>*> attachable;
+  std::vector<std::string> reviewable;
+  for (const auto& entry : cases) {
+    const CaseScore& cs = entry.second;
+    if (!cs.same_incident) continue;
+    if (top == nullptr || cs.score > top->score) top = &cs;
+    if (cs.score >= cs.attach_bar) attachable.push_back(&entry);
+    if (cs.score >= options_.review_threshold) reviewable.push_back(entry.first);
+  }
+  if (attachable.size() >= 2 && !person) {
+    d.outcome = hirs::v1::NEEDS_REVIEW;  // the report bridges cases
+  } else if (!attachable.empty()) {
+    d.outcome = hirs::v1::ATTACHED_TO_CASE;
+    const auto* best = attachable.front();
+    for (const auto* a : attachable) {
+      if (a->second.score > best->second.score) best = a;
+    }
+    d.case_id = best->first;
+    top = &best->second;
+  } else if (!person && top != nullptr && top->score >= options_.review_threshold) {
+    d.outcome = hirs::v1::NEEDS_REVIEW;
+  } else {
+    d.outcome = hirs::v1::NEW_CASE;
+  }
+
+  // Earlier cases of the same victim that this report does not join.
+  if (!person) {
+    for (const auto& [case_id, cs] : cases) {
+      if (case_id == d.case_id) continue;
+      bool same_victim = false;
+      for (const Candidate& c : candidates) {
+        same_victim |= c.case_id == case_id && c.score.identity >= options_.repeat_victim_threshold;
+      }
+      if (same_victim) d.linked_case_ids.push_back(case_id);
+    }
+  }
+
+  auto& e = d.explanation;
+  e.set_outcome(d.outcome);
+  if (d.outcome == hirs::v1::NEEDS_REVIEW) {
+    for (const auto& id : reviewable) e.add_candidate_case_ids(id);
+  } else {
+    for (const auto& [case_id, cs] : cases) e.add_candidate_case_ids(case_id);
+  }
+  if (top != nullptr) {
+    d.score = top->score;
+    e.set_score(top->score);
+    for (const auto& kind : top->best->found_by) e.add_matched_fingerprints(kind);
+    for (int f = 0; f < kFieldCount; ++f) {
+      const int level = top->best->score.levels[f];
+      if (level == kMissing) continue;
+      auto* cmp = e.add_comparisons();
+      cmp->set_field(FieldName(static_cast<Field>(f)));
+      cmp->set_level(model_.levels(static_cast<Field>(f))[level].name);
+      cmp->set_weight(top->best->score.weights[f]);
+    }
+  }
+  return d;
+}
+
+void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const BlockingKeys& keys,
+                     const std::string& report_id, const std::string& case_id, storage::WriteBatch* batch) const {
+  batch->Put(storage::Family::kFeatures, report_id, features.SerializeAsString());
+  for (const Fingerprint& fp : keys.stored) {
+    batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(fp.value, case_id), report_id);
+  }
+  batch->AddToCount(storage::Family::kCounts, kTotalKey, 1);
+  if (!features.given_name().empty()) batch->AddToCount(storage::Family::kCounts, CountKey("given_name", features.given_name()), 1);
+  if (!features.surname().empty()) batch->AddToCount(storage::Family::kCounts, CountKey("surname", features.surname()), 1);
+  if (!features.home_postcode().empty()) {
+    batch->AddToCount(storage::Family::kCounts, CountKey("home_postcode", features.home_postcode()), 1);
+  }
+}
+
+}  // namespace hirs::collation

@@ -1,0 +1,29 @@
+#include "services/collation/probabilistic_collator.h"
+
+#include "common/status_macros.h"
+#include "services/collation/features.h"
+
+namespace hirs::collation {
+
+CollationPlan ProbabilisticCollator::Plan(const CollationInput& input) const {
+  CollationPlan plan;
+  plan.features = FeaturesOf(*input.report, *input.normalised, input.reporting_centre);
+  BlockingKeys keys = matcher_.Keys(plan.features);
+  plan.stored = std::move(keys.stored);
+  plan.lookup = std::move(keys.lookup);
+  for (const Fingerprint& fp : plan.lookup) plan.lock_keys.push_back(fp.value);
+  return plan;
+}
+
+absl::StatusOr<Decision> ProbabilisticCollator::Decide(const CollationPlan& plan, const storage::Store& store) const {
+  BlockingKeys keys{plan.stored, plan.lookup};
+  ASSIGN_OR_RETURN(std::vector<Candidate> candidates, matcher_.FindCandidates(plan.features, keys, store));
+  return matcher_.Decide(candidates);
+}
+
+void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string& report_id,
+                                   const std::string& case_id, storage::WriteBatch* batch) const {
+  matcher_.Record(plan.features, BlockingKeys{plan.stored, plan.lookup}, report_id, case_id, batch);
+}
+
+}  // namespace hirs::collation

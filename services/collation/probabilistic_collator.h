@@ -1,0 +1,31 @@
+// The Collator of hirsd: the probabilistic Matcher over reports' features
+// with the incident profile.
+#ifndef HIRS_SERVICES_COLLATION_PROBABILISTIC_COLLATOR_H_
+#define HIRS_SERVICES_COLLATION_PROBABILISTIC_COLLATOR_H_
+
+#include "services/collation/collator.h"
+#include "services/collation/matcher.h"
+
+namespace hirs::collation {
+
+// Immutable; thread safe.
+class ProbabilisticCollator final : public Collator {
+ public:
+  // `hasher` is borrowed and must outlive the collator.
+  ProbabilisticCollator(const KeyedHasher* hasher, MatchModel model, MatcherOptions options)
+      : matcher_(hasher, std::move(model), options) {}
+
+  CollationPlan Plan(const CollationInput& input) const override;
+  absl::StatusOr<Decision> Decide(const CollationPlan& plan, const storage::Store& store) const override;
+  void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
+              storage::WriteBatch* batch) const override;
+
+  const Matcher& matcher() const { return matcher_; }
+
+ private:
+  Matcher matcher_;
+};
+
+}  // namespace hirs::collation
+
+#endif  // HIRS_SERVICES_COLLATION_PROBABILISTIC_COLLATOR_H_
