@@ -7,7 +7,7 @@
 namespace hirs::storage {
 
 LockManager::LockManager(size_t stripes)
-    : stripes_(new absl::Mutex[stripes]), count_(stripes) {}
+    : stripes_(new std::mutex[stripes]), count_(stripes) {}
 
 LockManager::Guard LockManager::Lock(const std::vector<std::string>& keys) {
   std::vector<size_t> indexes;
@@ -17,7 +17,7 @@ LockManager::Guard LockManager::Lock(const std::vector<std::string>& keys) {
   indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
   Guard guard;
   for (size_t i : indexes) {
-    stripes_[i].Lock();
+    stripes_[i].lock();
     guard.held_.push_back(&stripes_[i]);
   }
   return guard;
@@ -39,7 +39,7 @@ LockManager::Guard& LockManager::Guard::operator=(Guard&& other) noexcept {
 LockManager::Guard::~Guard() { Release(); }
 
 void LockManager::Guard::Release() {
-  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->Unlock();
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->unlock();
   held_.clear();
 }
 

@@ -9,12 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 
 namespace hirs::storage {
 
 // Thread safe. A caller may hold locks of two different LockManagers at once
 // only if every caller takes them in the same order of managers.
+//
+// Stripes are std::mutex, not absl::Mutex: a submission holds dozens of
+// stripes at once, and absl::Mutex's deadlock detector (on in Debian's
+// build) records an edge for every pair, which cost more than the matching
+// itself. Ordered acquisition already rules deadlock out.
 class LockManager {
  public:
   explicit LockManager(size_t stripes = 1024);
@@ -30,14 +35,14 @@ class LockManager {
    private:
     friend class LockManager;
     void Release();
-    std::vector<absl::Mutex*> held_;  // locked, in ascending stripe order
+    std::vector<std::mutex*> held_;  // locked, in ascending stripe order
   };
 
   // Blocks until every key in `keys` is held by the caller.
   Guard Lock(const std::vector<std::string>& keys);
 
  private:
-  std::unique_ptr<absl::Mutex[]> stripes_;
+  std::unique_ptr<std::mutex[]> stripes_;
   const size_t count_;
 };
 

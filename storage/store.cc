@@ -78,7 +78,19 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   if (family == Family::kFingerprints) {
     options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kFingerprintBytes));
   }
-  if (family == Family::kCounts) options.merge_operator = std::make_shared<CountAddOperator>();
+  // Most blocking-key and idempotency look-ups find nothing; a bloom filter
+  // in the memtable answers those without walking its skiplist.
+  if (family == Family::kFingerprints) options.memtable_prefix_bloom_size_ratio = 0.1;
+  if (family == Family::kRequests || family == Family::kCounts || family == Family::kFeatures) {
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+    options.memtable_whole_key_filtering = true;
+  }
+  if (family == Family::kCounts) {
+    options.merge_operator = std::make_shared<CountAddOperator>();
+    // A hot counter (the total, a common surname) would otherwise gather
+    // thousands of operands in the memtable, each read summing them all.
+    options.max_successive_merges = 16;
+  }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
   options.bottommost_compression = rocksdb::kZSTD;
@@ -206,6 +218,32 @@ absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
     if (limit != 0 && visited >= limit) break;
   }
   return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+}
+
+absl::Status Store::ScanEach(
+    Family family, const std::vector<std::string>& prefixes, size_t limit_per_prefix,
+    const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit) const {
+  rocksdb::ReadOptions read;
+  // Prefixes differ, so total-order seeks; the bloom filter on the
+  // fingerprint prefix still skips SST files without the prefix.
+  read.total_order_seek = false;
+  read.prefix_same_as_start = family == Family::kFingerprints;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
+  for (size_t p = 0; p < prefixes.size(); ++p) {
+    const std::string& prefix = prefixes[p];
+    size_t visited = 0;
+    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      if (!absl::StartsWith(key, prefix)) break;
+      ++visited;
+      if (!visit(p, key, absl::string_view(it->value().data(), it->value().size()))) {
+        return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+      }
+      if (limit_per_prefix != 0 && visited >= limit_per_prefix) break;
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family))));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Store::Write(WriteBatch batch) {

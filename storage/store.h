@@ -105,6 +105,13 @@ class Store {
                     const std::function<bool(absl::string_view key, absl::string_view value)>&
                         visit) const;
 
+  // Scan over each of `prefixes` in turn with one iterator (cheaper than a
+  // Scan per prefix); `visit` also receives the index of the prefix. Stops
+  // everything when `visit` returns false.
+  absl::Status ScanEach(Family family, const std::vector<std::string>& prefixes, size_t limit_per_prefix,
+                        const std::function<bool(size_t prefix_index, absl::string_view key,
+                                                 absl::string_view value)>& visit) const;
+
   // Applies `batch` atomically. With sync_writes, the batch is in the synced
   // WAL when this returns OK.
   absl::Status Write(WriteBatch batch);

@@ -10,7 +10,8 @@
 #include <sstream>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -28,6 +29,30 @@ void AppendLengthPrefixed(std::string* out, absl::string_view part) {
 }
 
 }  // namespace
+
+struct KeyedHasher::Context {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;
+  ~Context() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(mac);
+  }
+};
+
+KeyedHasher::KeyedHasher(std::string key) : context_(std::make_unique<Context>()) {
+  context_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  context_->keyed = EVP_MAC_CTX_new(context_->mac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+  if (context_->keyed == nullptr ||
+      EVP_MAC_init(context_->keyed, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+    std::abort();  // OpenSSL without HMAC-SHA256 cannot run hirs at all
+  }
+}
+
+KeyedHasher::~KeyedHasher() = default;
+KeyedHasher::KeyedHasher(KeyedHasher&&) noexcept = default;
+KeyedHasher& KeyedHasher::operator=(KeyedHasher&&) noexcept = default;
 
 absl::StatusOr<KeyedHasher> KeyedHasher::LoadOrCreate(const std::string& path) {
   std::ifstream in(path);
@@ -67,9 +92,13 @@ std::string KeyedHasher::Mac(absl::string_view domain,
   AppendLengthPrefixed(&message, domain);
   for (absl::string_view p : parts) AppendLengthPrefixed(&message, p);
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int out_len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &out_len);
+  size_t out_len = 0;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(context_->keyed);
+  const bool ok = ctx != nullptr &&
+                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
+                  EVP_MAC_final(ctx, out, &out_len, sizeof(out)) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) std::abort();  // only on allocation failure
   return std::string(reinterpret_cast<char*>(out), out_len);
 }
 

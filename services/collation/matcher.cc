@@ -29,7 +29,7 @@ struct CaseScore {
 bool SameIncidentPossible(const PairScore& s, double gate) {
   const int time = s.levels[static_cast<int>(Field::kTime)];
   const bool same_crime = s.levels[static_cast<int>(Field::kCrimeReference)] == 0;
-  return (same_crime || time != kTimeBeyond72h) && s.incident >= gate;
+  return same_crime || (time != kTimeBeyond72h && s.incident >= gate);
 }
 
 }  // namespace
@@ -67,22 +67,24 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   // report_id -> index into `found`.
   absl::flat_hash_map<std::string, size_t> seen;
   std::vector<Candidate> found;
-  for (const Fingerprint& key : keys.lookup) {
-    if (found.size() >= options_.max_candidates) break;
-    RETURN_IF_ERROR(store.Scan(storage::Family::kFingerprints, key.value, options_.max_per_key,
-                               [&](absl::string_view k, absl::string_view report_id) {
-                                 auto [it, inserted] = seen.try_emplace(std::string(report_id), found.size());
-                                 if (inserted) {
-                                   Candidate c;
-                                   c.case_id = std::string(storage::CaseIdOfFingerprintKey(k));
-                                   c.report_id = std::string(report_id);
-                                   found.push_back(std::move(c));
-                                 }
-                                 auto& by = found[it->second].found_by;
-                                 if (std::find(by.begin(), by.end(), key.kind) == by.end()) by.push_back(key.kind);
-                                 return found.size() < options_.max_candidates;
-                               }));
-  }
+  std::vector<std::string> prefixes;
+  prefixes.reserve(keys.lookup.size());
+  for (const Fingerprint& key : keys.lookup) prefixes.push_back(key.value);
+  RETURN_IF_ERROR(store.ScanEach(
+      storage::Family::kFingerprints, prefixes, options_.max_per_key,
+      [&](size_t p, absl::string_view k, absl::string_view report_id) {
+        auto [it, inserted] = seen.try_emplace(std::string(report_id), found.size());
+        if (inserted) {
+          Candidate c;
+          c.case_id = std::string(storage::CaseIdOfFingerprintKey(k));
+          c.report_id = std::string(report_id);
+          found.push_back(std::move(c));
+        }
+        const std::string& kind = keys.lookup[p].kind;
+        auto& by = found[it->second].found_by;
+        if (std::find(by.begin(), by.end(), kind) == by.end()) by.push_back(kind);
+        return found.size() < options_.max_candidates;
+      }));
   ASSIGN_OR_RETURN(TermFrequencies tf, Frequencies(features, store));
   for (Candidate& c : found) {
     ASSIGN_OR_RETURN(std::optional<hirs::store::v1::MatchFeatures> other,
@@ -100,7 +102,12 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
   for (const Candidate& c : candidates) {
     const double score = person ? c.score.identity : c.score.total();
     CaseScore& cs = cases[c.case_id];
-    if (cs.best == nullptr || score > cs.score) {
+    const bool same_crime = c.score.levels[static_cast<int>(Field::kCrimeReference)] == 0;
+    const bool best_same_crime =
+        cs.best != nullptr && cs.best->score.levels[static_cast<int>(Field::kCrimeReference)] == 0;
+    // A report sharing the crime reference represents its case, whatever
+    // the scores of the case's other reports.
+    if (cs.best == nullptr || (same_crime && !best_same_crime) || (same_crime == best_same_crime && score > cs.score)) {
       cs.best = &c;
       cs.score = score;
       cs.same_incident = person || SameIncidentPossible(c.score, options_.incident_gate);
@@ -116,7 +123,9 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
     const CaseScore& cs = entry.second;
     if (!cs.same_incident) continue;
     if (top == nullptr || cs.score > top->score) top = &cs;
-    if (cs.score >= cs.attach_bar) attachable.push_back(&entry);
+    const int crime = cs.best->score.levels[static_cast<int>(Field::kCrimeReference)];
+    // Police recorded two different crimes: a person decides, never the matcher.
+    if (crime == 0 || (cs.score >= cs.attach_bar && crime != 1)) attachable.push_back(&entry);
     if (cs.score >= options_.review_threshold) reviewable.push_back(entry.first);
   }
   if (attachable.size() >= 2 && !person) {

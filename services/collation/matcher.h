@@ -9,6 +9,10 @@
 //     score reaches incident_gate and the reports' times are at most 72
 //     hours apart (or they share a crime reference): identity agreement
 //     alone never merges;
+//   - a case sharing the report's police crime reference is the same
+//     incident: police decided so; it counts as attachable whatever else
+//     differs; a case with a different crime reference is never attached
+//     automatically (at most reviewed);
 //   - two or more same-incident cases at or above attach_threshold: the
 //     report would bridge them, so NEEDS_REVIEW (cases are never merged
 //     automatically);
@@ -43,7 +47,9 @@ struct MatcherOptions {
   double attach_threshold_without_identity = 8.0;
   double review_threshold = 3.0;
   double incident_gate = 1.0;
-  double repeat_victim_threshold = 12.0;
+  // Identity score linking a repeat victim's cases: name and date of birth
+  // agreeing (about 11.5 with the default model) is enough.
+  double repeat_victim_threshold = 10.0;
   // At most this many reports are read per blocking key (a busy street or a
   // common name cannot blow up the candidate list), and in all.
   size_t max_per_key = 24;

@@ -141,7 +141,7 @@ LevelVector Compare(const MatchFeatures& a, const MatchFeatures& b) {
     set(Field::kReportingCentre, a.reporting_centre() == b.reporting_centre() ? 0 : 1);
   }
   if (a.reporter_role() != 0 && b.reporter_role() != 0) {
-    set(Field::kReporterRoles, a.reporter_role() == 1 && b.reporter_role() == 1 ? 0 : 1);  // 1 = VICTIM
+    set(Field::kReporterRoles, a.reporter_role() == 1 && b.reporter_role() == 1 ? 1 : 0);  // 1 = VICTIM
   }
   return out;
 }
@@ -177,7 +177,21 @@ MatchModel MatchModel::Default() {
                                    {"minhash>=0.15", 0.07, 0.04}, {"minhash<0.15", 0.05, 0.36}}));
   set(Field::kCrimeReference, Levels({{"same", 0.99, 0.00076}, {"different", 0.01, 0.99924}}));
   set(Field::kReportingCentre, Levels({{"same", 0.11, 0.024}, {"different", 0.89, 0.976}}));
-  set(Field::kReporterRoles, Levels({{"both_victims", 0.19, 0.34}, {"not_both_victims", 0.81, 0.66}}));
+  set(Field::kReporterRoles, Levels({{"not_both_victims", 0.81, 0.66}, {"both_victims", 0.19, 0.34}}));
+  return model;
+}
+
+MatchModel MatchModel::PersonDefault() {
+  MatchModel model = Default();
+  auto set = [&model](Field f, std::vector<LevelParams> levels) { model.levels_[static_cast<int>(f)] = std::move(levels); };
+  set(Field::kGivenName, Levels({{"exact", 0.80, 0.02}, {"jaro_winkler>=0.92", 0.10, 0.02},
+                                 {"jaro_winkler>=0.80", 0.05, 0.05}, {"disagree", 0.05, 0.91}}));
+  set(Field::kSurname, Levels({{"exact", 0.82, 0.01}, {"jaro_winkler>=0.92", 0.09, 0.02},
+                               {"jaro_winkler>=0.80", 0.04, 0.05}, {"disagree", 0.05, 0.92}}));
+  set(Field::kDateOfBirth, Levels({{"exact", 0.90, 0.005}, {"one_error_or_swap", 0.07, 0.02}, {"disagree", 0.03, 0.975}}));
+  set(Field::kPhone, Levels({{"exact", 0.88, 0.0005}, {"one_error", 0.08, 0.002}, {"disagree", 0.04, 0.9975}}));
+  set(Field::kEmail, Levels({{"exact", 0.90, 0.0005}, {"disagree", 0.10, 0.9995}}));
+  set(Field::kHomePostcode, Levels({{"exact", 0.85, 0.01}, {"one_error", 0.08, 0.04}, {"disagree", 0.07, 0.95}}));
   return model;
 }
 

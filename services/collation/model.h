@@ -95,8 +95,12 @@ struct PairScore {
 // Immutable after construction; thread safe.
 class MatchModel {
  public:
-  // The documented defaults.
+  // The documented defaults, for incident reports.
   static MatchModel Default();
+  // For matching persons (Profile::kPerson, the FEBRL benchmarks): there u is
+  // the rate among *different people*, so exact identity agreement weighs
+  // much more than among incidents, where repeat victims share identities.
+  static MatchModel PersonDefault();
 
   const std::vector<LevelParams>& levels(Field field) const { return levels_[static_cast<int>(field)]; }
   // log2(m / u) of a level.

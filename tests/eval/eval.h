@@ -28,6 +28,9 @@ struct Metrics {
   size_t true_pairs_in_candidates = 0;  // for pair completeness
   double seconds = 0;                   // matching (and, for incidents, intake) time
   std::vector<double> micros_per_record;
+  // Incidents: the collator's share (blocking keys, candidate retrieval,
+  // scoring, decision), timed apart from validation and the write.
+  std::vector<double> matching_micros;
 
   double precision() const { return predicted_pairs ? double(correct_pairs) / predicted_pairs : 1.0; }
   double recall() const { return true_pairs ? double(correct_pairs) / true_pairs : 1.0; }
@@ -38,6 +41,7 @@ struct Metrics {
   double pair_completeness() const { return true_pairs ? double(true_pairs_in_candidates) / true_pairs : 1.0; }
   double review_share() const { return records ? double(reviews) / records : 0; }
   double MedianMicros() const;
+  static double Median(std::vector<double> v);
   // A human-readable block of every figure.
   std::string ToText(const std::string& title) const;
 };
