@@ -62,14 +62,14 @@ absl::StatusOr<TermFrequencies> Matcher::Frequencies(const hirs::store::v1::Matc
 }
 
 absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store::v1::MatchFeatures& features,
-                                                               const BlockingKeys& keys,
+                                                               const std::vector<Fingerprint>& lookup,
                                                                const storage::Store& store) const {
   // report_id -> index into `found`.
   absl::flat_hash_map<std::string, size_t> seen;
   std::vector<Candidate> found;
   std::vector<std::string> prefixes;
-  prefixes.reserve(keys.lookup.size());
-  for (const Fingerprint& key : keys.lookup) prefixes.push_back(key.value);
+  prefixes.reserve(lookup.size());
+  for (const Fingerprint& key : lookup) prefixes.push_back(key.value);
   RETURN_IF_ERROR(store.ScanEach(
       storage::Family::kFingerprints, prefixes, options_.max_per_key,
       [&](size_t p, absl::string_view k, absl::string_view report_id) {
@@ -80,7 +80,7 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
           c.report_id = std::string(report_id);
           found.push_back(std::move(c));
         }
-        const std::string& kind = keys.lookup[p].kind;
+        const std::string& kind = lookup[p].kind;
         auto& by = found[it->second].found_by;
         if (std::find(by.begin(), by.end(), kind) == by.end()) by.push_back(kind);
         return found.size() < options_.max_candidates;
@@ -179,10 +179,10 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
   return d;
 }
 
-void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const BlockingKeys& keys,
+void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const std::vector<Fingerprint>& stored,
                      const std::string& report_id, const std::string& case_id, storage::WriteBatch* batch) const {
   batch->Put(storage::Family::kFeatures, report_id, features.SerializeAsString());
-  for (const Fingerprint& fp : keys.stored) {
+  for (const Fingerprint& fp : stored) {
     batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(fp.value, case_id), report_id);
   }
   batch->AddToCount(storage::Family::kCounts, kTotalKey, 1);

@@ -72,15 +72,16 @@ class Matcher {
 
   BlockingKeys Keys(const hirs::store::v1::MatchFeatures& features) const;
 
-  // Every candidate found through `keys.lookup`, scored against `features`.
+  // Every candidate found through the `lookup` keys, scored against `features`.
   absl::StatusOr<std::vector<Candidate>> FindCandidates(const hirs::store::v1::MatchFeatures& features,
-                                                        const BlockingKeys& keys, const storage::Store& store) const;
+                                                        const std::vector<Fingerprint>& lookup,
+                                                        const storage::Store& store) const;
 
   // Applies the decision rules to scored candidates.
   Decision Decide(const std::vector<Candidate>& candidates) const;
 
-  // Adds the report's features, stored keys and term counters to `batch`.
-  void Record(const hirs::store::v1::MatchFeatures& features, const BlockingKeys& keys,
+  // Adds the report's features, `stored` keys and term counters to `batch`.
+  void Record(const hirs::store::v1::MatchFeatures& features, const std::vector<Fingerprint>& stored,
               const std::string& report_id, const std::string& case_id, storage::WriteBatch* batch) const;
 
   const MatchModel& model() const { return model_; }

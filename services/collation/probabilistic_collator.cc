@@ -11,19 +11,19 @@ CollationPlan ProbabilisticCollator::Plan(const CollationInput& input) const {
   BlockingKeys keys = matcher_.Keys(plan.features);
   plan.stored = std::move(keys.stored);
   plan.lookup = std::move(keys.lookup);
+  plan.lock_keys.reserve(plan.lookup.size());
   for (const Fingerprint& fp : plan.lookup) plan.lock_keys.push_back(fp.value);
   return plan;
 }
 
 absl::StatusOr<Decision> ProbabilisticCollator::Decide(const CollationPlan& plan, const storage::Store& store) const {
-  BlockingKeys keys{plan.stored, plan.lookup};
-  ASSIGN_OR_RETURN(std::vector<Candidate> candidates, matcher_.FindCandidates(plan.features, keys, store));
+  ASSIGN_OR_RETURN(std::vector<Candidate> candidates, matcher_.FindCandidates(plan.features, plan.lookup, store));
   return matcher_.Decide(candidates);
 }
 
 void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string& report_id,
                                    const std::string& case_id, storage::WriteBatch* batch) const {
-  matcher_.Record(plan.features, BlockingKeys{plan.stored, plan.lookup}, report_id, case_id, batch);
+  matcher_.Record(plan.features, plan.stored, report_id, case_id, batch);
 }
 
 }  // namespace hirs::collation

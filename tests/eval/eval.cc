@@ -136,10 +136,10 @@ std::string Metrics::ToText(const std::string& title) const {
       "  records %zu  true pairs %zu  predicted pairs %zu  correct %zu\n"
       "  precision %.4f  recall %.4f  F1 %.4f\n"
       "  pair completeness (true pairs sharing a blocking key) %.4f  candidates compared per record %.1f\n"
-      "  sent to review %.2f%%  time per record (intake, with sync off): median %.0f us, mean %.0f us\n",
+      "  sent to review %.2f%%  time per record (%s): median %.0f us, mean %.0f us\n",
       title, records, true_pairs, predicted_pairs, correct_pairs, precision(), recall(), f1(),
       pair_completeness(), records ? double(candidate_comparisons) / records : 0, 100 * review_share(),
-      MedianMicros(), records ? seconds * 1e6 / records : 0);
+      timed, MedianMicros(), records ? seconds * 1e6 / records : 0);
 }
 
 void CountPairs(const std::vector<std::string>& truth, const std::vector<std::string>& predicted, Metrics* m) {
@@ -197,8 +197,8 @@ absl::StatusOr<Metrics> RunFebrl(const std::vector<PersonRecord>& records) {
   options.attach_threshold = 8.0;  // by sweep over FEBRL 1-4: precision stays 1.0 down to 7
   collation::Matcher matcher(&EvalHasher(), collation::MatchModel::PersonDefault(), options);
   Metrics m;
+  m.timed = "matching and writing";
   std::vector<std::string> truth, predicted;
-  absl::flat_hash_map<std::string, std::string> entity_of;  // report id -> entity
   PairCompleteness completeness;
   const absl::Time start = absl::Now();
   for (size_t i = 0; i < records.size(); ++i) {
@@ -206,17 +206,16 @@ absl::StatusOr<Metrics> RunFebrl(const std::vector<PersonRecord>& records) {
     const absl::Time t0 = absl::Now();
     const collation::BlockingKeys keys = matcher.Keys(r.features);
     ASSIGN_OR_RETURN(std::vector<collation::Candidate> candidates,
-                     matcher.FindCandidates(r.features, keys, *store.get()));
+                     matcher.FindCandidates(r.features, keys.lookup, *store.get()));
     const collation::Decision d = matcher.Decide(candidates);
     const std::string report_id = absl::StrCat("r", i);
     const std::string case_id = d.outcome == hirs::v1::ATTACHED_TO_CASE ? d.case_id : absl::StrCat("c", i);
     storage::WriteBatch batch;
-    matcher.Record(r.features, keys, report_id, case_id, &batch);
+    matcher.Record(r.features, keys.stored, report_id, case_id, &batch);
     RETURN_IF_ERROR(store.get()->Write(std::move(batch)));
     m.micros_per_record.push_back(absl::ToDoubleMicroseconds(absl::Now() - t0));
     m.true_pairs_in_candidates += completeness.Add(r.entity, keys);
     m.candidate_comparisons += candidates.size();
-    entity_of[report_id] = r.entity;
     truth.push_back(r.entity);
     predicted.push_back(case_id);
   }
@@ -592,8 +591,7 @@ absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& rep
       hirs::v1::Report report = g.request.report();
       const auto normalised = intake::Normalise(report, *router);
       const auto plan = collator.Plan({&report, &normalised, g.centre});
-      ASSIGN_OR_RETURN(auto candidates,
-                       collator.matcher().FindCandidates(plan.features, {plan.stored, plan.lookup}, *store.get()));
+      ASSIGN_OR_RETURN(auto candidates, collator.matcher().FindCandidates(plan.features, plan.lookup, *store.get()));
       for (const auto& c : candidates) {
         run.pairs.push_back(c.score.levels);
         run.pair_is_match.push_back(incident_of_report[c.report_id] == g.incident);

@@ -31,6 +31,8 @@ struct Metrics {
   // Incidents: the collator's share (blocking keys, candidate retrieval,
   // scoring, decision), timed apart from validation and the write.
   std::vector<double> matching_micros;
+  // What micros_per_record covers.
+  std::string timed = "intake, with sync off";
 
   double precision() const { return predicted_pairs ? double(correct_pairs) / predicted_pairs : 1.0; }
   double recall() const { return true_pairs ? double(correct_pairs) / true_pairs : 1.0; }
