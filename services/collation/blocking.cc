@@ -10,7 +10,7 @@
 namespace hirs::collation {
 namespace {
 
-constexpr int kBands = 6;
+constexpr int kBands = 4;
 constexpr int kRowsPerBand = kMinHashSize / kBands;
 constexpr int64_t kBucketSeconds = 6 * 3600;
 
