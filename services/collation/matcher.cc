@@ -58,6 +58,7 @@ absl::StatusOr<TermFrequencies> Matcher::Frequencies(const hirs::store::v1::Matc
   ASSIGN_OR_RETURN(tf.given_name, freq("given_name", f.given_name()));
   ASSIGN_OR_RETURN(tf.surname, freq("surname", f.surname()));
   ASSIGN_OR_RETURN(tf.postcode, freq("home_postcode", f.home_postcode()));
+  ASSIGN_OR_RETURN(tf.location_postcode, freq("postcode", f.postcode()));
   return tf;
 }
 
@@ -191,6 +192,7 @@ void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const std::
   if (!features.home_postcode().empty()) {
     batch->AddToCount(storage::Family::kCounts, CountKey("home_postcode", features.home_postcode()), 1);
   }
+  if (!features.postcode().empty()) batch->AddToCount(storage::Family::kCounts, CountKey("postcode", features.postcode()), 1);
 }
 
 }  // namespace hirs::collation

@@ -221,6 +221,10 @@ PairScore MatchModel::Score(const LevelVector& levels_of_pair, const TermFrequen
         freq = tf.postcode;
         typical = 0.0005;
       }
+      if (field == Field::kPlace) {
+        freq = tf.location_postcode;
+        typical = 0.0005;
+      }
       if (freq > 0) w += std::clamp(std::log2(typical / freq), -kMaxFrequencyAdjustment, kMaxFrequencyAdjustment);
     }
     score.weights[i] = w;

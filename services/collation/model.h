@@ -81,7 +81,8 @@ LevelVector Compare(const hirs::store::v1::MatchFeatures& a, const hirs::store::
 struct TermFrequencies {
   double given_name = -1;
   double surname = -1;
-  double postcode = -1;
+  double postcode = -1;           // the victim's home postcode
+  double location_postcode = -1;  // where the incident happened: a busy street agrees often
 };
 
 struct PairScore {

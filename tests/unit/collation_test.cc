@@ -183,6 +183,21 @@ TEST(MatchModel, CommonSurnamesWeighLessThanRareOnes) {
   EXPECT_LE(w_rare - w_plain, 3.0 + 1e-9);  // bounded
 }
 
+TEST(MatchModel, AgreementAtABusyPostcodeWeighsLess) {
+  const MatchModel model = MatchModel::Default();
+  LevelVector v;
+  v.fill(kMissing);
+  v[static_cast<int>(Field::kPlace)] = 0;  // same postcode
+  TermFrequencies busy, quiet;
+  busy.location_postcode = 0.01;     // 1% of all reports: a hotspot
+  quiet.location_postcode = 0.0001;
+  EXPECT_LT(model.Score(v, busy).incident, model.Score(v, TermFrequencies()).incident);
+  EXPECT_GT(model.Score(v, quiet).incident, model.Score(v, TermFrequencies()).incident);
+  // Only exact agreement is adjusted.
+  v[static_cast<int>(Field::kPlace)] = 1;
+  EXPECT_EQ(model.Score(v, busy).incident, model.Score(v, TermFrequencies()).incident);
+}
+
 TEST(MatchModel, LabelledAndEmEstimatesSeparateMatchesFromNonMatches) {
   // Matches agree on dob and time; non-matches disagree, with some noise.
   std::vector<LevelVector> pairs;
