@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/config/v1/config.pb.h"
+#include "services/collation/matcher.h"
 #include "services/server/server.h"
 
 ABSL_FLAG(std::string, config, "", "JSON server config file (hirs.config.v1.ServerConfig); flags override it");
@@ -29,10 +30,12 @@ ABSL_FLAG(std::string, hmac_key_file, "", "HMAC key file (hex); default <data_di
 ABSL_FLAG(bool, sync_writes, true, "sync the write-ahead log before acknowledging a write");
 ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
 ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store work");
-ABSL_FLAG(double, attach_threshold, 6.0, "collation score at or above which a report joins a case");
-ABSL_FLAG(double, attach_threshold_without_identity, 8.0,
+ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold,
+          "collation score at or above which a report joins a case");
+ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOptions().attach_threshold_without_identity,
           "collation score at or above which a report joins a case when victim identity gives no support");
-ABSL_FLAG(double, review_threshold, 3.0, "collation score at or above which an uncertain match goes to review");
+ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold,
+          "collation score at or above which an uncertain match goes to review");
 
 namespace {
 
@@ -65,10 +68,10 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (!config.hmac_key_file().empty()) options->hmac_key_file = config.hmac_key_file();
   if (config.has_sync_writes()) options->sync_writes = config.sync_writes();
   if (!config.postcode_directory().empty()) options->postcode_directory = config.postcode_directory();
-  if (config.has_attach_threshold()) options->attach_threshold = config.attach_threshold();
-  if (config.has_review_threshold()) options->review_threshold = config.review_threshold();
+  if (config.has_attach_threshold()) options->collation.attach_threshold = config.attach_threshold();
+  if (config.has_review_threshold()) options->collation.review_threshold = config.review_threshold();
   if (config.has_attach_threshold_without_identity()) {
-    options->attach_threshold_without_identity = config.attach_threshold_without_identity();
+    options->collation.attach_threshold_without_identity = config.attach_threshold_without_identity();
   }
   return absl::OkStatus();
 }
@@ -94,10 +97,10 @@ int main(int argc, char** argv) {
   if (Specified("sync_writes")) options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
-  if (Specified("attach_threshold")) options.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
-  if (Specified("review_threshold")) options.review_threshold = absl::GetFlag(FLAGS_review_threshold);
+  if (Specified("attach_threshold")) options.collation.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
+  if (Specified("review_threshold")) options.collation.review_threshold = absl::GetFlag(FLAGS_review_threshold);
   if (Specified("attach_threshold_without_identity")) {
-    options.attach_threshold_without_identity = absl::GetFlag(FLAGS_attach_threshold_without_identity);
+    options.collation.attach_threshold_without_identity = absl::GetFlag(FLAGS_attach_threshold_without_identity);
   }
 
   // Signals are taken synchronously by this thread; block them before any

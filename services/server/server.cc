@@ -77,15 +77,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.sync_writes = options.sync_writes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
 
-  if (options.review_threshold > options.attach_threshold) {
+  if (options.collation.review_threshold > options.collation.attach_threshold) {
     return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
   }
-  collation::MatcherOptions matcher_options;
-  matcher_options.attach_threshold = options.attach_threshold;
-  matcher_options.review_threshold = options.review_threshold;
-  matcher_options.attach_threshold_without_identity = options.attach_threshold_without_identity;
   state->collator = std::make_unique<collation::ProbabilisticCollator>(
-      state->hasher.get(), collation::MatchModel::Default(), matcher_options);
+      state->hasher.get(), collation::MatchModel::Default(), options.collation);
   state->intake = std::make_unique<intake::Intake>(state->store.get(), state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/collation/matcher.h"
 
 namespace hirs::server {
 
@@ -28,11 +29,8 @@ struct ServerOptions {
   size_t max_queued_calls = 4096;
   // Largest request message accepted.
   int max_message_bytes = 1 << 20;
-  // Collation thresholds (log2 likelihood ratios; see
-  // services/collation/matcher.h).
-  double attach_threshold = 6.0;
-  double attach_threshold_without_identity = 8.0;
-  double review_threshold = 3.0;
+  // Collation thresholds and caps (see services/collation/matcher.h).
+  collation::MatcherOptions collation;
 };
 
 // Thread safe.

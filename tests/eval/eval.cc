@@ -569,11 +569,7 @@ std::vector<GeneratedReport> GenerateIncidents(const GeneratorOptions& options) 
 absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& reports, const IncidentRunOptions& options) {
   ScratchStore store;
   auto router = intake::DistrictRouter::LeicestershireDefault();
-  collation::MatcherOptions matcher_options;
-  matcher_options.attach_threshold = options.attach_threshold;
-  matcher_options.review_threshold = options.review_threshold;
-  matcher_options.attach_threshold_without_identity = options.attach_threshold_without_identity;
-  collation::ProbabilisticCollator collator(&EvalHasher(), collation::MatchModel::Default(), matcher_options);
+  collation::ProbabilisticCollator collator(&EvalHasher(), collation::MatchModel::Default(), options.matcher);
   // The clock sits after every generated incident (the generator's end).
   const absl::Time now = absl::FromUnixSeconds(GeneratorOptions().end_unix + 7 * 86400);
   TimedCollator timed(&collator);

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/reporting_service.pb.h"
+#include "services/collation/matcher.h"
 #include "services/collation/model.h"
 
 namespace hirs::eval {
@@ -90,9 +91,7 @@ struct GeneratorOptions {
 std::vector<GeneratedReport> GenerateIncidents(const GeneratorOptions& options);
 
 struct IncidentRunOptions {
-  double attach_threshold = 6.0;
-  double attach_threshold_without_identity = 8.0;
-  double review_threshold = 3.0;
+  collation::MatcherOptions matcher;
   // Collect labelled candidate pairs for estimating m/u (slower).
   bool collect_pairs = false;
   // Print the explanations of up to this many wrong attachments (stderr).

@@ -28,9 +28,10 @@ ABSL_FLAG(uint64_t, seed, 1, "synthetic: generator seed");
 ABSL_FLAG(int, days, 730, "synthetic: days the incidents span");
 ABSL_FLAG(bool, estimate, false, "synthetic: print re-estimated m/u");
 ABSL_FLAG(int, show_false_merges, 0, "synthetic: print explanations of this many wrong attachments");
-ABSL_FLAG(double, attach_threshold, 6.0, "synthetic: attach threshold");
-ABSL_FLAG(double, attach_threshold_without_identity, 8.0, "synthetic: attach threshold when no identity field compares");
-ABSL_FLAG(double, review_threshold, 3.0, "synthetic: review threshold");
+ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold, "synthetic: attach threshold");
+ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOptions().attach_threshold_without_identity,
+          "synthetic: attach threshold where victim identity gives no support");
+ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold, "synthetic: review threshold");
 
 namespace {
 
@@ -67,10 +68,10 @@ int Synthetic() {
   const auto reports = hirs::eval::GenerateIncidents(g);
   hirs::eval::IncidentRunOptions o;
   o.collect_pairs = absl::GetFlag(FLAGS_estimate);
-  o.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
+  o.matcher.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
   o.show_false_merges = absl::GetFlag(FLAGS_show_false_merges);
-  o.review_threshold = absl::GetFlag(FLAGS_review_threshold);
-  o.attach_threshold_without_identity = absl::GetFlag(FLAGS_attach_threshold_without_identity);
+  o.matcher.review_threshold = absl::GetFlag(FLAGS_review_threshold);
+  o.matcher.attach_threshold_without_identity = absl::GetFlag(FLAGS_attach_threshold_without_identity);
   auto run = hirs::eval::RunIncidents(reports, o);
   if (!run.ok()) {
     std::fprintf(stderr, "%s\n", run.status().ToString().c_str());

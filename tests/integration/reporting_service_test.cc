@@ -24,12 +24,7 @@ using hirs::testing::ContextWithToken;
 using hirs::testing::kCentreAToken;
 using hirs::testing::kCentreBToken;
 
-hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& id = "") {
-  hirs::v1::SubmitReportRequest request;
-  request.set_request_id(id);
-  *request.mutable_report() = report;
-  return request;
-}
+using hirs::testing::Request;
 
 class ReportingServiceTest : public ::testing::Test {
  protected:

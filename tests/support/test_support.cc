@@ -59,6 +59,13 @@ hirs::v1::Report ValidReport(absl::Time now) {
   return r;
 }
 
+hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& request_id) {
+  hirs::v1::SubmitReportRequest request;
+  request.set_request_id(request_id);
+  *request.mutable_report() = report;
+  return request;
+}
+
 TestServer::TestServer() : data_dir_(dir_.path() + "/data") {
   options_.listen = "127.0.0.1:0";
   options_.data_dir = data_dir_;

@@ -49,6 +49,9 @@ inline const absl::Time kTestNow = absl::FromUnixSeconds(1790000000);
 // The same `now` always gives the same bytes.
 hirs::v1::Report ValidReport(absl::Time now = kTestNow);
 
+// A SubmitReportRequest carrying `report` and idempotency key `request_id`.
+hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& request_id = "");
+
 // A real hirsd in-process, with its data in a TempDir.
 class TestServer {
  public:

@@ -28,10 +28,7 @@ class IntakeTest : public ::testing::Test {
   }
 
   static hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& id = "") {
-    hirs::v1::SubmitReportRequest request;
-    request.set_request_id(id);
-    *request.mutable_report() = report;
-    return request;
+    return hirs::testing::Request(report, id);
   }
 
   size_t Count(storage::Family family) {

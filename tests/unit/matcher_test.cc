@@ -29,9 +29,7 @@ class MatcherTest : public ::testing::Test {
   }
 
   intake::SubmitResult Submit(const std::string& centre, const hirs::v1::Report& report) {
-    hirs::v1::SubmitReportRequest request;
-    *request.mutable_report() = report;
-    auto result = intake_->Submit(centre, request);
+    auto result = intake_->Submit(centre, hirs::testing::Request(report));
     EXPECT_TRUE(result.ok()) << result.status();
     return result.value_or(intake::SubmitResult());
   }

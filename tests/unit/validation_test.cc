@@ -16,11 +16,7 @@ using ::testing::UnorderedElementsAre;
 
 const absl::Time kNow = absl::FromUnixSeconds(1790000000);  // 2026-09-21
 
-hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report) {
-  hirs::v1::SubmitReportRequest request;
-  *request.mutable_report() = report;
-  return request;
-}
+using hirs::testing::Request;
 
 // The fields named by the violations of `request`.
 std::vector<std::string> BadFields(const hirs::v1::SubmitReportRequest& request) {
