@@ -174,7 +174,10 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   const std::string record_bytes = record.SerializeAsString();
   batch.Put(Family::kRequests, content_key, record_bytes);
   if (!request_key.empty()) batch.Put(Family::kRequests, request_key, record_bytes);
-  const hirs::v1::Case case_view = c.case_();
+  // The event carries the case without its explanations: they grow with
+  // every report, and GetCase serves them.
+  hirs::v1::Case case_view = c.case_();
+  case_view.clear_explanations();
   const auto kind = before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
   batch.AppendChange([case_view, kind, now](uint64_t sequence) {
     hirs::v1::CaseEvent event;

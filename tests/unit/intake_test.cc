@@ -63,6 +63,12 @@ TEST_F(IntakeTest, FirstReportStartsANewCase) {
   EXPECT_EQ(c.case_().explanations_size(), 1);
   EXPECT_EQ(Count(storage::Family::kChanges), 1u);
   EXPECT_EQ(Count(storage::Family::kIndexes), 3u);
+  auto event = storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges, storage::EncodeChangeKey(1));
+  ASSERT_TRUE(event.ok() && event->has_value());
+  EXPECT_EQ((*event)->cursor(), 1u);
+  EXPECT_EQ((*event)->kind(), hirs::v1::CaseEvent::CASE_CREATED);
+  EXPECT_EQ((*event)->case_().case_id(), result->case_id);
+  EXPECT_EQ((*event)->case_().explanations_size(), 0);  // kept small: GetCase serves explanations
 }
 
 TEST_F(IntakeTest, ReportIsKeptAsReceivedWithServerFields) {
