@@ -612,6 +612,10 @@ absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& rep
       }
     }
     incident_of_report[result.report_id] = g.incident;
+    if ((truth.size() + 1) % 100000 == 0) {  // progress on long runs
+      std::fprintf(stderr, "  %zu reports, matching median so far %.0f us\n", truth.size() + 1,
+                   Metrics::Median(run.metrics.matching_micros));
+    }
     victim_of_report[result.report_id] = g.victim;
     truth.push_back(g.incident);
     predicted.push_back(result.case_id);
