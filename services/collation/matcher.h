@@ -52,8 +52,8 @@ struct MatcherOptions {
   double repeat_victim_threshold = 10.0;
   // At most this many reports are read per blocking key (a busy street or a
   // common name cannot blow up the candidate list), and in all.
-  size_t max_per_key = 24;
-  size_t max_candidates = 160;
+  size_t max_per_key = 16;
+  size_t max_candidates = 64;
 };
 
 // One candidate report and how it compares.
