@@ -46,22 +46,40 @@ BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& f, Profile pro
   BlockingKeys keys;
   Builder b(hasher, &keys);
   const std::string birth_year = f.date_of_birth().size() >= 4 ? f.date_of_birth().substr(0, 4) : "";
-  if (!f.surname().empty() && !birth_year.empty()) {
-    b.Exact("soundex_surname_birth_year", {Soundex(f.surname()), birth_year});
-  }
-  if (!f.given_name().empty() && !birth_year.empty()) {
-    b.Exact("soundex_given_birth_year", {Soundex(f.given_name()), birth_year});
-  }
-  if (!f.date_of_birth().empty()) b.Exact("date_of_birth", {f.date_of_birth()});
+  const bool person = profile == Profile::kPerson;
+  // Keys any profile uses: selective even in a store of millions.
   if (!f.phone().empty()) b.Exact("phone", {f.phone()});
   if (!f.email().empty()) b.Exact("email", {f.email()});
   if (!f.surname().empty() && !f.home_postcode().empty()) b.Exact("surname_home_postcode", {f.surname(), f.home_postcode()});
   if (!f.surname().empty() && !f.given_name().empty()) {
     // In sorted order, so that swapped given name and surname still meet.
     b.Exact("full_name", {std::min(f.given_name(), f.surname()), std::max(f.given_name(), f.surname())});
-    b.Exact("soundex_surname_initial", {Soundex(f.surname()), f.given_name().substr(0, 1)});
   }
-  if (!f.home_postcode().empty() && !birth_year.empty()) b.Exact("home_postcode_birth_year", {f.home_postcode(), birth_year});
+  if (!person) {
+    // Incidents: duplicates meet through time and place; identity keys are
+    // there to find the same victim's other cases, so they stay selective
+    // (a date of birth alone, or a Soundex code with a year, is shared by
+    // hundreds of people once the store is large).
+    if (!f.date_of_birth().empty() && !f.surname().empty()) {
+      b.Exact("date_of_birth_soundex_surname", {f.date_of_birth(), Soundex(f.surname())});
+    }
+  } else {
+    // Persons: identity is all there is, so looser keys catch records whose
+    // names and dates were mistyped.
+    if (!f.surname().empty() && !birth_year.empty()) {
+      b.Exact("soundex_surname_birth_year", {Soundex(f.surname()), birth_year});
+    }
+    if (!f.given_name().empty() && !birth_year.empty()) {
+      b.Exact("soundex_given_birth_year", {Soundex(f.given_name()), birth_year});
+    }
+    if (!f.date_of_birth().empty()) b.Exact("date_of_birth", {f.date_of_birth()});
+    if (!f.surname().empty() && !f.given_name().empty()) {
+      b.Exact("soundex_surname_initial", {Soundex(f.surname()), f.given_name().substr(0, 1)});
+    }
+    if (!f.home_postcode().empty() && !birth_year.empty()) {
+      b.Exact("home_postcode_birth_year", {f.home_postcode(), birth_year});
+    }
+  }
   if (profile == Profile::kPerson) return keys;
 
   if (!f.crime_reference().empty()) b.Exact("crime_reference", {f.crime_reference()});

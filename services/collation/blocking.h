@@ -2,10 +2,11 @@
 // it looks up to find candidates. Every key is an HMAC (KeyedHasher) of
 // normalised values, so stored keys reveal nothing without the server's key.
 //
-// Identity keys (when the victim is known): Soundex of surname and of given
-// name with birth year, date of birth, phone, e-mail, surname with home
-// postcode, full name (either order), Soundex of surname with the given
-// name's initial, home postcode with birth year. Incident keys: crime reference; postcode unit,
+// Identity keys (when the victim is known): phone, e-mail, surname with home
+// postcode, full name (either order); for incidents also date of birth with
+// the surname's Soundex code; for persons (FEBRL) also looser keys: Soundex
+// of surname and of given name with birth year, date of birth, Soundex of
+// surname with the given name's initial, home postcode with birth year. Incident keys: crime reference; postcode unit,
 // sector and outward code each with the UK day (the day before and after
 // also looked up); district with a 6-hour bucket (neighbouring buckets also
 // looked up); online platform with the day; and 4 LSH bands of 6 rows of
