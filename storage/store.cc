@@ -221,7 +221,7 @@ absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
 }
 
 absl::Status Store::ScanEach(
-    Family family, const std::vector<std::string>& prefixes, size_t limit_per_prefix,
+    Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
     const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit) const {
   rocksdb::ReadOptions read;
   // Prefixes differ, so total-order seeks; the bloom filter on the
@@ -239,7 +239,7 @@ absl::Status Store::ScanEach(
       if (!visit(p, key, absl::string_view(it->value().data(), it->value().size()))) {
         return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
       }
-      if (limit_per_prefix != 0 && visited >= limit_per_prefix) break;
+      if (p < limits.size() && limits[p] != 0 && visited >= limits[p]) break;
     }
     RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family))));
   }

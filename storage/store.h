@@ -108,7 +108,8 @@ class Store {
   // Scan over each of `prefixes` in turn with one iterator (cheaper than a
   // Scan per prefix); `visit` also receives the index of the prefix. Stops
   // everything when `visit` returns false.
-  absl::Status ScanEach(Family family, const std::vector<std::string>& prefixes, size_t limit_per_prefix,
+  // `limits[i]` bounds the entries visited for prefixes[i] (0: no limit).
+  absl::Status ScanEach(Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
                         const std::function<bool(size_t prefix_index, absl::string_view key,
                                                  absl::string_view value)>& visit) const;
 

@@ -21,6 +21,9 @@ namespace hirs::collation {
 struct Fingerprint {
   std::string kind;   // e.g. "crime_reference"; for explanations only
   std::string value;  // storage::kFingerprintBytes bytes of HMAC
+  // At most this many cases are read through this key when looking up
+  // (0: the matcher's max_per_key).
+  size_t max_cases = 0;
 };
 
 // A report as collation sees it. Borrowed: the pointees outlive the call.

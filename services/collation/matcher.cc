@@ -69,10 +69,15 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   absl::flat_hash_map<std::string, size_t> seen;
   std::vector<Candidate> found;
   std::vector<std::string> prefixes;
+  std::vector<size_t> limits;
   prefixes.reserve(lookup.size());
-  for (const Fingerprint& key : lookup) prefixes.push_back(key.value);
+  limits.reserve(lookup.size());
+  for (const Fingerprint& key : lookup) {
+    prefixes.push_back(key.value);
+    limits.push_back(key.max_cases != 0 ? std::min(key.max_cases, options_.max_per_key) : options_.max_per_key);
+  }
   RETURN_IF_ERROR(store.ScanEach(
-      storage::Family::kFingerprints, prefixes, options_.max_per_key,
+      storage::Family::kFingerprints, prefixes, limits,
       [&](size_t p, absl::string_view k, absl::string_view report_id) {
         auto [it, inserted] = seen.try_emplace(std::string(report_id), found.size());
         if (inserted) {
