@@ -206,28 +206,19 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
 
 absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
                          const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
-  rocksdb::ReadOptions read;
-  read.prefix_same_as_start = family == Family::kFingerprints && prefix.size() >= kFingerprintBytes;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
-  size_t visited = 0;
-  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
-    absl::string_view key(it->key().data(), it->key().size());
-    if (!absl::StartsWith(key, prefix)) break;
-    ++visited;
-    if (!visit(key, absl::string_view(it->value().data(), it->value().size()))) break;
-    if (limit != 0 && visited >= limit) break;
-  }
-  return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+  return ScanEach(family, {std::string(prefix)}, {limit},
+                  [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); });
 }
 
 absl::Status Store::ScanEach(
     Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
     const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit) const {
   rocksdb::ReadOptions read;
-  // Prefixes differ, so total-order seeks; the bloom filter on the
-  // fingerprint prefix still skips SST files without the prefix.
-  read.total_order_seek = false;
-  read.prefix_same_as_start = family == Family::kFingerprints;
+  // Whole fingerprints as prefixes let the prefix bloom filters (memtable
+  // and SST) skip what cannot hold them; a shorter prefix needs total order.
+  read.prefix_same_as_start =
+      family == Family::kFingerprints &&
+      std::all_of(prefixes.begin(), prefixes.end(), [](const std::string& p) { return p.size() >= kFingerprintBytes; });
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
   for (size_t p = 0; p < prefixes.size(); ++p) {
     const std::string& prefix = prefixes[p];
