@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,19 @@ struct CaseScore {
   double attach_bar = 0;     // the attach threshold that applies to it
 };
 
-
+// The values whose frequencies are counted (Record) and read back for
+// term-frequency adjustment (Frequencies), with their counter kinds.
+struct CountedTerm {
+  const char* kind;
+  double TermFrequencies::*frequency;
+  const std::string& (hirs::store::v1::MatchFeatures::*value)() const;
+};
+constexpr CountedTerm kCountedTerms[] = {
+    {"given_name", &TermFrequencies::given_name, &hirs::store::v1::MatchFeatures::given_name},
+    {"surname", &TermFrequencies::surname, &hirs::store::v1::MatchFeatures::surname},
+    {"home_postcode", &TermFrequencies::postcode, &hirs::store::v1::MatchFeatures::home_postcode},
+    {"postcode", &TermFrequencies::location_postcode, &hirs::store::v1::MatchFeatures::postcode},
+};
 
 // Reports of one incident tell of the same time: more than 72 hours apart
 // they are different incidents unless police gave both the same crime
@@ -50,15 +63,12 @@ absl::StatusOr<TermFrequencies> Matcher::Frequencies(const hirs::store::v1::Matc
   TermFrequencies tf;
   ASSIGN_OR_RETURN(int64_t total, storage::ReadCount(store, kTotalKey));
   if (total < 100) return tf;  // too few reports for frequencies to mean anything
-  auto freq = [&](absl::string_view kind, const std::string& value) -> absl::StatusOr<double> {
-    if (value.empty()) return -1.0;
-    ASSIGN_OR_RETURN(int64_t n, storage::ReadCount(store, CountKey(kind, value)));
-    return static_cast<double>(n + 1) / static_cast<double>(total + 1);
-  };
-  ASSIGN_OR_RETURN(tf.given_name, freq("given_name", f.given_name()));
-  ASSIGN_OR_RETURN(tf.surname, freq("surname", f.surname()));
-  ASSIGN_OR_RETURN(tf.postcode, freq("home_postcode", f.home_postcode()));
-  ASSIGN_OR_RETURN(tf.location_postcode, freq("postcode", f.postcode()));
+  for (const CountedTerm& term : kCountedTerms) {
+    const std::string& value = (f.*term.value)();
+    if (value.empty()) continue;  // stays -1: unknown
+    ASSIGN_OR_RETURN(int64_t n, storage::ReadCount(store, CountKey(term.kind, value)));
+    tf.*term.frequency = static_cast<double>(n + 1) / static_cast<double>(total + 1);
+  }
   return tf;
 }
 
@@ -150,16 +160,14 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
     d.outcome = hirs::v1::NEW_CASE;
   }
 
-  // Earlier cases of the same victim that this report does not join.
+  // Earlier cases of the same victim that this report does not join, in
+  // case id order.
   if (!person) {
-    for (const auto& [case_id, cs] : cases) {
-      if (case_id == d.case_id) continue;
-      bool same_victim = false;
-      for (const Candidate& c : candidates) {
-        same_victim |= c.case_id == case_id && c.score.identity >= options_.repeat_victim_threshold;
-      }
-      if (same_victim) d.linked_case_ids.push_back(case_id);
+    std::set<std::string> same_victim;
+    for (const Candidate& c : candidates) {
+      if (c.case_id != d.case_id && c.score.identity >= options_.repeat_victim_threshold) same_victim.insert(c.case_id);
     }
+    d.linked_case_ids.assign(same_victim.begin(), same_victim.end());
   }
 
   auto& e = d.explanation;
@@ -192,12 +200,10 @@ void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const std::
     batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(fp.value, case_id), report_id);
   }
   batch->AddToCount(storage::Family::kCounts, kTotalKey, 1);
-  if (!features.given_name().empty()) batch->AddToCount(storage::Family::kCounts, CountKey("given_name", features.given_name()), 1);
-  if (!features.surname().empty()) batch->AddToCount(storage::Family::kCounts, CountKey("surname", features.surname()), 1);
-  if (!features.home_postcode().empty()) {
-    batch->AddToCount(storage::Family::kCounts, CountKey("home_postcode", features.home_postcode()), 1);
+  for (const CountedTerm& term : kCountedTerms) {
+    const std::string& value = (features.*term.value)();
+    if (!value.empty()) batch->AddToCount(storage::Family::kCounts, CountKey(term.kind, value), 1);
   }
-  if (!features.postcode().empty()) batch->AddToCount(storage::Family::kCounts, CountKey("postcode", features.postcode()), 1);
 }
 
 }  // namespace hirs::collation
