@@ -5,6 +5,7 @@
 #define HIRS_SERVICES_COLLATION_CASE_AGGREGATE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "hirs/store/v1/records.pb.h"
@@ -20,6 +21,10 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 // DISTRICT_UNRESOLVED flag, and a new version and etag stamped `now`.
 void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now,
                      hirs::store::v1::StoredCase* c);
+
+// Links `c` to the same victim's earlier cases (no duplicates) and marks it
+// a repeat victim when it has any link.
+void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c);
 
 }  // namespace hirs::collation
 

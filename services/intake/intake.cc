@@ -139,11 +139,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   }
   stored.set_case_id(c.case_().case_id());
   collation::AddReportToCase(stored, now, &c);
-  for (const std::string& linked : decision.linked_case_ids) {
-    auto* ids = c.mutable_case_()->mutable_linked_case_ids();
-    if (std::find(ids->begin(), ids->end(), linked) == ids->end()) ids->Add(std::string(linked));
-  }
-  if (c.case_().linked_case_ids_size() > 0) c.mutable_case_()->set_repeat_victim(true);
+  collation::LinkRepeatVictimCases(decision.linked_case_ids, &c);
   hirs::v1::CollationExplanation* explanation = c.mutable_case_()->add_explanations();
   *explanation = decision.explanation;
   explanation->set_report_id(r.report_id());
