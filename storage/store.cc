@@ -63,6 +63,19 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
+// The first key after every key that starts with `prefix`; empty when there
+// is none (the prefix is empty or all 0xff bytes).
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    if (static_cast<unsigned char>(prefix.back()) != 0xff) {
+      prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
 rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
                                            const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
@@ -204,15 +217,34 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
   return std::optional<std::string>(std::move(value));
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    Family family, const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const auto& k : keys) slices.push_back(ToSlice(k));
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handle(family), keys.size(), slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[i], absl::StrCat("reading ", FamilyName(family))));
+    out[i].emplace(values[i].data(), values[i].size());
+  }
+  return out;
+}
+
 absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
-                         const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
-  return ScanEach(family, {std::string(prefix)}, {limit},
-                  [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); });
+                         const std::function<bool(absl::string_view, absl::string_view)>& visit,
+                         ScanOrder order) const {
+  return ScanEach(
+      family, {std::string(prefix)}, {limit},
+      [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); }, order);
 }
 
 absl::Status Store::ScanEach(
     Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
-    const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit) const {
+    const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit, ScanOrder order) const {
   rocksdb::ReadOptions read;
   // Whole fingerprints as prefixes let the prefix bloom filters (memtable
   // and SST) skip what cannot hold them; a shorter prefix needs total order.
@@ -223,7 +255,21 @@ absl::Status Store::ScanEach(
   for (size_t p = 0; p < prefixes.size(); ++p) {
     const std::string& prefix = prefixes[p];
     size_t visited = 0;
-    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    const bool descending = order == ScanOrder::kDescending;
+    if (!descending) {
+      it->Seek(ToSlice(prefix));
+    } else if (read.prefix_same_as_start) {
+      it->SeekForPrev(ToSlice(prefix + '\xff'));  // stays in the prefix, as its blooms need
+    } else {
+      const std::string after = PrefixSuccessor(prefix);
+      if (after.empty()) {
+        it->SeekToLast();
+      } else {
+        it->SeekForPrev(ToSlice(after));
+        if (it->Valid() && it->key() == ToSlice(after)) it->Prev();
+      }
+    }
+    for (; it->Valid(); descending ? it->Prev() : it->Next()) {
       absl::string_view key(it->key().data(), it->key().size());
       if (!absl::StartsWith(key, prefix)) break;
       ++visited;
@@ -280,6 +326,15 @@ absl::Status Store::Write(WriteBatch batch) {
 uint64_t Store::LastVisibleChange() const {
   absl::MutexLock lock(&changes_mu_);
   return changes_in_flight_.empty() ? next_change_ - 1 : *changes_in_flight_.begin() - 1;
+}
+
+absl::StatusOr<std::vector<int64_t>> ReadCounts(const Store& store, const std::vector<std::string>& keys) {
+  auto values = store.MultiGet(Family::kCounts, keys);
+  if (!values.ok()) return values.status();
+  std::vector<int64_t> out;
+  out.reserve(values->size());
+  for (const auto& v : *values) out.push_back(v.has_value() ? DecodeCount(*v) : 0);
+  return out;
 }
 
 absl::StatusOr<int64_t> ReadCount(const Store& store, absl::string_view key) {

@@ -14,6 +14,7 @@ constexpr int kBands = 4;
 constexpr int kRowsPerBand = kMinHashSize / kBands;
 constexpr int64_t kBucketSeconds = 6 * 3600;
 constexpr size_t kCasesPerBand = 4;
+constexpr size_t kCasesPerName = 4;
 
 class Builder {
  public:
@@ -28,15 +29,32 @@ class Builder {
 
   // A key on `value` and a time step: stored for `step`, looked up for the
   // neighbouring steps too, so a time told a little differently still meets.
-  void Windowed(const char* kind, absl::string_view value, int64_t step) {
-    for (int64_t s = step - 1; s <= step + 1; ++s) {
-      Fingerprint fp{kind, hasher_.Mac(absl::StrCat("block/", kind), {value, absl::StrCat(s)})};
-      if (s == step) keys_->stored.push_back(fp);
-      keys_->lookup.push_back(std::move(fp));
-    }
+  void Windowed(const char* kind, absl::string_view value, int64_t step, size_t max_cases = 0) {
+    Steps(kind, value, step, true, true, max_cases);
+  }
+
+  // A coarse place key, there for reports that give no finer place. Every
+  // report is stored under `kind`; a vague one (no finer place) is also
+  // stored under `vague_kind`. A vague report looks up `kind`, every other
+  // report only `vague_kind`: two reports meet when either of them is
+  // vague, and two precise reports meet through their finer keys, not
+  // through every report of the district that day.
+  void Coarse(const char* kind, const char* vague_kind, absl::string_view value, int64_t step, bool vague) {
+    Steps(kind, value, step, /*store=*/true, /*look_up=*/vague);
+    Steps(vague_kind, value, step, /*store=*/vague, /*look_up=*/!vague);
   }
 
  private:
+  void Steps(const char* kind, absl::string_view value, int64_t step, bool store, bool look_up,
+             size_t max_cases = 0) {
+    for (int64_t s = step - 1; s <= step + 1; ++s) {
+      if (!look_up && s != step) continue;
+      Fingerprint fp{kind, hasher_.Mac(absl::StrCat("block/", kind), {value, absl::StrCat(s)}), max_cases};
+      if (store && s == step) keys_->stored.push_back(fp);
+      if (look_up) keys_->lookup.push_back(std::move(fp));
+    }
+  }
+
   const KeyedHasher& hasher_;
   BlockingKeys* const keys_;
 };
@@ -54,7 +72,10 @@ BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& f, Profile pro
   if (!f.surname().empty() && !f.home_postcode().empty()) b.Exact("surname_home_postcode", {f.surname(), f.home_postcode()});
   if (!f.surname().empty() && !f.given_name().empty()) {
     // In sorted order, so that swapped given name and surname still meet.
-    b.Exact("full_name", {std::min(f.given_name(), f.surname()), std::max(f.given_name(), f.surname())});
+    // A common name is shared by many victims: for incidents, which also
+    // meet through time and place, only its most recent cases are read.
+    b.Exact("full_name", {std::min(f.given_name(), f.surname()), std::max(f.given_name(), f.surname())},
+            person ? 0 : kCasesPerName);
   }
   if (!person) {
     // Incidents: duplicates meet through time and place; identity keys are
@@ -90,18 +111,22 @@ BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& f, Profile pro
   const int64_t day_number = day - absl::CivilDay(1970, 1, 1);
   if (!f.postcode().empty()) b.Windowed("postcode_day", f.postcode(), day_number);
   if (!f.postcode_sector().empty()) b.Windowed("sector_day", f.postcode_sector(), day_number);
-  if (!f.postcode_outward().empty()) b.Windowed("outward_day", f.postcode_outward(), day_number);
+  if (!f.postcode_outward().empty()) {
+    b.Coarse("outward_day", "outward_day_vague", f.postcode_outward(), day_number, f.postcode_sector().empty());
+  }
   if (!f.district_code().empty()) {
-    b.Windowed("district_6h", f.district_code(), f.occurred_start() / kBucketSeconds);
+    b.Coarse("district_6h", "district_6h_vague", f.district_code(), f.occurred_start() / kBucketSeconds,
+             f.postcode_outward().empty());
   }
   if (!f.online_platform().empty()) b.Windowed("platform_day", f.online_platform(), day_number);
   if (f.description_minhash_size() == kMinHashSize) {
     for (int band = 0; band < kBands; ++band) {
-      std::string rows;
+      std::string rows = absl::StrCat(band, ":");
       for (int r = 0; r < kRowsPerBand; ++r) absl::StrAppend(&rows, f.description_minhash(band * kRowsPerBand + r), ",");
       // A backstop: everyday wording repeats across unrelated incidents,
-      // so a band's key is read for a few cases only.
-      b.Exact("description_band", {absl::StrCat(band), rows}, kCasesPerBand);
+      // so a band is keyed with the day (reports of one incident tell of
+      // the same days) and read for a few cases only.
+      b.Windowed("description_band_day", rows, day_number, kCasesPerBand);
     }
   }
   return keys;

@@ -61,13 +61,19 @@ std::string Matcher::CountKey(absl::string_view kind, absl::string_view value) c
 absl::StatusOr<TermFrequencies> Matcher::Frequencies(const hirs::store::v1::MatchFeatures& f,
                                                      const storage::Store& store) const {
   TermFrequencies tf;
-  ASSIGN_OR_RETURN(int64_t total, storage::ReadCount(store, kTotalKey));
-  if (total < 100) return tf;  // too few reports for frequencies to mean anything
+  std::vector<std::string> keys = {kTotalKey};
+  std::vector<const CountedTerm*> terms;
   for (const CountedTerm& term : kCountedTerms) {
     const std::string& value = (f.*term.value)();
     if (value.empty()) continue;  // stays -1: unknown
-    ASSIGN_OR_RETURN(int64_t n, storage::ReadCount(store, CountKey(term.kind, value)));
-    tf.*term.frequency = static_cast<double>(n + 1) / static_cast<double>(total + 1);
+    keys.push_back(CountKey(term.kind, value));
+    terms.push_back(&term);
+  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> counts, storage::ReadCounts(store, keys));
+  const int64_t total = counts[0];
+  if (total < 100) return tf;  // too few reports for frequencies to mean anything
+  for (size_t i = 0; i < terms.size(); ++i) {
+    tf.*(terms[i]->frequency) = static_cast<double>(counts[i + 1] + 1) / static_cast<double>(total + 1);
   }
   return tf;
 }
@@ -100,13 +106,18 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
         auto& by = found[it->second].found_by;
         if (std::find(by.begin(), by.end(), kind) == by.end()) by.push_back(kind);
         return found.size() < options_.max_candidates;
-      }));
+      },
+      // Newest cases first: where a key's cap cuts the list, the cases
+      // left out are the oldest, least likely to be this incident.
+      storage::ScanOrder::kDescending));
   ASSIGN_OR_RETURN(TermFrequencies tf, Frequencies(features, store));
-  for (Candidate& c : found) {
-    ASSIGN_OR_RETURN(std::optional<hirs::store::v1::MatchFeatures> other,
-                     storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures,
-                                                                        c.report_id));
-    c.score = model_.Score(Compare(features, other.value_or(hirs::store::v1::MatchFeatures())), tf);
+  std::vector<std::string> report_ids;
+  report_ids.reserve(found.size());
+  for (const Candidate& c : found) report_ids.push_back(c.report_id);
+  ASSIGN_OR_RETURN(auto others,
+                   storage::ReadProtos<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_ids));
+  for (size_t i = 0; i < found.size(); ++i) {
+    found[i].score = model_.Score(Compare(features, others[i].value_or(hirs::store::v1::MatchFeatures())), tf);
   }
   return found;
 }

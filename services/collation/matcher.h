@@ -51,7 +51,8 @@ struct MatcherOptions {
   // agreeing (about 11.5 with the default model) is enough.
   double repeat_victim_threshold = 10.0;
   // At most this many reports are read per blocking key (a busy street or a
-  // common name cannot blow up the candidate list), and in all.
+  // common name cannot blow up the candidate list), and in all; keys are
+  // read newest case first, so a cap leaves out the oldest.
   size_t max_per_key = 16;
   size_t max_candidates = 64;
 };

@@ -11,8 +11,11 @@ CollationPlan ProbabilisticCollator::Plan(const CollationInput& input) const {
   BlockingKeys keys = matcher_.Keys(plan.features);
   plan.stored = std::move(keys.stored);
   plan.lookup = std::move(keys.lookup);
-  plan.lock_keys.reserve(plan.lookup.size());
+  // Two reports that could find each other share a key one stores and the
+  // other looks up, so locking both sets serialises them.
+  plan.lock_keys.reserve(plan.lookup.size() + plan.stored.size());
   for (const Fingerprint& fp : plan.lookup) plan.lock_keys.push_back(fp.value);
+  for (const Fingerprint& fp : plan.stored) plan.lock_keys.push_back(fp.value);
   return plan;
 }
 

@@ -18,14 +18,17 @@ std::unique_ptr<Store> OpenAt(const std::string& path) {
   return store.ok() ? std::move(*store) : nullptr;
 }
 
-std::vector<std::string> Keys(const Store& store, Family family, absl::string_view prefix, size_t limit = 0) {
+std::vector<std::string> Keys(const Store& store, Family family, absl::string_view prefix, size_t limit = 0,
+                              ScanOrder order = ScanOrder::kAscending) {
   std::vector<std::string> keys;
   EXPECT_TRUE(store
-                  .Scan(family, prefix, limit,
-                        [&](absl::string_view k, absl::string_view) {
-                          keys.emplace_back(k);
-                          return true;
-                        })
+                  .Scan(
+                      family, prefix, limit,
+                      [&](absl::string_view k, absl::string_view) {
+                        keys.emplace_back(k);
+                        return true;
+                      },
+                      order)
                   .ok());
   return keys;
 }
@@ -106,6 +109,54 @@ TEST(Store, ScanStopsAtPrefixAndLimit) {
   const auto b = Keys(*store, Family::kFingerprints, fp_b);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(CaseIdOfFingerprintKey(b[0]), "case_9");
+}
+
+TEST(Store, DescendingScanVisitsThePrefixNewestFirstFromMemtableAndFiles) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  const std::string fp_a(kFingerprintBytes, 'a');
+  const std::string fp_b(kFingerprintBytes, 'b');
+  const std::string high("\x01\xff\xff", 3);  // a prefix whose successor carries
+  WriteBatch flushed;
+  for (int i = 0; i < 3; ++i) flushed.Put(Family::kFingerprints, FingerprintKey(fp_a, "case_" + std::to_string(i)), "");
+  flushed.Put(Family::kIndexes, high + "1", "");
+  flushed.Put(Family::kIndexes, "\x02", "");
+  ASSERT_TRUE(store->Write(std::move(flushed)).ok());
+  ASSERT_TRUE(store->Flush().ok());  // some entries in SST files, some in the memtable
+  WriteBatch recent;
+  for (int i = 3; i < 5; ++i) recent.Put(Family::kFingerprints, FingerprintKey(fp_a, "case_" + std::to_string(i)), "");
+  recent.Put(Family::kFingerprints, FingerprintKey(fp_b, "case_0"), "");
+  recent.Put(Family::kIndexes, high + "2", "");
+  recent.Put(Family::kIndexes, "\x01\xfe", "");
+  ASSERT_TRUE(store->Write(std::move(recent)).ok());
+
+  std::vector<std::string> cases;
+  for (const auto& k : Keys(*store, Family::kFingerprints, fp_a, 0, ScanOrder::kDescending)) {
+    cases.emplace_back(CaseIdOfFingerprintKey(k));
+  }
+  EXPECT_EQ(cases, (std::vector<std::string>{"case_4", "case_3", "case_2", "case_1", "case_0"}));
+  EXPECT_EQ(Keys(*store, Family::kFingerprints, fp_a, 2, ScanOrder::kDescending).size(), 2u);
+  EXPECT_EQ(Keys(*store, Family::kIndexes, high, 0, ScanOrder::kDescending),
+            (std::vector<std::string>{high + "2", high + "1"}));
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "", 0, ScanOrder::kDescending),
+            (std::vector<std::string>{"\x02", high + "2", high + "1", "\x01\xfe"}));
+  EXPECT_TRUE(Keys(*store, Family::kIndexes, "\x03", 0, ScanOrder::kDescending).empty());
+}
+
+TEST(Store, MultiGetAnswersInKeyOrderWithGapsForMissingKeys) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  WriteBatch batch;
+  batch.Put(Family::kReports, "b", "bee");
+  batch.Put(Family::kReports, "a", "ay");
+  batch.AddToCount(Family::kCounts, "n", 2);
+  batch.AddToCount(Family::kCounts, "n", 3);
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  auto values = store->MultiGet(Family::kReports, {"b", "missing", "a"});
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{"bee", std::nullopt, "ay"}));
+  EXPECT_EQ(ReadCounts(*store, {"none", "n"}).value(), (std::vector<int64_t>{0, 5}));
+  EXPECT_TRUE(store->MultiGet(Family::kReports, {}).value().empty());
 }
 
 TEST(Store, ChangesGetIncreasingSequencesThatSurviveReopen) {
