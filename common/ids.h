@@ -12,6 +12,9 @@
 namespace hirs {
 
 // e.g. NewId("rpt_", now) -> "rpt_01JD5X9Q4ZK8M2N6P7R3S5T0VW". Thread safe.
+// Monotonic within the process: each id sorts after every id made before
+// it (in the same millisecond the random part counts up by one), so id order
+// is creation order.
 std::string NewId(absl::string_view prefix, absl::Time now);
 
 // True when `id` is `prefix` followed by 26 Crockford base32 characters.

@@ -1,8 +1,11 @@
 #include "storage/keys.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/civil_time.h"
+#include "storage/store.h"
 
 namespace hirs::storage {
 
@@ -39,15 +42,47 @@ bool DecodeChangeKey(absl::string_view key, uint64_t* sequence) {
   return true;
 }
 
+std::string CaseIndexPrefix(absl::string_view kind, absl::string_view value) {
+  return absl::StrCat(kind, "|", value, "|");
+}
+
+std::string IndexNumber(int number) { return absl::StrFormat("%02d", number); }
+
+absl::string_view CaseIdOfIndexKey(absl::string_view key) {
+  const size_t bar = key.rfind('|');
+  return bar == absl::string_view::npos ? absl::string_view() : key.substr(bar + 1);
+}
+
 std::vector<std::string> CaseIndexKeys(const hirs::v1::Case& c) {
   const std::string district = c.district_code().empty() ? "-" : c.district_code();
-  return {
-      absl::StrCat("dm|", district, "|", UkMonth(ToAbslTime(c.occurred_start())), "|", c.case_id()),
-      absl::StrFormat("st|%02d|%s", static_cast<int>(c.status()), c.case_id()),
-      absl::StrFormat("rt|%016x|%s",
-                      static_cast<uint64_t>(absl::ToUnixMicros(ToAbslTime(c.first_received_at()))),
-                      c.case_id()),
+  const std::string month = UkMonth(ToAbslTime(c.occurred_start()));
+  const std::string& id = c.case_id();
+  std::vector<std::string> keys = {
+      absl::StrCat(CaseIndexPrefix(kDistrictIndex, district), id),
+      absl::StrCat(CaseIndexPrefix(kStatusIndex, IndexNumber(c.status())), id),
+      absl::StrCat(CaseIndexPrefix(kOccurredMonthIndex, month), id),
+      absl::StrCat(DistrictMonthPrefix(c.district_code(), month), id),
   };
+  for (int m : c.motivations()) keys.push_back(absl::StrCat(CaseIndexPrefix(kMotivationIndex, IndexNumber(m)), id));
+  for (int t : c.incident_types()) keys.push_back(absl::StrCat(CaseIndexPrefix(kIncidentTypeIndex, IndexNumber(t)), id));
+  if (c.repeat_victim()) keys.push_back(absl::StrCat(CaseIndexPrefix(kRepeatVictimIndex, "1"), id));
+  if (!c.crime_reference().empty()) {
+    keys.push_back(absl::StrCat(CaseIndexPrefix(kCrimeReferenceIndex, c.crime_reference()), id));
+  }
+  return keys;
+}
+
+void UpdateCaseIndexes(const hirs::v1::Case* before, const hirs::v1::Case* after, WriteBatch* batch) {
+  std::vector<std::string> old_keys;
+  if (before != nullptr) old_keys = CaseIndexKeys(*before);
+  std::vector<std::string> new_keys;
+  if (after != nullptr) new_keys = CaseIndexKeys(*after);
+  for (const auto& k : old_keys) {
+    if (std::find(new_keys.begin(), new_keys.end(), k) == new_keys.end()) batch->Delete(Family::kIndexes, k);
+  }
+  for (const auto& k : new_keys) {
+    if (std::find(old_keys.begin(), old_keys.end(), k) == old_keys.end()) batch->Put(Family::kIndexes, k, "");
+  }
 }
 
 std::string DistrictMonthPrefix(absl::string_view district_code, absl::string_view month) {

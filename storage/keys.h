@@ -13,6 +13,8 @@
 
 namespace hirs::storage {
 
+class WriteBatch;
+
 // A fingerprint is an HMAC-SHA256: 32 bytes.
 inline constexpr size_t kFingerprintBytes = 32;
 
@@ -33,12 +35,37 @@ std::string EncodeChangeKey(uint64_t sequence);
 // False when `key` is not 8 bytes.
 bool DecodeChangeKey(absl::string_view key, uint64_t* sequence);
 
-// kIndexes: every index entry of `c`:
-//   "dm|<district or ->|<YYYY-MM of occurred_start, UK>|<case_id>"
-//   "st|<status number, 2 digits>|<case_id>"
-//   "rt|<first_received_at micros, 16 hex digits>|<case_id>"
-// Update a case's entries by deleting the old set and putting the new one.
+// kIndexes: every index entry of `c`, each "<kind>|<value>|<case_id>", so
+// that the cases under one prefix come in case id order (creation order):
+//   "d|<district or ->|"          its district
+//   "st|<status, 2 digits>|"      its status
+//   "mo|<motivation, 2 digits>|"  each motivation
+//   "it|<type, 2 digits>|"        each incident type
+//   "rv|1|"                       a repeat victim's case
+//   "cr|<crime reference>|"       its crime reference, when set
+//   "om|<YYYY-MM>|"               the UK month of occurred_start
+//   "dm|<district or ->|<YYYY-MM>|"  district and month, for extracts
+// Update a case's entries with UpdateCaseIndexes.
 std::vector<std::string> CaseIndexKeys(const hirs::v1::Case& c);
+
+inline constexpr char kDistrictIndex[] = "d";
+inline constexpr char kStatusIndex[] = "st";
+inline constexpr char kMotivationIndex[] = "mo";
+inline constexpr char kIncidentTypeIndex[] = "it";
+inline constexpr char kRepeatVictimIndex[] = "rv";
+inline constexpr char kCrimeReferenceIndex[] = "cr";
+inline constexpr char kOccurredMonthIndex[] = "om";
+
+// "<kind>|<value>|": the prefix of one index value's entries.
+std::string CaseIndexPrefix(absl::string_view kind, absl::string_view value);
+// An enum number as index keys write it (2 digits).
+std::string IndexNumber(int number);
+// The case id at the end of an index key.
+absl::string_view CaseIdOfIndexKey(absl::string_view key);
+
+// Puts `after`'s index entries into `batch` and deletes those of `before`
+// (null for a new case) that no longer apply; `after` null deletes them all.
+void UpdateCaseIndexes(const hirs::v1::Case* before, const hirs::v1::Case* after, WriteBatch* batch);
 
 // Prefix of the district-month index for one district and month.
 std::string DistrictMonthPrefix(absl::string_view district_code, absl::string_view month);

@@ -46,6 +46,14 @@ class LockManager {
   const size_t count_;
 };
 
+// The locks of everything that writes cases: intake and the case service.
+// Take `keys` (fingerprints, idempotency keys) first, then `cases` (case
+// ids), each set in one Lock call.
+struct CaseLocks {
+  LockManager keys;
+  LockManager cases;
+};
+
 }  // namespace hirs::storage
 
 #endif  // HIRS_STORAGE_LOCK_MANAGER_H_

@@ -8,7 +8,12 @@
 
 namespace hirs::storage {
 
-inline constexpr uint32_t kSchemaVersion = 1;
+// Versions:
+//   1  first release
+//   2  case indexes by district, status, motivation, incident type, repeat
+//      victim, crime reference and occurred month (storage/keys.h); the
+//      migration from 1 rebuilds the indexes family from the cases.
+inline constexpr uint32_t kSchemaVersion = 2;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 
 }  // namespace hirs::storage

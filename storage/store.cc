@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -13,6 +14,7 @@
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "hirs/store/v1/records.pb.h"
 #include "storage/keys.h"
 #include "storage/schema.h"
 
@@ -205,8 +207,49 @@ absl::Status Store::CheckSchema() {
         ", newer than this hirsd understands (", kSchemaVersion,
         "); run a newer hirsd or restore a backup made by this version"));
   }
-  // version < kSchemaVersion: no older schema exists yet.
+  if (version < 2) RETURN_IF_ERROR(RebuildCaseIndexes());
+  if (version < kSchemaVersion) {
+    WriteBatch batch;
+    batch.Put(Family::kMeta, kSchemaVersionKey, absl::StrCat(kSchemaVersion));
+    RETURN_IF_ERROR(Write(std::move(batch)));
+  }
   return absl::OkStatus();
+}
+
+absl::Status Store::RebuildCaseIndexes() {
+  // Idempotent: an interrupted rebuild leaves the old version in kMeta and
+  // runs again at the next start. Writes go in bounded batches.
+  constexpr size_t kBatchOps = 10000;
+  WriteBatch batch;
+  size_t ops = 0;
+  auto flush_if_full = [&]() -> absl::Status {
+    if (ops < kBatchOps) return absl::OkStatus();
+    ops = 0;
+    return Write(std::exchange(batch, WriteBatch()));
+  };
+  absl::Status inner;
+  RETURN_IF_ERROR(Scan(Family::kIndexes, "", 0, [&](absl::string_view key, absl::string_view) {
+    batch.Delete(Family::kIndexes, key);
+    ++ops;
+    inner = flush_if_full();
+    return inner.ok();
+  }));
+  RETURN_IF_ERROR(inner);
+  RETURN_IF_ERROR(Write(std::exchange(batch, WriteBatch())));
+  ops = 0;
+  RETURN_IF_ERROR(Scan(Family::kCases, "", 0, [&](absl::string_view key, absl::string_view value) {
+    hirs::store::v1::StoredCase c;
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = absl::DataLossError(absl::StrCat("unreadable case ", key, " while rebuilding indexes"));
+      return false;
+    }
+    for (const auto& k : CaseIndexKeys(c.case_())) batch.Put(Family::kIndexes, k, "");
+    ++ops;
+    inner = flush_if_full();
+    return inner.ok();
+  }));
+  RETURN_IF_ERROR(inner);
+  return Write(std::move(batch));
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::string_view key) const {
@@ -236,15 +279,17 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 
 absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
                          const std::function<bool(absl::string_view, absl::string_view)>& visit,
-                         ScanOrder order) const {
+                         ScanOrder order, absl::string_view resume_after) const {
   return ScanEach(
       family, {std::string(prefix)}, {limit},
-      [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); }, order);
+      [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); }, order,
+      {std::string(resume_after)});
 }
 
 absl::Status Store::ScanEach(
     Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
-    const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit, ScanOrder order) const {
+    const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit, ScanOrder order,
+    const std::vector<std::string>& resume_after) const {
   rocksdb::ReadOptions read;
   // Whole fingerprints as prefixes let the prefix bloom filters (memtable
   // and SST) skip what cannot hold them; a shorter prefix needs total order.
@@ -256,7 +301,17 @@ absl::Status Store::ScanEach(
     const std::string& prefix = prefixes[p];
     size_t visited = 0;
     const bool descending = order == ScanOrder::kDescending;
-    if (!descending) {
+    const std::string resume = p < resume_after.size() && !resume_after[p].empty() ? prefix + resume_after[p] : "";
+    if (!resume.empty()) {
+      // Strictly beyond the resume key, in scan order.
+      if (descending) {
+        it->SeekForPrev(ToSlice(resume));
+        if (it->Valid() && it->key() == ToSlice(resume)) it->Prev();
+      } else {
+        it->Seek(ToSlice(resume));
+        if (it->Valid() && it->key() == ToSlice(resume)) it->Next();
+      }
+    } else if (!descending) {
       it->Seek(ToSlice(prefix));
     } else if (read.prefix_same_as_start) {
       it->SeekForPrev(ToSlice(prefix + '\xff'));  // stays in the prefix, as its blooms need

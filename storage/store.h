@@ -107,10 +107,11 @@ class Store {
 
   // Calls `visit` for each entry whose key starts with `prefix`, in key
   // order (or its reverse), until it returns false or `limit` entries were
-  // visited (0: no limit).
+  // visited (0: no limit). A non-empty `resume_after` starts the scan just
+  // beyond the key prefix + resume_after in the scan's order (a page's end).
   absl::Status Scan(Family family, absl::string_view prefix, size_t limit,
                     const std::function<bool(absl::string_view key, absl::string_view value)>& visit,
-                    ScanOrder order = ScanOrder::kAscending) const;
+                    ScanOrder order = ScanOrder::kAscending, absl::string_view resume_after = "") const;
 
   // Scan over each of `prefixes` in turn with one iterator (cheaper than a
   // Scan per prefix); `visit` also receives the index of the prefix. Stops
@@ -119,10 +120,13 @@ class Store {
   // In the fingerprints family a descending scan starts from the prefix
   // followed by 0xff, so keys there must not continue a prefix with 0xff
   // (fingerprint keys continue with a case id, which is ASCII).
+  // `resume_after`, when not empty, holds a resume point for each prefix
+  // (as Scan's; "" for none).
   absl::Status ScanEach(Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
                         const std::function<bool(size_t prefix_index, absl::string_view key,
                                                  absl::string_view value)>& visit,
-                        ScanOrder order = ScanOrder::kAscending) const;
+                        ScanOrder order = ScanOrder::kAscending,
+                        const std::vector<std::string>& resume_after = {}) const;
 
   // Applies `batch` atomically. With sync_writes, the batch is in the synced
   // WAL when this returns OK.
@@ -142,6 +146,8 @@ class Store {
   Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
         std::vector<rocksdb::ColumnFamilyHandle*> handles);
   absl::Status CheckSchema();
+  // Migration to schema 2: the indexes family rebuilt from the cases.
+  absl::Status RebuildCaseIndexes();
   rocksdb::ColumnFamilyHandle* handle(Family family) const;
 
   const StoreOptions options_;

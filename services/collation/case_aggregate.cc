@@ -56,9 +56,13 @@ void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now
   k->clear_flags();
   if (k->district_code().empty()) k->add_flags(hirs::v1::DISTRICT_UNRESOLVED);
 
+  StampChange(now, c);
+}
+
+void StampChange(absl::Time now, hirs::store::v1::StoredCase* c) {
   c->set_version(c->version() + 1);
-  k->set_etag(absl::StrCat(c->version()));
-  *k->mutable_updated_at() = ToTimestamp(now);
+  c->mutable_case_()->set_etag(absl::StrCat(c->version()));
+  *c->mutable_case_()->mutable_updated_at() = ToTimestamp(now);
 }
 
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c) {
@@ -67,6 +71,22 @@ void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store
     if (std::find(ids->begin(), ids->end(), id) == ids->end()) ids->Add(std::string(id));
   }
   if (!ids->empty()) c->mutable_case_()->set_repeat_victim(true);
+}
+
+void AppendCaseEvent(hirs::v1::CaseEvent::Kind kind, const hirs::v1::Case& c,
+                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch) {
+  hirs::v1::CaseEvent event;
+  event.set_kind(kind);
+  event.set_case_id(c.case_id());
+  *event.mutable_case_() = c;
+  event.mutable_case_()->clear_explanations();
+  event.mutable_case_()->clear_reports();
+  for (const auto& id : related_case_ids) event.add_related_case_ids(id);
+  *event.mutable_occurred_at() = ToTimestamp(now);
+  batch->AppendChange([event = std::move(event)](uint64_t sequence) mutable {
+    event.set_cursor(sequence);
+    return event.SerializeAsString();
+  });
 }
 
 }  // namespace hirs::collation

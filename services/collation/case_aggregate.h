@@ -9,6 +9,8 @@
 
 #include "absl/time/time.h"
 #include "hirs/store/v1/records.pb.h"
+#include "hirs/v1/case_service.pb.h"
+#include "storage/store.h"
 
 namespace hirs::collation {
 
@@ -22,9 +24,18 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now,
                      hirs::store::v1::StoredCase* c);
 
+// Marks a change of `c`: the next version, its etag, updated_at = `now`.
+void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);
+
 // Links `c` to the same victim's earlier cases (no duplicates) and marks it
 // a repeat victim when it has any link.
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c);
+
+// Appends to `batch` the change event of `kind` for `c` (storage assigns
+// the cursor). The event's case carries no explanations and no reports:
+// readers fetch them with GetCase.
+void AppendCaseEvent(hirs::v1::CaseEvent::Kind kind, const hirs::v1::Case& c,
+                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch);
 
 }  // namespace hirs::collation
 

@@ -19,22 +19,16 @@ using hirs::store::v1::StoredCase;
 using hirs::store::v1::StoredReport;
 using storage::Family;
 
-// Puts `after`'s index entries, deleting those of `before` that no longer apply.
-void UpdateIndexes(const hirs::v1::Case* before, const hirs::v1::Case& after, storage::WriteBatch* batch) {
-  std::vector<std::string> old_keys;
-  if (before != nullptr) old_keys = storage::CaseIndexKeys(*before);
-  const std::vector<std::string> new_keys = storage::CaseIndexKeys(after);
-  for (const auto& k : old_keys) {
-    if (std::find(new_keys.begin(), new_keys.end(), k) == new_keys.end()) batch->Delete(Family::kIndexes, k);
-  }
-  for (const auto& k : new_keys) batch->Put(Family::kIndexes, k, "");
-}
-
 }  // namespace
 
-Intake::Intake(storage::Store* store, const collation::Collator* collator, const DistrictRouter* router,
-               const collation::KeyedHasher* hasher, std::function<absl::Time()> clock)
-    : store_(store), collator_(collator), router_(router), hasher_(hasher), clock_(std::move(clock)) {}
+Intake::Intake(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
+               const DistrictRouter* router, const collation::KeyedHasher* hasher, std::function<absl::Time()> clock)
+    : store_(store),
+      collator_(collator),
+      router_(router),
+      hasher_(hasher),
+      clock_(std::move(clock)),
+      locks_(locks) {}
 
 std::string Intake::Receipt(const StoredReport& stored) const {
   const std::string received =
@@ -82,7 +76,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   std::vector<std::string> lock_keys = plan.lock_keys;
   lock_keys.push_back(content_key);
   if (!request_key.empty()) lock_keys.push_back(request_key);
-  storage::LockManager::Guard key_guard = key_locks_.Lock(lock_keys);
+  storage::LockManager::Guard key_guard = locks_->keys.Lock(lock_keys);
 
   // Idempotency: a known key, or byte-identical content from this centre.
   if (!request_key.empty()) {
@@ -127,7 +121,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   std::optional<StoredCase> before;
   StoredCase c;
   if (decision.outcome == hirs::v1::ATTACHED_TO_CASE) {
-    case_guard = case_locks_.Lock({decision.case_id});
+    case_guard = locks_->cases.Lock({decision.case_id});
     ASSIGN_OR_RETURN(before, storage::ReadProto<StoredCase>(*store_, Family::kCases, decision.case_id));
     if (!before.has_value()) {
       return absl::UnavailableError("the matching case changed during collation; retry the submission");
@@ -135,7 +129,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
     c = *before;
   } else {
     c = collation::NewCase(NewId("case_", now));
-    case_guard = case_locks_.Lock({c.case_().case_id()});
+    case_guard = locks_->cases.Lock({c.case_().case_id()});
   }
   stored.set_case_id(c.case_().case_id());
   collation::AddReportToCase(stored, now, &c);
@@ -149,7 +143,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   storage::WriteBatch batch;
   batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
   batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
-  UpdateIndexes(before.has_value() ? &before->case_() : nullptr, c.case_(), &batch);
+  storage::UpdateCaseIndexes(before.has_value() ? &before->case_() : nullptr, &c.case_(), &batch);
   collator_->Record(plan, r.report_id(), c.case_().case_id(), &batch);
   if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
     hirs::v1::ReviewItem item;
@@ -170,20 +164,9 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   const std::string record_bytes = record.SerializeAsString();
   batch.Put(Family::kRequests, content_key, record_bytes);
   if (!request_key.empty()) batch.Put(Family::kRequests, request_key, record_bytes);
-  // The event carries the case without its explanations: they grow with
-  // every report, and GetCase serves them.
-  hirs::v1::Case case_view = c.case_();
-  case_view.clear_explanations();
-  const auto kind = before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
-  batch.AppendChange([case_view, kind, now](uint64_t sequence) {
-    hirs::v1::CaseEvent event;
-    event.set_cursor(sequence);
-    event.set_kind(kind);
-    event.set_case_id(case_view.case_id());
-    *event.mutable_case_() = case_view;
-    *event.mutable_occurred_at() = ToTimestamp(now);
-    return event.SerializeAsString();
-  });
+  collation::AppendCaseEvent(
+      before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED, c.case_(), {},
+      now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
 
   SubmitResult result;

@@ -39,9 +39,11 @@ struct SubmitResult {
 // repeat_victim).
 class Intake {
  public:
-  // Every pointer is borrowed and must outlive the Intake.
-  Intake(storage::Store* store, const collation::Collator* collator, const DistrictRouter* router,
-         const collation::KeyedHasher* hasher, std::function<absl::Time()> clock = absl::Now);
+  // Every pointer is borrowed and must outlive the Intake. `locks` are
+  // shared with every other writer of cases (the case service).
+  Intake(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
+         const DistrictRouter* router, const collation::KeyedHasher* hasher,
+         std::function<absl::Time()> clock = absl::Now);
 
   // Stores and collates one report submitted by reporting centre `centre_id`
   // (the caller's principal id; it becomes Report.reporting_centre).
@@ -70,8 +72,7 @@ class Intake {
   const DistrictRouter* const router_;
   const collation::KeyedHasher* const hasher_;
   const std::function<absl::Time()> clock_;
-  storage::LockManager key_locks_;   // fingerprints and idempotency keys; taken first
-  storage::LockManager case_locks_;  // case ids; taken second
+  storage::CaseLocks* const locks_;
 };
 
 }  // namespace hirs::intake

@@ -10,8 +10,6 @@ namespace {
 
 constexpr char kService[] = "hirs.v1.ReportingService";
 
-const absl::Status kOverloaded =
-    absl::UnavailableError("the server is at capacity or shutting down; retry with backoff");
 
 void FillResponse(const SubmitResult& result, hirs::v1::SubmitReportResponse* response) {
   response->set_report_id(result.report_id);
@@ -62,7 +60,7 @@ class SubmitStream final
       Finish(grpc::Status::OK);
       return;
     }
-    if (!pool_->TrySchedule([this] { Process(); })) Finish(rpc::ToGrpcStatus(kOverloaded));
+    if (!pool_->TrySchedule([this] { Process(); })) Finish(rpc::ToGrpcStatus(rpc::Overloaded()));
   }
 
   void OnWriteDone(bool ok) override {
@@ -115,7 +113,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
     if (result.ok()) FillResponse(*result, response);
     reactor->Finish(rpc::ToGrpcStatus(result.status()));
   });
-  if (!scheduled) reactor->Finish(rpc::ToGrpcStatus(kOverloaded));
+  if (!scheduled) reactor->Finish(rpc::ToGrpcStatus(rpc::Overloaded()));
   return reactor;
 }
 
@@ -127,19 +125,9 @@ ReportingServiceImpl::SubmitReports(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                           const hirs::v1::GetReportRequest* request,
                                                           hirs::v1::Report* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, kService);
-  if (!principal.ok()) {
-    reactor->Finish(rpc::ToGrpcStatus(principal.status()));
-    return reactor;
-  }
-  const bool scheduled = pool_->TrySchedule([this, request, response, reactor, centre = principal->id] {
-    absl::StatusOr<hirs::v1::Report> report = intake_->GetReport(centre, request->report_id());
-    if (report.ok()) *response = std::move(*report);
-    reactor->Finish(rpc::ToGrpcStatus(report.status()));
+  return rpc::RunUnary(context, *principals_, kService, pool_, response, [this, request](const auth::Principal& p) {
+    return intake_->GetReport(p.id, request->report_id());
   });
-  if (!scheduled) reactor->Finish(rpc::ToGrpcStatus(kOverloaded));
-  return reactor;
 }
 
 }  // namespace hirs::intake

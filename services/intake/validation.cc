@@ -265,14 +265,22 @@ std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRe
   c.Text("report.description", r.description(), kMaxDescriptionBytes, true);
   CheckVictim(c, r, now);
   if (c.Text("report.crime_reference", r.crime_reference(), kMaxCrimeReferenceBytes)) {
-    for (char ch : r.crime_reference()) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '/' && ch != '-' && ch != ' ') {
-        c.Fail("report.crime_reference", "may hold only letters, digits, spaces, '/' and '-'");
-        break;
-      }
-    }
+    const std::string problem = CrimeReferenceProblem(r.crime_reference());
+    if (!problem.empty()) c.Fail("report.crime_reference", problem);
   }
   return out;
+}
+
+std::string CrimeReferenceProblem(absl::string_view reference) {
+  if (reference.size() > kMaxCrimeReferenceBytes) {
+    return absl::StrCat("is ", reference.size(), " bytes long; at most ", kMaxCrimeReferenceBytes, " are allowed");
+  }
+  for (char ch : reference) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '/' && ch != '-' && ch != ' ') {
+      return "may hold only letters, digits, spaces, '/' and '-'";
+    }
+  }
+  return "";
 }
 
 }  // namespace hirs::intake

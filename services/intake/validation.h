@@ -37,6 +37,10 @@ std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRe
 // points above U+10FFFF).
 bool IsValidUtf8(absl::string_view s);
 
+// What is wrong with a crime reference (length, characters), or "" when
+// it is acceptable. Shared by intake and the police's UpdateCase.
+std::string CrimeReferenceProblem(absl::string_view reference);
+
 }  // namespace hirs::intake
 
 #endif  // HIRS_SERVICES_INTAKE_VALIDATION_H_

@@ -58,4 +58,8 @@ absl::Status CheckStillWanted(grpc::CallbackServerContext& context) {
   return absl::OkStatus();
 }
 
+absl::Status Overloaded() {
+  return absl::UnavailableError("the server is at capacity or shutting down; retry with backoff");
+}
+
 }  // namespace hirs::rpc

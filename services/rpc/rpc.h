@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/worker_pool.h"
 #include "google/rpc/status.pb.h"
 #include "services/auth/principals.h"
 
@@ -31,6 +32,37 @@ absl::StatusOr<auth::Principal> AuthorizeCall(const grpc::CallbackServerContext&
 // DEADLINE_EXCEEDED when the call's deadline has passed, CANCELLED when the
 // client has gone: work that has not started yet should not start.
 absl::Status CheckStillWanted(grpc::CallbackServerContext& context);
+
+// UNAVAILABLE: the worker pool's queue is full or the server is stopping.
+absl::Status Overloaded();
+
+// The common shape of a unary handler: authenticate and authorize the
+// caller for `service`, then run `work(principal)` (returning
+// absl::StatusOr<Response>) on `pool`, unless the call's deadline has passed
+// or the client left, and finish with its result. No reaction blocks.
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const auth::PrincipalRegistry& registry,
+                                   absl::string_view service, WorkerPool* pool, Response* response, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<auth::Principal> principal = AuthorizeCall(*context, registry, service);
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  const bool scheduled = pool->TrySchedule(
+      [context, response, reactor, work = std::move(work), principal = *std::move(principal)]() mutable {
+        absl::Status wanted = CheckStillWanted(*context);
+        if (!wanted.ok()) {
+          reactor->Finish(ToGrpcStatus(wanted));
+          return;
+        }
+        absl::StatusOr<Response> result = work(principal);
+        if (result.ok()) *response = *std::move(result);
+        reactor->Finish(ToGrpcStatus(result.status()));
+      });
+  if (!scheduled) reactor->Finish(ToGrpcStatus(Overloaded()));
+  return reactor;
+}
 
 }  // namespace hirs::rpc
 

@@ -22,6 +22,8 @@
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
+#include "services/cases/case_service.h"
+#include "services/cases/cases.h"
 #include "storage/store.h"
 
 namespace hirs::server {
@@ -35,12 +37,14 @@ struct Server::State {
   std::unique_ptr<intake::DistrictRouter> router;
   std::unique_ptr<collation::KeyedHasher> hasher;
   std::unique_ptr<collation::Collator> collator;
+  storage::CaseLocks locks;
   std::unique_ptr<intake::Intake> intake;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<intake::ReportingServiceImpl> reporting;
+  std::unique_ptr<cases::Cases> case_domain;
+  std::unique_ptr<cases::CaseServiceImpl> cases;
   // Declared in the API; their issues implement them. Until then every call
   // answers UNIMPLEMENTED.
-  std::unique_ptr<hirs::v1::CaseService::CallbackService> cases;
   std::unique_ptr<hirs::v1::ExtractService::CallbackService> extracts;
   std::unique_ptr<hirs::v1::AdminService::CallbackService> admin;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -82,12 +86,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   state->collator = std::make_unique<collation::ProbabilisticCollator>(
       state->hasher.get(), collation::MatchModel::Default(), options.collation);
-  state->intake = std::make_unique<intake::Intake>(state->store.get(), state->collator.get(),
+  state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);
   state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(),
                                                                     state->principals.get(), state->pool.get());
-  state->cases = std::make_unique<hirs::v1::CaseService::CallbackService>();
+  state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->hasher.get());
+  state->cases =
+      std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->principals.get(), state->pool.get());
   state->extracts = std::make_unique<hirs::v1::ExtractService::CallbackService>();
   state->admin = std::make_unique<hirs::v1::AdminService::CallbackService>();
 

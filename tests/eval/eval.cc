@@ -573,7 +573,8 @@ absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& rep
   // The clock sits after every generated incident (the generator's end).
   const absl::Time now = absl::FromUnixSeconds(GeneratorOptions().end_unix + 7 * 86400);
   TimedCollator timed(&collator);
-  intake::Intake intake(store.get(), &timed, router.get(), &EvalHasher(), [now] { return now; });
+  storage::CaseLocks locks;
+  intake::Intake intake(store.get(), &locks, &timed, router.get(), &EvalHasher(), [now] { return now; });
 
   IncidentRun run;
   std::vector<std::string> truth, predicted;

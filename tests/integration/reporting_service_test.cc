@@ -12,7 +12,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "hirs/v1/case_service.grpc.pb.h"
+#include "hirs/v1/extract_service.grpc.pb.h"
 #include "tests/support/test_support.h"
 
 namespace hirs {
@@ -282,7 +282,7 @@ TEST_F(ReportingServiceTest, ShutdownUnderLoadLosesNoAcknowledgedReport) {
   }
 }
 
-TEST_F(ReportingServiceTest, HealthNeedsNoTokenAndOtherServicesAreUnimplementedForNow) {
+TEST_F(ReportingServiceTest, HealthNeedsNoTokenAndUnbuiltServicesAreUnimplemented) {
   auto health = grpc::health::v1::Health::NewStub(server_.channel());
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
@@ -290,11 +290,12 @@ TEST_F(ReportingServiceTest, HealthNeedsNoTokenAndOtherServicesAreUnimplementedF
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 
-  auto cases = hirs::v1::CaseService::NewStub(server_.channel());
+  auto extracts = hirs::v1::ExtractService::NewStub(server_.channel());
   auto police = ContextWithToken(hirs::testing::kPoliceToken);
-  hirs::v1::GetCaseRequest get;
-  hirs::v1::Case c;
-  EXPECT_EQ(cases->GetCase(police.get(), get, &c).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  hirs::v1::MonthlyExtractRequest month;
+  hirs::v1::MonthlySummary summary;
+  EXPECT_EQ(extracts->GetMonthlySummary(police.get(), month, &summary).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 }  // namespace

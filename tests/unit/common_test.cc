@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 
 #include "absl/synchronization/notification.h"
 
@@ -109,6 +110,15 @@ TEST(Ids, AreWellFormedUniqueAndTimeOrdered) {
   EXPECT_FALSE(IsWellFormedId("case_", a));
   EXPECT_FALSE(IsWellFormedId("rpt_", "rpt_short"));
   EXPECT_FALSE(IsWellFormedId("rpt_", "rpt_0000000000000000000000000U"));  // U is not Crockford
+}
+
+TEST(Ids, SortInCreationOrderWithinAMillisecondAndWhenTheClockStepsBack) {
+  const absl::Time t = absl::FromUnixMillis(1890000000000);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i) ids.push_back(NewId("case_", t));
+  ids.push_back(NewId("case_", t - absl::Seconds(5)));  // a clock stepping back
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
 }
 
 TEST(CivilTime, MonthsAndDaysAreUkCivil) {

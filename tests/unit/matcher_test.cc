@@ -24,7 +24,7 @@ class MatcherTest : public ::testing::Test {
     options.sync_writes = false;
     store_ = std::move(storage::Store::Open(options)).value();
     router_ = intake::DistrictRouter::LeicestershireDefault();
-    intake_ = std::make_unique<intake::Intake>(store_.get(), &collator_, router_.get(), &hasher_,
+    intake_ = std::make_unique<intake::Intake>(store_.get(), &locks_, &collator_, router_.get(), &hasher_,
                                                [] { return hirs::testing::kTestNow; });
   }
 
@@ -71,6 +71,7 @@ class MatcherTest : public ::testing::Test {
   KeyedHasher hasher_;
   ProbabilisticCollator collator_;
   std::unique_ptr<storage::Store> store_;
+  storage::CaseLocks locks_;
   std::unique_ptr<intake::DistrictRouter> router_;
   std::unique_ptr<intake::Intake> intake_;
 };

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "hirs/store/v1/records.pb.h"
 #include "storage/keys.h"
 #include "storage/schema.h"
 #include "tests/support/test_support.h"
@@ -51,7 +52,28 @@ TEST(Store, WritesAreReadableAfterReopen) {
 TEST(Store, SchemaVersionIsRecorded) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
-  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>("1"));
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>("2"));
+}
+
+TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
+  hirs::testing::TempDir dir;
+  {
+    auto store = OpenAt(dir.path());
+    hirs::store::v1::StoredCase c;
+    c.mutable_case_()->set_case_id("case_1");
+    c.mutable_case_()->set_status(hirs::v1::CLOSED);
+    c.mutable_case_()->set_district_code("E07000130");
+    WriteBatch batch;
+    batch.Put(Family::kMeta, kSchemaVersionKey, "1");
+    batch.Put(Family::kCases, "case_1", c.SerializeAsString());
+    batch.Put(Family::kIndexes, "rt|00000000000f4240|case_1", "");  // a version 1 entry
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  }
+  auto store = OpenAt(dir.path());
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>("2"));
+  EXPECT_TRUE(Keys(*store, Family::kIndexes, "rt|").empty());
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "st|06|"), std::vector<std::string>{"st|06|case_1"});
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "d|E07000130|"), std::vector<std::string>{"d|E07000130|case_1"});
 }
 
 TEST(Store, NewerSchemaIsRefusedWithAClearMessage) {
@@ -143,6 +165,32 @@ TEST(Store, DescendingScanVisitsThePrefixNewestFirstFromMemtableAndFiles) {
   EXPECT_TRUE(Keys(*store, Family::kIndexes, "\x03", 0, ScanOrder::kDescending).empty());
 }
 
+TEST(Store, ScanResumesStrictlyAfterTheGivenKeyInEitherOrder) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  WriteBatch batch;
+  for (const char* k : {"x|1", "x|2", "x|3", "x|4", "y|1"}) batch.Put(Family::kIndexes, k, "");
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  auto scan = [&](ScanOrder order, absl::string_view resume) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store
+                    ->Scan(
+                        Family::kIndexes, "x|", 2,
+                        [&](absl::string_view k, absl::string_view) {
+                          keys.emplace_back(k);
+                          return true;
+                        },
+                        order, resume)
+                    .ok());
+    return keys;
+  };
+  EXPECT_EQ(scan(ScanOrder::kAscending, "2"), (std::vector<std::string>{"x|3", "x|4"}));
+  EXPECT_EQ(scan(ScanOrder::kDescending, "3"), (std::vector<std::string>{"x|2", "x|1"}));
+  EXPECT_EQ(scan(ScanOrder::kDescending, "25"), (std::vector<std::string>{"x|2", "x|1"}));  // between keys
+  EXPECT_TRUE(scan(ScanOrder::kAscending, "4").empty());
+  EXPECT_TRUE(scan(ScanOrder::kDescending, "1").empty());
+}
+
 TEST(Store, MultiGetAnswersInKeyOrderWithGapsForMissingKeys) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
@@ -215,12 +263,43 @@ TEST(Keys, CaseIndexKeysUseTheUkMonth) {
   c.set_district_code("E07000130");
   c.set_status(hirs::v1::OPEN);
   c.mutable_occurred_start()->set_seconds(1790811000);  // 00:30 BST, 1 October 2026
-  c.mutable_first_received_at()->set_seconds(1);
+  c.add_motivations(hirs::v1::RACE);
+  c.add_motivations(hirs::v1::DISABILITY);
+  c.add_incident_types(hirs::v1::THREATS);
   const auto keys = CaseIndexKeys(c);
-  EXPECT_EQ(keys[0], "dm|E07000130|2026-10|case_1");
-  EXPECT_EQ(keys[1], "st|01|case_1");
-  EXPECT_EQ(keys[2], "rt|00000000000f4240|case_1");
+  EXPECT_EQ(keys, (std::vector<std::string>{"d|E07000130|case_1", "st|01|case_1", "om|2026-10|case_1",
+                                            "dm|E07000130|2026-10|case_1", "mo|01|case_1", "mo|04|case_1",
+                                            "it|02|case_1"}));
   EXPECT_EQ(DistrictMonthPrefix("", "2026-10"), "dm|-|2026-10|");
+  EXPECT_EQ(CaseIdOfIndexKey(keys[3]), "case_1");
+
+  c.set_repeat_victim(true);
+  c.set_crime_reference("LE/1/26");
+  const auto more = CaseIndexKeys(c);
+  EXPECT_NE(std::find(more.begin(), more.end(), "rv|1|case_1"), more.end());
+  EXPECT_NE(std::find(more.begin(), more.end(), "cr|LE/1/26|case_1"), more.end());
+}
+
+TEST(Keys, UpdateCaseIndexesWritesOnlyWhatChanged) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  hirs::v1::Case before;
+  before.set_case_id("case_1");
+  before.set_status(hirs::v1::OPEN);
+  WriteBatch first;
+  UpdateCaseIndexes(nullptr, &before, &first);
+  ASSERT_TRUE(store->Write(std::move(first)).ok());
+  hirs::v1::Case after = before;
+  after.set_status(hirs::v1::CLOSED);
+  WriteBatch second;
+  UpdateCaseIndexes(&before, &after, &second);
+  ASSERT_TRUE(store->Write(std::move(second)).ok());
+  EXPECT_TRUE(Keys(*store, Family::kIndexes, "st|01|").empty());
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "st|06|"), std::vector<std::string>{"st|06|case_1"});
+  WriteBatch gone;
+  UpdateCaseIndexes(&after, nullptr, &gone);
+  ASSERT_TRUE(store->Write(std::move(gone)).ok());
+  EXPECT_TRUE(Keys(*store, Family::kIndexes, "").empty());
 }
 
 }  // namespace

@@ -1,0 +1,38 @@
+// Field-level redaction of reports by the reader's role and the victim's
+// consent: the one place that decides which personal data a caller sees.
+//
+// Personal data of a report: the victim's name, date of birth, phone,
+// e-mail, address and home postcode, and the free text (the description and
+// the place in words), which often names people.
+//
+//   REPORTING_CENTRE  its own reports as submitted (the caller checks that
+//                     the report is the centre's own)
+//   POLICE            personal data only where consent.share_with_police is
+//                     set and the report is not anonymous; otherwise none
+//   DISTRICT, ADMIN   never any personal data
+//
+// What stays for every role: ids, provenance (centre, received time, source
+// reference), reporter role, motivations, incident types, times, the place
+// (postcode, type, district, platform), the victim's age band, gender and
+// ethnicity (needed for hate crime statistics), consent flags, school
+// relation and crime reference.
+#ifndef HIRS_SERVICES_AUTH_REDACTION_H_
+#define HIRS_SERVICES_AUTH_REDACTION_H_
+
+#include "hirs/v1/types.pb.h"
+#include "services/auth/principals.h"
+
+namespace hirs::auth {
+
+// Whether `reader` may see the personal data of `report`.
+bool MaySeePersonalData(const Principal& reader, const hirs::v1::Report& report);
+
+// Clears the personal data of `report` unless `reader` may see it.
+void RedactReport(const Principal& reader, hirs::v1::Report* report);
+
+// Clears every personal field of `report`, whoever reads it.
+void ClearPersonalData(hirs::v1::Report* report);
+
+}  // namespace hirs::auth
+
+#endif  // HIRS_SERVICES_AUTH_REDACTION_H_

@@ -1,0 +1,43 @@
+#include "services/cases/case_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/rpc/rpc.h"
+
+namespace hirs::cases {
+namespace {
+
+constexpr char kService[] = "hirs.v1.CaseService";
+
+// ADMIN may read cases; only police change them.
+absl::Status RequirePolice(const auth::Principal& p) {
+  if (p.role == hirs::v1::POLICE) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("principal ", p.id, " (role ", hirs::v1::Role_Name(p.role), ") may read cases but not change them"));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CaseServiceImpl::GetCase(grpc::CallbackServerContext* context,
+                                                   const hirs::v1::GetCaseRequest* request, hirs::v1::Case* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) { return cases_->GetCase(p, request->case_id()); });
+}
+
+grpc::ServerUnaryReactor* CaseServiceImpl::ListCases(grpc::CallbackServerContext* context,
+                                                     const hirs::v1::ListCasesRequest* request,
+                                                     hirs::v1::ListCasesResponse* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) { return cases_->ListCases(p, *request); });
+}
+
+grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCase(grpc::CallbackServerContext* context,
+                                                      const hirs::v1::UpdateCaseRequest* request,
+                                                      hirs::v1::Case* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::Case> {
+                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                         return cases_->UpdateCase(p, *request);
+                       });
+}
+
+}  // namespace hirs::cases

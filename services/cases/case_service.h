@@ -1,0 +1,37 @@
+// gRPC adapter of hirs.v1.CaseService over Cases. Handlers authenticate
+// (POLICE, or ADMIN for reads), hand the work to a WorkerPool and finish
+// from there, so no reaction blocks.
+#ifndef HIRS_SERVICES_CASES_CASE_SERVICE_H_
+#define HIRS_SERVICES_CASES_CASE_SERVICE_H_
+
+#include "common/worker_pool.h"
+#include "hirs/v1/case_service.grpc.pb.h"
+#include "services/auth/principals.h"
+#include "services/cases/cases.h"
+
+namespace hirs::cases {
+
+// Thread safe. Every pointer is borrowed and must outlive the service.
+class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
+ public:
+  CaseServiceImpl(Cases* cases, const auth::PrincipalRegistry* principals, WorkerPool* pool)
+      : cases_(cases), principals_(principals), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const hirs::v1::GetCaseRequest* request,
+                                    hirs::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
+                                      const hirs::v1::ListCasesRequest* request,
+                                      hirs::v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
+                                       const hirs::v1::UpdateCaseRequest* request,
+                                       hirs::v1::Case* response) override;
+
+ private:
+  Cases* const cases_;
+  const auth::PrincipalRegistry* const principals_;
+  WorkerPool* const pool_;
+};
+
+}  // namespace hirs::cases
+
+#endif  // HIRS_SERVICES_CASES_CASE_SERVICE_H_

@@ -1,0 +1,348 @@
+#include "services/cases/cases.h"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "common/bad_request.h"
+#include "common/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/cases/filter.h"
+#include "services/cases/page_token.h"
+#include "services/collation/probabilistic_collator.h"
+#include "services/intake/intake.h"
+#include "storage/keys.h"
+#include "tests/support/test_support.h"
+
+namespace hirs::cases {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const auth::Principal kPolice{"police", hirs::v1::POLICE, "leicestershire"};
+const auth::Principal kOtherPolice{"police-2", hirs::v1::POLICE, "leicestershire"};
+const auth::Principal kAdmin{"admin", hirs::v1::ADMIN, ""};
+
+// A report of an incident of its own: days apart from every other i, with
+// its own victim, so that none collates with another.
+hirs::v1::Report DistinctReport(int i, absl::Time now) {
+  hirs::v1::Report r = hirs::testing::ValidReport(now);
+  *r.mutable_occurred_start() = ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now) - 48 * 3600 - i * 4 * 86400));
+  r.mutable_victim()->set_full_name(absl::StrCat("Victim", i, " Person", i));
+  r.mutable_victim()->clear_date_of_birth();
+  r.set_description(absl::StrCat("Incident number ", i, " of a series of unrelated test incidents."));
+  r.set_source_reference(absl::StrCat("REF-", i));
+  r.clear_motivations();
+  r.add_motivations(i % 3 == 0 ? hirs::v1::RACE : hirs::v1::DISABILITY);
+  return r;
+}
+
+class CasesTest : public ::testing::Test {
+ protected:
+  CasesTest()
+      : hasher_(std::string(32, 'k')),
+        collator_(&hasher_, collation::MatchModel::Default(), collation::MatcherOptions()) {
+    storage::StoreOptions options;
+    options.path = dir_.path();
+    store_ = std::move(storage::Store::Open(options)).value();
+    router_ = intake::DistrictRouter::LeicestershireDefault();
+    intake_ = std::make_unique<intake::Intake>(store_.get(), &locks_, &collator_, router_.get(), &hasher_);
+    cases_ = std::make_unique<Cases>(store_.get(), &locks_, &hasher_, [this] { return absl::Now() + clock_offset_; });
+  }
+
+  intake::SubmitResult Submit(const hirs::v1::Report& r, const std::string& centre = "centre-a") {
+    auto result = intake_->Submit(centre, hirs::testing::Request(r));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : intake::SubmitResult();
+  }
+
+  // Submits `n` unrelated reports; their case ids, oldest first.
+  std::vector<std::string> SubmitDistinct(int n, int first = 0) {
+    std::vector<std::string> ids;
+    for (int i = first; i < first + n; ++i) {
+      auto result = Submit(DistinctReport(i, absl::Now()));
+      EXPECT_EQ(result.collation, hirs::v1::NEW_CASE);
+      ids.push_back(result.case_id);
+    }
+    return ids;
+  }
+
+  // Every case of every page, following next_page_token; `between` runs
+  // after each page.
+  std::vector<std::string> AllPages(const std::string& filter, int page_size,
+                                    const std::function<void()>& between = [] {}) {
+    std::vector<std::string> seen;
+    hirs::v1::ListCasesRequest request;
+    request.set_filter(filter);
+    request.set_page_size(page_size);
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto page = cases_->ListCases(kPolice, request);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      EXPECT_LE(page->cases_size(), page_size);
+      for (const auto& c : page->cases()) {
+        EXPECT_EQ(c.explanations_size(), 0);
+        seen.push_back(c.case_id());
+      }
+      if (page->next_page_token().empty()) break;
+      request.set_page_token(page->next_page_token());
+      between();
+    }
+    return seen;
+  }
+
+  absl::StatusOr<hirs::v1::Case> Update(const std::string& case_id, const std::string& etag,
+                                        std::initializer_list<const char*> paths,
+                                        const std::function<void(hirs::v1::Case*)>& set) {
+    hirs::v1::UpdateCaseRequest request;
+    request.mutable_case_()->set_case_id(case_id);
+    set(request.mutable_case_());
+    for (const char* p : paths) request.mutable_update_mask()->add_paths(p);
+    request.set_etag(etag);
+    return cases_->UpdateCase(kPolice, request);
+  }
+
+  hirs::testing::TempDir dir_;
+  collation::KeyedHasher hasher_;
+  collation::ProbabilisticCollator collator_;
+  std::unique_ptr<storage::Store> store_;
+  storage::CaseLocks locks_;
+  std::unique_ptr<intake::DistrictRouter> router_;
+  std::unique_ptr<intake::Intake> intake_;
+  absl::Duration clock_offset_;
+  std::unique_ptr<Cases> cases_;
+};
+
+TEST_F(CasesTest, GetCaseShowsReportsWithProvenanceAndExplanations) {
+  const auto first = Submit(hirs::testing::ValidReport(absl::Now()), "centre-a");
+  hirs::v1::Report second = hirs::testing::ValidReport(absl::Now());
+  second.set_source_reference("B-77");
+  second.set_reporter_role(hirs::v1::WITNESS);
+  const auto attached = Submit(second, "centre-b");
+  ASSERT_EQ(attached.collation, hirs::v1::ATTACHED_TO_CASE);
+
+  auto c = cases_->GetCase(kPolice, first.case_id);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->report_ids(), ElementsAre(first.report_id, attached.report_id));
+  ASSERT_EQ(c->reports_size(), 2);
+  EXPECT_EQ(c->reports(1).report_id(), attached.report_id);
+  EXPECT_EQ(c->reports(1).reporting_centre(), "centre-b");
+  EXPECT_EQ(c->reports(1).source_reference(), "B-77");
+  EXPECT_TRUE(c->reports(1).has_received_at());
+  ASSERT_EQ(c->explanations_size(), 2);
+  EXPECT_EQ(c->explanations(1).outcome(), hirs::v1::ATTACHED_TO_CASE);
+  EXPECT_GT(c->explanations(1).comparisons_size(), 0);
+}
+
+TEST_F(CasesTest, PersonalDataFollowsConsentAndRole) {
+  hirs::v1::Report shared = DistinctReport(1, absl::Now());
+  shared.mutable_victim()->set_phone("07700 900123");
+  hirs::v1::Report withheld = DistinctReport(2, absl::Now());
+  withheld.mutable_consent()->set_share_with_police(false);
+  hirs::v1::Report anonymous = DistinctReport(3, absl::Now());
+  anonymous.clear_victim();
+  anonymous.mutable_victim()->set_age_band(hirs::v1::AGE_25_TO_34);
+  anonymous.mutable_consent()->set_anonymous(true);
+  const std::string shared_case = Submit(shared).case_id;
+  const std::string withheld_case = Submit(withheld).case_id;
+  const std::string anonymous_case = Submit(anonymous).case_id;
+
+  auto police_view = cases_->GetCase(kPolice, shared_case).value();
+  EXPECT_EQ(police_view.reports(0).victim().full_name(), "Victim1 Person1");
+  EXPECT_EQ(police_view.reports(0).victim().phone(), "07700 900123");
+  EXPECT_THAT(police_view.reports(0).description(), HasSubstr("Incident number 1"));
+
+  auto admin_view = cases_->GetCase(kAdmin, shared_case).value();
+  EXPECT_EQ(admin_view.reports(0).victim().full_name(), "");
+  EXPECT_EQ(admin_view.reports(0).victim().phone(), "");
+  EXPECT_EQ(admin_view.reports(0).description(), "");
+
+  auto no_consent = cases_->GetCase(kPolice, withheld_case).value();
+  EXPECT_EQ(no_consent.reports(0).victim().full_name(), "");
+  EXPECT_EQ(no_consent.reports(0).description(), "");
+  EXPECT_EQ(no_consent.reports(0).location().postcode(), "LE11 3AB");  // the place stays
+  EXPECT_FALSE(no_consent.reports(0).consent().share_with_police());
+
+  auto anon = cases_->GetCase(kPolice, anonymous_case).value();
+  EXPECT_EQ(anon.reports(0).victim().full_name(), "");
+  EXPECT_EQ(anon.reports(0).victim().age_band(), hirs::v1::AGE_25_TO_34);
+}
+
+TEST_F(CasesTest, GetCaseRefusesBadAndUnknownIds) {
+  auto bad = cases_->GetCase(kPolice, "nonsense");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(bad.status())[0].field, "case_id");
+  EXPECT_EQ(cases_->GetCase(kPolice, "case_01HZZZZZZZZZZZZZZZZZZZZZZZ").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(CasesTest, PagesListEveryCaseOnceNewestFirst) {
+  const auto ids = SubmitDistinct(23);
+  const auto seen = AllPages("", 5);
+  EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend()));
+}
+
+TEST_F(CasesTest, FilteredPagesAgreeWithEvaluatingEveryCase) {
+  const auto ids = SubmitDistinct(30);
+  for (const std::string filter :
+       {"motivation = RACE", "NOT motivation = RACE", "motivation = RACE OR motivation = DISABILITY",
+        "district_code = E07000130 AND motivation = DISABILITY", "status = CLOSED", "repeat_victim = true",
+        "occurred_start >= \"2000-01-01T00:00:00Z\" AND motivation = RACE"}) {
+    auto parsed = Filter::Parse(filter).value();
+    std::vector<std::string> expected;
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      if (parsed.Matches(cases_->GetCase(kPolice, *it).value())) expected.push_back(*it);
+    }
+    EXPECT_EQ(AllPages(filter, 4), expected) << filter;
+  }
+  EXPECT_EQ(AllPages("motivation = RACE", 4).size(), 10u);
+}
+
+TEST_F(CasesTest, CasesInsertedWhilePagingNeverAppearTwiceAndNoneIsMissed) {
+  const auto ids = SubmitDistinct(40);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 100; !stop; ++i) Submit(DistinctReport(i, absl::Now()));
+  });
+  int next = 1000;
+  const auto seen = AllPages("motivation = DISABILITY OR motivation = RACE", 6, [&] {
+    SubmitDistinct(2, next);  // and some between pages, for certain
+    next += 2;
+  });
+  stop = true;
+  writer.join();
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), seen.size()) << "a case appeared twice";
+  for (const auto& id : ids) EXPECT_EQ(unique.count(id), 1u) << id;
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(), std::greater<>()));
+}
+
+TEST_F(CasesTest, PageTokensCannotBeForgedOrReused) {
+  SubmitDistinct(6);
+  hirs::v1::ListCasesRequest request;
+  request.set_page_size(2);
+  request.set_filter("status = OPEN");
+  auto first = cases_->ListCases(kPolice, request).value();
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  auto refused = [&](const auth::Principal& who, const std::string& filter, const std::string& token,
+                     const std::string& why) {
+    hirs::v1::ListCasesRequest r = request;
+    r.set_filter(filter);
+    r.set_page_token(token);
+    auto page = cases_->ListCases(who, r);
+    EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << why;
+    auto v = FieldViolationsOf(page.status());
+    ASSERT_EQ(v.size(), 1u) << why;
+    EXPECT_EQ(v[0].field, "page_token") << why;
+  };
+  std::string forged = first.next_page_token();
+  forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
+  refused(kPolice, "status = OPEN", forged, "altered");
+  refused(kPolice, "status = OPEN", "not-a-token", "garbage");
+  refused(kPolice, "status = CLOSED", first.next_page_token(), "other filter");
+  refused(kOtherPolice, "status = OPEN", first.next_page_token(), "other caller");
+  // A token made with another key (another server) is forged too.
+  collation::KeyedHasher other(std::string(32, 'x'));
+  refused(kPolice, "status = OPEN",
+          EncodePageToken(other, absl::StrCat("ListCases\npolice\nstatus = OPEN"), "case_0", absl::Now()),
+          "other key");
+  clock_offset_ = kPageTokenLifetime + absl::Minutes(1);
+  refused(kPolice, "status = OPEN", first.next_page_token(), "expired");
+  clock_offset_ = absl::ZeroDuration();
+  request.set_page_token(first.next_page_token());
+  EXPECT_TRUE(cases_->ListCases(kPolice, request).ok());
+}
+
+TEST_F(CasesTest, PageSizeIsDefaultedCappedAndChecked) {
+  SubmitDistinct(3);
+  hirs::v1::ListCasesRequest request;
+  EXPECT_EQ(cases_->ListCases(kPolice, request).value().cases_size(), 3);
+  request.set_page_size(5000);
+  EXPECT_EQ(cases_->ListCases(kPolice, request).value().cases_size(), 3);
+  request.set_page_size(-1);
+  request.set_filter("colour = red");
+  auto bad = cases_->ListCases(kPolice, request);
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  const auto v = FieldViolationsOf(bad.status());
+  ASSERT_EQ(v.size(), 2u);  // both faults at once
+  EXPECT_EQ(v[0].field, "page_size");
+  EXPECT_EQ(v[1].field, "filter");
+}
+
+TEST_F(CasesTest, UpdateCaseNeedsTheCurrentEtag) {
+  const std::string id = SubmitDistinct(1)[0];
+  const auto before = cases_->GetCase(kPolice, id).value();
+  auto updated = Update(id, before.etag(), {"status", "outcome_note"}, [](hirs::v1::Case* c) {
+    c->set_status(hirs::v1::UNDER_INVESTIGATION);
+    c->set_outcome_note("Officer assigned.");
+  });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->status(), hirs::v1::UNDER_INVESTIGATION);
+  EXPECT_NE(updated->etag(), before.etag());
+
+  // The stale etag again: ABORTED, and nothing changes.
+  auto stale = Update(id, before.etag(), {"status"}, [](hirs::v1::Case* c) { c->set_status(hirs::v1::CLOSED); });
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  const auto after = cases_->GetCase(kPolice, id).value();
+  EXPECT_EQ(after.status(), hirs::v1::UNDER_INVESTIGATION);
+  EXPECT_EQ(after.etag(), updated->etag());
+  EXPECT_EQ(after.outcome_note(), "Officer assigned.");
+}
+
+TEST_F(CasesTest, UpdateCaseMovesIndexesAndWritesAnEvent) {
+  const std::string id = SubmitDistinct(1)[0];
+  const uint64_t mark = store_->LastVisibleChange();
+  auto updated = Update(id, cases_->GetCase(kPolice, id).value().etag(), {"status", "crime_reference"},
+                        [](hirs::v1::Case* c) {
+                          c->set_status(hirs::v1::CRIME_RECORDED);
+                          c->set_crime_reference("le/555/26");
+                        });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->crime_reference(), "LE/555/26");
+  EXPECT_EQ(AllPages("status = CRIME_RECORDED", 10), std::vector<std::string>{id});
+  EXPECT_TRUE(AllPages("status = OPEN", 10).empty());
+  EXPECT_EQ(AllPages("crime_reference = \"LE/555/26\"", 10), std::vector<std::string>{id});
+  ASSERT_EQ(store_->LastVisibleChange(), mark + 1);
+  auto event = storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges,
+                                                        storage::EncodeChangeKey(mark + 1));
+  ASSERT_TRUE(event.ok() && event->has_value());
+  EXPECT_EQ((*event)->kind(), hirs::v1::CaseEvent::CASE_UPDATED);
+  EXPECT_EQ((*event)->case_().status(), hirs::v1::CRIME_RECORDED);
+}
+
+TEST_F(CasesTest, UpdateCaseFollowsTheTransitionTable) {
+  const std::string id = SubmitDistinct(1)[0];
+  auto etag = [&] { return cases_->GetCase(kPolice, id).value().etag(); };
+  auto set_status = [&](hirs::v1::CaseStatus s) {
+    return Update(id, etag(), {"status"}, [s](hirs::v1::Case* c) { c->set_status(s); });
+  };
+  auto no_reference = set_status(hirs::v1::CRIME_RECORDED);
+  EXPECT_EQ(no_reference.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(no_reference.status().message(), HasSubstr("crime reference"));
+  ASSERT_TRUE(set_status(hirs::v1::CLOSED).ok());
+  auto illegal = set_status(hirs::v1::UNDER_INVESTIGATION);
+  EXPECT_EQ(illegal.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(illegal.status().message(), HasSubstr("from CLOSED to UNDER_INVESTIGATION"));
+  EXPECT_TRUE(set_status(hirs::v1::OPEN).ok());  // reopened
+  EXPECT_TRUE(StatusTransitionAllowed(hirs::v1::NON_CRIME_INCIDENT, hirs::v1::CRIME_RECORDED));
+  EXPECT_FALSE(StatusTransitionAllowed(hirs::v1::CRIME_RECORDED, hirs::v1::OPEN));
+}
+
+TEST_F(CasesTest, UpdateCaseNamesEveryBadField) {
+  hirs::v1::UpdateCaseRequest request;
+  request.mutable_case_()->set_case_id("bad");
+  request.mutable_case_()->set_crime_reference("LE|1");
+  request.mutable_update_mask()->add_paths("district_code");
+  request.mutable_update_mask()->add_paths("crime_reference");
+  auto result = cases_->UpdateCase(kPolice, request);
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> fields;
+  for (const auto& v : FieldViolationsOf(result.status())) fields.push_back(v.field);
+  EXPECT_THAT(fields, ElementsAre("case.case_id", "etag", "update_mask.paths[0]", "case.crime_reference"));
+}
+
+}  // namespace
+}  // namespace hirs::cases
