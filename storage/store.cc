@@ -372,8 +372,11 @@ absl::Status Store::Write(WriteBatch batch) {
   write.sync = options_.sync_writes;
   rocksdb::Status s = db_->Write(write, &rb);
   if (!sequences.empty()) {
-    absl::MutexLock lock(&changes_mu_);
-    for (uint64_t seq : sequences) changes_in_flight_.erase(seq);
+    {
+      absl::MutexLock lock(&changes_mu_);
+      for (uint64_t seq : sequences) changes_in_flight_.erase(seq);
+    }
+    if (change_listener_) change_listener_();
   }
   return FromRocks(s, "writing");
 }

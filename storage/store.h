@@ -137,6 +137,11 @@ class Store {
   // change committed late with a lower number is never skipped.
   uint64_t LastVisibleChange() const;
 
+  // Calls `listener` after every write that carried changes (whether or not
+  // it succeeded), outside any lock. It must be cheap and must not block:
+  // a wake-up. Set once, before the store is used concurrently.
+  void SetChangeListener(std::function<void()> listener) { change_listener_ = std::move(listener); }
+
   // Flushes memtables to SST files (tests, backups, shutdown).
   absl::Status Flush();
 
@@ -154,6 +159,7 @@ class Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned
 
+  std::function<void()> change_listener_;
   mutable absl::Mutex changes_mu_;
   uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;  // next sequence to hand out
   std::set<uint64_t> changes_in_flight_ ABSL_GUARDED_BY(changes_mu_);  // handed out, not yet written

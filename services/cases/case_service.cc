@@ -40,4 +40,19 @@ grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCase(grpc::CallbackServerContex
                        });
 }
 
+grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(
+    grpc::CallbackServerContext* context, const hirs::v1::WatchCasesRequest* request) {
+  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, kService);
+  if (!principal.ok()) {
+    // A reactor that only reports the refusal.
+    class Refused final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> {
+     public:
+      explicit Refused(const grpc::Status& s) { Finish(s); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(rpc::ToGrpcStatus(principal.status()));
+  }
+  return feed_->Watch(context, request->from_cursor());
+}
+
 }  // namespace hirs::cases

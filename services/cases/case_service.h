@@ -8,14 +8,15 @@
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "services/auth/principals.h"
 #include "services/cases/cases.h"
+#include "services/cases/watch.h"
 
 namespace hirs::cases {
 
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
  public:
-  CaseServiceImpl(Cases* cases, const auth::PrincipalRegistry* principals, WorkerPool* pool)
-      : cases_(cases), principals_(principals), pool_(pool) {}
+  CaseServiceImpl(Cases* cases, ChangeFeed* feed, const auth::PrincipalRegistry* principals, WorkerPool* pool)
+      : cases_(cases), feed_(feed), principals_(principals), pool_(pool) {}
 
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const hirs::v1::GetCaseRequest* request,
                                     hirs::v1::Case* response) override;
@@ -25,9 +26,12 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
   grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
                                        const hirs::v1::UpdateCaseRequest* request,
                                        hirs::v1::Case* response) override;
+  grpc::ServerWriteReactor<hirs::v1::CaseEvent>* WatchCases(grpc::CallbackServerContext* context,
+                                                           const hirs::v1::WatchCasesRequest* request) override;
 
  private:
   Cases* const cases_;
+  ChangeFeed* const feed_;
   const auth::PrincipalRegistry* const principals_;
   WorkerPool* const pool_;
 };

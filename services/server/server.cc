@@ -42,6 +42,7 @@ struct Server::State {
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<intake::ReportingServiceImpl> reporting;
   std::unique_ptr<cases::Cases> case_domain;
+  std::unique_ptr<cases::ChangeFeed> feed;
   std::unique_ptr<cases::CaseServiceImpl> cases;
   // Declared in the API; their issues implement them. Until then every call
   // answers UNIMPLEMENTED.
@@ -92,8 +93,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(),
                                                                     state->principals.get(), state->pool.get());
   state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->hasher.get());
-  state->cases =
-      std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->principals.get(), state->pool.get());
+  state->feed = std::make_unique<cases::ChangeFeed>(state->store.get());
+  state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
+                                                          state->principals.get(), state->pool.get());
   state->extracts = std::make_unique<hirs::v1::ExtractService::CallbackService>();
   state->admin = std::make_unique<hirs::v1::AdminService::CallbackService>();
 
@@ -142,6 +144,7 @@ void Server::Shutdown(absl::Duration grace) {
     state_->shut_down = true;
   }
   state_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  state_->feed->Shutdown();  // watches never end by themselves
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();
   state_->grpc_server->Wait();

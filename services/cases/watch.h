@@ -1,0 +1,78 @@
+// WatchCases: the change feed streamed to police systems.
+//
+// Every case change is a CaseEvent in the `changes` family under a strictly
+// increasing cursor (storage assigns it in the same atomic write as the
+// change). A watch replays the events after from_cursor and then follows new
+// ones, reading only up to Store::LastVisibleChange, so an event committed
+// late with a lower cursor is never skipped: no gap, no duplicate, and a
+// client reconnecting with its last cursor misses nothing.
+//
+// One ChangeFeed thread serves every watcher. Events are read from the store
+// at each watcher's own pace, at most kWatchBatch at a time, so a slow
+// watcher holds a bounded amount of memory and never slows intake (writers
+// only wake the feed). A watcher whose client has not taken a message for
+// `stall_limit` is ended with UNAVAILABLE telling it the cursor to resume
+// from. A from_cursor beyond the feed's end is OUT_OF_RANGE.
+#ifndef HIRS_SERVICES_CASES_WATCH_H_
+#define HIRS_SERVICES_CASES_WATCH_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "hirs/v1/case_service.pb.h"
+#include "storage/store.h"
+
+namespace hirs::cases {
+
+inline constexpr size_t kWatchBatch = 128;
+
+class WatchReactor;
+
+// Thread safe. Owns its thread; Shutdown ends every watch.
+class ChangeFeed {
+ public:
+  // `store` is borrowed and must outlive the feed; the feed installs the
+  // store's change listener.
+  ChangeFeed(storage::Store* store, absl::Duration stall_limit = absl::Seconds(60));
+  ~ChangeFeed();
+  ChangeFeed(const ChangeFeed&) = delete;
+  ChangeFeed& operator=(const ChangeFeed&) = delete;
+
+  // A reactor streaming events after `from_cursor` (WatchCases' handler
+  // returns it). After Shutdown, it finishes at once with UNAVAILABLE.
+  grpc::ServerWriteReactor<hirs::v1::CaseEvent>* Watch(grpc::CallbackServerContext* context, uint64_t from_cursor);
+
+  // Ends every watch (UNAVAILABLE: resume from your cursor elsewhere or
+  // later) and stops the thread. Idempotent.
+  void Shutdown();
+
+  // Watchers now open (for tests and metrics).
+  size_t watchers() const;
+
+ private:
+  friend class WatchReactor;
+  void Wake();
+  bool WokenOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return woken_ || stopping_; }
+  void Run();
+  void Remove(WatchReactor* w);
+
+  storage::Store* const store_;
+  const absl::Duration stall_limit_;
+  // Writers only touch wake_mu_, held for an instant: the feed's reading,
+  // done under mu_, never delays them.
+  mutable absl::Mutex wake_mu_;
+  bool woken_ ABSL_GUARDED_BY(wake_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(wake_mu_);
+  std::vector<WatchReactor*> watchers_ ABSL_GUARDED_BY(mu_);
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace hirs::cases
+
+#endif  // HIRS_SERVICES_CASES_WATCH_H_
