@@ -40,6 +40,43 @@ grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCase(grpc::CallbackServerContex
                        });
 }
 
+grpc::ServerUnaryReactor* CaseServiceImpl::MergeCases(grpc::CallbackServerContext* context,
+                                                      const hirs::v1::MergeCasesRequest* request,
+                                                      hirs::v1::Case* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::Case> {
+                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                         return cases_->MergeCases(p, *request);
+                       });
+}
+
+grpc::ServerUnaryReactor* CaseServiceImpl::SplitReport(grpc::CallbackServerContext* context,
+                                                       const hirs::v1::SplitReportRequest* request,
+                                                       hirs::v1::SplitReportResponse* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::SplitReportResponse> {
+                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                         return cases_->SplitReport(p, *request);
+                       });
+}
+
+grpc::ServerUnaryReactor* CaseServiceImpl::ListReviewItems(grpc::CallbackServerContext* context,
+                                                           const hirs::v1::ListReviewItemsRequest* request,
+                                                           hirs::v1::ListReviewItemsResponse* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) { return cases_->ListReviewItems(p, *request); });
+}
+
+grpc::ServerUnaryReactor* CaseServiceImpl::ResolveReviewItem(grpc::CallbackServerContext* context,
+                                                             const hirs::v1::ResolveReviewItemRequest* request,
+                                                             hirs::v1::ReviewItem* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::ReviewItem> {
+                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                         return cases_->ResolveReviewItem(p, *request);
+                       });
+}
+
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(
     grpc::CallbackServerContext* context, const hirs::v1::WatchCasesRequest* request) {
   absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, kService);

@@ -26,6 +26,17 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
   grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
                                        const hirs::v1::UpdateCaseRequest* request,
                                        hirs::v1::Case* response) override;
+  grpc::ServerUnaryReactor* MergeCases(grpc::CallbackServerContext* context,
+                                       const hirs::v1::MergeCasesRequest* request, hirs::v1::Case* response) override;
+  grpc::ServerUnaryReactor* SplitReport(grpc::CallbackServerContext* context,
+                                        const hirs::v1::SplitReportRequest* request,
+                                        hirs::v1::SplitReportResponse* response) override;
+  grpc::ServerUnaryReactor* ListReviewItems(grpc::CallbackServerContext* context,
+                                            const hirs::v1::ListReviewItemsRequest* request,
+                                            hirs::v1::ListReviewItemsResponse* response) override;
+  grpc::ServerUnaryReactor* ResolveReviewItem(grpc::CallbackServerContext* context,
+                                              const hirs::v1::ResolveReviewItemRequest* request,
+                                              hirs::v1::ReviewItem* response) override;
   grpc::ServerWriteReactor<hirs::v1::CaseEvent>* WatchCases(grpc::CallbackServerContext* context,
                                                            const hirs::v1::WatchCasesRequest* request) override;
 

@@ -1,6 +1,8 @@
 #include "services/cases/cases.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -60,9 +62,9 @@ bool StatusTransitionAllowed(hirs::v1::CaseStatus from, hirs::v1::CaseStatus to)
   return std::find(allowed.begin(), allowed.end(), to) != allowed.end();
 }
 
-Cases::Cases(storage::Store* store, storage::CaseLocks* locks, const collation::KeyedHasher* hasher,
-             std::function<absl::Time()> clock)
-    : store_(store), locks_(locks), hasher_(hasher), clock_(std::move(clock)) {}
+Cases::Cases(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
+             const collation::KeyedHasher* hasher, std::function<absl::Time()> clock)
+    : store_(store), locks_(locks), collator_(collator), hasher_(hasher), clock_(std::move(clock)) {}
 
 absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, absl::string_view case_id) const {
   if (!IsWellFormedId("case_", case_id)) {
@@ -253,6 +255,332 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
   collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_UPDATED, c, {}, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return c;
+}
+
+struct Cases::Locked {
+  storage::LockManager::Guard key_guard;
+  storage::LockManager::Guard case_guard;
+  std::map<std::string, StoredCase> cases;                     // every locked case, as read under the locks
+  std::map<std::string, std::vector<std::string>> moving_keys;  // report id -> its stored keys
+};
+
+absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>& case_ids,
+                                                 const std::vector<std::string>& moving_cases,
+                                                 const std::string& moving_report) const {
+  // Which reports move depends on the cases, read before locking; a report
+  // attached meanwhile shows under the locks, and the round is repeated.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::vector<std::string> reports;
+    for (const auto& id : moving_cases) {
+      ASSIGN_OR_RETURN(auto c, storage::ReadProto<StoredCase>(*store_, Family::kCases, id));
+      if (!c.has_value()) return NotFound(id);
+      reports.insert(reports.end(), c->case_().report_ids().begin(), c->case_().report_ids().end());
+    }
+    if (!moving_report.empty()) reports.push_back(moving_report);
+    Locked locked;
+    std::vector<std::string> keys;
+    for (const auto& r : reports) {
+      ASSIGN_OR_RETURN(std::vector<std::string> k, collator_->StoredKeys(r, *store_));
+      keys.insert(keys.end(), k.begin(), k.end());
+      locked.moving_keys[r] = std::move(k);
+    }
+    locked.key_guard = locks_->keys.Lock(keys);
+    locked.case_guard = locks_->cases.Lock(case_ids);
+    ASSIGN_OR_RETURN(auto cases, storage::ReadProtos<StoredCase>(*store_, Family::kCases, case_ids));
+    bool same = true;
+    size_t n = 0;
+    for (size_t i = 0; i < case_ids.size(); ++i) {
+      if (!cases[i].has_value()) return NotFound(case_ids[i]);
+      if (std::find(moving_cases.begin(), moving_cases.end(), case_ids[i]) != moving_cases.end()) {
+        for (const auto& r : cases[i]->case_().report_ids()) same = same && locked.moving_keys.count(r) > 0;
+        n += cases[i]->case_().report_ids_size();
+      }
+      locked.cases[case_ids[i]] = std::move(*cases[i]);
+    }
+    if (same && n + (moving_report.empty() ? 0 : 1) == reports.size()) return locked;
+  }
+  return absl::AbortedError("the cases kept changing while being locked; retry");
+}
+
+absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& target,
+                                        const std::vector<std::string>& sources, absl::Time now,
+                                        storage::WriteBatch* batch) const {
+  const StoredCase& before = locked.cases.at(target);
+  std::vector<std::string> ids(before.case_().report_ids().begin(), before.case_().report_ids().end());
+  for (const auto& s : sources) {
+    const auto& r = locked.cases.at(s).case_().report_ids();
+    ids.insert(ids.end(), r.begin(), r.end());
+  }
+  ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
+  std::vector<hirs::store::v1::StoredReport> reports;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!stored[i].has_value()) return absl::DataLossError(absl::StrCat("report ", ids[i], " is not stored"));
+    if (stored[i]->case_id() != target) {
+      collator_->Move(locked.moving_keys.at(ids[i]), ids[i], stored[i]->case_id(), target, {}, batch);
+      stored[i]->set_case_id(target);
+      batch->Put(Family::kReports, ids[i], stored[i]->SerializeAsString());
+    }
+    reports.push_back(std::move(*stored[i]));
+  }
+  StoredCase merged = collation::RebuildCase(before, std::move(reports), now);
+  auto gone = [&](const std::string& id) {
+    return id == target || std::find(sources.begin(), sources.end(), id) != sources.end();
+  };
+  std::vector<std::string> links, separated;
+  for (const StoredCase* c : [&] {
+         std::vector<const StoredCase*> all = {&before};
+         for (const auto& s : sources) all.push_back(&locked.cases.at(s));
+         return all;
+       }()) {
+    for (const auto& e : c->case_().explanations()) *merged.mutable_case_()->add_explanations() = e;
+    for (const auto& l : c->case_().linked_case_ids()) {
+      if (!gone(l) && std::find(links.begin(), links.end(), l) == links.end()) links.push_back(l);
+    }
+    for (const auto& l : c->separated_case_ids()) {
+      if (!gone(l) && std::find(separated.begin(), separated.end(), l) == separated.end()) separated.push_back(l);
+    }
+  }
+  merged.mutable_case_()->clear_linked_case_ids();
+  merged.mutable_case_()->set_repeat_victim(false);
+  collation::LinkRepeatVictimCases(links, &merged);
+  merged.clear_separated_case_ids();
+  for (auto& s : separated) merged.add_separated_case_ids(std::move(s));
+  if (merged.case_().crime_reference().empty()) {
+    for (const auto& s : sources) {
+      const std::string& ref = locked.cases.at(s).case_().crime_reference();
+      if (!ref.empty()) {
+        merged.mutable_case_()->set_crime_reference(ref);
+        break;
+      }
+    }
+  }
+  batch->Put(Family::kCases, target, merged.SerializeAsString());
+  storage::UpdateCaseIndexes(&before.case_(), &merged.case_(), batch);
+  for (const auto& s : sources) {
+    batch->Delete(Family::kCases, s);
+    storage::UpdateCaseIndexes(&locked.cases.at(s).case_(), nullptr, batch);
+  }
+  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASES_MERGED, merged.case_(), sources, now, batch);
+  locked.cases[target] = merged;
+  return merged;
+}
+
+void Cases::Separate(Locked& locked, const std::string& a, const std::vector<std::string>& others, absl::Time now,
+                     storage::WriteBatch* batch) const {
+  auto add = [](StoredCase* c, const std::string& id) {
+    const auto& s = c->separated_case_ids();
+    if (std::find(s.begin(), s.end(), id) == s.end()) c->add_separated_case_ids(id);
+  };
+  for (const auto& b : others) {
+    add(&locked.cases.at(a), b);
+    add(&locked.cases.at(b), a);
+  }
+  for (const auto& id : others) batch->Put(Family::kCases, id, locked.cases.at(id).SerializeAsString());
+  batch->Put(Family::kCases, a, locked.cases.at(a).SerializeAsString());
+}
+
+absl::StatusOr<hirs::v1::Case> Cases::MergeCases(const auth::Principal& caller,
+                                                 const hirs::v1::MergeCasesRequest& request) {
+  std::vector<FieldViolation> violations;
+  if (!IsWellFormedId("case_", request.target_case_id())) {
+    violations.push_back({"target_case_id", "is not a case id (\"case_\" followed by 26 characters)"});
+  }
+  if (request.source_case_ids_size() == 0 || request.source_case_ids_size() > kMaxMergeSources) {
+    violations.push_back({"source_case_ids", absl::StrCat("give from 1 to ", kMaxMergeSources, " cases to merge")});
+  }
+  std::vector<std::string> sources;
+  for (int i = 0; i < request.source_case_ids_size(); ++i) {
+    const std::string& id = request.source_case_ids(i);
+    const std::string field = absl::StrCat("source_case_ids[", i, "]");
+    if (!IsWellFormedId("case_", id)) {
+      violations.push_back({field, "is not a case id"});
+    } else if (id == request.target_case_id()) {
+      violations.push_back({field, "is the target itself"});
+    } else if (std::find(sources.begin(), sources.end(), id) != sources.end()) {
+      violations.push_back({field, "is named twice"});
+    } else {
+      sources.push_back(id);
+    }
+  }
+  if (request.reason().size() > kMaxReasonBytes) {
+    violations.push_back({"reason", absl::StrCat("at most ", kMaxReasonBytes, " bytes")});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const absl::Time now = clock_();
+  std::vector<std::string> all = sources;
+  all.push_back(request.target_case_id());
+  ASSIGN_OR_RETURN(Locked locked, LockForMove(all, sources, ""));
+  storage::WriteBatch batch;
+  ASSIGN_OR_RETURN(StoredCase merged, Merge(locked, request.target_case_id(), sources, now, &batch));
+  RETURN_IF_ERROR(store_->Write(std::move(batch)));
+  return merged.case_();
+}
+
+absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Principal& caller,
+                                                                 const hirs::v1::SplitReportRequest& request) {
+  if (!IsWellFormedId("rpt_", request.report_id())) {
+    return InvalidArgumentWithViolations({{"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"}});
+  }
+  if (request.reason().size() > kMaxReasonBytes) {
+    return InvalidArgumentWithViolations({{"reason", absl::StrCat("at most ", kMaxReasonBytes, " bytes")}});
+  }
+  const absl::Time now = clock_();
+  ASSIGN_OR_RETURN(auto report, storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports,
+                                                                                 request.report_id()));
+  if (!report.has_value()) return absl::NotFoundError(absl::StrCat("report ", request.report_id(), " not found"));
+  const std::string from = report->case_id();
+  const std::string to = NewId("case_", now);
+  ASSIGN_OR_RETURN(Locked locked, LockForMove({from}, {}, request.report_id()));
+  // Under the locks: the report's case may have changed (a merge) meanwhile.
+  ASSIGN_OR_RETURN(report, storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports,
+                                                                            request.report_id()));
+  if (report->case_id() != from) return absl::AbortedError("the report's case changed meanwhile; retry");
+  StoredCase& original = locked.cases.at(from);
+  if (original.case_().report_ids_size() < 2) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("report ", request.report_id(), " is the only report of case ", from, "; nothing to split"));
+  }
+  std::vector<std::string> rest;
+  for (const auto& id : original.case_().report_ids()) {
+    if (id != request.report_id()) rest.push_back(id);
+  }
+  ASSIGN_OR_RETURN(auto rest_reports,
+                   storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, rest));
+  std::vector<hirs::store::v1::StoredReport> remaining;
+  for (auto& r : rest_reports) {
+    if (!r.has_value()) return absl::DataLossError(absl::StrCat("a report of case ", from, " is not stored"));
+    remaining.push_back(std::move(*r));
+  }
+  storage::WriteBatch batch;
+  StoredCase left = collation::RebuildCase(original, std::move(remaining), now);
+  StoredCase alone = collation::NewCase(to);
+  report->set_case_id(to);
+  collation::AddReportToCase(*report, now, &alone);
+  for (const auto& e : original.case_().explanations()) {
+    *(e.report_id() == request.report_id() ? alone.mutable_case_()->add_explanations()
+                                           : left.mutable_case_()->add_explanations()) = e;
+  }
+  left.add_separated_case_ids(to);
+  alone.add_separated_case_ids(from);
+  // Keys the case keeps through its other reports stay with it.
+  std::map<std::string, std::string> staying;
+  for (const auto& id : rest) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, collator_->StoredKeys(id, *store_));
+    for (auto& k : keys) staying.emplace(std::move(k), id);
+  }
+  collator_->Move(locked.moving_keys.at(request.report_id()), request.report_id(), from, to, staying, &batch);
+  batch.Put(Family::kReports, request.report_id(), report->SerializeAsString());
+  batch.Put(Family::kCases, from, left.SerializeAsString());
+  batch.Put(Family::kCases, to, alone.SerializeAsString());
+  storage::UpdateCaseIndexes(&original.case_(), &left.case_(), &batch);
+  storage::UpdateCaseIndexes(nullptr, &alone.case_(), &batch);
+  collation::AppendCaseEvent(hirs::v1::CaseEvent::REPORT_SPLIT, left.case_(), {to}, now, &batch);
+  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_CREATED, alone.case_(), {from}, now, &batch);
+  RETURN_IF_ERROR(store_->Write(std::move(batch)));
+  hirs::v1::SplitReportResponse out;
+  *out.mutable_original_case() = left.case_();
+  *out.mutable_new_case() = alone.case_();
+  return out;
+}
+
+absl::StatusOr<hirs::v1::ListReviewItemsResponse> Cases::ListReviewItems(
+    const auth::Principal& reader, const hirs::v1::ListReviewItemsRequest& request) const {
+  const absl::Time now = clock_();
+  if (request.page_size() < 0) {
+    return InvalidArgumentWithViolations({{"page_size", "must not be negative; leave it 0 for the default of 50"}});
+  }
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
+  const std::string scope = absl::StrCat("ListReviewItems\n", reader.id);
+  std::string after;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(after, DecodePageToken(*hasher_, scope, request.page_token(), now));
+  }
+  hirs::v1::ListReviewItemsResponse out;
+  size_t examined = 0;
+  bool more = false;
+  std::string cursor = after;
+  absl::Status inner;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kReview, "", 0,
+      [&](absl::string_view key, absl::string_view value) {
+        if (out.items_size() >= page_size || examined >= kMaxExaminedPerCall) {
+          more = true;
+          return false;
+        }
+        ++examined;
+        cursor = std::string(key);
+        hirs::v1::ReviewItem item;
+        if (!item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          inner = absl::DataLossError(absl::StrCat("unreadable review item ", key));
+          return false;
+        }
+        if (item.decision() == hirs::v1::REVIEW_DECISION_UNSPECIFIED) *out.add_items() = std::move(item);
+        return true;
+      },
+      storage::ScanOrder::kAscending, after));
+  RETURN_IF_ERROR(inner);
+  if (more) out.set_next_page_token(EncodePageToken(*hasher_, scope, cursor, now));
+  return out;
+}
+
+absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Principal& caller,
+                                                              const hirs::v1::ResolveReviewItemRequest& request) {
+  std::vector<FieldViolation> violations;
+  if (!IsWellFormedId("rev_", request.review_id())) {
+    violations.push_back({"review_id", "is not a review item id (\"rev_\" followed by 26 characters)"});
+  }
+  if (request.decision() != hirs::v1::MERGE && request.decision() != hirs::v1::KEEP_SEPARATE) {
+    violations.push_back({"decision", "give MERGE or KEEP_SEPARATE"});
+  }
+  if (request.decision() == hirs::v1::MERGE && request.target_case_id().empty()) {
+    violations.push_back({"target_case_id", "MERGE needs the candidate case to merge into"});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const absl::Time now = clock_();
+  // Items change only here; one resolution at a time (taken before the
+  // case locks, which nothing else holds while waiting for this).
+  absl::MutexLock item_lock(&review_mu_);
+  ASSIGN_OR_RETURN(auto item, storage::ReadProto<hirs::v1::ReviewItem>(*store_, Family::kReview, request.review_id()));
+  if (!item.has_value()) return absl::NotFoundError(absl::StrCat("review item ", request.review_id(), " not found"));
+  if (item->decision() != hirs::v1::REVIEW_DECISION_UNSPECIFIED) {
+    return absl::FailedPreconditionError(absl::StrCat("review item ", request.review_id(), " was already resolved (",
+                                                      hirs::v1::ReviewDecision_Name(item->decision()), ")"));
+  }
+  const auto& candidates = item->candidate_case_ids();
+  if (request.decision() == hirs::v1::MERGE &&
+      std::find(candidates.begin(), candidates.end(), request.target_case_id()) == candidates.end()) {
+    return InvalidArgumentWithViolations(
+        {{"target_case_id", absl::StrCat("is not one of the item's candidate cases (",
+                                         absl::StrJoin(candidates, ", "), ")")}});
+  }
+  // The report's case now (a merge may have moved it since the item opened).
+  ASSIGN_OR_RETURN(auto report,
+                   storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports, item->report_id()));
+  if (!report.has_value()) return absl::DataLossError("a review item names a report that is not stored");
+  const std::string own = report->case_id();
+  storage::WriteBatch batch;
+  std::optional<Locked> locked;
+  if (request.decision() == hirs::v1::MERGE) {
+    if (own != request.target_case_id()) {
+      ASSIGN_OR_RETURN(locked, LockForMove({own, request.target_case_id()}, {own}, ""));
+      ASSIGN_OR_RETURN(StoredCase merged, Merge(*locked, request.target_case_id(), {own}, now, &batch));
+    }
+  } else {
+    std::vector<std::string> others;
+    for (const auto& c : candidates) {
+      ASSIGN_OR_RETURN(auto exists, store_->Get(Family::kCases, c));
+      if (c != own && exists.has_value()) others.push_back(c);
+    }
+    std::vector<std::string> ids = others;
+    ids.push_back(own);
+    ASSIGN_OR_RETURN(locked, LockForMove(ids, {}, ""));
+    Separate(*locked, own, others, now, &batch);
+  }
+  item->set_decision(request.decision());
+  *item->mutable_resolved_at() = ToTimestamp(now);
+  batch.Put(Family::kReview, item->review_id(), item->SerializeAsString());
+  RETURN_IF_ERROR(store_->Write(std::move(batch)));
+  return *item;
 }
 
 }  // namespace hirs::cases

@@ -18,11 +18,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hirs/v1/case_service.pb.h"
 #include "services/auth/principals.h"
+#include "services/collation/collator.h"
 #include "services/collation/keyed_hasher.h"
 #include "storage/lock_manager.h"
 #include "storage/store.h"
@@ -32,14 +34,16 @@ namespace hirs::cases {
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr size_t kMaxOutcomeNoteBytes = 4000;
+inline constexpr int kMaxMergeSources = 50;
+inline constexpr size_t kMaxReasonBytes = 1000;
 
 // Thread safe.
 class Cases {
  public:
   // Every pointer is borrowed and must outlive the object. `locks` are
   // shared with intake.
-  Cases(storage::Store* store, storage::CaseLocks* locks, const collation::KeyedHasher* hasher,
-        std::function<absl::Time()> clock = absl::Now);
+  Cases(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
+        const collation::KeyedHasher* hasher, std::function<absl::Time()> clock = absl::Now);
 
   // The case with its explanations and its reports, each report redacted
   // for `reader` (auth::RedactReport). INVALID_ARGUMENT for a malformed id,
@@ -64,11 +68,55 @@ class Cases {
   // not allow. Writes a CASE_UPDATED change event.
   absl::StatusOr<hirs::v1::Case> UpdateCase(const auth::Principal& caller, const hirs::v1::UpdateCaseRequest& request);
 
+  // Moves every report of the source cases (at most kMaxMergeSources) into
+  // the target, which keeps its id and police fields; the sources cease to
+  // exist. Fingerprints and indexes follow in the same atomic write, with a
+  // CASES_MERGED event. Returns the merged case (no reports).
+  // INVALID_ARGUMENT, NOT_FOUND naming the missing case.
+  absl::StatusOr<hirs::v1::Case> MergeCases(const auth::Principal& caller, const hirs::v1::MergeCasesRequest& request);
+
+  // Takes a report out of its case into a new case, and records that the
+  // two cases are separate (a later report matching both goes to review).
+  // FAILED_PRECONDITION when the report is alone in its case. A
+  // REPORT_SPLIT event names both cases.
+  absl::StatusOr<hirs::v1::SplitReportResponse> SplitReport(const auth::Principal& caller,
+                                                            const hirs::v1::SplitReportRequest& request);
+
+  // Open review items, oldest first, with their explanations; page tokens
+  // as ListCases'.
+  absl::StatusOr<hirs::v1::ListReviewItemsResponse> ListReviewItems(
+      const auth::Principal& reader, const hirs::v1::ListReviewItemsRequest& request) const;
+
+  // MERGE: the item's report's case is merged into target_case_id (one of
+  // the item's candidates). KEEP_SEPARATE: its case and every candidate are
+  // recorded as separate. Either way the item is closed, in one write.
+  // FAILED_PRECONDITION when the item was resolved before.
+  absl::StatusOr<hirs::v1::ReviewItem> ResolveReviewItem(const auth::Principal& caller,
+                                                         const hirs::v1::ResolveReviewItemRequest& request);
+
  private:
+  struct Locked;
+  // Locks `case_ids` and the fingerprints of the reports that will move
+  // (every report of `moving_cases`, and `moving_report`), and reads the
+  // cases under the locks.
+  absl::StatusOr<Locked> LockForMove(const std::vector<std::string>& case_ids,
+                                     const std::vector<std::string>& moving_cases,
+                                     const std::string& moving_report) const;
+  // Adds the merge of `sources` into `target` to `batch`. REQUIRES: `locked`
+  // holds them all.
+  absl::StatusOr<hirs::store::v1::StoredCase> Merge(Locked& locked, const std::string& target,
+                                                    const std::vector<std::string>& sources, absl::Time now,
+                                                    storage::WriteBatch* batch) const;
+  // Records in `batch` that `a` and the `others` are separate cases.
+  void Separate(Locked& locked, const std::string& a, const std::vector<std::string>& others, absl::Time now,
+                storage::WriteBatch* batch) const;
+
   storage::Store* const store_;
   storage::CaseLocks* const locks_;
+  const collation::Collator* const collator_;
   const collation::KeyedHasher* const hasher_;
   const std::function<absl::Time()> clock_;
+  absl::Mutex review_mu_;
 };
 
 // Whether UpdateCase may move a case from `from` to `to`.

@@ -59,6 +59,24 @@ void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now
   StampChange(now, c);
 }
 
+hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
+                                        std::vector<hirs::store::v1::StoredReport> reports, absl::Time now) {
+  std::sort(reports.begin(), reports.end(), [](const auto& a, const auto& b) {
+    return Before(a.report().received_at(), b.report().received_at());
+  });
+  hirs::store::v1::StoredCase c = NewCase(base.case_().case_id());
+  hirs::v1::Case* k = c.mutable_case_();
+  k->set_status(base.case_().status());
+  k->set_crime_reference(base.case_().crime_reference());
+  k->set_outcome_note(base.case_().outcome_note());
+  *c.mutable_separated_case_ids() = base.separated_case_ids();
+  for (const auto& r : reports) AddReportToCase(r, now, &c);
+  LinkRepeatVictimCases({base.case_().linked_case_ids().begin(), base.case_().linked_case_ids().end()}, &c);
+  c.set_version(base.version());
+  StampChange(now, &c);
+  return c;
+}
+
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c) {
   c->set_version(c->version() + 1);
   c->mutable_case_()->set_etag(absl::StrCat(c->version()));

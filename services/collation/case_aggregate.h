@@ -24,6 +24,13 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now,
                      hirs::store::v1::StoredCase* c);
 
+// `base` rebuilt from `reports` (any order; they are added oldest received
+// first): the derived fields recomputed, the police's fields (status, crime
+// reference, outcome note), repeat-victim links and separations kept, the
+// version one past base's. Explanations are left for the caller to set.
+hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
+                                        std::vector<hirs::store::v1::StoredReport> reports, absl::Time now);
+
 // Marks a change of `c`: the next version, its etag, updated_at = `now`.
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);
 

@@ -7,6 +7,7 @@
 #ifndef HIRS_SERVICES_COLLATION_COLLATOR_H_
 #define HIRS_SERVICES_COLLATION_COLLATOR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,21 @@ class Collator {
   // Adds what the collator keeps about a placed report to `batch`.
   virtual void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
                       storage::WriteBatch* batch) const = 0;
+
+  // The keys a placed report is stored under (its CollationPlan's stored
+  // fingerprints), derived again from what Record kept. Merges and splits
+  // lock them (with storage::CaseLocks::keys) before moving the report.
+  virtual absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,
+                                                              const storage::Store& store) const = 0;
+
+  // Adds to `batch` the move of a placed report, stored under `stored_keys`,
+  // from case `from` to case `to`, so that later reports find it in `to`.
+  // A case is stored once per key, whichever of its reports holds it:
+  // `staying` maps the keys of reports that stay in `from` to one of them,
+  // so that `from` keeps those keys (empty when every report leaves).
+  virtual void Move(const std::vector<std::string>& stored_keys, const std::string& report_id,
+                    const std::string& from, const std::string& to,
+                    const std::map<std::string, std::string>& staying, storage::WriteBatch* batch) const = 0;
 };
 
 }  // namespace hirs::collation

@@ -1,7 +1,9 @@
 #include "services/collation/probabilistic_collator.h"
 
 #include "common/status_macros.h"
+#include "absl/strings/str_cat.h"
 #include "services/collation/features.h"
+#include "storage/keys.h"
 
 namespace hirs::collation {
 
@@ -27,6 +29,33 @@ absl::StatusOr<Decision> ProbabilisticCollator::Decide(const CollationPlan& plan
 void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string& report_id,
                                    const std::string& case_id, storage::WriteBatch* batch) const {
   matcher_.Record(plan.features, plan.stored, report_id, case_id, batch);
+}
+
+absl::StatusOr<std::vector<std::string>> ProbabilisticCollator::StoredKeys(const std::string& report_id,
+                                                                          const storage::Store& store) const {
+  ASSIGN_OR_RETURN(auto features,
+                   storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_id));
+  if (!features.has_value()) {
+    return absl::DataLossError(absl::StrCat("report ", report_id, " has no stored match features"));
+  }
+  std::vector<std::string> keys;
+  for (const Fingerprint& fp : matcher_.Keys(*features).stored) keys.push_back(fp.value);
+  return keys;
+}
+
+void ProbabilisticCollator::Move(const std::vector<std::string>& stored_keys, const std::string& report_id,
+                                 const std::string& from, const std::string& to,
+                                 const std::map<std::string, std::string>& staying,
+                                 storage::WriteBatch* batch) const {
+  for (const std::string& key : stored_keys) {
+    auto stays = staying.find(key);
+    if (stays == staying.end()) {
+      batch->Delete(storage::Family::kFingerprints, storage::FingerprintKey(key, from));
+    } else {
+      batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, from), stays->second);
+    }
+    batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, to), report_id);
+  }
 }
 
 }  // namespace hirs::collation

@@ -20,6 +20,12 @@ class ProbabilisticCollator final : public Collator {
   void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
               storage::WriteBatch* batch) const override;
 
+  absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,
+                                                      const storage::Store& store) const override;
+  void Move(const std::vector<std::string>& stored_keys, const std::string& report_id, const std::string& from,
+            const std::string& to, const std::map<std::string, std::string>& staying,
+            storage::WriteBatch* batch) const override;
+
   const Matcher& matcher() const { return matcher_; }
 
  private:

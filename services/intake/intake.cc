@@ -126,6 +126,22 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
     if (!before.has_value()) {
       return absl::UnavailableError("the matching case changed during collation; retry the submission");
     }
+    // A person decided this case and another candidate are different
+    // incidents: a report matching both is for a person to place.
+    for (const auto& other : decision.explanation.candidate_case_ids()) {
+      const auto& apart = before->separated_case_ids();
+      if (other != decision.case_id && std::find(apart.begin(), apart.end(), other) != apart.end()) {
+        decision.outcome = hirs::v1::NEEDS_REVIEW;
+        decision.explanation.set_outcome(hirs::v1::NEEDS_REVIEW);
+        decision.case_id.clear();
+        before.reset();
+        case_guard = storage::LockManager::Guard();  // not writing it after all
+        stored.set_collation(decision.outcome);
+        break;
+      }
+    }
+  }
+  if (before.has_value()) {
     c = *before;
   } else {
     c = collation::NewCase(NewId("case_", now));

@@ -92,7 +92,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);
   state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(),
                                                                     state->principals.get(), state->pool.get());
-  state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->hasher.get());
+  state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(),
+                                                       state->hasher.get());
   state->feed = std::make_unique<cases::ChangeFeed>(state->store.get());
   state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
                                                           state->principals.get(), state->pool.get());

@@ -100,6 +100,15 @@ class TimedCollator final : public collation::Collator {
               storage::WriteBatch* batch) const override {
     inner_->Record(plan, report_id, case_id, batch);
   }
+  absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,
+                                                      const storage::Store& store) const override {
+    return inner_->StoredKeys(report_id, store);
+  }
+  void Move(const std::vector<std::string>& keys, const std::string& report_id, const std::string& from,
+            const std::string& to, const std::map<std::string, std::string>& staying,
+            storage::WriteBatch* batch) const override {
+    inner_->Move(keys, report_id, from, to, staying, batch);
+  }
   // Plan plus Decide of the last submission. Single-threaded use only.
   absl::Duration last() const { return elapsed_; }
 

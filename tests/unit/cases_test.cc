@@ -1,11 +1,13 @@
 #include "services/cases/cases.h"
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "common/bad_request.h"
 #include "common/civil_time.h"
+#include "hirs/store/v1/records.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/cases/filter.h"
@@ -49,7 +51,7 @@ class CasesTest : public ::testing::Test {
     store_ = std::move(storage::Store::Open(options)).value();
     router_ = intake::DistrictRouter::LeicestershireDefault();
     intake_ = std::make_unique<intake::Intake>(store_.get(), &locks_, &collator_, router_.get(), &hasher_);
-    cases_ = std::make_unique<Cases>(store_.get(), &locks_, &hasher_, [this] { return absl::Now() + clock_offset_; });
+    cases_ = std::make_unique<Cases>(store_.get(), &locks_, &collator_, &hasher_, [this] { return absl::Now() + clock_offset_; });
   }
 
   intake::SubmitResult Submit(const hirs::v1::Report& r, const std::string& centre = "centre-a") {
@@ -102,6 +104,52 @@ class CasesTest : public ::testing::Test {
     for (const char* p : paths) request.mutable_update_mask()->add_paths(p);
     request.set_etag(etag);
     return cases_->UpdateCase(kPolice, request);
+  }
+
+  // Every report in exactly one case, which its record names; every
+  // fingerprint under its report's case; indexes exactly those of the cases.
+  void ExpectConsistent() {
+    std::map<std::string, std::string> case_of_report;
+    std::set<std::string> index_keys, expected_index_keys;
+    ASSERT_TRUE(store_->Scan(storage::Family::kCases, "", 0, [&](absl::string_view id, absl::string_view v) {
+      hirs::store::v1::StoredCase c;
+      EXPECT_TRUE(c.ParseFromArray(v.data(), static_cast<int>(v.size())));
+      EXPECT_EQ(c.case_().report_count(), c.case_().report_ids_size());
+      for (const auto& r : c.case_().report_ids()) {
+        EXPECT_TRUE(case_of_report.emplace(r, std::string(id)).second) << r << " is in two cases";
+      }
+      for (const auto& k : storage::CaseIndexKeys(c.case_())) expected_index_keys.insert(k);
+      return true;
+    }).ok());
+    ASSERT_TRUE(store_->Scan(storage::Family::kReports, "", 0, [&](absl::string_view id, absl::string_view v) {
+      hirs::store::v1::StoredReport r;
+      EXPECT_TRUE(r.ParseFromArray(v.data(), static_cast<int>(v.size())));
+      auto it = case_of_report.find(std::string(id));
+      EXPECT_TRUE(it != case_of_report.end() && it->second == r.case_id()) << id;
+      return true;
+    }).ok());
+    ASSERT_TRUE(store_->Scan(storage::Family::kFingerprints, "", 0, [&](absl::string_view k, absl::string_view v) {
+      auto it = case_of_report.find(std::string(v));
+      EXPECT_TRUE(it != case_of_report.end()) << "a fingerprint names an unknown report " << v;
+      if (it != case_of_report.end()) EXPECT_EQ(storage::CaseIdOfFingerprintKey(k), it->second) << v;
+      return true;
+    }).ok());
+    // ...and every report's keys present under its case.
+    for (const auto& [report, case_id] : case_of_report) {
+      auto keys = collator_.StoredKeys(report, *store_);
+      ASSERT_TRUE(keys.ok()) << keys.status();
+      for (const auto& key : *keys) {
+        EXPECT_TRUE(store_->Get(storage::Family::kFingerprints, storage::FingerprintKey(key, case_id))
+                        .value()
+                        .has_value())
+            << "a key of " << report << " is missing from " << case_id;
+      }
+    }
+    ASSERT_TRUE(store_->Scan(storage::Family::kIndexes, "", 0, [&](absl::string_view k, absl::string_view) {
+      index_keys.emplace(k);
+      return true;
+    }).ok());
+    EXPECT_EQ(index_keys, expected_index_keys);
   }
 
   hirs::testing::TempDir dir_;
@@ -342,6 +390,154 @@ TEST_F(CasesTest, UpdateCaseNamesEveryBadField) {
   std::vector<std::string> fields;
   for (const auto& v : FieldViolationsOf(result.status())) fields.push_back(v.field);
   EXPECT_THAT(fields, ElementsAre("case.case_id", "etag", "update_mask.paths[0]", "case.crime_reference"));
+}
+
+TEST_F(CasesTest, MergeMovesReportsFingerprintsAndIndexes) {
+  const auto ids = SubmitDistinct(3);
+  hirs::v1::Report again = DistinctReport(2, absl::Now());  // a second report of case 2's incident
+  again.set_reporter_role(hirs::v1::WITNESS);
+  ASSERT_EQ(Submit(again, "centre-b").case_id, ids[2]);
+  const uint64_t mark = store_->LastVisibleChange();
+
+  hirs::v1::MergeCasesRequest request;
+  request.set_target_case_id(ids[0]);
+  request.add_source_case_ids(ids[2]);
+  request.add_source_case_ids(ids[1]);
+  auto merged = cases_->MergeCases(kPolice, request);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->report_count(), 4);
+  EXPECT_EQ(merged->source_count(), 2);
+  EXPECT_EQ(merged->explanations_size(), 4);
+  EXPECT_EQ(cases_->GetCase(kPolice, ids[1]).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(AllPages("", 10), std::vector<std::string>{ids[0]});
+  ExpectConsistent();
+  auto event = storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges,
+                                                        storage::EncodeChangeKey(mark + 1));
+  EXPECT_EQ((*event)->kind(), hirs::v1::CaseEvent::CASES_MERGED);
+  EXPECT_THAT((*event)->related_case_ids(), ElementsAre(ids[2], ids[1]));
+  // A later report of the merged-away incident finds it in the target.
+  hirs::v1::Report third = DistinctReport(1, absl::Now());
+  third.set_source_reference("late");
+  EXPECT_EQ(Submit(third, "centre-b").case_id, ids[0]);
+  ExpectConsistent();
+}
+
+TEST_F(CasesTest, MergeRefusesBadRequestsAndChangesNothing) {
+  const auto ids = SubmitDistinct(2);
+  hirs::v1::MergeCasesRequest request;
+  request.set_target_case_id(ids[0]);
+  request.add_source_case_ids(ids[0]);
+  request.add_source_case_ids("case_01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  request.add_source_case_ids("case_01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  auto bad = cases_->MergeCases(kPolice, request);
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> fields;
+  for (const auto& v : FieldViolationsOf(bad.status())) fields.push_back(v.field);
+  EXPECT_THAT(fields, ElementsAre("source_case_ids[0]", "source_case_ids[2]"));
+  request.clear_source_case_ids();
+  request.add_source_case_ids("case_01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  auto missing = cases_->MergeCases(kPolice, request);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("case_01HZZZZZZZZZZZZZZZZZZZZZZZ"));
+  EXPECT_EQ(AllPages("", 10).size(), 2u);
+  ExpectConsistent();
+}
+
+TEST_F(CasesTest, SplitSeparatesAndALaterReportMatchingBothGoesToReview) {
+  const auto first = Submit(hirs::testing::ValidReport(absl::Now()), "centre-a");
+  hirs::v1::Report second_report = hirs::testing::ValidReport(absl::Now());
+  second_report.set_source_reference("B-1");
+  const auto second = Submit(second_report, "centre-b");
+  ASSERT_EQ(second.case_id, first.case_id);
+
+  hirs::v1::SplitReportRequest split;
+  split.set_report_id(second.report_id);
+  auto result = cases_->SplitReport(kPolice, split);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->original_case().case_id(), first.case_id);
+  EXPECT_THAT(result->original_case().report_ids(), ElementsAre(first.report_id));
+  EXPECT_THAT(result->new_case().report_ids(), ElementsAre(second.report_id));
+  EXPECT_EQ(result->new_case().explanations_size(), 1);
+  ExpectConsistent();
+  split.set_report_id(first.report_id);
+  EXPECT_EQ(cases_->SplitReport(kPolice, split).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // A third report of the same incident matches both: a person decides.
+  hirs::v1::Report third = hirs::testing::ValidReport(absl::Now());
+  third.set_source_reference("C-1");
+  auto review = intake_->Submit("centre-c", hirs::testing::Request(third));
+  ASSERT_TRUE(review.ok());
+  EXPECT_EQ(review->collation, hirs::v1::NEEDS_REVIEW)
+      << cases_->GetCase(kPolice, review->case_id).value().explanations().rbegin()->DebugString();
+  auto items = cases_->ListReviewItems(kPolice, hirs::v1::ListReviewItemsRequest()).value();
+  ASSERT_EQ(items.items_size(), 1);
+  EXPECT_EQ(items.items(0).report_id(), review->report_id);
+  EXPECT_GT(items.items(0).explanation().comparisons_size(), 0);
+  ExpectConsistent();
+}
+
+TEST_F(CasesTest, ResolvingReviewItemsMergesOrKeepsApartOnce) {
+  // Two review items, made the way the previous test makes one.
+  const auto first = Submit(hirs::testing::ValidReport(absl::Now()), "centre-a");
+  hirs::v1::Report second_report = hirs::testing::ValidReport(absl::Now());
+  second_report.set_source_reference("B-1");
+  const auto second = Submit(second_report, "centre-b");
+  hirs::v1::SplitReportRequest split;
+  split.set_report_id(second.report_id);
+  const std::string apart = cases_->SplitReport(kPolice, split).value().new_case().case_id();
+  for (const char* ref : {"C-1", "C-2"}) {
+    hirs::v1::Report r = hirs::testing::ValidReport(absl::Now());
+    r.set_source_reference(ref);
+    ASSERT_EQ(intake_->Submit("centre-c", hirs::testing::Request(r))->collation, hirs::v1::NEEDS_REVIEW);
+  }
+  auto items = cases_->ListReviewItems(kPolice, hirs::v1::ListReviewItemsRequest()).value();
+  ASSERT_EQ(items.items_size(), 2);
+
+  hirs::v1::ResolveReviewItemRequest merge;
+  merge.set_review_id(items.items(0).review_id());
+  merge.set_decision(hirs::v1::MERGE);
+  merge.set_target_case_id("case_01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  EXPECT_EQ(cases_->ResolveReviewItem(kPolice, merge).status().code(), absl::StatusCode::kInvalidArgument);
+  merge.set_target_case_id(first.case_id);
+  auto resolved = cases_->ResolveReviewItem(kPolice, merge);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->decision(), hirs::v1::MERGE);
+  EXPECT_TRUE(resolved->has_resolved_at());
+  EXPECT_EQ(cases_->GetCase(kPolice, first.case_id).value().report_count(), 2);
+  EXPECT_EQ(cases_->ResolveReviewItem(kPolice, merge).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  hirs::v1::ResolveReviewItemRequest keep;
+  keep.set_review_id(items.items(1).review_id());
+  keep.set_decision(hirs::v1::KEEP_SEPARATE);
+  ASSERT_TRUE(cases_->ResolveReviewItem(kPolice, keep).ok());
+  EXPECT_EQ(cases_->ListReviewItems(kPolice, hirs::v1::ListReviewItemsRequest()).value().items_size(), 0);
+  auto kept = storage::ReadProto<hirs::store::v1::StoredCase>(*store_, storage::Family::kCases,
+                                                               items.items(1).case_id());
+  EXPECT_THAT((*kept)->separated_case_ids(), ::testing::Contains(apart));
+  ExpectConsistent();
+}
+
+TEST_F(CasesTest, ConcurrentMergesAndSubmissionsKeepEveryReportInOneCase) {
+  const auto ids = SubmitDistinct(12);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      hirs::v1::MergeCasesRequest request;
+      request.set_target_case_id(ids[t * 4]);
+      for (int k = 1; k < 4; ++k) request.add_source_case_ids(ids[t * 4 + k]);
+      EXPECT_TRUE(cases_->MergeCases(kPolice, request).ok());
+    });
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 4; ++k) {
+        hirs::v1::Report r = DistinctReport(t * 4 + k, absl::Now());  // joins a case being merged
+        r.set_source_reference(absl::StrCat("again-", t, k));
+        EXPECT_TRUE(intake_->Submit("centre-b", hirs::testing::Request(r)).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ExpectConsistent();
+  EXPECT_EQ(AllPages("", 50).size(), 3u);
 }
 
 }  // namespace
