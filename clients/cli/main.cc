@@ -4,7 +4,16 @@
 //   hirs ... submit FILE.jsonl            (JSON Lines, via the bulk stream)
 //   hirs ... submit --csv FILE.csv        (the CSV layout of report_csv.h)
 //   hirs ... report get REPORT_ID
+//   hirs ... cases get CASE_ID
+//   hirs ... cases list [--filter=F] [--page_size=N] [--all]
+//   hirs ... cases update CASE_ID --etag=E [--status=S] [--crime_reference=R] [--outcome_note=N]
+//   hirs ... cases merge TARGET_CASE_ID SOURCE_CASE_ID...
+//   hirs ... cases split REPORT_ID
+//   hirs ... cases watch [--from_cursor=N]   (JSON Lines until interrupted)
+//   hirs ... review list [--page_size=N] [--all]
+//   hirs ... review resolve REVIEW_ID merge --target=CASE_ID | keep-separate
 //
+// Results print as JSON (lists and watches: JSON Lines, one item a line).
 // The server and token default to $HIRS_SERVER (else 127.0.0.1:50051) and
 // $HIRS_TOKEN. Exit status: 0 success, 1 the server refused something (each
 // failure printed with its line), 2 bad usage or unreadable input, 3 the
@@ -33,12 +42,23 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVER, else 127.0.0.1:50051)");
 ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN)");
 ABSL_FLAG(bool, csv, false, "submit: FILE is CSV in the documented column layout");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
+ABSL_FLAG(std::string, filter, "", "cases list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");
+ABSL_FLAG(int, page_size, 0, "cases list, review list: items per page (server default 50)");
+ABSL_FLAG(bool, all, false, "cases list, review list: follow every page");
+ABSL_FLAG(std::string, etag, "", "cases update: the etag of the case as last read");
+ABSL_FLAG(std::string, status, "", "cases update: the new status, e.g. UNDER_INVESTIGATION");
+ABSL_FLAG(std::string, crime_reference, "", "cases update: the crime reference to record");
+ABSL_FLAG(std::string, outcome_note, "", "cases update: the outcome note (no personal data)");
+ABSL_FLAG(std::string, reason, "", "cases merge, cases split: why (no personal data)");
+ABSL_FLAG(std::string, target, "", "review resolve merge: the candidate case to merge into");
+ABSL_FLAG(uint64_t, from_cursor, 0, "cases watch: the last cursor processed (0: from the start)");
 
 namespace {
 
@@ -52,12 +72,14 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
-std::unique_ptr<hirs::v1::ReportingService::Stub> Connect() {
+std::shared_ptr<grpc::Channel> Channel() {
   std::string server = absl::GetFlag(FLAGS_server);
   if (server.empty()) server = Env("HIRS_SERVER");
   if (server.empty()) server = "127.0.0.1:50051";
-  return hirs::v1::ReportingService::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
 }
+
+std::unique_ptr<hirs::v1::ReportingService::Stub> Connect() { return hirs::v1::ReportingService::NewStub(Channel()); }
 
 void Authorize(grpc::ClientContext* context, absl::Duration timeout) {
   std::string token = absl::GetFlag(FLAGS_token);
@@ -244,25 +266,159 @@ int Submit(const std::string& path) {
   return SubmitOne(*request);
 }
 
-int GetReport(const std::string& id) {
-  auto stub = Connect();
-  grpc::ClientContext context;
-  Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
-  hirs::v1::GetReportRequest request;
-  request.set_report_id(id);
-  hirs::v1::Report report;
-  grpc::Status status = stub->GetReport(&context, request, &report);
-  if (!status.ok()) {
-    std::fprintf(stderr, "error: %s\n", Describe(status).c_str());
-    return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-  }
+// Prints `message` as JSON: indented, or on one line (JSON Lines).
+bool PrintJson(const google::protobuf::Message& message, bool one_line = false) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = !one_line;
   options.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(report, &json, options).ok()) return kExitRefused;
-  std::printf("%s", json.c_str());
-  return kExitOk;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return false;
+  std::printf("%s%s", json.c_str(), one_line ? "\n" : "");
+  return true;
+}
+
+int Failed(const grpc::Status& status) {
+  std::fprintf(stderr, "error: %s\n", Describe(status).c_str());
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+}
+
+// One unary call `call(context, response)` and its result printed as JSON.
+template <typename Response, typename Call>
+int Unary(Call call) {
+  grpc::ClientContext context;
+  Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+  Response response;
+  grpc::Status status = call(&context, &response);
+  if (!status.ok()) return Failed(status);
+  return PrintJson(response) ? kExitOk : kExitRefused;
+}
+
+int GetReport(const std::string& id) {
+  auto stub = Connect();
+  hirs::v1::GetReportRequest request;
+  request.set_report_id(id);
+  return Unary<hirs::v1::Report>(
+      [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->GetReport(c, request, r); });
+}
+
+// Pages of a list call, each item printed as a JSON line; `call` fills a
+// response for a page token and returns its items and next token.
+template <typename Request, typename Response, typename Call, typename Items>
+int ListPages(Request request, Call call, Items items) {
+  for (;;) {
+    grpc::ClientContext context;
+    Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+    Response response;
+    grpc::Status status = call(&context, request, &response);
+    if (!status.ok()) return Failed(status);
+    for (const auto& item : items(response)) PrintJson(item, /*one_line=*/true);
+    if (response.next_page_token().empty()) return kExitOk;
+    if (!absl::GetFlag(FLAGS_all)) {
+      std::fprintf(stderr, "more: pass --all to follow every page\n");
+      return kExitOk;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+int Cases(const std::vector<std::string>& words) {
+  auto stub = hirs::v1::CaseService::NewStub(Channel());
+  const std::string& verb = words[1];
+  if (verb == "get" && words.size() == 3) {
+    hirs::v1::GetCaseRequest request;
+    request.set_case_id(words[2]);
+    return Unary<hirs::v1::Case>([&](grpc::ClientContext* c, hirs::v1::Case* r) { return stub->GetCase(c, request, r); });
+  }
+  if (verb == "list" && words.size() == 2) {
+    hirs::v1::ListCasesRequest request;
+    request.set_filter(absl::GetFlag(FLAGS_filter));
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    return ListPages<hirs::v1::ListCasesRequest, hirs::v1::ListCasesResponse>(
+        request,
+        [&](grpc::ClientContext* c, const hirs::v1::ListCasesRequest& q, hirs::v1::ListCasesResponse* r) {
+          return stub->ListCases(c, q, r);
+        },
+        [](const hirs::v1::ListCasesResponse& r) { return r.cases(); });
+  }
+  if (verb == "update" && words.size() == 3) {
+    hirs::v1::UpdateCaseRequest request;
+    request.mutable_case_()->set_case_id(words[2]);
+    request.set_etag(absl::GetFlag(FLAGS_etag));
+    if (!absl::GetFlag(FLAGS_status).empty()) {
+      hirs::v1::CaseStatus status;
+      if (!hirs::v1::CaseStatus_Parse(absl::GetFlag(FLAGS_status), &status)) {
+        std::fprintf(stderr, "error: unknown --status %s\n", absl::GetFlag(FLAGS_status).c_str());
+        return kExitUsage;
+      }
+      request.mutable_case_()->set_status(status);
+      request.mutable_update_mask()->add_paths("status");
+    }
+    if (!absl::GetFlag(FLAGS_crime_reference).empty()) {
+      request.mutable_case_()->set_crime_reference(absl::GetFlag(FLAGS_crime_reference));
+      request.mutable_update_mask()->add_paths("crime_reference");
+    }
+    if (!absl::GetFlag(FLAGS_outcome_note).empty()) {
+      request.mutable_case_()->set_outcome_note(absl::GetFlag(FLAGS_outcome_note));
+      request.mutable_update_mask()->add_paths("outcome_note");
+    }
+    return Unary<hirs::v1::Case>(
+        [&](grpc::ClientContext* c, hirs::v1::Case* r) { return stub->UpdateCase(c, request, r); });
+  }
+  if (verb == "merge" && words.size() >= 4) {
+    hirs::v1::MergeCasesRequest request;
+    request.set_target_case_id(words[2]);
+    for (size_t i = 3; i < words.size(); ++i) request.add_source_case_ids(words[i]);
+    request.set_reason(absl::GetFlag(FLAGS_reason));
+    return Unary<hirs::v1::Case>(
+        [&](grpc::ClientContext* c, hirs::v1::Case* r) { return stub->MergeCases(c, request, r); });
+  }
+  if (verb == "split" && words.size() == 3) {
+    hirs::v1::SplitReportRequest request;
+    request.set_report_id(words[2]);
+    request.set_reason(absl::GetFlag(FLAGS_reason));
+    return Unary<hirs::v1::SplitReportResponse>(
+        [&](grpc::ClientContext* c, hirs::v1::SplitReportResponse* r) { return stub->SplitReport(c, request, r); });
+  }
+  if (verb == "watch" && words.size() == 2) {
+    grpc::ClientContext context;
+    std::string token = absl::GetFlag(FLAGS_token);
+    if (token.empty()) token = Env("HIRS_TOKEN");
+    if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    hirs::v1::WatchCasesRequest request;
+    request.set_from_cursor(absl::GetFlag(FLAGS_from_cursor));
+    auto reader = stub->WatchCases(&context, request);
+    hirs::v1::CaseEvent event;
+    while (reader->Read(&event)) {
+      PrintJson(event, /*one_line=*/true);
+      std::fflush(stdout);
+    }
+    grpc::Status status = reader->Finish();
+    return status.ok() ? kExitOk : Failed(status);
+  }
+  return -1;
+}
+
+int Review(const std::vector<std::string>& words) {
+  auto stub = hirs::v1::CaseService::NewStub(Channel());
+  if (words[1] == "list" && words.size() == 2) {
+    hirs::v1::ListReviewItemsRequest request;
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    return ListPages<hirs::v1::ListReviewItemsRequest, hirs::v1::ListReviewItemsResponse>(
+        request,
+        [&](grpc::ClientContext* c, const hirs::v1::ListReviewItemsRequest& q, hirs::v1::ListReviewItemsResponse* r) {
+          return stub->ListReviewItems(c, q, r);
+        },
+        [](const hirs::v1::ListReviewItemsResponse& r) { return r.items(); });
+  }
+  if (words[1] == "resolve" && words.size() == 4 && (words[3] == "merge" || words[3] == "keep-separate")) {
+    hirs::v1::ResolveReviewItemRequest request;
+    request.set_review_id(words[2]);
+    request.set_decision(words[3] == "merge" ? hirs::v1::MERGE : hirs::v1::KEEP_SEPARATE);
+    request.set_target_case_id(absl::GetFlag(FLAGS_target));
+    return Unary<hirs::v1::ReviewItem>(
+        [&](grpc::ClientContext* c, hirs::v1::ReviewItem* r) { return stub->ResolveReviewItem(c, request, r); });
+  }
+  return -1;
 }
 
 constexpr char kUsage[] =
@@ -271,6 +427,14 @@ constexpr char kUsage[] =
     "  hirs ... submit FILE.jsonl                                      JSON Lines, one report a line\n"
     "  hirs ... submit --csv FILE.csv                                  CSV (deploy/examples/README.md)\n"
     "  hirs ... report get REPORT_ID\n"
+    "  hirs ... cases get CASE_ID\n"
+    "  hirs ... cases list [--filter=F] [--page_size=N] [--all]             JSON Lines\n"
+    "  hirs ... cases update CASE_ID --etag=E [--status=S] [--crime_reference=R] [--outcome_note=N]\n"
+    "  hirs ... cases merge TARGET_CASE_ID SOURCE_CASE_ID... [--reason=R]\n"
+    "  hirs ... cases split REPORT_ID [--reason=R]\n"
+    "  hirs ... cases watch [--from_cursor=N]                              JSON Lines until interrupted\n"
+    "  hirs ... review list [--page_size=N] [--all]\n"
+    "  hirs ... review resolve REVIEW_ID merge --target=CASE_ID | keep-separate\n"
     "Server and token default to $HIRS_SERVER and $HIRS_TOKEN.";
 
 }  // namespace
@@ -281,6 +445,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> words(args.begin() + 1, args.end());
   if (words.size() == 2 && words[0] == "submit") return Submit(words[1]);
   if (words.size() == 3 && words[0] == "report" && words[1] == "get") return GetReport(words[2]);
+  if (words.size() >= 2 && words[0] == "cases") {
+    if (int rc = Cases(words); rc >= 0) return rc;
+  }
+  if (words.size() >= 2 && words[0] == "review") {
+    if (int rc = Review(words); rc >= 0) return rc;
+  }
   std::fprintf(stderr, "%s\n", kUsage);
   return kExitUsage;
 }

@@ -61,6 +61,25 @@ export HIRS_SERVER=$HIRSD_ADDR
 grep -q '"postcode": "le11 3ab"' "$WORK/get.json" || fail "report not as received: $(cat "$WORK/get.json")"
 grep -q '"reporting_centre": "centre-a"' "$WORK/get.json" || fail "reporting centre"
 
+# Police: read, list, update (with etags), review queue, watch.
+P=(--token="$POLICE_TOKEN")
+"$HIRS" "${P[@]}" cases get "$case_id" >"$WORK/case.json" || fail "cases get exited $?"
+grep -q "\"report_id\": \"$report_id\"" "$WORK/case.json" || fail "case: $(cat "$WORK/case.json")"
+etag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["etag"])' "$WORK/case.json")
+"$HIRS" "${P[@]}" cases list --filter='status = OPEN' --page_size=2 --all >"$WORK/list.jsonl" || fail "cases list"
+[ "$(wc -l <"$WORK/list.jsonl")" -ge 4 ] || fail "cases list: $(cat "$WORK/list.jsonl")"
+"$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=UNDER_INVESTIGATION >"$WORK/updated.json" \
+  || fail "cases update exited $?"
+grep -q UNDER_INVESTIGATION "$WORK/updated.json" || fail "update: $(cat "$WORK/updated.json")"
+rc=0; "$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=CLOSED 2>"$WORK/stale.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q ABORTED "$WORK/stale.err" || fail "stale etag: rc=$rc $(cat "$WORK/stale.err")"
+rc=0; "$HIRS" "${P[@]}" cases list --filter='colour = red' 2>"$WORK/filter.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'filter: at position 1: unknown field' "$WORK/filter.err" || fail "bad filter: $(cat "$WORK/filter.err")"
+"$HIRS" "${P[@]}" review list >/dev/null || fail "review list exited $?"
+rc=0; timeout 3 "$HIRS" "${P[@]}" cases watch >"$WORK/watch.jsonl" || rc=$?
+[ "$rc" -eq 124 ] || fail "watch ended by itself (rc=$rc)"
+grep -q '"kind":"CASE_UPDATED"' "$WORK/watch.jsonl" || fail "watch: $(head -3 "$WORK/watch.jsonl")"
+
 # No personal data or description text in the server's log.
 for secret in "Amina Example" "1990-04-12" "headscarf" "Sam Example" "LE11 2XY"; do
   if grep -q "$secret" "$WORK/hirsd.log"; then fail "personal data \"$secret\" in the hirsd log"; fi
