@@ -115,6 +115,10 @@ TEST(Filter, IndexCoverNarrowsWhereItSafelyCan) {
             Prefixes(std::vector<std::string>()));  // an empty range matches nothing
   EXPECT_EQ(cover("occurred_start < \"2026-02-01T00:00:00Z\" AND district_code = X"), Prefixes({"d|X|"}));
   EXPECT_EQ(cover("occurred_start = \"2026-07-15T00:00:00Z\""), Prefixes({"om|2026-07|"}));
+  // Many months cost more than one broader prefix.
+  EXPECT_EQ(cover("motivation = RACE AND occurred_start >= \"2025-01-01T00:00:00Z\""), Prefixes({"mo|01|"}));
+  EXPECT_EQ(cover("motivation = RACE AND occurred_start >= \"2026-09-01T00:00:00Z\""),
+            Prefixes({"om|2026-09|", "om|2026-10|"}));
 }
 
 }  // namespace
