@@ -56,6 +56,25 @@ hirs::v1::Case Summary(const hirs::v1::Case& c) {
 
 }  // namespace
 
+absl::StatusOr<LabelledPairs> ReviewDecisions(const storage::Store& store, const collation::MatchModel& model) {
+  LabelledPairs out;
+  absl::Status inner;
+  RETURN_IF_ERROR(store.Scan(Family::kReview, "", 0, [&](absl::string_view key, absl::string_view value) {
+    hirs::v1::ReviewItem item;
+    if (!item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = absl::DataLossError(absl::StrCat("unreadable review item ", key));
+      return false;
+    }
+    if (item.decision() == hirs::v1::MERGE || item.decision() == hirs::v1::KEEP_SEPARATE) {
+      out.pairs.push_back(model.LevelsOf(item.explanation()));
+      out.is_match.push_back(item.decision() == hirs::v1::MERGE);
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(inner);
+  return out;
+}
+
 bool StatusTransitionAllowed(hirs::v1::CaseStatus from, hirs::v1::CaseStatus to) {
   if (from == to) return true;
   const auto allowed = AllowedFrom(from);

@@ -26,6 +26,7 @@
 #include "services/auth/principals.h"
 #include "services/collation/collator.h"
 #include "services/collation/keyed_hasher.h"
+#include "services/collation/model.h"
 #include "storage/lock_manager.h"
 #include "storage/store.h"
 
@@ -118,6 +119,17 @@ class Cases {
   const std::function<absl::Time()> clock_;
   absl::Mutex review_mu_;
 };
+
+// Review decisions as labelled pairs for MatchModel::FromLabelled: the
+// level vector of each resolved item's explanation, read against `model`,
+// and whether it was merged (the same incident) or kept separate.
+struct LabelledPairs {
+  std::vector<collation::LevelVector> pairs;
+  std::vector<bool> is_match;
+};
+inline constexpr size_t kMinReviewDecisions = 100;
+inline constexpr size_t kMinEachDecision = 20;
+absl::StatusOr<LabelledPairs> ReviewDecisions(const storage::Store& store, const collation::MatchModel& model);
 
 // Whether UpdateCase may move a case from `from` to `to`.
 bool StatusTransitionAllowed(hirs::v1::CaseStatus from, hirs::v1::CaseStatus to);

@@ -111,6 +111,20 @@ bool IsIdentityField(Field field) { return static_cast<int>(field) <= static_cas
 
 const char* FieldName(Field field) { return kFieldNames[static_cast<int>(field)]; }
 
+LevelVector MatchModel::LevelsOf(const hirs::v1::CollationExplanation& explanation) const {
+  LevelVector out;
+  out.fill(kMissing);
+  for (const auto& cmp : explanation.comparisons()) {
+    for (int f = 0; f < kFieldCount; ++f) {
+      if (cmp.field() != kFieldNames[f]) continue;
+      for (size_t l = 0; l < levels_[f].size(); ++l) {
+        if (levels_[f][l].name == cmp.level()) out[f] = static_cast<int8_t>(l);
+      }
+    }
+  }
+  return out;
+}
+
 LevelVector Compare(const MatchFeatures& a, const MatchFeatures& b) {
   LevelVector out;
   out.fill(kMissing);

@@ -124,6 +124,11 @@ class MatchModel {
   // A table of every field, level, m, u and weight.
   std::string ToText() const;
 
+  // The level vector an explanation records (its comparisons' field and
+  // level names read back against this model; kMissing where absent or
+  // unknown), e.g. to learn from a review decision.
+  LevelVector LevelsOf(const hirs::v1::CollationExplanation& explanation) const;
+
  private:
   std::array<std::vector<LevelParams>, kFieldCount> levels_;
 };

@@ -36,6 +36,9 @@ ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOpt
           "collation score at or above which a report joins a case when victim identity gives no support");
 ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold,
           "collation score at or above which an uncertain match goes to review");
+ABSL_FLAG(bool, learn_from_reviews, false,
+          "at start, re-estimate the collation weights from resolved review items (when there are at least 100, "
+          "20 of each decision)");
 
 namespace {
 
@@ -97,6 +100,7 @@ int main(int argc, char** argv) {
   if (Specified("sync_writes")) options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);
   if (Specified("attach_threshold")) options.collation.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
   if (Specified("review_threshold")) options.collation.review_threshold = absl::GetFlag(FLAGS_review_threshold);
   if (Specified("attach_threshold_without_identity")) {

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
@@ -85,8 +86,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (options.collation.review_threshold > options.collation.attach_threshold) {
     return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
   }
-  state->collator = std::make_unique<collation::ProbabilisticCollator>(
-      state->hasher.get(), collation::MatchModel::Default(), options.collation);
+  collation::MatchModel model = collation::MatchModel::Default();
+  if (options.learn_from_reviews) {
+    ASSIGN_OR_RETURN(cases::LabelledPairs labelled, cases::ReviewDecisions(*state->store, model));
+    const size_t merges = std::count(labelled.is_match.begin(), labelled.is_match.end(), true);
+    const size_t kept = labelled.is_match.size() - merges;
+    if (labelled.pairs.size() >= cases::kMinReviewDecisions && merges >= cases::kMinEachDecision &&
+        kept >= cases::kMinEachDecision) {
+      model = model.FromLabelled(labelled.pairs, labelled.is_match);
+      LogInfo(absl::StrCat("collation weights re-estimated from ", labelled.pairs.size(), " review decisions (",
+                           merges, " merge, ", kept, " keep separate):\n", model.ToText()));
+    } else {
+      LogInfo(absl::StrCat("collation weights: defaults (", labelled.pairs.size(),
+                           " review decisions, too few to learn from)"));
+    }
+  }
+  state->collator = std::make_unique<collation::ProbabilisticCollator>(state->hasher.get(), std::move(model),
+                                                                       options.collation);
   state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);

@@ -31,6 +31,13 @@ struct ServerOptions {
   int max_message_bytes = 1 << 20;
   // Collation thresholds and caps (see services/collation/matcher.h).
   collation::MatcherOptions collation;
+  // Re-estimate the model's m and u at start from resolved review items
+  // (merge = same incident, keep separate = different), when there are at
+  // least kMinReviewDecisions with kMinEachDecision of each kind; otherwise,
+  // and by default, the documented defaults. Off by default: review items
+  // are the borderline pairs only, so check the learnt model (logged at
+  // start) before relying on it.
+  bool learn_from_reviews = false;
 };
 
 // Thread safe.

@@ -89,5 +89,17 @@ TEST_F(CaseServiceTest, BadFiltersAreInvalidArgumentWithThePosition) {
   EXPECT_THAT(s.error_message(), HasSubstr("at position 19"));
 }
 
+TEST_F(CaseServiceTest, LearningFromReviewsStartsWithDefaultsWhenThereAreTooFewDecisions) {
+  const auto submitted = Submit(hirs::testing::ValidReport(absl::Now()));
+  server_.options().learn_from_reviews = true;
+  server_.Restart();
+  cases_ = hirs::v1::CaseService::NewStub(server_.channel());
+  hirs::v1::Case c;
+  EXPECT_TRUE(Get(hirs::testing::kPoliceToken, submitted.case_id(), &c).ok());
+  hirs::v1::Report again = hirs::testing::ValidReport(absl::Now());
+  again.set_source_reference("again");
+  EXPECT_EQ(Submit(again).collation(), hirs::v1::ATTACHED_TO_CASE);
+}
+
 }  // namespace
 }  // namespace hirs

@@ -515,6 +515,25 @@ TEST_F(CasesTest, ResolvingReviewItemsMergesOrKeepsApartOnce) {
                                                                items.items(1).case_id());
   EXPECT_THAT((*kept)->separated_case_ids(), ::testing::Contains(apart));
   ExpectConsistent();
+
+  // The decisions, as labelled pairs for re-estimating the weights.
+  const auto model = collation::MatchModel::Default();
+  auto labelled = ReviewDecisions(*store_, model);
+  ASSERT_TRUE(labelled.ok()) << labelled.status();
+  EXPECT_THAT(labelled->is_match, ElementsAre(true, false));
+  const auto& explanation = items.items(0).explanation();
+  ASSERT_GT(explanation.comparisons_size(), 0);
+  for (const auto& cmp : explanation.comparisons()) {
+    bool found = false;
+    for (int f = 0; f < collation::kFieldCount; ++f) {
+      if (cmp.field() != collation::FieldName(static_cast<collation::Field>(f))) continue;
+      found = true;
+      const int level = labelled->pairs[0][f];
+      ASSERT_GE(level, 0) << cmp.field();
+      EXPECT_EQ(model.levels(static_cast<collation::Field>(f))[level].name, cmp.level());
+    }
+    EXPECT_TRUE(found) << cmp.field();
+  }
 }
 
 TEST_F(CasesTest, ConcurrentMergesAndSubmissionsKeepEveryReportInOneCase) {
