@@ -191,6 +191,19 @@ TEST(Store, ScanResumesStrictlyAfterTheGivenKeyInEitherOrder) {
   EXPECT_TRUE(scan(ScanOrder::kDescending, "1").empty());
 }
 
+TEST(Store, FeaturesFamilyWithItsHashMemtableScansInKeyOrder) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  WriteBatch batch;
+  for (const char* k : {"rpt_C", "rpt_A", "rpt_B"}) batch.Put(Family::kFeatures, k, k);
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  EXPECT_EQ(Keys(*store, Family::kFeatures, ""), (std::vector<std::string>{"rpt_A", "rpt_B", "rpt_C"}));
+  EXPECT_EQ(Keys(*store, Family::kFeatures, "rpt_", 0, ScanOrder::kDescending),
+            (std::vector<std::string>{"rpt_C", "rpt_B", "rpt_A"}));
+  EXPECT_EQ(store->Get(Family::kFeatures, "rpt_B").value(), std::optional<std::string>("rpt_B"));
+  EXPECT_EQ(store->Get(Family::kFeatures, "rpt_D").value(), std::nullopt);
+}
+
 TEST(Store, MultiGetAnswersInKeyOrderWithGapsForMissingKeys) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
