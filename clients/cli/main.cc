@@ -81,10 +81,15 @@ std::shared_ptr<grpc::Channel> Channel() {
 
 std::unique_ptr<hirs::v1::ReportingService::Stub> Connect() { return hirs::v1::ReportingService::NewStub(Channel()); }
 
-void Authorize(grpc::ClientContext* context, absl::Duration timeout) {
+// The bearer token, if any; no deadline (a watch runs until interrupted).
+void AddToken(grpc::ClientContext* context) {
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty()) token = Env("HIRS_TOKEN");
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+void Authorize(grpc::ClientContext* context, absl::Duration timeout) {
+  AddToken(context);
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
@@ -381,9 +386,7 @@ int Cases(const std::vector<std::string>& words) {
   }
   if (verb == "watch" && words.size() == 2) {
     grpc::ClientContext context;
-    std::string token = absl::GetFlag(FLAGS_token);
-    if (token.empty()) token = Env("HIRS_TOKEN");
-    if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    AddToken(&context);
     hirs::v1::WatchCasesRequest request;
     request.set_from_cursor(absl::GetFlag(FLAGS_from_cursor));
     auto reader = stub->WatchCases(&context, request);

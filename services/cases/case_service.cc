@@ -15,6 +15,15 @@ absl::Status RequirePolice(const auth::Principal& p) {
       absl::StrCat("principal ", p.id, " (role ", hirs::v1::Role_Name(p.role), ") may read cases but not change them"));
 }
 
+// `work` (principal -> absl::StatusOr<...>) for police callers only.
+template <typename Work>
+auto PoliceOnly(Work work) {
+  return [work = std::move(work)](const auth::Principal& p) -> decltype(work(p)) {
+    if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+    return work(p);
+  };
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* CaseServiceImpl::GetCase(grpc::CallbackServerContext* context,
@@ -34,30 +43,27 @@ grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCase(grpc::CallbackServerContex
                                                       const hirs::v1::UpdateCaseRequest* request,
                                                       hirs::v1::Case* response) {
   return rpc::RunUnary(context, *principals_, kService, pool_, response,
-                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::Case> {
-                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                       PoliceOnly([this, request](const auth::Principal& p) {
                          return cases_->UpdateCase(p, *request);
-                       });
+                       }));
 }
 
 grpc::ServerUnaryReactor* CaseServiceImpl::MergeCases(grpc::CallbackServerContext* context,
                                                       const hirs::v1::MergeCasesRequest* request,
                                                       hirs::v1::Case* response) {
   return rpc::RunUnary(context, *principals_, kService, pool_, response,
-                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::Case> {
-                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                       PoliceOnly([this, request](const auth::Principal& p) {
                          return cases_->MergeCases(p, *request);
-                       });
+                       }));
 }
 
 grpc::ServerUnaryReactor* CaseServiceImpl::SplitReport(grpc::CallbackServerContext* context,
                                                        const hirs::v1::SplitReportRequest* request,
                                                        hirs::v1::SplitReportResponse* response) {
   return rpc::RunUnary(context, *principals_, kService, pool_, response,
-                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::SplitReportResponse> {
-                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                       PoliceOnly([this, request](const auth::Principal& p) {
                          return cases_->SplitReport(p, *request);
-                       });
+                       }));
 }
 
 grpc::ServerUnaryReactor* CaseServiceImpl::ListReviewItems(grpc::CallbackServerContext* context,
@@ -71,10 +77,9 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ResolveReviewItem(grpc::CallbackServe
                                                              const hirs::v1::ResolveReviewItemRequest* request,
                                                              hirs::v1::ReviewItem* response) {
   return rpc::RunUnary(context, *principals_, kService, pool_, response,
-                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::ReviewItem> {
-                         if (absl::Status s = RequirePolice(p); !s.ok()) return s;
+                       PoliceOnly([this, request](const auth::Principal& p) {
                          return cases_->ResolveReviewItem(p, *request);
-                       });
+                       }));
 }
 
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(

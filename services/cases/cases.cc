@@ -46,6 +46,65 @@ std::vector<hirs::v1::CaseStatus> AllowedFrom(hirs::v1::CaseStatus from) {
   }
 }
 
+// One list call's walk (AIP-158): the page size, where the previous page
+// ended, the items looked at so far, and the token for the next page.
+class Pager {
+ public:
+  // Checks page_size and page_token, adding their violations to
+  // `violations`; `scope` is what tokens are bound to.
+  Pager(const collation::KeyedHasher& hasher, std::string scope, int32_t page_size, const std::string& page_token,
+        absl::Time now, std::vector<FieldViolation>* violations)
+      : hasher_(hasher), scope_(std::move(scope)), now_(now) {
+    if (page_size < 0) {
+      violations->push_back({"page_size", "must not be negative; leave it 0 for the default of 50"});
+    }
+    page_size_ = page_size <= 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
+    if (page_token.empty()) return;
+    absl::StatusOr<std::string> decoded = DecodePageToken(hasher_, scope_, page_token, now_);
+    if (decoded.ok()) {
+      after_ = cursor_ = *std::move(decoded);
+    } else {
+      for (auto& v : FieldViolationsOf(decoded.status())) violations->push_back(std::move(v));
+    }
+  }
+
+  // Where this page starts: just beyond this key ("" from the start).
+  const std::string& after() const { return after_; }
+  // Items still wanted on the page that holds `taken` of them.
+  size_t wanted(int taken) const { return static_cast<size_t>(std::max(page_size_ - taken, 0)); }
+
+  // Before looking at the item at `key`, the page holding `taken` items:
+  // false when the page is full or the call has examined enough (there is
+  // then a next page); true, and `key` is where the next page would start.
+  bool Visit(absl::string_view key, int taken) {
+    if (taken >= page_size_ || examined_ >= kMaxExaminedPerCall) {
+      more_ = true;
+      return false;
+    }
+    ++examined_;
+    cursor_ = std::string(key);
+    return true;
+  }
+
+  // The next_page_token: empty when the walk reached the end.
+  std::string NextPageToken() const {
+    return more_ ? EncodePageToken(hasher_, scope_, cursor_, now_) : "";
+  }
+
+  // The key the walk has reached (the last visited, else where it started).
+  const std::string& cursor() const { return cursor_; }
+
+ private:
+  const collation::KeyedHasher& hasher_;
+  const std::string scope_;
+  const absl::Time now_;
+  int page_size_ = kDefaultPageSize;
+  std::string after_;   // from the page token
+  std::string cursor_;  // the last key visited, at first after_
+  size_t examined_ = 0;
+  bool more_ = false;
+};
+
 // The case as lists and events show it: no explanations, no reports.
 hirs::v1::Case Summary(const hirs::v1::Case& c) {
   hirs::v1::Case out = c;
@@ -109,39 +168,18 @@ absl::StatusOr<hirs::v1::ListCasesResponse> Cases::ListCases(const auth::Princip
                                                              const hirs::v1::ListCasesRequest& request) const {
   const absl::Time now = clock_();
   std::vector<FieldViolation> violations;
-  if (request.page_size() < 0) {
-    violations.push_back({"page_size", "must not be negative; leave it 0 for the default of 50"});
-  }
+  Pager pager(*hasher_, absl::StrCat("ListCases\n", reader.id, "\n", request.filter()), request.page_size(),
+              request.page_token(), now, &violations);
   absl::StatusOr<Filter> filter = Filter::Parse(request.filter());
   if (!filter.ok()) {
     for (auto& v : FieldViolationsOf(filter.status())) violations.push_back(std::move(v));
   }
-  const std::string scope = absl::StrCat("ListCases\n", reader.id, "\n", request.filter());
-  std::string after;
-  if (!request.page_token().empty()) {
-    absl::StatusOr<std::string> decoded = DecodePageToken(*hasher_, scope, request.page_token(), now);
-    if (decoded.ok()) {
-      after = *std::move(decoded);
-    } else {
-      for (auto& v : FieldViolationsOf(decoded.status())) violations.push_back(std::move(v));
-    }
-  }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  const int page_size = request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
 
   hirs::v1::ListCasesResponse out;
-  size_t examined = 0;
-  bool more = false;
-  std::string cursor = after;
-  // Looks at one case (in newest-first order); false once the page is full
-  // or the call has examined enough, leaving `more` set.
+  // Looks at one case, in newest-first order; false once the page is done.
   auto consider = [&](absl::string_view case_id, const StoredCase* c) {
-    if (out.cases_size() >= page_size || examined >= kMaxExaminedPerCall) {
-      more = true;
-      return false;
-    }
-    ++examined;
-    cursor = std::string(case_id);
+    if (!pager.Visit(case_id, out.cases_size())) return false;
     if (c != nullptr && filter->Matches(c->case_())) *out.add_cases() = Summary(c->case_());
     return true;
   };
@@ -159,14 +197,14 @@ absl::StatusOr<hirs::v1::ListCasesResponse> Cases::ListCases(const auth::Princip
           }
           return consider(key, &c);
         },
-        storage::ScanOrder::kDescending, after));
+        storage::ScanOrder::kDescending, pager.after()));
     RETURN_IF_ERROR(parse_error);
   } else {
     // Each round reads, from every covering prefix, the next `want` case ids
     // below the cursor; the largest `want` of their union are the next
     // `want` cases in order, whatever the prefixes hold further down.
     while (!cover->empty()) {
-      const size_t want = static_cast<size_t>(page_size - out.cases_size()) + 1;
+      const size_t want = pager.wanted(out.cases_size()) + 1;
       std::vector<std::string> ids;
       std::vector<size_t> found(cover->size(), 0);
       RETURN_IF_ERROR(store_->ScanEach(
@@ -176,7 +214,7 @@ absl::StatusOr<hirs::v1::ListCasesResponse> Cases::ListCases(const auth::Princip
             ids.emplace_back(storage::CaseIdOfIndexKey(key));
             return true;
           },
-          storage::ScanOrder::kDescending, std::vector<std::string>(cover->size(), cursor)));
+          storage::ScanOrder::kDescending, std::vector<std::string>(cover->size(), pager.cursor())));
       const bool exhausted = std::all_of(found.begin(), found.end(), [&](size_t n) { return n < want; });
       std::sort(ids.begin(), ids.end(), std::greater<>());
       ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -190,7 +228,7 @@ absl::StatusOr<hirs::v1::ListCasesResponse> Cases::ListCases(const auth::Princip
       if (stopped || (exhausted && ids.size() < want)) break;
     }
   }
-  if (more) out.set_next_page_token(EncodePageToken(*hasher_, scope, cursor, now));
+  out.set_next_page_token(pager.NextPageToken());
   return out;
 }
 
@@ -325,11 +363,10 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
                                         const std::vector<std::string>& sources, absl::Time now,
                                         storage::WriteBatch* batch) const {
   const StoredCase& before = locked.cases.at(target);
-  std::vector<std::string> ids(before.case_().report_ids().begin(), before.case_().report_ids().end());
-  for (const auto& s : sources) {
-    const auto& r = locked.cases.at(s).case_().report_ids();
-    ids.insert(ids.end(), r.begin(), r.end());
-  }
+  std::vector<const StoredCase*> merging = {&before};  // the target first
+  for (const auto& s : sources) merging.push_back(&locked.cases.at(s));
+  std::vector<std::string> ids;
+  for (const StoredCase* c : merging) ids.insert(ids.end(), c->case_().report_ids().begin(), c->case_().report_ids().end());
   ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
   std::vector<hirs::store::v1::StoredReport> reports;
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -345,15 +382,12 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   auto gone = [&](const std::string& id) {
     return id == target || std::find(sources.begin(), sources.end(), id) != sources.end();
   };
+  // Links and separations of every merged case, but not to each other.
   std::vector<std::string> links, separated;
-  for (const StoredCase* c : [&] {
-         std::vector<const StoredCase*> all = {&before};
-         for (const auto& s : sources) all.push_back(&locked.cases.at(s));
-         return all;
-       }()) {
+  for (const StoredCase* c : merging) {
     for (const auto& e : c->case_().explanations()) *merged.mutable_case_()->add_explanations() = e;
     for (const auto& l : c->case_().linked_case_ids()) {
-      if (!gone(l) && std::find(links.begin(), links.end(), l) == links.end()) links.push_back(l);
+      if (!gone(l)) links.push_back(l);
     }
     for (const auto& l : c->separated_case_ids()) {
       if (!gone(l) && std::find(separated.begin(), separated.end(), l) == separated.end()) separated.push_back(l);
@@ -361,7 +395,7 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   }
   merged.mutable_case_()->clear_linked_case_ids();
   merged.mutable_case_()->set_repeat_victim(false);
-  collation::LinkRepeatVictimCases(links, &merged);
+  collation::LinkRepeatVictimCases(links, &merged);  // drops duplicates
   merged.clear_separated_case_ids();
   for (auto& s : separated) merged.add_separated_case_ids(std::move(s));
   if (merged.case_().crime_reference().empty()) {
@@ -504,30 +538,16 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
 
 absl::StatusOr<hirs::v1::ListReviewItemsResponse> Cases::ListReviewItems(
     const auth::Principal& reader, const hirs::v1::ListReviewItemsRequest& request) const {
-  const absl::Time now = clock_();
-  if (request.page_size() < 0) {
-    return InvalidArgumentWithViolations({{"page_size", "must not be negative; leave it 0 for the default of 50"}});
-  }
-  const int page_size = request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
-  const std::string scope = absl::StrCat("ListReviewItems\n", reader.id);
-  std::string after;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(after, DecodePageToken(*hasher_, scope, request.page_token(), now));
-  }
+  std::vector<FieldViolation> violations;
+  Pager pager(*hasher_, absl::StrCat("ListReviewItems\n", reader.id), request.page_size(), request.page_token(),
+              clock_(), &violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   hirs::v1::ListReviewItemsResponse out;
-  size_t examined = 0;
-  bool more = false;
-  std::string cursor = after;
   absl::Status inner;
   RETURN_IF_ERROR(store_->Scan(
       Family::kReview, "", 0,
       [&](absl::string_view key, absl::string_view value) {
-        if (out.items_size() >= page_size || examined >= kMaxExaminedPerCall) {
-          more = true;
-          return false;
-        }
-        ++examined;
-        cursor = std::string(key);
+        if (!pager.Visit(key, out.items_size())) return false;
         hirs::v1::ReviewItem item;
         if (!item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           inner = absl::DataLossError(absl::StrCat("unreadable review item ", key));
@@ -536,9 +556,9 @@ absl::StatusOr<hirs::v1::ListReviewItemsResponse> Cases::ListReviewItems(
         if (item.decision() == hirs::v1::REVIEW_DECISION_UNSPECIFIED) *out.add_items() = std::move(item);
         return true;
       },
-      storage::ScanOrder::kAscending, after));
+      storage::ScanOrder::kAscending, pager.after()));
   RETURN_IF_ERROR(inner);
-  if (more) out.set_next_page_token(EncodePageToken(*hasher_, scope, cursor, now));
+  out.set_next_page_token(pager.NextPageToken());
   return out;
 }
 
