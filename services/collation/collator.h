@@ -75,9 +75,10 @@ class Collator {
   // REQUIRES: the caller holds plan.lock_keys.
   virtual absl::StatusOr<Decision> Decide(const CollationPlan& plan, const storage::Store& store) const = 0;
 
-  // Adds what the collator keeps about a placed report to `batch`.
+  // Adds what the collator keeps about a placed report to `batch`;
+  // `outcome` is the decision's (after the caller's own checks).
   virtual void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
-                      storage::WriteBatch* batch) const = 0;
+                      hirs::v1::CollationOutcome outcome, storage::WriteBatch* batch) const = 0;
 
   // The keys a placed report is stored under (its CollationPlan's stored
   // fingerprints), derived again from what Record kept. Merges and splits

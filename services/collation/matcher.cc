@@ -20,6 +20,8 @@ struct CaseScore {
   double score = 0;          // best->score.total()
   bool same_incident = false;
   double attach_bar = 0;     // the attach threshold that applies to it
+  // Every report of it found was sent to review on arrival.
+  bool provisional = true;
 };
 
 // The values whose frequencies are counted (Record) and read back for
@@ -117,18 +119,22 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   ASSIGN_OR_RETURN(auto others,
                    storage::ReadProtos<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_ids));
   for (size_t i = 0; i < found.size(); ++i) {
-    found[i].score = model_.Score(Compare(features, others[i].value_or(hirs::store::v1::MatchFeatures())), tf);
+    const hirs::store::v1::MatchFeatures& other = others[i].has_value() ? *others[i] : hirs::store::v1::MatchFeatures::default_instance();
+    found[i].score = model_.Score(Compare(features, other), tf);
+    found[i].sent_to_review = other.sent_to_review();
   }
   return found;
 }
 
-Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
+Decision Matcher::Decide(const std::vector<Candidate>& candidates,
+                         const absl::flat_hash_set<std::string>& other_victims) const {
   const bool person = options_.profile == Profile::kPerson;
   // Case id -> its best report. Ordered, so that ties go to the older case.
   std::map<std::string, CaseScore> cases;
   for (const Candidate& c : candidates) {
     const double score = person ? c.score.identity : c.score.total();
     CaseScore& cs = cases[c.case_id];
+    if (!c.sent_to_review) cs.provisional = false;
     const bool same_crime = c.score.levels[static_cast<int>(Field::kCrimeReference)] == 0;
     const bool best_same_crime =
         cs.best != nullptr && cs.best->score.levels[static_cast<int>(Field::kCrimeReference)] == 0;
@@ -152,17 +158,36 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
     if (top == nullptr || cs.score > top->score) top = &cs;
     const int crime = cs.best->score.levels[static_cast<int>(Field::kCrimeReference)];
     // Police recorded two different crimes: a person decides, never the matcher.
-    if (crime == 0 || (cs.score >= cs.attach_bar && crime != 1)) attachable.push_back(&entry);
+    if (crime == 0 || (cs.score >= cs.attach_bar && crime != 1 && !other_victims.contains(entry.first))) attachable.push_back(&entry);
     if (cs.score >= options_.review_threshold) reviewable.push_back(entry.first);
   }
-  if (attachable.size() >= 2 && !person) {
-    d.outcome = hirs::v1::NEEDS_REVIEW;  // the report bridges cases
-  } else if (!attachable.empty()) {
-    d.outcome = hirs::v1::ATTACHED_TO_CASE;
-    const auto* best = attachable.front();
-    for (const auto* a : attachable) {
-      if (a->second.score > best->second.score) best = a;
+  // The best attachable case, established cases before provisional ones
+  // (started by a report sent to review: the question a person already
+  // has, so never a rival). It must stand clear of every other established
+  // case the report could be about: a second attachable one (the report
+  // bridges them) or one scoring within ambiguity_margin (at one school on
+  // one day, two incidents an hour apart score alike).
+  const std::pair<const std::string, CaseScore>* best = nullptr;
+  for (const auto* a : attachable) {
+    if (best == nullptr || std::make_pair(!a->second.provisional, a->second.score) >
+                               std::make_pair(!best->second.provisional, best->second.score)) {
+      best = a;
     }
+  }
+  bool rivalled = false;
+  if (best != nullptr && !person) {
+    for (const auto& entry : cases) {
+      const CaseScore& cs = entry.second;
+      if (&entry == best || !cs.same_incident || cs.provisional) continue;
+      const bool attachable_too = std::find(attachable.begin(), attachable.end(), &entry) != attachable.end();
+      rivalled |= attachable_too ||
+                  (cs.score >= options_.review_threshold && best->second.score - cs.score < options_.ambiguity_margin);
+    }
+  }
+  if (rivalled) {
+    d.outcome = hirs::v1::NEEDS_REVIEW;
+  } else if (best != nullptr) {
+    d.outcome = hirs::v1::ATTACHED_TO_CASE;
     d.case_id = best->first;
     top = &best->second;
   } else if (!person && top != nullptr && top->score >= options_.review_threshold) {
@@ -204,9 +229,60 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates) const {
   return d;
 }
 
+absl::StatusOr<bool> Matcher::NamesAnotherVictim(const hirs::store::v1::MatchFeatures& features,
+                                                 const std::string& case_id, const storage::Store& store) const {
+  if (features.given_name().empty() && features.surname().empty() && features.date_of_birth().empty() &&
+      features.phone().empty() && features.email().empty() && features.home_postcode().empty() &&
+      features.address().empty()) {
+    return false;  // names nobody: nothing to conflict with
+  }
+  ASSIGN_OR_RETURN(auto c, storage::ReadProto<hirs::store::v1::StoredCase>(store, storage::Family::kCases, case_id));
+  if (!c.has_value()) return false;  // gone: the caller's own check answers that
+  const auto& ids = c->case_().report_ids();
+  // A case of more reports than this is no longer one quiet incident; the
+  // newest reports are the ones read.
+  constexpr int kMaxReportsRead = 64;
+  std::vector<std::string> report_ids(ids.begin() + std::max(0, ids.size() - kMaxReportsRead), ids.end());
+  ASSIGN_OR_RETURN(auto others,
+                   storage::ReadProtos<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_ids));
+  for (const auto& other : others) {
+    if (other.has_value() && model_.Score(Compare(features, *other), TermFrequencies()).identity <= -options_.identity_conflict) {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<Decision> Matcher::Place(const hirs::store::v1::MatchFeatures& features,
+                                        const std::vector<Fingerprint>& lookup, const storage::Store& store) const {
+  ASSIGN_OR_RETURN(std::vector<Candidate> candidates, FindCandidates(features, lookup, store));
+  absl::flat_hash_set<std::string> other_victims;
+  Decision d = Decide(candidates, other_victims);
+  // Each round rules out one case; a report rarely fits more than two.
+  for (int round = 0; round < 4 && d.outcome == hirs::v1::ATTACHED_TO_CASE; ++round) {
+    // A report of the case already confirms the victim: the report belongs
+    // with it, whoever else the case names.
+    bool confirmed = false;
+    for (const Candidate& c : candidates) confirmed |= c.case_id == d.case_id && c.score.identity > 0;
+    if (confirmed) break;
+    ASSIGN_OR_RETURN(bool conflict, NamesAnotherVictim(features, d.case_id, store));
+    if (!conflict) break;
+    other_victims.insert(d.case_id);
+    d = Decide(candidates, other_victims);
+  }
+  return d;
+}
+
 void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const std::vector<Fingerprint>& stored,
-                     const std::string& report_id, const std::string& case_id, storage::WriteBatch* batch) const {
-  batch->Put(storage::Family::kFeatures, report_id, features.SerializeAsString());
+                     const std::string& report_id, const std::string& case_id, bool sent_to_review,
+                     storage::WriteBatch* batch) const {
+  if (sent_to_review) {
+    hirs::store::v1::MatchFeatures marked = features;
+    marked.set_sent_to_review(true);
+    batch->Put(storage::Family::kFeatures, report_id, marked.SerializeAsString());
+  } else {
+    batch->Put(storage::Family::kFeatures, report_id, features.SerializeAsString());
+  }
   for (const Fingerprint& fp : stored) {
     batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(fp.value, case_id), report_id);
   }

@@ -18,6 +18,13 @@
 //     automatically);
 //   - one: ATTACHED_TO_CASE; where identity evidence is not positive (not
 //     comparable, or disagreeing) the bar is attach_threshold_without_identity;
+//   - a case holding any report whose victim clearly differs from the
+//     report's (identity score at or below -identity_conflict: another
+//     name, or another date of birth and surname) is never attached
+//     automatically, however well its best report scores (Place checks the
+//     chosen case and decides again).
+//     One incident with two named victims goes to a person; two victims'
+//     incidents in one case is the error that matters most;
 //   - best at or above review_threshold: NEEDS_REVIEW;
 //   - otherwise NEW_CASE.
 //   Cases whose identity score reaches repeat_victim_threshold and that the
@@ -29,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "services/collation/blocking.h"
 #include "services/collation/collator.h"
@@ -47,6 +55,10 @@ struct MatcherOptions {
   double attach_threshold_without_identity = 8.0;
   double review_threshold = 3.0;
   double incident_gate = 1.0;
+  // See the decision rules: about two identity fields disagreeing (each
+  // name part or the date of birth weighs about -6.5 when it disagrees).
+  double identity_conflict = 10.0;
+  double ambiguity_margin = 6.0;
   // Identity score linking a repeat victim's cases: name and date of birth
   // agreeing (about 11.5 with the default model) is enough.
   double repeat_victim_threshold = 10.0;
@@ -63,6 +75,7 @@ struct Candidate {
   std::string report_id;
   PairScore score;
   std::vector<std::string> found_by;  // blocking key kinds that found it
+  bool sent_to_review = false;        // its case is provisional (see Decide)
 };
 
 // Immutable; thread safe.
@@ -78,12 +91,30 @@ class Matcher {
                                                         const std::vector<Fingerprint>& lookup,
                                                         const storage::Store& store) const;
 
-  // Applies the decision rules to scored candidates.
-  Decision Decide(const std::vector<Candidate>& candidates) const;
+  // Applies the decision rules to scored candidates; the cases in
+  // `other_victims` (see NamesAnotherVictim) are not attached to.
+  Decision Decide(const std::vector<Candidate>& candidates,
+                  const absl::flat_hash_set<std::string>& other_victims = {}) const;
 
-  // Adds the report's features, `stored` keys and term counters to `batch`.
+  // Whether case `case_id` holds a report whose victim clearly differs from
+  // the one `features` names (identity score at or below
+  // -identity_conflict). Reads the case and its newest 64 reports' features.
+  // A case keeps one report per blocking key, so the candidates alone do
+  // not show every victim a case names.
+  absl::StatusOr<bool> NamesAnotherVictim(const hirs::store::v1::MatchFeatures& features, const std::string& case_id,
+                                          const storage::Store& store) const;
+
+  // FindCandidates, then Decide, then NamesAnotherVictim on the chosen case
+  // unless one of its candidate reports confirms the victim (identity score
+  // above 0), deciding again without it while it names another victim.
+  absl::StatusOr<Decision> Place(const hirs::store::v1::MatchFeatures& features,
+                                 const std::vector<Fingerprint>& lookup, const storage::Store& store) const;
+
+  // Adds the report's features (marked sent_to_review as told), `stored`
+  // keys and term counters to `batch`.
   void Record(const hirs::store::v1::MatchFeatures& features, const std::vector<Fingerprint>& stored,
-              const std::string& report_id, const std::string& case_id, storage::WriteBatch* batch) const;
+              const std::string& report_id, const std::string& case_id, bool sent_to_review,
+              storage::WriteBatch* batch) const;
 
   const MatchModel& model() const { return model_; }
   const MatcherOptions& options() const { return options_; }

@@ -22,13 +22,13 @@ CollationPlan ProbabilisticCollator::Plan(const CollationInput& input) const {
 }
 
 absl::StatusOr<Decision> ProbabilisticCollator::Decide(const CollationPlan& plan, const storage::Store& store) const {
-  ASSIGN_OR_RETURN(std::vector<Candidate> candidates, matcher_.FindCandidates(plan.features, plan.lookup, store));
-  return matcher_.Decide(candidates);
+  return matcher_.Place(plan.features, plan.lookup, store);
 }
 
 void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string& report_id,
-                                   const std::string& case_id, storage::WriteBatch* batch) const {
-  matcher_.Record(plan.features, plan.stored, report_id, case_id, batch);
+                                   const std::string& case_id, hirs::v1::CollationOutcome outcome,
+                                   storage::WriteBatch* batch) const {
+  matcher_.Record(plan.features, plan.stored, report_id, case_id, outcome == hirs::v1::NEEDS_REVIEW, batch);
 }
 
 absl::StatusOr<std::vector<std::string>> ProbabilisticCollator::StoredKeys(const std::string& report_id,

@@ -18,6 +18,7 @@ class ProbabilisticCollator final : public Collator {
   CollationPlan Plan(const CollationInput& input) const override;
   absl::StatusOr<Decision> Decide(const CollationPlan& plan, const storage::Store& store) const override;
   void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
+              hirs::v1::CollationOutcome outcome,
               storage::WriteBatch* batch) const override;
 
   absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,

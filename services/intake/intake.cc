@@ -160,7 +160,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
   batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
   storage::UpdateCaseIndexes(before.has_value() ? &before->case_() : nullptr, &c.case_(), &batch);
-  collator_->Record(plan, r.report_id(), c.case_().case_id(), &batch);
+  collator_->Record(plan, r.report_id(), c.case_().case_id(), decision.outcome, &batch);
   if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
     hirs::v1::ReviewItem item;
     item.set_review_id(NewId("rev_", now));

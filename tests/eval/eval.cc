@@ -97,8 +97,8 @@ class TimedCollator final : public collation::Collator {
     return decision;
   }
   void Record(const collation::CollationPlan& plan, const std::string& report_id, const std::string& case_id,
-              storage::WriteBatch* batch) const override {
-    inner_->Record(plan, report_id, case_id, batch);
+              hirs::v1::CollationOutcome outcome, storage::WriteBatch* batch) const override {
+    inner_->Record(plan, report_id, case_id, outcome, batch);
   }
   absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,
                                                       const storage::Store& store) const override {
@@ -208,6 +208,7 @@ absl::StatusOr<Metrics> RunFebrl(const std::vector<PersonRecord>& records) {
   Metrics m;
   m.timed = "matching and writing";
   std::vector<std::string> truth, predicted;
+  std::vector<hirs::v1::CollationOutcome> outcomes;
   PairCompleteness completeness;
   const absl::Time start = absl::Now();
   for (size_t i = 0; i < records.size(); ++i) {
@@ -220,7 +221,7 @@ absl::StatusOr<Metrics> RunFebrl(const std::vector<PersonRecord>& records) {
     const std::string report_id = absl::StrCat("r", i);
     const std::string case_id = d.outcome == hirs::v1::ATTACHED_TO_CASE ? d.case_id : absl::StrCat("c", i);
     storage::WriteBatch batch;
-    matcher.Record(r.features, keys.stored, report_id, case_id, &batch);
+    matcher.Record(r.features, keys.stored, report_id, case_id, /*sent_to_review=*/false, &batch);
     RETURN_IF_ERROR(store.get()->Write(std::move(batch)));
     m.micros_per_record.push_back(absl::ToDoubleMicroseconds(absl::Now() - t0));
     m.true_pairs_in_candidates += completeness.Add(r.entity, keys);
@@ -298,6 +299,7 @@ struct Incident {
   std::string actor, action, place, detail, detail2;
   std::string crime_reference;
   bool school = false;
+  const char* kind = "ordinary";
 };
 
 // A typing error: one character replaced, dropped, doubled or swapped.
@@ -439,6 +441,7 @@ class Generator {
     const int n = Uniform(rng_, 2, 4);
     for (int i = 0; i < n; ++i) {
       Incident inc = Ordinary(v, when, Chance(rng_, 0.7) ? place : RandomPostcode());
+      inc.kind = "repeat_victim";
       if (!out->empty()) inc.motivations = out->front().motivations;  // the same hostility each time
       out->push_back(inc);
       when += Uniform(rng_, 4, 30) * 86400 + Uniform(rng_, -3, 3) * 3600;
@@ -453,6 +456,7 @@ class Generator {
     for (int i = 0; i < n; ++i) {
       const int64_t when = base + (Chance(rng_, 0.5) ? Uniform(rng_, 3, 10) * 3600 : Uniform(rng_, 1, 20) * 86400);
       out->push_back(Ordinary(NewVictim(false), i == 0 ? base : when, place));
+      out->back().kind = "hotspot";
     }
   }
 
@@ -465,6 +469,7 @@ class Generator {
       Incident inc = Ordinary(NewVictim(true), day + Uniform(rng_, 8, 15) * 3600 + Uniform(rng_, 0, 59) * 60, school);
       inc.place_type = hirs::v1::SCHOOL_OR_COLLEGE;
       inc.school = true;
+      inc.kind = "school_day";
       inc.place = "school";
       inc.crime_reference.clear();
       out->push_back(inc);
@@ -489,6 +494,7 @@ class Generator {
     for (int k = 0; k < n; ++k) {
       GeneratedReport g;
       g.incident = inc.id;
+      g.kind = inc.kind;
       // Duplicates mostly come from other agencies.
       if (k > 0 && Chance(rng_, 0.85)) centre = (centre + Uniform(rng_, 1, 39)) % 40;
       g.centre = absl::StrCat("centre-", centre);
@@ -587,6 +593,7 @@ absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& rep
 
   IncidentRun run;
   std::vector<std::string> truth, predicted;
+  std::vector<hirs::v1::CollationOutcome> outcomes;
   absl::flat_hash_map<std::string, std::string> incident_of_report, victim_of_case_report;
   absl::flat_hash_map<std::string, std::string> victim_of_report;
   PairCompleteness completeness;
@@ -614,7 +621,7 @@ absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& rep
       auto c = storage::ReadProto<hirs::store::v1::StoredCase>(*store.get(), storage::Family::kCases, result.case_id);
       if (c.ok() && c->has_value() && incident_of_report[(*c)->case_().report_ids(0)] != g.incident) {
         ++shown;
-        std::string text = absl::StrCat("false merge: ", g.request.report().DebugString().substr(0, 0));
+        std::string text = absl::StrCat("false merge (", g.kind, "): ");
         for (const auto& cmp : (*c)->case_().explanations().rbegin()->comparisons()) {
           absl::StrAppend(&text, cmp.field(), "=", cmp.level(), "(", absl::StrFormat("%.1f", cmp.weight()), ") ");
         }
@@ -629,9 +636,36 @@ absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& rep
     victim_of_report[result.report_id] = g.victim;
     truth.push_back(g.incident);
     predicted.push_back(result.case_id);
+    outcomes.push_back(result.collation);
   }
   run.metrics.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   CountPairs(truth, predicted, &run.metrics);
+  // Where precision goes: the false pairs of each case, by incident kinds.
+  std::map<std::string, std::map<std::string, size_t>> incidents_of_case;  // case -> incident -> reports
+  std::map<std::string, std::string> kind_of_incident;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    ++incidents_of_case[predicted[i]][truth[i]];
+    kind_of_incident[truth[i]] = reports[i].kind;
+  }
+  std::map<std::string, std::vector<size_t>> reports_of_incident;
+  for (size_t i = 0; i < reports.size(); ++i) reports_of_incident[truth[i]].push_back(i);
+  for (const auto& [incident, indexes] : reports_of_incident) {
+    for (size_t a = 0; a < indexes.size(); ++a) {
+      for (size_t b = a + 1; b < indexes.size(); ++b) {
+        if (predicted[indexes[a]] == predicted[indexes[b]]) continue;
+        ++run.missed_pairs_by_outcome[hirs::v1::CollationOutcome_Name(outcomes[indexes[b]])];
+      }
+    }
+  }
+  for (const auto& [case_id, incidents] : incidents_of_case) {
+    for (auto a = incidents.begin(); a != incidents.end(); ++a) {
+      for (auto b = std::next(a); b != incidents.end(); ++b) {
+        std::string ka = kind_of_incident[a->first], kb = kind_of_incident[b->first];
+        if (kb < ka) std::swap(ka, kb);
+        run.false_pairs_by_kind[absl::StrCat(ka, "+", kb)] += a->second * b->second;
+      }
+    }
+  }
   // Repeat-victim links: every linked case should hold a report about the
   // same victim as the linking case.
   RETURN_IF_ERROR(store.get()->Scan(storage::Family::kCases, "", 0, [&](absl::string_view, absl::string_view value) {

@@ -7,6 +7,7 @@
 #define HIRS_TESTS_EVAL_EVAL_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,7 @@ absl::StatusOr<Metrics> RunFebrl(const std::vector<PersonRecord>& records);
 struct GeneratedReport {
   std::string incident;
   std::string victim;  // "" when the report names nobody
+  std::string kind;    // the incident's kind: ordinary, repeat_victim, hotspot, school_day
   std::string centre;
   hirs::v1::SubmitReportRequest request;
 };
@@ -104,6 +106,11 @@ struct IncidentRun {
   std::vector<bool> pair_is_match;
   size_t repeat_victim_links = 0;   // cases linked to a victim's earlier case
   size_t correct_repeat_links = 0;  // ... where the victim really is the same
+  // Wrongly predicted pairs (two incidents in one case) by the kinds of the
+  // two incidents, e.g. "hotspot+hotspot".
+  std::map<std::string, size_t> false_pairs_by_kind;
+  // Missed pairs (one incident in two cases) by the later report's outcome.
+  std::map<std::string, size_t> missed_pairs_by_outcome;
 };
 
 // Submits `reports` in order through a real Intake (sync off) on a fresh

@@ -27,8 +27,10 @@ TEST(CollationAccuracy, SyntheticIncidentsMeetPrecisionRecallAndReviewFloors) {
   auto run = RunIncidents(reports, IncidentRunOptions());
   ASSERT_TRUE(run.ok()) << run.status();
   const std::string text = run->metrics.ToText("synthetic 3000");
-  EXPECT_GE(run->metrics.precision(), 0.99) << text;
-  EXPECT_GE(run->metrics.recall(), 0.95) << text;
+  // The targets (precision 0.995, recall 0.97); this set reaches
+  // 0.9994 / 0.9772.
+  EXPECT_GE(run->metrics.precision(), 0.995) << text;
+  EXPECT_GE(run->metrics.recall(), 0.97) << text;
   EXPECT_LE(run->metrics.review_share(), 0.05) << text;
   EXPECT_GT(run->repeat_victim_links, 0u);
   EXPECT_GE(run->correct_repeat_links, run->repeat_victim_links * 99 / 100) << "repeat-victim links to other victims";

@@ -31,6 +31,8 @@ ABSL_FLAG(int, show_false_merges, 0, "synthetic: print explanations of this many
 ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold, "synthetic: attach threshold");
 ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOptions().attach_threshold_without_identity,
           "synthetic: attach threshold where victim identity gives no support");
+ABSL_FLAG(double, ambiguity_margin, hirs::collation::MatcherOptions().ambiguity_margin, "synthetic: ambiguity margin");
+ABSL_FLAG(double, identity_conflict, hirs::collation::MatcherOptions().identity_conflict, "synthetic: identity conflict");
 ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold, "synthetic: review threshold");
 
 namespace {
@@ -71,6 +73,8 @@ int Synthetic() {
   o.matcher.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
   o.show_false_merges = absl::GetFlag(FLAGS_show_false_merges);
   o.matcher.review_threshold = absl::GetFlag(FLAGS_review_threshold);
+  o.matcher.ambiguity_margin = absl::GetFlag(FLAGS_ambiguity_margin);
+  o.matcher.identity_conflict = absl::GetFlag(FLAGS_identity_conflict);
   o.matcher.attach_threshold_without_identity = absl::GetFlag(FLAGS_attach_threshold_without_identity);
   auto run = hirs::eval::RunIncidents(reports, o);
   if (!run.ok()) {
@@ -81,6 +85,10 @@ int Synthetic() {
                                                      ", ", g.days, " days")).c_str());
   std::printf("  repeat-victim links %zu, of which to the same victim %zu\n", run->repeat_victim_links,
               run->correct_repeat_links);
+  for (const auto& [kinds, n] : run->false_pairs_by_kind) std::printf("  false pairs %s: %zu\n", kinds.c_str(), n);
+  for (const auto& [outcome, n] : run->missed_pairs_by_outcome) {
+    std::printf("  missed pairs, later report %s: %zu\n", outcome.c_str(), n);
+  }
   if (o.collect_pairs) {
     std::printf("\nm/u from %zu labelled candidate pairs:\n%s", run->pairs.size(),
                 hirs::collation::MatchModel::Default().FromLabelled(run->pairs, run->pair_is_match).ToText().c_str());

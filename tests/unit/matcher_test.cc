@@ -193,5 +193,64 @@ TEST_F(MatcherTest, DifferentCrimeReferencesKeepCasesApart) {
   EXPECT_NE(second.case_id, first.case_id);
 }
 
+TEST_F(MatcherTest, ACaseNamingAnotherVictimIsNeverJoinedAutomatically) {
+  const auto a = Submit("centre-a", VictimReport());
+  const auto witness = Submit("centre-b", WitnessReport());  // joins it, naming nobody
+  ASSERT_EQ(witness.case_id, a.case_id);
+  // A school's report of the same place and hour about another person: the
+  // witness account fits it as well as the first case's, but the case's
+  // victim is someone else.
+  auto other = WitnessReport();
+  other.set_reporter_role(hirs::v1::THIRD_PARTY);
+  other.set_source_reference("school log 7");
+  other.mutable_victim()->set_full_name("Kwame Mensah");
+  other.mutable_victim()->set_date_of_birth("2011-03-02");
+  const auto third = Submit("centre-c", other);
+  EXPECT_EQ(third.collation, hirs::v1::NEEDS_REVIEW);
+  EXPECT_NE(third.case_id, a.case_id);
+  EXPECT_EQ(Case(a.case_id).report_count(), 2);
+  const auto items = ReviewItems();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_THAT(items[0].candidate_case_ids(), Contains(a.case_id));
+}
+
+TEST_F(MatcherTest, AnIncidentAlreadyWaitingForReviewIsNotReviewedAgainForEachNewReport) {
+  auto a_report = VictimReport();
+  a_report.set_crime_reference("LE/1/26");
+  const auto a = Submit("centre-a", a_report);
+  auto disputed = WitnessReport();
+  disputed.set_crime_reference("LE/2/26");  // police recorded another crime: a person decides
+  const auto pending = Submit("centre-b", disputed);
+  ASSERT_EQ(pending.collation, hirs::v1::NEEDS_REVIEW);
+  // The same witness account again from another centre fits both cases; the
+  // provisional one is the question already queued, so the report joins
+  // the established case instead of queuing a second item.
+  auto again = WitnessReport();
+  again.set_source_reference("second centre's copy");
+  const auto later = Submit("centre-c", again);
+  EXPECT_EQ(later.collation, hirs::v1::ATTACHED_TO_CASE);
+  EXPECT_EQ(later.case_id, a.case_id);
+  EXPECT_EQ(ReviewItems().size(), 1u);
+  EXPECT_EQ(Case(pending.case_id).report_count(), 1);
+}
+
+TEST_F(MatcherTest, TwoEstablishedCasesScoringAlikeSendTheReportToReview) {
+  // Two different victims' incidents at one place within the hour; a report
+  // naming nobody, a little closer to one of them but not clearly, is for a
+  // person to place.
+  const auto a = Submit("centre-a", VictimReport());
+  auto b_report = VictimReport();
+  b_report.mutable_occurred_start()->set_seconds(b_report.occurred_start().seconds() + 50 * 60);
+  b_report.mutable_victim()->set_full_name("Kwame Mensah");
+  b_report.mutable_victim()->set_date_of_birth("1995-03-02");
+  b_report.set_description("A man in a red football shirt shouted abuse at me by the library.");
+  const auto b = Submit("centre-b", b_report);
+  ASSERT_NE(a.case_id, b.case_id);
+  const auto unsure = Submit("centre-c", WitnessReport());
+  EXPECT_EQ(unsure.collation, hirs::v1::NEEDS_REVIEW);
+  EXPECT_EQ(Case(a.case_id).report_count(), 1);
+  EXPECT_EQ(Case(b.case_id).report_count(), 1);
+}
+
 }  // namespace
 }  // namespace hirs::collation
