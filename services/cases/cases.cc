@@ -615,6 +615,7 @@ absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Princi
     ASSIGN_OR_RETURN(locked, LockForMove(ids, {}, ""));
     Separate(*locked, own, others, now, &batch);
   }
+  RETURN_IF_ERROR(collator_->Settle(item->report_id(), *store_, &batch));
   item->set_decision(request.decision());
   *item->mutable_resolved_at() = ToTimestamp(now);
   batch.Put(Family::kReview, item->review_id(), item->SerializeAsString());

@@ -80,6 +80,12 @@ class Collator {
   virtual void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
                       hirs::v1::CollationOutcome outcome, storage::WriteBatch* batch) const = 0;
 
+  // Adds to `batch` what follows from a person having placed a report that
+  // was sent to review (its review item resolved): the case it started is
+  // no longer provisional.
+  virtual absl::Status Settle(const std::string& report_id, const storage::Store& store,
+                              storage::WriteBatch* batch) const = 0;
+
   // The keys a placed report is stored under (its CollationPlan's stored
   // fingerprints), derived again from what Record kept. Merges and splits
   // lock them (with storage::CaseLocks::keys) before moving the report.

@@ -31,6 +31,16 @@ void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string&
   matcher_.Record(plan.features, plan.stored, report_id, case_id, outcome == hirs::v1::NEEDS_REVIEW, batch);
 }
 
+absl::Status ProbabilisticCollator::Settle(const std::string& report_id, const storage::Store& store,
+                                          storage::WriteBatch* batch) const {
+  ASSIGN_OR_RETURN(auto features,
+                   storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_id));
+  if (!features.has_value() || !features->sent_to_review()) return absl::OkStatus();
+  features->clear_sent_to_review();
+  batch->Put(storage::Family::kFeatures, report_id, features->SerializeAsString());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> ProbabilisticCollator::StoredKeys(const std::string& report_id,
                                                                           const storage::Store& store) const {
   ASSIGN_OR_RETURN(auto features,

@@ -21,6 +21,8 @@ class ProbabilisticCollator final : public Collator {
               hirs::v1::CollationOutcome outcome,
               storage::WriteBatch* batch) const override;
 
+  absl::Status Settle(const std::string& report_id, const storage::Store& store,
+                      storage::WriteBatch* batch) const override;
   absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,
                                                       const storage::Store& store) const override;
   void Move(const std::vector<std::string>& stored_keys, const std::string& report_id, const std::string& from,

@@ -100,6 +100,10 @@ class TimedCollator final : public collation::Collator {
               hirs::v1::CollationOutcome outcome, storage::WriteBatch* batch) const override {
     inner_->Record(plan, report_id, case_id, outcome, batch);
   }
+  absl::Status Settle(const std::string& report_id, const storage::Store& store,
+                      storage::WriteBatch* batch) const override {
+    return inner_->Settle(report_id, store, batch);
+  }
   absl::StatusOr<std::vector<std::string>> StoredKeys(const std::string& report_id,
                                                       const storage::Store& store) const override {
     return inner_->StoredKeys(report_id, store);

@@ -492,6 +492,14 @@ TEST_F(CasesTest, ResolvingReviewItemsMergesOrKeepsApartOnce) {
   }
   auto items = cases_->ListReviewItems(kPolice, hirs::v1::ListReviewItemsRequest()).value();
   ASSERT_EQ(items.items_size(), 2);
+  // Until a person decides, the reports' cases are provisional to collation.
+  auto provisional = [&](const std::string& report_id) {
+    return storage::ReadProto<hirs::store::v1::MatchFeatures>(*store_, storage::Family::kFeatures, report_id)
+        ->value()
+        .sent_to_review();
+  };
+  EXPECT_TRUE(provisional(items.items(0).report_id()));
+  EXPECT_TRUE(provisional(items.items(1).report_id()));
 
   hirs::v1::ResolveReviewItemRequest merge;
   merge.set_review_id(items.items(0).review_id());
@@ -514,6 +522,8 @@ TEST_F(CasesTest, ResolvingReviewItemsMergesOrKeepsApartOnce) {
   auto kept = storage::ReadProto<hirs::store::v1::StoredCase>(*store_, storage::Family::kCases,
                                                                items.items(1).case_id());
   EXPECT_THAT((*kept)->separated_case_ids(), ::testing::Contains(apart));
+  EXPECT_FALSE(provisional(items.items(0).report_id()));
+  EXPECT_FALSE(provisional(items.items(1).report_id()));
   ExpectConsistent();
 
   // The decisions, as labelled pairs for re-estimating the weights.
