@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "common/civil_time.h"
 #include "storage/store.h"
 
@@ -83,6 +85,47 @@ void UpdateCaseIndexes(const hirs::v1::Case* before, const hirs::v1::Case* after
   for (const auto& k : new_keys) {
     if (std::find(old_keys.begin(), old_keys.end(), k) == old_keys.end()) batch->Put(Family::kIndexes, k, "");
   }
+}
+
+namespace {
+
+std::string Micros(int64_t unix_micros) { return absl::StrFormat("%016x", static_cast<uint64_t>(unix_micros)); }
+
+bool ParseMicros(absl::string_view hex, int64_t* unix_micros) {
+  uint64_t v = 0;
+  if (hex.size() != 16 || !absl::SimpleHexAtoi(hex, &v)) return false;
+  *unix_micros = static_cast<int64_t>(v);
+  return true;
+}
+
+}  // namespace
+
+std::string ExtractRowPrefix(absl::string_view district_code, absl::string_view month) {
+  return absl::StrCat("r|", district_code, "|", month, "|");
+}
+
+std::string ExtractRowKey(absl::string_view district_code, absl::string_view month, absl::string_view case_id,
+                          int64_t unix_micros) {
+  return absl::StrCat(ExtractRowPrefix(district_code, month), case_id, "|", Micros(unix_micros));
+}
+
+bool ParseExtractRowKey(absl::string_view key, absl::string_view prefix, std::string* case_id,
+                        int64_t* unix_micros) {
+  if (!absl::ConsumePrefix(&key, prefix) || key.size() < 18 || key[key.size() - 17] != '|') return false;
+  *case_id = std::string(key.substr(0, key.size() - 17));
+  return ParseMicros(key.substr(key.size() - 16), unix_micros);
+}
+
+std::string ExtractPullPrefix(absl::string_view district_code, absl::string_view month) {
+  return absl::StrCat("p|", district_code, "|", month, "|");
+}
+
+std::string ExtractPullKey(absl::string_view district_code, absl::string_view month, int64_t unix_micros) {
+  return absl::StrCat(ExtractPullPrefix(district_code, month), Micros(unix_micros));
+}
+
+bool ParseExtractPullKey(absl::string_view key, int64_t* unix_micros) {
+  return key.size() >= 16 && ParseMicros(key.substr(key.size() - 16), unix_micros);
 }
 
 std::string DistrictMonthPrefix(absl::string_view district_code, absl::string_view month) {

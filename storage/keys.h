@@ -70,6 +70,23 @@ void UpdateCaseIndexes(const hirs::v1::Case* before, const hirs::v1::Case* after
 // Prefix of the district-month index for one district and month.
 std::string DistrictMonthPrefix(absl::string_view district_code, absl::string_view month);
 
+// kExtracts, the history of district extracts:
+//   "r|<district>|<YYYY-MM>|<case_id>|<micros, 16 hex>" -> a version of the
+//       case's ExtractRow (empty: the case left that district and month),
+//       so the versions of one case sort oldest first under its prefix;
+//   "p|<district>|<YYYY-MM>|<micros, 16 hex>" -> principal id: a pull.
+std::string ExtractRowPrefix(absl::string_view district_code, absl::string_view month);
+std::string ExtractRowKey(absl::string_view district_code, absl::string_view month, absl::string_view case_id,
+                          int64_t unix_micros);
+// The case id and time of an ExtractRowKey under `prefix`; false if malformed.
+bool ParseExtractRowKey(absl::string_view key, absl::string_view prefix, std::string* case_id, int64_t* unix_micros);
+std::string ExtractPullPrefix(absl::string_view district_code, absl::string_view month);
+std::string ExtractPullKey(absl::string_view district_code, absl::string_view month, int64_t unix_micros);
+// The time of an ExtractPullKey; false if malformed.
+bool ParseExtractPullKey(absl::string_view key, int64_t* unix_micros);
+// kMeta: since when the extract history is complete (decimal Unix micros).
+inline constexpr char kExtractHistorySinceKey[] = "extract_history_since";
+
 }  // namespace hirs::storage
 
 #endif  // HIRS_STORAGE_KEYS_H_

@@ -13,7 +13,11 @@ namespace hirs::storage {
 //   2  case indexes by district, status, motivation, incident type, repeat
 //      victim, crime reference and occurred month (storage/keys.h); the
 //      migration from 1 rebuilds the indexes family from the cases.
-inline constexpr uint32_t kSchemaVersion = 2;
+//   3  the extracts family (district extract history) and
+//      StoredCase.statistics; the migration needs the case aggregate, so
+//      hirsd runs it at start (extracts::EnsureExtractHistory): statistics
+//      rebuilt from each case's reports, and the history begins then.
+inline constexpr uint32_t kSchemaVersion = 3;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 
 }  // namespace hirs::storage

@@ -41,8 +41,9 @@ enum class Family {
   kMeta,          // schema version and other store-wide values
   kFeatures,      // report_id -> MatchFeatures (what collation compares)
   kCounts,        // term-frequency counters for collation; 8-byte little-endian, summed by Merge
+  kExtracts,      // district extract history (versions of each case's row) and pulls
 };
-inline constexpr int kFamilyCount = 11;
+inline constexpr int kFamilyCount = 12;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);

@@ -15,6 +15,7 @@
 #include "services/cases/filter.h"
 #include "services/cases/page_token.h"
 #include "services/collation/case_aggregate.h"
+#include "services/extracts/history.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
 #include "storage/keys.h"
@@ -308,7 +309,7 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
 
   storage::WriteBatch batch;
   batch.Put(Family::kCases, c.case_id(), after.SerializeAsString());
-  storage::UpdateCaseIndexes(&before->case_(), &c, &batch);
+  extracts::RecordCaseChange(&*before, &after, now, &batch);
   collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_UPDATED, c, {}, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return c;
@@ -408,10 +409,10 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
     }
   }
   batch->Put(Family::kCases, target, merged.SerializeAsString());
-  storage::UpdateCaseIndexes(&before.case_(), &merged.case_(), batch);
+  extracts::RecordCaseChange(&before, &merged, now, batch);
   for (const auto& s : sources) {
     batch->Delete(Family::kCases, s);
-    storage::UpdateCaseIndexes(&locked.cases.at(s).case_(), nullptr, batch);
+    extracts::RecordCaseChange(&locked.cases.at(s), nullptr, now, batch);
   }
   collation::AppendCaseEvent(hirs::v1::CaseEvent::CASES_MERGED, merged.case_(), sources, now, batch);
   locked.cases[target] = merged;
@@ -525,8 +526,8 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
   batch.Put(Family::kReports, request.report_id(), report->SerializeAsString());
   batch.Put(Family::kCases, from, left.SerializeAsString());
   batch.Put(Family::kCases, to, alone.SerializeAsString());
-  storage::UpdateCaseIndexes(&original.case_(), &left.case_(), &batch);
-  storage::UpdateCaseIndexes(nullptr, &alone.case_(), &batch);
+  extracts::RecordCaseChange(&original, &left, now, &batch);
+  extracts::RecordCaseChange(nullptr, &alone, now, &batch);
   collation::AppendCaseEvent(hirs::v1::CaseEvent::REPORT_SPLIT, left.case_(), {to}, now, &batch);
   collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_CREATED, alone.case_(), {from}, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "common/civil_time.h"
 
 namespace hirs::collation {
 namespace {
 
-template <typename Repeated>
-void SortedUnion(const Repeated& add, Repeated* into) {
+template <typename Values, typename Repeated>
+void SortedUnion(const Values& add, Repeated* into) {
   for (int v : add) {
     if (std::find(into->begin(), into->end(), v) == into->end()) into->Add(v);
   }
@@ -18,6 +20,30 @@ void SortedUnion(const Repeated& add, Repeated* into) {
 
 bool Before(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
   return ToAbslTime(a) < ToAbslTime(b);
+}
+
+// The victim's age band as the report gives it, or from the date of birth
+// ("YYYY-MM-DD") at the UK day of the incident; unspecified when unknown.
+hirs::v1::AgeBand AgeBandOf(const hirs::v1::Report& r, const hirs::store::v1::NormalisedFields& n) {
+  if (r.victim().has_age_band() && r.victim().age_band() != hirs::v1::AGE_BAND_UNSPECIFIED) {
+    return r.victim().age_band();
+  }
+  int by = 0, bm = 0, bd = 0;
+  const std::string& dob = n.victim_date_of_birth();
+  if (dob.size() != 10 || std::sscanf(dob.c_str(), "%4d-%2d-%2d", &by, &bm, &bd) != 3) {
+    return hirs::v1::AGE_BAND_UNSPECIFIED;
+  }
+  const absl::CivilDay day = absl::ToCivilDay(ToAbslTime(r.occurred_start()), UkTimeZone());
+  int age = static_cast<int>(day.year()) - by;
+  if (day.month() < bm || (day.month() == bm && day.day() < bd)) --age;
+  if (age < 0) return hirs::v1::AGE_BAND_UNSPECIFIED;
+  if (age < 18) return hirs::v1::AGE_UNDER_18;
+  if (age < 25) return hirs::v1::AGE_18_TO_24;
+  if (age < 35) return hirs::v1::AGE_25_TO_34;
+  if (age < 45) return hirs::v1::AGE_35_TO_44;
+  if (age < 55) return hirs::v1::AGE_45_TO_54;
+  if (age < 65) return hirs::v1::AGE_55_TO_64;
+  return hirs::v1::AGE_65_AND_OVER;
 }
 
 }  // namespace
@@ -56,6 +82,12 @@ void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now
   k->clear_flags();
   if (k->district_code().empty()) k->add_flags(hirs::v1::DISTRICT_UNRESOLVED);
 
+  hirs::store::v1::CaseStatistics* s = c->mutable_statistics();
+  if (s->postcode_sector().empty()) s->set_postcode_sector(n.postcode_sector());
+  if (s->place_type() == hirs::v1::PLACE_TYPE_UNSPECIFIED) s->set_place_type(r.location().place_type());
+  SortedUnion(std::vector<int>{r.reporter_role()}, s->mutable_reporter_roles());
+  if (s->victim_age_band() == hirs::v1::AGE_BAND_UNSPECIFIED) s->set_victim_age_band(AgeBandOf(r, n));
+
   StampChange(now, c);
 }
 
@@ -73,6 +105,7 @@ hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
   for (const auto& r : reports) AddReportToCase(r, now, &c);
   LinkRepeatVictimCases({base.case_().linked_case_ids().begin(), base.case_().linked_case_ids().end()}, &c);
   c.set_version(base.version());
+  *c.mutable_case_()->mutable_updated_at() = base.case_().updated_at();
   StampChange(now, &c);
   return c;
 }
@@ -80,7 +113,10 @@ hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c) {
   c->set_version(c->version() + 1);
   c->mutable_case_()->set_etag(absl::StrCat(c->version()));
-  *c->mutable_case_()->mutable_updated_at() = ToTimestamp(now);
+  // Never earlier than the last change, should the clock step back: the
+  // extract history orders a case's versions by this time.
+  const absl::Time last = c->case_().has_updated_at() ? ToAbslTime(c->case_().updated_at()) : absl::InfinitePast();
+  *c->mutable_case_()->mutable_updated_at() = ToTimestamp(std::max(now, last));
 }
 
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c) {

@@ -20,7 +20,9 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 // Adds `report` to `c`: report ids, motivation and incident type unions,
 // the time span, first received time, report and source counts, crime
 // reference and district when the case has none yet, the
-// DISTRICT_UNRESOLVED flag, and a new version and etag stamped `now`.
+// DISTRICT_UNRESOLVED flag, the statistics for district extracts (postcode
+// sector, place type, age band when the case has none yet; reporter roles),
+// and a new version and etag stamped `now`.
 void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now,
                      hirs::store::v1::StoredCase* c);
 
@@ -31,7 +33,8 @@ void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now
 hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
                                         std::vector<hirs::store::v1::StoredReport> reports, absl::Time now);
 
-// Marks a change of `c`: the next version, its etag, updated_at = `now`.
+// Marks a change of `c`: the next version, its etag, updated_at = `now`
+// (or the previous updated_at, if `now` is earlier: it never goes back).
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);
 
 // Links `c` to the same victim's earlier cases (no duplicates) and marks it

@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "services/collation/case_aggregate.h"
+#include "services/extracts/history.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
 #include "hirs/v1/case_service.pb.h"
@@ -159,7 +160,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   storage::WriteBatch batch;
   batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
   batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
-  storage::UpdateCaseIndexes(before.has_value() ? &before->case_() : nullptr, &c.case_(), &batch);
+  extracts::RecordCaseChange(before.has_value() ? &*before : nullptr, &c, now, &batch);
   collator_->Record(plan, r.report_id(), c.case_().case_id(), decision.outcome, &batch);
   if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
     hirs::v1::ReviewItem item;

@@ -36,6 +36,8 @@ ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOpt
           "collation score at or above which a report joins a case when victim identity gives no support");
 ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold,
           "collation score at or above which an uncertain match goes to review");
+ABSL_FLAG(int, extract_suppression_max, hirs::server::ServerOptions().extract_suppression_max,
+          "district summaries show counts from 1 to this as suppressed (0: no suppression)");
 ABSL_FLAG(bool, learn_from_reviews, false,
           "at start, re-estimate the collation weights from resolved review items (when there are at least 100, "
           "20 of each decision)");
@@ -70,6 +72,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (!config.principals_file().empty()) options->principals_file = config.principals_file();
   if (!config.hmac_key_file().empty()) options->hmac_key_file = config.hmac_key_file();
   if (config.has_sync_writes()) options->sync_writes = config.sync_writes();
+  if (config.has_extract_suppression_max()) options->extract_suppression_max = config.extract_suppression_max();
   if (!config.postcode_directory().empty()) options->postcode_directory = config.postcode_directory();
   if (config.has_attach_threshold()) options->collation.attach_threshold = config.attach_threshold();
   if (config.has_review_threshold()) options->collation.review_threshold = config.review_threshold();
@@ -101,6 +104,13 @@ int main(int argc, char** argv) {
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);
+  if (Specified("extract_suppression_max")) {
+    options.extract_suppression_max = absl::GetFlag(FLAGS_extract_suppression_max);
+  }
+  if (options.extract_suppression_max < 0) {
+    hirs::LogError("--extract_suppression_max must be 0 or more");
+    return 2;
+  }
   if (Specified("attach_threshold")) options.collation.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);
   if (Specified("review_threshold")) options.collation.review_threshold = absl::GetFlag(FLAGS_review_threshold);
   if (Specified("attach_threshold_without_identity")) {

@@ -20,6 +20,8 @@
 #include "services/auth/principals.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/collation/keyed_hasher.h"
+#include "services/extracts/extract_service.h"
+#include "services/extracts/history.h"
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
@@ -45,9 +47,10 @@ struct Server::State {
   std::unique_ptr<cases::Cases> case_domain;
   std::unique_ptr<cases::ChangeFeed> feed;
   std::unique_ptr<cases::CaseServiceImpl> cases;
-  // Declared in the API; their issues implement them. Until then every call
+  std::unique_ptr<extracts::Extracts> extract_domain;
+  std::unique_ptr<extracts::ExtractServiceImpl> extracts;
+  // Declared in the API; its issue implements it. Until then every call
   // answers UNIMPLEMENTED.
-  std::unique_ptr<hirs::v1::ExtractService::CallbackService> extracts;
   std::unique_ptr<hirs::v1::AdminService::CallbackService> admin;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string address;
@@ -82,6 +85,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.path = options.data_dir + "/db";
   store_options.sync_writes = options.sync_writes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
+  RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
 
   if (options.collation.review_threshold > options.collation.attach_threshold) {
     return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
@@ -113,7 +117,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->feed = std::make_unique<cases::ChangeFeed>(state->store.get());
   state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
                                                           state->principals.get(), state->pool.get());
-  state->extracts = std::make_unique<hirs::v1::ExtractService::CallbackService>();
+  extracts::ExtractOptions extract_options;
+  extract_options.suppress_max = options.extract_suppression_max;
+  state->extract_domain = std::make_unique<extracts::Extracts>(state->store.get(), state->hasher.get(),
+                                                               [] { return absl::Now(); }, extract_options);
+  state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(),
+                                                                   state->principals.get(), state->pool.get());
   state->admin = std::make_unique<hirs::v1::AdminService::CallbackService>();
 
   grpc::EnableDefaultHealthCheckService(true);

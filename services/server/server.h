@@ -38,6 +38,8 @@ struct ServerOptions {
   // are the borderline pairs only, so check the learnt model (logged at
   // start) before relying on it.
   bool learn_from_reviews = false;
+  // District summaries: counts from 1 to this are suppressed (0: none).
+  int extract_suppression_max = 4;
 };
 
 // Thread safe.

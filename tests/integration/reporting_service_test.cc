@@ -12,7 +12,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "hirs/v1/extract_service.grpc.pb.h"
+#include "hirs/v1/admin_service.grpc.pb.h"
 #include "tests/support/test_support.h"
 
 namespace hirs {
@@ -290,11 +290,11 @@ TEST_F(ReportingServiceTest, HealthNeedsNoTokenAndUnbuiltServicesAreUnimplemente
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 
-  auto extracts = hirs::v1::ExtractService::NewStub(server_.channel());
-  auto police = ContextWithToken(hirs::testing::kPoliceToken);
-  hirs::v1::MonthlyExtractRequest month;
-  hirs::v1::MonthlySummary summary;
-  EXPECT_EQ(extracts->GetMonthlySummary(police.get(), month, &summary).error_code(),
+  auto admin_stub = hirs::v1::AdminService::NewStub(server_.channel());
+  auto admin = ContextWithToken(hirs::testing::kAdminToken);
+  hirs::v1::ListPrincipalsRequest list;
+  hirs::v1::ListPrincipalsResponse principals;
+  EXPECT_EQ(admin_stub->ListPrincipals(admin.get(), list, &principals).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
 

@@ -1,0 +1,82 @@
+#include "services/extracts/extract_service.h"
+
+#include <vector>
+
+#include "services/rpc/rpc.h"
+
+namespace hirs::extracts {
+namespace {
+
+constexpr char kService[] = "hirs.v1.ExtractService";
+
+// Writes prepared rows in order, one outstanding write at a time; a failed
+// write (client gone, deadline passed) ends the call.
+class RowWriter final : public grpc::ServerWriteReactor<hirs::v1::ExtractRow> {
+ public:
+  // Called once, from any thread.
+  void Send(std::vector<hirs::v1::ExtractRow> rows) {
+    rows_ = std::move(rows);
+    Next();
+  }
+  void Fail(const absl::Status& status) { Finish(rpc::ToGrpcStatus(status)); }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped taking rows"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (next_ == rows_.size()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    StartWrite(&rows_[next_++]);
+  }
+
+  std::vector<hirs::v1::ExtractRow> rows_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthlyExtract(
+    grpc::CallbackServerContext* context, const hirs::v1::MonthlyExtractRequest* request) {
+  auto* writer = new RowWriter();
+  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, kService);
+  if (!principal.ok()) {
+    writer->Fail(principal.status());
+    return writer;
+  }
+  const bool scheduled =
+      pool_->TrySchedule([this, context, request, writer, principal = *std::move(principal)]() {
+        absl::Status wanted = rpc::CheckStillWanted(*context);
+        if (!wanted.ok()) {
+          writer->Fail(wanted);
+          return;
+        }
+        auto rows = extracts_->MonthlyExtract(principal, *request);
+        if (!rows.ok()) {
+          writer->Fail(rows.status());
+          return;
+        }
+        writer->Send(*std::move(rows));
+      });
+  if (!scheduled) writer->Fail(rpc::Overloaded());
+  return writer;
+}
+
+grpc::ServerUnaryReactor* ExtractServiceImpl::GetMonthlySummary(grpc::CallbackServerContext* context,
+                                                                const hirs::v1::MonthlyExtractRequest* request,
+                                                                hirs::v1::MonthlySummary* response) {
+  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+                       [this, request](const auth::Principal& principal) {
+                         return extracts_->MonthlySummary(principal, *request);
+                       });
+}
+
+}  // namespace hirs::extracts

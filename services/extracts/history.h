@@ -1,0 +1,52 @@
+// The history of district extracts. Every write of a case goes through
+// RecordCaseChange, which keeps its index entries and appends a version of
+// its extract row to the `extracts` family whenever the row changes, so that
+// an extract can be read exactly as it stood at any time since the history
+// began (merges, splits, status changes and retention runs never rewrite a
+// version; they append new ones).
+//
+// A case's row belongs to its district and to the UK month of its
+// occurred_start (an incident spanning months counts in the month it
+// began). A case without a district (online, or a postcode outside the
+// area) is in no district's extract.
+#ifndef HIRS_SERVICES_EXTRACTS_HISTORY_H_
+#define HIRS_SERVICES_EXTRACTS_HISTORY_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "hirs/store/v1/records.pb.h"
+#include "hirs/v1/extract_service.pb.h"
+#include "storage/store.h"
+
+namespace hirs::extracts {
+
+// The case's extract row without case_ref and change (those depend on who
+// reads and when), or nullopt when the case has no district. No personal
+// data: postcode sector only, age band only, no text.
+std::optional<hirs::v1::ExtractRow> ExtractFacts(const hirs::store::v1::StoredCase& c);
+
+// Adds to `batch` the index changes from `before` to `after` (either may be
+// null: a new case, a case merged away) and, where the extract row changed,
+// its new version stamped `now` (or just after before's last change, should
+// the clock be behind it): a tombstone where the case left a district-month,
+// the row where it entered or changed. REQUIRES: the caller holds the case's
+// lock, so versions of one case are written in order.
+void RecordCaseChange(const hirs::store::v1::StoredCase* before, const hirs::store::v1::StoredCase* after,
+                      absl::Time now, storage::WriteBatch* batch);
+
+// Run by hirsd at start (schema 3 migration). Cases written before the
+// history existed have no statistics: each gets them rebuilt from its
+// reports and a first history version stamped `now`, and the history is
+// recorded as complete since `now`; a store without such cases is complete
+// from the beginning. Idempotent; cheap once done (one meta read).
+absl::Status EnsureExtractHistory(storage::Store* store, absl::Time now);
+
+// Since when extracts can be read as they stood (kExtractHistorySinceKey;
+// the Unix epoch when unset).
+absl::StatusOr<absl::Time> ExtractHistorySince(const storage::Store& store);
+
+}  // namespace hirs::extracts
+
+#endif  // HIRS_SERVICES_EXTRACTS_HISTORY_H_
