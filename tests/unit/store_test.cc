@@ -52,7 +52,7 @@ TEST(Store, WritesAreReadableAfterReopen) {
 TEST(Store, SchemaVersionIsRecorded) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
-  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>("2"));
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
 }
 
 TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
@@ -70,7 +70,7 @@ TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
     ASSERT_TRUE(store->Write(std::move(batch)).ok());
   }
   auto store = OpenAt(dir.path());
-  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>("2"));
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
   EXPECT_TRUE(Keys(*store, Family::kIndexes, "rt|").empty());
   EXPECT_EQ(Keys(*store, Family::kIndexes, "st|06|"), std::vector<std::string>{"st|06|case_1"});
   EXPECT_EQ(Keys(*store, Family::kIndexes, "d|E07000130|"), std::vector<std::string>{"d|E07000130|case_1"});
