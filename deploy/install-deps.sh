@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages hirs needs to build, run and test, if any is
-# missing. Used by deploy/run.sh and tests/run.sh; safe to run again.
+# Installs the Debian 12 packages hirs needs to build and run, if any is
+# missing; with --tests also what only the tests need (headless Chromium to
+# render the district report). Used by deploy/run.sh and tests/run.sh (with
+# --tests); safe to run again.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +12,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )
+if [ "${1:-}" = "--tests" ]; then
+  PACKAGES+=(chromium fonts-dejavu-core)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -8,7 +8,7 @@ HIRSD=$1
 HIRS=$2
 EXAMPLES=$3
 WORK=$(mktemp -d)
-trap 'kill "${HIRSD_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill "${HIRSD_PID:-}" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 source "$(dirname "$0")/../lib/hirsd_harness.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -61,6 +61,26 @@ export HIRS_SERVER=$HIRSD_ADDR
 grep -q '"postcode": "le11 3ab"' "$WORK/get.json" || fail "report not as received: $(cat "$WORK/get.json")"
 grep -q '"reporting_centre": "centre-a"' "$WORK/get.json" || fail "reporting centre"
 
+# More October incidents in Charnwood, so that the district report has
+# counts above the suppression threshold to chart.
+python3 - >"$WORK/october.jsonl" <<'PY'
+import json
+names = ["Ravi Mistry", "Olga Nowak", "Tunde Bello", "Maryam Ali", "Jack Price", "Ioana Pop"]
+for i, name in enumerate(names):
+    print(json.dumps({"request_id": f"oct-{i}", "report": {
+        "source_reference": f"OCT-{i}", "reporter_role": "VICTIM", "motivations": ["RACE"],
+        "incident_types": ["VERBAL_ABUSE"], "occurred_start": f"2026-10-{5 + 3 * i:02d}T1{i}:00:00Z",
+        "location": {"postcode": f"LE11 {i + 1}AA", "place_type": "STREET_OR_PUBLIC_PLACE"},
+        "description": f"Shouted at in the street, incident {i}.", "victim": {"full_name": name},
+        "consent": {"share_with_police": True}}}))
+PY
+"$HIRS" submit "$WORK/october.jsonl" >/dev/null 2>&1 || fail "october reports"
+
+# The time before the police change anything, for the district's as_of.
+sleep 1
+BEFORE_POLICE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+
 # Police: read, list, update (with etags), review queue, watch.
 P=(--token="$POLICE_TOKEN")
 "$HIRS" "${P[@]}" cases get "$case_id" >"$WORK/case.json" || fail "cases get exited $?"
@@ -79,6 +99,54 @@ rc=0; "$HIRS" "${P[@]}" cases list --filter='colour = red' 2>"$WORK/filter.err" 
 rc=0; timeout 3 "$HIRS" "${P[@]}" cases watch >"$WORK/watch.jsonl" || rc=$?
 [ "$rc" -eq 124 ] || fail "watch ended by itself (rc=$rc)"
 grep -q '"kind":"CASE_UPDATED"' "$WORK/watch.jsonl" || fail "watch: $(head -3 "$WORK/watch.jsonl")"
+
+# Districts: October's extract as CSV read by Python's csv module, as JSON
+# Lines, as it stood before the police update; another district refused;
+# the HTML report rendered by headless Chromium, screenshot and text checked.
+D=(--token="$DISTRICT_TOKEN")
+"$HIRS" "${D[@]}" extract --district E07000130 --month 2026-10 --format csv -o "$WORK/extract.csv" \
+  || fail "extract csv exited $?"
+python3 - "$WORK/extract.csv" <<'PY' || fail "extract csv: $(cat "$WORK/extract.csv")"
+import csv, sys
+raw = open(sys.argv[1], newline="", encoding="utf-8").read()
+assert raw.endswith("\r\n"), "RFC 4180 lines end CRLF"
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert len(rows) >= 1, rows
+for r in rows:
+    assert r["district_code"] == "E07000130" and r["month"] == "2026-10", r
+    assert len(r["case_ref"]) == 16 and r["postcode_sector"].startswith("LE"), r
+    assert r["change"] == "NEW", r
+assert any(r["motivation_race"] == "1" for r in rows)
+assert sum(r["status"] == "UNDER_INVESTIGATION" for r in rows) == 1, [r["status"] for r in rows]
+for secret in ("Amina", "1990-04-12", "headscarf", "LE11 2XY", "3AB", "Near the bus stop"):
+    assert secret not in raw, secret
+PY
+"$HIRS" "${D[@]}" extract --district E07000130 --month 2026-10 --format jsonl >"$WORK/extract.jsonl" \
+  || fail "extract jsonl exited $?"
+grep -q '"change": *"UNCHANGED"' "$WORK/extract.jsonl" || fail "second pull: $(head -2 "$WORK/extract.jsonl")"
+"$HIRS" "${D[@]}" extract --district E07000130 --month 2026-10 --as-of "$BEFORE_POLICE" -o "$WORK/before.csv" \
+  || fail "extract --as-of exited $?"
+grep -q UNDER_INVESTIGATION "$WORK/before.csv" && fail "as_of shows a later status change"
+[ "$(wc -l <"$WORK/before.csv")" -eq "$(wc -l <"$WORK/extract.csv")" ] || fail "as_of: other rows"
+rc=0; "$HIRS" --token="$RUTLAND_TOKEN" extract --district E07000130 --month 2026-10 -o "$WORK/refused.csv" \
+  2>"$WORK/refused.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q PERMISSION_DENIED "$WORK/refused.err" || fail "other district: rc=$rc"
+[ ! -e "$WORK/refused.csv" ] || fail "a refused extract left a file"
+rc=0; "$HIRS" "${D[@]}" extract --district E07000130 --month 2026-1 2>"$WORK/month.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'month: "2026-1" is not a month' "$WORK/month.err" || fail "bad month: $(cat "$WORK/month.err")"
+"$HIRS" "${D[@]}" extract report --district E07000130 --month 2026-10 -o "$WORK/report.html" \
+  || fail "extract report exited $?"
+grep -q '<svg' "$WORK/report.html" || fail "report without charts"
+if grep -Eq '(src|href)="(https?:)?//' "$WORK/report.html"; then fail "report loads external assets"; fi
+CHROMIUM=$(command -v chromium || command -v chromium-browser) || fail "chromium is not installed (deploy/install-deps.sh --tests)"
+CHROME_FLAGS=(--headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$WORK/chromium")
+timeout 60 "$CHROMIUM" "${CHROME_FLAGS[@]}" --window-size=1000,1800 --screenshot="$WORK/report.png" \
+  "file://$WORK/report.html" >/dev/null 2>&1 || fail "chromium screenshot failed"
+timeout 60 "$CHROMIUM" "${CHROME_FLAGS[@]}" --dump-dom "file://$WORK/report.html" >"$WORK/report.dom" 2>/dev/null \
+  || fail "chromium dump-dom failed"
+python3 "$(dirname "$0")/report_render_check.py" "$WORK/report.png" "$WORK/report.dom" \
+  "Hate incidents in Charnwood" "October 2026" "Cases this month" "12-month trend by motivation" \
+  "Type of incident" "Type of place" "suppressed" || fail "rendered report"
 
 # No personal data or description text in the server's log.
 for secret in "Amina Example" "1990-04-12" "headscarf" "Sam Example" "LE11 2XY"; do
