@@ -110,33 +110,54 @@ absl::StatusOr<Extracts::Checked> Extracts::Check(const auth::Principal& caller,
   return checked;
 }
 
-absl::StatusOr<std::map<std::string, ExtractRow>> Extracts::RowsAt(const std::string& district,
-                                                                  const std::string& month, absl::Time at) const {
+absl::Status Extracts::VisitRowsAt(const std::string& district, const std::string& month, absl::Time at,
+                                  const std::function<void(const std::string&, const ExtractRow&)>& visit) const {
   const std::string prefix = storage::ExtractRowPrefix(district, month);
   const int64_t limit = absl::ToUnixMicros(at);
-  // Versions of one case come oldest first; the last one not after `at`
-  // is the row as it stood (empty: not in the month then).
-  std::map<std::string, std::string> latest;  // case id -> version bytes
-  std::string case_id;
+  // Versions of one case come together, oldest first; the last one not
+  // after `at` is the row as it stood (empty: not in the month then).
+  std::string case_id, current, last;  // the case being read, its last version
+  bool have = false;
   int64_t micros = 0;
   absl::Status bad;
+  ExtractRow row;
+  auto emit = [&]() -> bool {
+    if (!have || last.empty()) return true;
+    if (!row.ParseFromString(last)) {
+      bad = absl::DataLossError("an extract history row does not parse");
+      return false;
+    }
+    visit(current, row);
+    return true;
+  };
   RETURN_IF_ERROR(store_->Scan(storage::Family::kExtracts, prefix, 0, [&](absl::string_view key, absl::string_view value) {
     if (!storage::ParseExtractRowKey(key, prefix, &case_id, &micros)) {
       bad = absl::DataLossError("a malformed extract history key");
       return false;
     }
-    if (micros <= limit) latest[case_id] = std::string(value);
+    if (case_id != current) {
+      if (!emit()) return false;
+      current = case_id;
+      have = false;
+    }
+    if (micros <= limit) {
+      last.assign(value.data(), value.size());
+      have = true;
+    }
     return true;
   }));
   RETURN_IF_ERROR(bad);
+  emit();
+  return bad;
+}
+
+absl::StatusOr<std::map<std::string, ExtractRow>> Extracts::RowsAt(const std::string& district,
+                                                                  const std::string& month, absl::Time at) const {
   std::map<std::string, ExtractRow> rows;
-  for (const auto& [id, bytes] : latest) {
-    if (bytes.empty()) continue;
-    ExtractRow row;
-    if (!row.ParseFromString(bytes)) return absl::DataLossError("an extract history row does not parse");
-    row.set_case_ref(CaseRef(district, id));
-    rows.emplace(row.case_ref(), std::move(row));
-  }
+  RETURN_IF_ERROR(VisitRowsAt(district, month, at, [&](const std::string& id, const ExtractRow& row) {
+    ExtractRow& r = rows[CaseRef(district, id)] = row;
+    r.set_case_ref(CaseRef(district, id));
+  }));
   return rows;
 }
 
@@ -183,36 +204,40 @@ absl::StatusOr<std::vector<ExtractRow>> Extracts::MonthlyExtract(const auth::Pri
   return out;
 }
 
-std::vector<SummaryCell> CountCells(const std::vector<ExtractRow>& rows) {
+std::vector<SummaryCell> EmptyCells() {
   std::vector<SummaryCell> cells;
   cells.push_back(Cell("total", "ALL"));
-  const size_t motivations = cells.size();
   for (int m = 1; m <= 9; ++m) cells.push_back(Cell("motivation", hirs::v1::Motivation_Name(m)));
-  const size_t types = cells.size();
   for (int t = 1; t <= 8; ++t) cells.push_back(Cell("incident_type", hirs::v1::IncidentType_Name(t)));
-  const size_t places = cells.size();
   cells.push_back(Cell("place_type", "NOT_RECORDED"));
   for (int p = 1; p <= 11; ++p) cells.push_back(Cell("place_type", hirs::v1::PlaceType_Name(p)));
-  const size_t crime = cells.size();
   cells.push_back(Cell("crime", "CRIME_RECORDED"));
   cells.push_back(Cell("crime", "NOT_CRIME_RECORDED"));
-  const size_t repeat = cells.size();
   cells.push_back(Cell("repeat_victim", "REPEAT_VICTIM"));
   cells.push_back(Cell("repeat_victim", "NOT_REPEAT_VICTIM"));
-  auto add = [&](size_t i) { cells[i].set_count(cells[i].count() + 1); };
-  for (const ExtractRow& r : rows) {
-    if (r.change() == ExtractRow::WITHDRAWN) continue;
-    add(0);
-    for (int m : r.motivations()) {
-      if (m >= 1 && m <= 9) add(motivations + m - 1);
-    }
-    for (int t : r.incident_types()) {
-      if (t >= 1 && t <= 8) add(types + t - 1);
-    }
-    add(places + (r.place_type() >= 1 && r.place_type() <= 11 ? r.place_type() : 0));
-    add(crime + (r.crime_recorded() ? 0 : 1));
-    add(repeat + (r.repeat_victim() ? 0 : 1));
+  return cells;
+}
+
+void CountRow(const ExtractRow& r, std::vector<SummaryCell>* cells) {
+  // Offsets of each table in EmptyCells' order.
+  constexpr size_t kMotivations = 1, kTypes = 10, kPlaces = 18, kCrime = 30, kRepeat = 32;
+  if (r.change() == ExtractRow::WITHDRAWN) return;
+  auto add = [&](size_t i) { (*cells)[i].set_count((*cells)[i].count() + 1); };
+  add(0);
+  for (int m : r.motivations()) {
+    if (m >= 1 && m <= 9) add(kMotivations + m - 1);
   }
+  for (int t : r.incident_types()) {
+    if (t >= 1 && t <= 8) add(kTypes + t - 1);
+  }
+  add(kPlaces + (r.place_type() >= 1 && r.place_type() <= 11 ? r.place_type() : 0));
+  add(kCrime + (r.crime_recorded() ? 0 : 1));
+  add(kRepeat + (r.repeat_victim() ? 0 : 1));
+}
+
+std::vector<SummaryCell> CountCells(const std::vector<ExtractRow>& rows) {
+  std::vector<SummaryCell> cells = EmptyCells();
+  for (const ExtractRow& r : rows) CountRow(r, &cells);
   return cells;
 }
 
@@ -258,11 +283,9 @@ absl::StatusOr<hirs::v1::MonthlySummary> Extracts::MonthlySummary(
     const auth::Principal& caller, const hirs::v1::MonthlyExtractRequest& request) const {
   ASSIGN_OR_RETURN(Checked checked, Check(caller, request));
   auto cells_of = [&](const std::string& month) -> absl::StatusOr<std::vector<SummaryCell>> {
-    ASSIGN_OR_RETURN(auto rows, RowsAt(request.district_code(), month, checked.as_of));
-    std::vector<ExtractRow> list;
-    list.reserve(rows.size());
-    for (auto& [ref, row] : rows) list.push_back(std::move(row));
-    std::vector<SummaryCell> cells = CountCells(list);
+    std::vector<SummaryCell> cells = EmptyCells();
+    RETURN_IF_ERROR(VisitRowsAt(request.district_code(), month, checked.as_of,
+                                [&](const std::string&, const ExtractRow& row) { CountRow(row, &cells); }));
     Suppress(options_.suppress_max, &cells);
     return cells;
   };

@@ -74,7 +74,11 @@ class Extracts {
     bool historic = false;  // as_of was given
   };
   absl::StatusOr<Checked> Check(const auth::Principal& caller, const hirs::v1::MonthlyExtractRequest& request) const;
-  // case_ref -> row (facts only) of the district's month at `at`.
+  // Calls `visit(case_id, row)` for each case of the district's month as
+  // it stood at `at` (facts only), in case id order.
+  absl::Status VisitRowsAt(const std::string& district, const std::string& month, absl::Time at,
+                           const std::function<void(const std::string&, const hirs::v1::ExtractRow&)>& visit) const;
+  // case_ref -> row (facts and case_ref) of the district's month at `at`.
   absl::StatusOr<std::map<std::string, hirs::v1::ExtractRow>> RowsAt(const std::string& district,
                                                                       const std::string& month, absl::Time at) const;
   std::string CaseRef(const std::string& district, const std::string& case_id) const;
@@ -89,6 +93,9 @@ class Extracts {
 // tests): the total first, then each dimension's categories in a fixed
 // order.
 std::vector<hirs::v1::SummaryCell> CountCells(const std::vector<hirs::v1::ExtractRow>& rows);
+// The same, one row at a time: EmptyCells, then CountRow for each.
+std::vector<hirs::v1::SummaryCell> EmptyCells();
+void CountRow(const hirs::v1::ExtractRow& row, std::vector<hirs::v1::SummaryCell>* cells);
 
 // Applies the suppression rules above to cells made by CountCells.
 void Suppress(int suppress_max, std::vector<hirs::v1::SummaryCell>* cells);

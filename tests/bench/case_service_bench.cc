@@ -28,6 +28,7 @@
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
 #include "services/auth/principals.h"
+#include "services/extracts/history.h"
 #include "services/server/server.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -108,7 +109,10 @@ void Fill(const std::string& db, int n) {
     k->set_etag("1");
     batch.Put(hirs::storage::Family::kReports, report.report().report_id(), report.SerializeAsString());
     batch.Put(hirs::storage::Family::kCases, k->case_id(), c.SerializeAsString());
-    hirs::storage::UpdateCaseIndexes(nullptr, k, &batch);
+    c.mutable_statistics()->set_postcode_sector("LE11 3");
+    c.mutable_statistics()->set_place_type(hirs::v1::STREET_OR_PUBLIC_PLACE);
+    c.mutable_statistics()->add_reporter_roles(hirs::v1::VICTIM);
+    hirs::extracts::RecordCaseChange(nullptr, &c, received, &batch);
     if ((i + 1) % 1000 == 0 || i + 1 == n) {
       if (!store->Write(std::exchange(batch, hirs::storage::WriteBatch())).ok()) std::abort();
     }
