@@ -85,6 +85,8 @@ Try it:
   $HIRS submit deploy/examples/reports.jsonl
   $HIRS submit --csv deploy/examples/reports.csv
   $HIRS report get <report id printed above>
+  HIRS_TOKEN=$(token_of district-charnwood) $HIRS extract --district E07000130 --month 2026-10 --format csv
+  HIRS_TOKEN=$(token_of district-charnwood) $HIRS extract report --district E07000130 --month 2026-10 -o report.html
 
 Stop it with: deploy/run.sh stop
 TXT
