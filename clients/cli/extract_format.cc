@@ -27,20 +27,15 @@ std::string Label(const std::string& category) {
   return out;
 }
 
-std::string MonthName(const std::string& month) {
+// "2026-10" -> "October 2026", or with `abbreviated` "Oct 26".
+std::string MonthName(const std::string& month, bool abbreviated = false) {
   static constexpr const char* kNames[] = {"January", "February", "March",     "April",   "May",      "June",
                                            "July",    "August",   "September", "October", "November", "December"};
   if (month.size() != 7) return month;
   const int m = std::atoi(month.substr(5).c_str());
-  return m >= 1 && m <= 12 ? absl::StrCat(kNames[m - 1], " ", month.substr(0, 4)) : month;
-}
-
-std::string ShortMonth(const std::string& month) {
-  static constexpr const char* kNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (month.size() != 7) return month;
-  const int m = std::atoi(month.substr(5).c_str());
-  return m >= 1 && m <= 12 ? absl::StrCat(kNames[m - 1], " ", month.substr(2, 2)) : month;
+  if (m < 1 || m > 12) return month;
+  return abbreviated ? absl::StrCat(std::string(kNames[m - 1]).substr(0, 3), " ", month.substr(2, 2))
+                     : absl::StrCat(kNames[m - 1], " ", month.substr(0, 4));
 }
 
 std::string Count(int count, bool suppressed) { return suppressed ? "*" : absl::StrCat(count); }
@@ -148,7 +143,7 @@ std::string TrendChart(const std::vector<MonthlySummary>& months) {
   }
   for (size_t m = 0; m < months.size(); ++m) {
     absl::StrAppend(&svg, absl::StrFormat("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x(m),
-                                          top + h + 16, Html(ShortMonth(months[m].month()))));
+                                          top + h + 16, Html(MonthName(months[m].month(), /*abbreviated=*/true))));
   }
   int legend = 0;
   for (size_t k = 0; k < order.size(); ++k) {
