@@ -48,10 +48,21 @@ absl::StatusOr<std::unique_ptr<PrincipalRegistry>> PrincipalRegistry::FromJson(a
     const std::string hash = absl::AsciiStrToLower(p.token_sha256());
     bool hex = hash.size() == 64;
     for (char c : hash) hex = hex && absl::ascii_isxdigit(static_cast<unsigned char>(c));
-    if (!hex) return bad("token_sha256 must be the 64 hex digits of the token's SHA-256");
+    if (!hex && !(hash.empty() && p.cert_names_size() > 0)) {
+      return bad("token_sha256 must be the 64 hex digits of the token's SHA-256 (or give cert_names only)");
+    }
     if (p.disabled()) continue;
-    if (registry->by_token_hash_.contains(hash)) return bad("token_sha256 is used by another principal");
-    registry->by_token_hash_[hash] = Principal{p.id(), p.role(), p.scope()};
+    const Principal principal{p.id(), p.role(), p.scope()};
+    if (!hash.empty()) {
+      if (registry->by_token_hash_.contains(hash)) return bad("token_sha256 is used by another principal");
+      registry->by_token_hash_[hash] = principal;
+    }
+    for (const std::string& name : p.cert_names()) {
+      if (name.empty()) return bad("cert_names holds an empty name");
+      if (!registry->by_cert_name_.emplace(name, principal).second) {
+        return bad(absl::StrCat("cert name \"", name, "\" is used by another principal"));
+      }
+    }
   }
   return registry;
 }
@@ -62,6 +73,17 @@ absl::StatusOr<std::unique_ptr<PrincipalRegistry>> PrincipalRegistry::LoadFile(c
   std::stringstream buffer;
   buffer << in.rdbuf();
   return FromJson(buffer.str());
+}
+
+absl::StatusOr<Principal> PrincipalRegistry::AuthenticateCertificate(
+    const std::vector<std::string>& names) const {
+  for (const std::string& name : names) {
+    auto it = by_cert_name_.find(name);
+    if (it != by_cert_name_.end()) return it->second;
+  }
+  return absl::UnauthenticatedError(
+      "the client certificate names no known principal (its SAN URI, DNS name or CN must be one of a "
+      "principal's cert_names); or send \"authorization: Bearer <token>\"");
 }
 
 absl::StatusOr<Principal> PrincipalRegistry::Authenticate(absl::string_view token) const {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -34,12 +35,19 @@ class PrincipalRegistry {
   // The enabled principal holding `token`; UNAUTHENTICATED otherwise.
   absl::StatusOr<Principal> Authenticate(absl::string_view token) const;
 
+  // The enabled principal one of whose cert_names is among `names` (the
+  // SAN URIs and DNS names and the CN of a client certificate the TLS layer
+  // verified); UNAUTHENTICATED otherwise.
+  absl::StatusOr<Principal> AuthenticateCertificate(const std::vector<std::string>& names) const;
+
   size_t size() const { return by_token_hash_.size(); }
 
  private:
   PrincipalRegistry() = default;
   // Lower-case hex SHA-256 of the token -> principal.
   absl::flat_hash_map<std::string, Principal> by_token_hash_;
+  // Certificate name -> principal.
+  absl::flat_hash_map<std::string, Principal> by_cert_name_;
 };
 
 // Lower-case hex SHA-256 of a token, as stored in the principals file.

@@ -1,5 +1,7 @@
 #include "services/rpc/rpc.h"
 
+#include <grpc/grpc_security_constants.h>
+#include <grpcpp/security/auth_context.h>
 #include <grpcpp/support/error_details.h>
 
 #include <chrono>
@@ -44,6 +46,18 @@ absl::StatusOr<auth::Principal> AuthorizeCall(const grpc::CallbackServerContext&
     }
   }
   absl::StatusOr<auth::Principal> principal = registry.Authenticate(token);
+  // No token: a client certificate the TLS layer verified names the caller.
+  if (token.empty()) {
+    const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+    if (auth != nullptr && auth->IsPeerAuthenticated()) {
+      std::vector<std::string> names;
+      for (const char* property : {GRPC_PEER_URI_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME,
+                                   GRPC_X509_CN_PROPERTY_NAME}) {
+        for (const grpc::string_ref& v : auth->FindPropertyValues(property)) names.emplace_back(v.data(), v.size());
+      }
+      principal = registry.AuthenticateCertificate(names);
+    }
+  }
   if (!principal.ok()) return principal.status();
   absl::Status allowed = auth::AuthorizeService(*principal, service);
   if (!allowed.ok()) return allowed;

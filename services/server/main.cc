@@ -38,6 +38,11 @@ ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_thr
           "collation score at or above which an uncertain match goes to review");
 ABSL_FLAG(int, extract_suppression_max, hirs::server::ServerOptions().extract_suppression_max,
           "district summaries show counts from 1 to this as suppressed (0: no suppression)");
+ABSL_FLAG(std::string, tls_cert_file, "", "server certificate chain (PEM); with --tls_key_file turns TLS on");
+ABSL_FLAG(std::string, tls_key_file, "", "server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "CA bundle (PEM) verifying client certificates, which then authenticate as the principal naming them");
+ABSL_FLAG(bool, tls_require_client_cert, false, "refuse clients without a valid client certificate (mutual TLS)");
 ABSL_FLAG(bool, learn_from_reviews, false,
           "at start, re-estimate the collation weights from resolved review items (when there are at least 100, "
           "20 of each decision)");
@@ -73,6 +78,10 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (!config.hmac_key_file().empty()) options->hmac_key_file = config.hmac_key_file();
   if (config.has_sync_writes()) options->sync_writes = config.sync_writes();
   if (config.has_extract_suppression_max()) options->extract_suppression_max = config.extract_suppression_max();
+  if (!config.tls_cert_file().empty()) options->tls_cert_file = config.tls_cert_file();
+  if (!config.tls_key_file().empty()) options->tls_key_file = config.tls_key_file();
+  if (!config.tls_client_ca_file().empty()) options->tls_client_ca_file = config.tls_client_ca_file();
+  if (config.tls_require_client_cert()) options->tls_require_client_cert = true;
   if (!config.postcode_directory().empty()) options->postcode_directory = config.postcode_directory();
   if (config.has_attach_threshold()) options->collation.attach_threshold = config.attach_threshold();
   if (config.has_review_threshold()) options->collation.review_threshold = config.review_threshold();
@@ -104,6 +113,10 @@ int main(int argc, char** argv) {
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);
+  if (Specified("tls_cert_file")) options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  if (Specified("tls_key_file")) options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  if (Specified("tls_client_ca_file")) options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  if (Specified("tls_require_client_cert")) options.tls_require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
   if (Specified("extract_suppression_max")) {
     options.extract_suppression_max = absl::GetFlag(FLAGS_extract_suppression_max);
   }

@@ -3,11 +3,15 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
@@ -59,6 +63,55 @@ struct Server::State {
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
 };
+
+namespace {
+
+// Whether HOST:PORT names a loopback host.
+bool IsLoopback(absl::string_view listen) {
+  const size_t colon = listen.rfind(':');
+  absl::string_view host = colon == absl::string_view::npos ? listen : listen.substr(0, colon);
+  return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+}
+
+// TLS (reloading the files as they change), mutual TLS, or plaintext on
+// loopback only.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("give both --tls_cert_file and --tls_key_file, or neither");
+  }
+  if (options.tls_cert_file.empty()) {
+    if (!options.tls_client_ca_file.empty() || options.tls_require_client_cert) {
+      return absl::InvalidArgumentError("client certificates need TLS: give --tls_cert_file and --tls_key_file");
+    }
+    if (!IsLoopback(options.listen)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing plaintext on ", options.listen,
+          ": without TLS hirsd listens on a loopback address only; give --tls_cert_file and --tls_key_file"));
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  for (const std::string& f : {options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file}) {
+    if (!f.empty() && !std::filesystem::exists(f)) return absl::NotFoundError(absl::StrCat("cannot open ", f));
+  }
+  if (options.tls_require_client_cert && options.tls_client_ca_file.empty()) {
+    return absl::InvalidArgumentError("--tls_require_client_cert needs --tls_client_ca_file");
+  }
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file,
+      static_cast<unsigned int>(std::max(1, options.tls_reload_seconds)));
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (options.tls_client_ca_file.empty()) {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(options.tls_require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(tls);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
@@ -133,7 +186,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::ServerBuilder builder;
   int port = 0;
   // Plaintext: the issue on transport security adds TLS and mTLS.
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(options));
+  builder.AddListeningPort(options.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(state->reporting.get());
   builder.RegisterService(state->cases.get());

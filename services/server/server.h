@@ -40,6 +40,19 @@ struct ServerOptions {
   bool learn_from_reviews = false;
   // District summaries: counts from 1 to this are suppressed (0: none).
   int extract_suppression_max = 4;
+  // TLS: the server's certificate chain and key (PEM). Without them the
+  // server speaks plaintext, which is allowed on a loopback address only.
+  // The files are watched and reloaded every tls_reload_seconds, so a
+  // renewed certificate is taken up without a restart.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Mutual TLS: CAs whose client certificates are verified and mapped to
+  // principals (their cert_names); with tls_require_client_cert a client
+  // without a valid certificate cannot connect, otherwise it may still
+  // authenticate with a bearer token.
+  std::string tls_client_ca_file;
+  bool tls_require_client_cert = false;
+  int tls_reload_seconds = 60;
 };
 
 // Thread safe.

@@ -65,6 +65,26 @@ TEST(PrincipalRegistry, BadFilesAreRefusedNamingTheEntry) {
   }
 }
 
+TEST(PrincipalRegistry, ClientCertificateNamesAuthenticateTheirPrincipal) {
+  auto registry = PrincipalRegistry::FromJson(
+      R"({"principals": [{"id": "police", "role": "POLICE", "scope": "leicestershire",
+                          "cert_names": ["hirs:principal:police", "police.example.org"]}]})");
+  ASSERT_TRUE(registry.ok()) << registry.status();  // no token needed
+  auto p = (*registry)->AuthenticateCertificate({"CN=whatever", "police.example.org"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->id, "police");
+  EXPECT_EQ((*registry)->AuthenticateCertificate({"hirs:principal:centre-a"}).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ((*registry)->Authenticate("").status().code(), absl::StatusCode::kUnauthenticated);
+  auto duplicate = PrincipalRegistry::FromJson(
+      R"({"principals": [{"id": "a", "role": "ADMIN", "cert_names": ["x"]},
+                         {"id": "b", "role": "ADMIN", "cert_names": ["x"]}]})");
+  EXPECT_EQ(duplicate.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(duplicate.status().message().find("principals[1] (b)"), std::string::npos) << duplicate.status();
+  auto neither = PrincipalRegistry::FromJson(R"({"principals": [{"id": "a", "role": "ADMIN"}]})");
+  EXPECT_EQ(neither.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(AuthorizeService, EachRoleReachesOnlyItsServices) {
   const Principal centre{"c", hirs::v1::REPORTING_CENTRE, "c"};
   const Principal police{"p", hirs::v1::POLICE, ""};
