@@ -100,28 +100,4 @@ absl::StatusOr<Principal> PrincipalRegistry::Authenticate(absl::string_view toke
   return it->second;
 }
 
-absl::Status AuthorizeService(const Principal& principal, absl::string_view service) {
-  using hirs::v1::Role;
-  struct Rule {
-    absl::string_view service;
-    std::initializer_list<Role> roles;
-  };
-  static const Rule kRules[] = {
-      {"hirs.v1.ReportingService", {hirs::v1::REPORTING_CENTRE}},
-      {"hirs.v1.CaseService", {hirs::v1::POLICE, hirs::v1::ADMIN}},
-      {"hirs.v1.ExtractService", {hirs::v1::DISTRICT, hirs::v1::POLICE, hirs::v1::ADMIN}},
-      {"hirs.v1.AdminService", {hirs::v1::ADMIN}},
-  };
-  for (const Rule& rule : kRules) {
-    if (rule.service != service) continue;
-    for (Role r : rule.roles) {
-      if (r == principal.role) return absl::OkStatus();
-    }
-    return absl::PermissionDeniedError(absl::StrCat("principal ", principal.id, " (role ",
-                                                    hirs::v1::Role_Name(principal.role),
-                                                    ") may not call ", service));
-  }
-  return absl::PermissionDeniedError(absl::StrCat("no access rule for ", service));
-}
-
 }  // namespace hirs::auth

@@ -1,5 +1,5 @@
-// Principals (calling systems), their bearer tokens, and which services each
-// role may call. Only SHA-256 hashes of tokens are held.
+// Principals (calling systems), their bearer tokens and certificate names.
+// Only SHA-256 hashes of tokens are held. What each may call: access.h.
 #ifndef HIRS_SERVICES_AUTH_PRINCIPALS_H_
 #define HIRS_SERVICES_AUTH_PRINCIPALS_H_
 
@@ -53,9 +53,6 @@ class PrincipalRegistry {
 // Lower-case hex SHA-256 of a token, as stored in the principals file.
 std::string TokenSha256Hex(absl::string_view token);
 
-// OK when `role` may call `service` (e.g. "hirs.v1.ReportingService");
-// PERMISSION_DENIED otherwise. The one table of service access by role.
-absl::Status AuthorizeService(const Principal& principal, absl::string_view service);
 
 }  // namespace hirs::auth
 

@@ -7,8 +7,6 @@
 namespace hirs::extracts {
 namespace {
 
-constexpr char kService[] = "hirs.v1.ExtractService";
-
 // Writes prepared rows in order, one outstanding write at a time; a failed
 // write (client gone, deadline passed) ends the call.
 class RowWriter final : public grpc::ServerWriteReactor<hirs::v1::ExtractRow> {
@@ -47,7 +45,7 @@ class RowWriter final : public grpc::ServerWriteReactor<hirs::v1::ExtractRow> {
 grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthlyExtract(
     grpc::CallbackServerContext* context, const hirs::v1::MonthlyExtractRequest* request) {
   auto* writer = new RowWriter();
-  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, kService);
+  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, "hirs.v1.ExtractService/StreamMonthlyExtract", request);
   if (!principal.ok()) {
     writer->Fail(principal.status());
     return writer;
@@ -73,7 +71,7 @@ grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthl
 grpc::ServerUnaryReactor* ExtractServiceImpl::GetMonthlySummary(grpc::CallbackServerContext* context,
                                                                 const hirs::v1::MonthlyExtractRequest* request,
                                                                 hirs::v1::MonthlySummary* response) {
-  return rpc::RunUnary(context, *principals_, kService, pool_, response,
+  return rpc::RunUnary(context, *principals_, "hirs.v1.ExtractService/GetMonthlySummary", *request, pool_, response,
                        [this, request](const auth::Principal& principal) {
                          return extracts_->MonthlySummary(principal, *request);
                        });

@@ -1,8 +1,9 @@
 // District extracts and summaries (hirs.v1.ExtractService), read from the
 // extract history (history.h), with no personal data.
 //
-// Who may read: a DISTRICT principal its own district only (its scope);
-// POLICE and ADMIN any district; anyone else PERMISSION_DENIED.
+// Who may read (enforced by the access table, services/auth/access.h, before
+// these run): a DISTRICT principal its own district only (its scope);
+// POLICE and ADMIN any district.
 //
 // Rows:
 //   - one per case of the district whose incident began in the month (UK
@@ -60,7 +61,7 @@ class Extracts {
   // The month's rows (see above). INVALID_ARGUMENT naming each bad field
   // (district_code not of the area, month not "YYYY-MM" or in the future,
   // as_of in the future); FAILED_PRECONDITION for an as_of before the
-  // history began; PERMISSION_DENIED for another district's principal.
+  // history began.
   absl::StatusOr<std::vector<hirs::v1::ExtractRow>> MonthlyExtract(const auth::Principal& caller,
                                                                    const hirs::v1::MonthlyExtractRequest& request);
 
@@ -73,7 +74,7 @@ class Extracts {
     absl::Time as_of;
     bool historic = false;  // as_of was given
   };
-  absl::StatusOr<Checked> Check(const auth::Principal& caller, const hirs::v1::MonthlyExtractRequest& request) const;
+  absl::StatusOr<Checked> Check(const hirs::v1::MonthlyExtractRequest& request) const;
   // Calls `visit(case_id, row)` for each case of the district's month as
   // it stood at `at` (facts only), in case id order.
   absl::Status VisitRowsAt(const std::string& district, const std::string& month, absl::Time at,

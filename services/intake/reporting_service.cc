@@ -8,9 +8,6 @@
 namespace hirs::intake {
 namespace {
 
-constexpr char kService[] = "hirs.v1.ReportingService";
-
-
 void FillResponse(const SubmitResult& result, hirs::v1::SubmitReportResponse* response) {
   response->set_report_id(result.report_id);
   response->set_case_id(result.case_id);
@@ -46,7 +43,7 @@ class SubmitStream final
   SubmitStream(grpc::CallbackServerContext* context, Intake* intake,
                const auth::PrincipalRegistry* principals, WorkerPool* pool)
       : context_(context), intake_(intake), pool_(pool) {
-    absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals, kService);
+    absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals, "hirs.v1.ReportingService/SubmitReports", nullptr);
     if (!principal.ok()) {
       Finish(rpc::ToGrpcStatus(principal.status()));
       return;
@@ -101,7 +98,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
                                                              const hirs::v1::SubmitReportRequest* request,
                                                              hirs::v1::SubmitReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, kService);
+  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, "hirs.v1.ReportingService/SubmitReport", request);
   if (!principal.ok()) {
     reactor->Finish(rpc::ToGrpcStatus(principal.status()));
     return reactor;
@@ -125,7 +122,7 @@ ReportingServiceImpl::SubmitReports(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                           const hirs::v1::GetReportRequest* request,
                                                           hirs::v1::Report* response) {
-  return rpc::RunUnary(context, *principals_, kService, pool_, response, [this, request](const auth::Principal& p) {
+  return rpc::RunUnary(context, *principals_, "hirs.v1.ReportingService/GetReport", *request, pool_, response, [this, request](const auth::Principal& p) {
     return intake_->GetReport(p.id, request->report_id());
   });
 }

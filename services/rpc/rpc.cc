@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "absl/strings/ascii.h"
+#include "services/auth/access.h"
 #include "absl/strings/match.h"
 
 namespace hirs::rpc {
@@ -34,8 +35,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 absl::StatusOr<auth::Principal> AuthorizeCall(const grpc::CallbackServerContext& context,
-                                              const auth::PrincipalRegistry& registry,
-                                              absl::string_view service) {
+                                              const auth::PrincipalRegistry& registry, absl::string_view method,
+                                              const google::protobuf::Message* request) {
   absl::string_view token;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -59,7 +60,7 @@ absl::StatusOr<auth::Principal> AuthorizeCall(const grpc::CallbackServerContext&
     }
   }
   if (!principal.ok()) return principal.status();
-  absl::Status allowed = auth::AuthorizeService(*principal, service);
+  absl::Status allowed = auth::AuthorizeMethod(*principal, method, request);
   if (!allowed.ok()) return allowed;
   return principal;
 }

@@ -22,12 +22,14 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 // The grpc::Status form, with details in grpc-status-details-bin.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Authenticates the caller from "authorization: Bearer <token>" metadata and
-// checks that its role may call `service`. UNAUTHENTICATED or
+// Authenticates the caller ("authorization: Bearer <token>" metadata, or a
+// client certificate the TLS layer verified) and checks the access table
+// (services/auth/access.h) for `method` ("hirs.v1.Service/Method") with
+// `request` (null for a stream's later requests). UNAUTHENTICATED or
 // PERMISSION_DENIED otherwise.
 absl::StatusOr<auth::Principal> AuthorizeCall(const grpc::CallbackServerContext& context,
-                                              const auth::PrincipalRegistry& registry,
-                                              absl::string_view service);
+                                              const auth::PrincipalRegistry& registry, absl::string_view method,
+                                              const google::protobuf::Message* request);
 
 // DEADLINE_EXCEEDED when the call's deadline has passed, CANCELLED when the
 // client has gone: work that has not started yet should not start.
@@ -37,14 +39,15 @@ absl::Status CheckStillWanted(grpc::CallbackServerContext& context);
 absl::Status Overloaded();
 
 // The common shape of a unary handler: authenticate and authorize the
-// caller for `service`, then run `work(principal)` (returning
+// caller for `method` and `request`, then run `work(principal)` (returning
 // absl::StatusOr<Response>) on `pool`, unless the call's deadline has passed
 // or the client left, and finish with its result. No reaction blocks.
 template <typename Response, typename Work>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, const auth::PrincipalRegistry& registry,
-                                   absl::string_view service, WorkerPool* pool, Response* response, Work work) {
+                                   absl::string_view method, const google::protobuf::Message& request,
+                                   WorkerPool* pool, Response* response, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> principal = AuthorizeCall(*context, registry, service);
+  absl::StatusOr<auth::Principal> principal = AuthorizeCall(*context, registry, method, &request);
   if (!principal.ok()) {
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;

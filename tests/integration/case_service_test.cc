@@ -72,7 +72,7 @@ TEST_F(CaseServiceTest, OnlyPoliceChangeCasesAndOnlyPoliceAndAdminReadThem) {
   hirs::v1::Case out;
   grpc::Status admin_update = Close(hirs::testing::kAdminToken, c, &out);
   EXPECT_EQ(admin_update.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(admin_update.error_message(), HasSubstr("may read cases but not change them"));
+  EXPECT_THAT(admin_update.error_message(), HasSubstr("may not call hirs.v1.CaseService/UpdateCase (POLICE only)"));
   for (const char* token : {hirs::testing::kCentreAToken, hirs::testing::kDistrictToken}) {
     EXPECT_EQ(Get(token, submitted.case_id(), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED) << token;
   }

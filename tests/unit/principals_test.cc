@@ -1,7 +1,13 @@
+#include "services/auth/access.h"
 #include "services/auth/principals.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hirs/v1/reporting_service.pb.h"
+#include "hirs/v1/case_service.pb.h"
+#include "hirs/v1/extract_service.pb.h"
+#include "hirs/v1/admin_service.pb.h"
+#include "absl/strings/match.h"
 #include "tests/support/test_support.h"
 
 namespace hirs::auth {
@@ -85,23 +91,62 @@ TEST(PrincipalRegistry, ClientCertificateNamesAuthenticateTheirPrincipal) {
   EXPECT_EQ(neither.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(AuthorizeService, EachRoleReachesOnlyItsServices) {
+// Every method of every hirs.v1 service, from the compiled descriptors.
+std::vector<std::string> AllMethods() {
+  std::vector<std::string> out;
+  for (const char* service : {"hirs.v1.ReportingService", "hirs.v1.CaseService", "hirs.v1.ExtractService",
+                              "hirs.v1.AdminService"}) {
+    const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    EXPECT_NE(d, nullptr) << service;
+    for (int m = 0; d != nullptr && m < d->method_count(); ++m) {
+      out.push_back(absl::StrCat(service, "/", d->method(m)->name()));
+    }
+  }
+  return out;
+}
+
+TEST(AccessTable, EveryMethodHasExactlyOneRuleAndEachRoleReachesOnlyItsOwn) {
+  const std::vector<std::string> methods = AllMethods();
+  ASSERT_EQ(methods.size(), AccessTable().size());
+  for (const std::string& m : methods) {
+    int rules = 0;
+    for (const auto& r : AccessTable()) rules += r.method == m;
+    EXPECT_EQ(rules, 1) << m;
+  }
   const Principal centre{"c", hirs::v1::REPORTING_CENTRE, "c"};
-  const Principal police{"p", hirs::v1::POLICE, ""};
+  const Principal police{"p", hirs::v1::POLICE, "leicestershire"};
   const Principal district{"d", hirs::v1::DISTRICT, "E07000130"};
   const Principal admin{"a", hirs::v1::ADMIN, ""};
-  EXPECT_TRUE(AuthorizeService(centre, "hirs.v1.ReportingService").ok());
-  for (const auto& p : {police, district, admin}) {
-    EXPECT_EQ(AuthorizeService(p, "hirs.v1.ReportingService").code(), absl::StatusCode::kPermissionDenied);
+  // The expected matrix, service by service (writes to cases: police only).
+  for (const std::string& m : methods) {
+    const bool reporting = absl::StartsWith(m, "hirs.v1.ReportingService/");
+    const bool cases = absl::StartsWith(m, "hirs.v1.CaseService/");
+    const bool case_write = m == "hirs.v1.CaseService/UpdateCase" || m == "hirs.v1.CaseService/MergeCases" ||
+                            m == "hirs.v1.CaseService/SplitReport" || m == "hirs.v1.CaseService/ResolveReviewItem";
+    const bool extract = absl::StartsWith(m, "hirs.v1.ExtractService/");
+    const bool admin_only = absl::StartsWith(m, "hirs.v1.AdminService/");
+    hirs::v1::MonthlyExtractRequest own;
+    own.set_district_code("E07000130");
+    const google::protobuf::Message* request = extract ? &own : nullptr;
+    EXPECT_EQ(AuthorizeMethod(centre, m, request).ok(), reporting) << m;
+    EXPECT_EQ(AuthorizeMethod(police, m, request).ok(), cases || extract) << m;
+    EXPECT_EQ(AuthorizeMethod(district, m, request).ok(), extract) << m;
+    EXPECT_EQ(AuthorizeMethod(admin, m, request).ok(), (cases && !case_write) || extract || admin_only) << m;
   }
-  EXPECT_TRUE(AuthorizeService(police, "hirs.v1.CaseService").ok());
-  EXPECT_EQ(AuthorizeService(centre, "hirs.v1.CaseService").code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(AuthorizeService(district, "hirs.v1.CaseService").code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(AuthorizeService(district, "hirs.v1.ExtractService").ok());
-  EXPECT_EQ(AuthorizeService(centre, "hirs.v1.ExtractService").code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(AuthorizeService(admin, "hirs.v1.AdminService").ok());
-  EXPECT_EQ(AuthorizeService(police, "hirs.v1.AdminService").code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(AuthorizeService(admin, "hirs.v1.Unknown").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(AuthorizeMethod(admin, "hirs.v1.Unknown/Call", nullptr).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(AccessTable, ADistrictReachesOnlyItsOwnDistrict) {
+  const Principal charnwood{"charnwood", hirs::v1::DISTRICT, "E07000130"};
+  const Principal police{"p", hirs::v1::POLICE, "leicestershire"};
+  hirs::v1::MonthlyExtractRequest rutland;
+  rutland.set_district_code("E06000017");
+  for (const char* m : {"hirs.v1.ExtractService/StreamMonthlyExtract", "hirs.v1.ExtractService/GetMonthlySummary"}) {
+    const absl::Status refused = AuthorizeMethod(charnwood, m, &rutland);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << m;
+    EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("only district E07000130")) << m;
+    EXPECT_TRUE(AuthorizeMethod(police, m, &rutland).ok()) << m;
+  }
 }
 
 }  // namespace
