@@ -132,4 +132,15 @@ std::string DistrictMonthPrefix(absl::string_view district_code, absl::string_vi
   return absl::StrCat("dm|", district_code.empty() ? "-" : district_code, "|", month, "|");
 }
 
+std::string AuditEntryKey(uint64_t sequence) { return absl::StrCat(kAuditEntryPrefix, EncodeChangeKey(sequence)); }
+
+std::string AuditResourcePrefix(absl::string_view resource_id) { return absl::StrCat("r|", resource_id, "|"); }
+
+std::string AuditPrincipalPrefix(absl::string_view principal_id) { return absl::StrCat("p|", principal_id, "|"); }
+
+bool AuditSequenceOfKey(absl::string_view key, uint64_t* sequence) {
+  if (key.size() < 8) return false;
+  return DecodeChangeKey(key.substr(key.size() - 8), sequence);
+}
+
 }  // namespace hirs::storage

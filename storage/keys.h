@@ -87,6 +87,20 @@ bool ParseExtractPullKey(absl::string_view key, int64_t* unix_micros);
 // kMeta: since when the extract history is complete (decimal Unix micros).
 inline constexpr char kExtractHistorySinceKey[] = "extract_history_since";
 
+// kAudit, the audit hash chain (services/audit/audit_log.h):
+//   "e" + sequence (8 bytes, big endian) -> AuditEntry;
+//   "r|<resource id>|" + sequence -> "": entries touching a report or case;
+//   "p|<principal id>|" + sequence -> "": entries made by a principal.
+// Only "e" entries are chained; the others are look-ups into them.
+inline constexpr char kAuditEntryPrefix[] = "e";
+std::string AuditEntryKey(uint64_t sequence);
+std::string AuditResourcePrefix(absl::string_view resource_id);
+std::string AuditPrincipalPrefix(absl::string_view principal_id);
+// The sequence at the end of any audit key; false if it has no 8 bytes.
+bool AuditSequenceOfKey(absl::string_view key, uint64_t* sequence);
+// kMeta: the chain's head, sequence (8 bytes, big endian) + hash (32 bytes).
+inline constexpr char kAuditHeadKey[] = "audit_head";
+
 }  // namespace hirs::storage
 
 #endif  // HIRS_STORAGE_KEYS_H_

@@ -24,7 +24,7 @@ namespace {
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
     "reports", "cases", "fingerprints", "requests", "indexes", "changes",
-    "review", "audit", "meta", "features", "counts", "extracts"};
+    "review", "audit", "meta", "features", "counts", "extracts", "principals"};
 
 std::string EncodeCount(int64_t v) {
   std::string out(8, '\0');

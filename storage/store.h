@@ -42,8 +42,9 @@ enum class Family {
   kFeatures,      // report_id -> MatchFeatures (what collation compares)
   kCounts,        // term-frequency counters for collation; 8-byte little-endian, summed by Merge
   kExtracts,      // district extract history (versions of each case's row) and pulls
+  kPrincipals,    // principal id -> StoredPrincipal (managed through AdminService)
 };
-inline constexpr int kFamilyCount = 12;
+inline constexpr int kFamilyCount = 13;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);

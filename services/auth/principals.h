@@ -1,5 +1,6 @@
 // Principals (calling systems), their bearer tokens and certificate names.
 // Only SHA-256 hashes of tokens are held. What each may call: access.h.
+// Where principals come from (the principals file, the store): directory.h.
 #ifndef HIRS_SERVICES_AUTH_PRINCIPALS_H_
 #define HIRS_SERVICES_AUTH_PRINCIPALS_H_
 
@@ -7,10 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/types.pb.h"
 
 namespace hirs::auth {
@@ -21,38 +26,69 @@ struct Principal {
   std::string scope;  // centre id, district GSS code, or force area
 };
 
-// Immutable after loading; thread safe.
+// The rules every principal meets, wherever it is defined: an id of 1 to
+// 128 letters, digits and ". _ - :"; a role; a scope for REPORTING_CENTRE
+// and DISTRICT; token_sha256 empty or 64 hex digits; no empty cert name;
+// display_name at most 200 bytes. Returns the first problem, "" if none.
+std::string PrincipalProblem(const hirs::v1::Principal& principal);
+
+// Parses the principals file (DESIGN.md "Operational contract"):
+// {"principals": [{"id", "role", "scope", "token_sha256"}, ...]}. Each
+// entry must also carry a token hash or certificate names. INVALID_ARGUMENT
+// naming the entry at fault for unknown fields, a broken rule, or a
+// duplicate id. Entries come back with source "file".
+absl::StatusOr<std::vector<hirs::store::v1::StoredPrincipal>> ParsePrincipalsFile(absl::string_view json);
+absl::StatusOr<std::vector<hirs::store::v1::StoredPrincipal>> LoadPrincipalsFile(const std::string& path);
+
+// Who holds which credential, replaceable at once. Thread safe: lookups
+// read an immutable snapshot, Replace swaps it.
 class PrincipalRegistry {
  public:
-  // Parses the principals file (DESIGN.md "Operational contract"):
-  // {"principals": [{"id", "role", "scope", "token_sha256"}, ...]}.
-  // INVALID_ARGUMENT naming the entry at fault for unknown fields, a missing
-  // id or role, a duplicate id or token, a hash that is not 64 hex digits, or
-  // a DISTRICT or REPORTING_CENTRE without a scope.
+  // A registry of `records`; see Replace.
+  static absl::StatusOr<std::unique_ptr<PrincipalRegistry>> FromRecords(
+      const std::vector<hirs::store::v1::StoredPrincipal>& records);
+  // A registry of a principals file's text or path (ParsePrincipalsFile).
   static absl::StatusOr<std::unique_ptr<PrincipalRegistry>> FromJson(absl::string_view json);
   static absl::StatusOr<std::unique_ptr<PrincipalRegistry>> LoadFile(const std::string& path);
 
-  // The enabled principal holding `token`; UNAUTHENTICATED otherwise.
-  absl::StatusOr<Principal> Authenticate(absl::string_view token) const;
+  // Replaces every principal with `records`. Disabled records are left out;
+  // a record's previous token works until previous_token_expires_at.
+  // INVALID_ARGUMENT, changing nothing, when two records share an id, a
+  // token hash or a certificate name.
+  absl::Status Replace(const std::vector<hirs::store::v1::StoredPrincipal>& records);
+
+  // The enabled principal holding `token` at `now`; UNAUTHENTICATED otherwise.
+  absl::StatusOr<Principal> Authenticate(absl::string_view token, absl::Time now = absl::Now()) const;
 
   // The enabled principal one of whose cert_names is among `names` (the
   // SAN URIs and DNS names and the CN of a client certificate the TLS layer
   // verified); UNAUTHENTICATED otherwise.
   absl::StatusOr<Principal> AuthenticateCertificate(const std::vector<std::string>& names) const;
 
-  size_t size() const { return by_token_hash_.size(); }
+  // Enabled principals.
+  size_t size() const;
 
  private:
+  struct Holder {
+    Principal principal;
+    absl::Time expires = absl::InfiniteFuture();  // a rotated-out token's end
+  };
+  struct Snapshot {
+    // Lower-case hex SHA-256 of a token -> its holder.
+    absl::flat_hash_map<std::string, Holder> by_token_hash;
+    // Certificate name -> principal.
+    absl::flat_hash_map<std::string, Principal> by_cert_name;
+    size_t enabled = 0;
+  };
   PrincipalRegistry() = default;
-  // Lower-case hex SHA-256 of the token -> principal.
-  absl::flat_hash_map<std::string, Principal> by_token_hash_;
-  // Certificate name -> principal.
-  absl::flat_hash_map<std::string, Principal> by_cert_name_;
+  std::shared_ptr<const Snapshot> snapshot() const;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_) = std::make_shared<Snapshot>();
 };
 
 // Lower-case hex SHA-256 of a token, as stored in the principals file.
 std::string TokenSha256Hex(absl::string_view token);
-
 
 }  // namespace hirs::auth
 

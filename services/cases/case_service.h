@@ -6,7 +6,7 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/case_service.grpc.pb.h"
-#include "services/auth/principals.h"
+#include "services/rpc/gate.h"
 #include "services/cases/cases.h"
 #include "services/cases/watch.h"
 
@@ -15,8 +15,8 @@ namespace hirs::cases {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
  public:
-  CaseServiceImpl(Cases* cases, ChangeFeed* feed, const auth::PrincipalRegistry* principals, WorkerPool* pool)
-      : cases_(cases), feed_(feed), principals_(principals), pool_(pool) {}
+  CaseServiceImpl(Cases* cases, ChangeFeed* feed, rpc::CallGate* gate, WorkerPool* pool)
+      : cases_(cases), feed_(feed), gate_(gate), pool_(pool) {}
 
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const hirs::v1::GetCaseRequest* request,
                                     hirs::v1::Case* response) override;
@@ -43,7 +43,7 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
  private:
   Cases* const cases_;
   ChangeFeed* const feed_;
-  const auth::PrincipalRegistry* const principals_;
+  rpc::CallGate* const gate_;
   WorkerPool* const pool_;
 };
 

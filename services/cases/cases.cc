@@ -16,6 +16,7 @@
 #include "services/cases/page_token.h"
 #include "services/collation/case_aggregate.h"
 #include "services/extracts/history.h"
+#include "services/retention/retention.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
 #include "storage/keys.h"
@@ -300,6 +301,11 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
           hirs::v1::CaseStatus_Name(change.status()), "; from there it may move to ", absl::StrJoin(names, ", ")));
     }
     c.set_status(change.status());
+    if (c.status() != hirs::v1::NON_CRIME_INCIDENT) {
+      after.clear_non_crime_since();
+    } else if (before->case_().status() != hirs::v1::NON_CRIME_INCIDENT) {
+      *after.mutable_non_crime_since() = ToTimestamp(now);
+    }
   }
   if (c.status() == hirs::v1::CRIME_RECORDED && c.crime_reference().empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -308,9 +314,19 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
   collation::StampChange(now, &after);
 
   storage::WriteBatch batch;
+  // A non-crime incident keeps no victim personal data of school-related
+  // reports (services/retention/retention.h), removed in this same write.
+  int removed = 0;
+  if (c.status() == hirs::v1::NON_CRIME_INCIDENT) {
+    ASSIGN_OR_RETURN(std::vector<std::string> school, retention::SchoolReportsToClear(*store_, after));
+    if (!school.empty()) {
+      ASSIGN_OR_RETURN(removed, retention::RemovePersonalData(*store_, *collator_, school, now, &after, &batch));
+    }
+  }
   batch.Put(Family::kCases, c.case_id(), after.SerializeAsString());
   extracts::RecordCaseChange(&*before, &after, now, &batch);
   collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_UPDATED, c, {}, now, &batch);
+  if (removed > 0) collation::AppendCaseEvent(hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED, c, {}, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return c;
 }

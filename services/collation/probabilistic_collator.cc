@@ -1,5 +1,8 @@
 #include "services/collation/probabilistic_collator.h"
 
+#include <map>
+#include <set>
+
 #include "common/status_macros.h"
 #include "absl/strings/str_cat.h"
 #include "services/collation/features.h"
@@ -66,6 +69,42 @@ void ProbabilisticCollator::Move(const std::vector<std::string>& stored_keys, co
     }
     batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, to), report_id);
   }
+}
+
+absl::Status ProbabilisticCollator::Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
+                      const std::string& case_id,
+                                          const storage::Store& store, storage::WriteBatch* batch) const {
+  std::set<std::string> before;
+  std::map<std::string, std::string> after;  // key -> a report still giving it
+  for (const std::string& report_id : report_ids) {
+    ASSIGN_OR_RETURN(auto features, storage::ReadProto<hirs::store::v1::MatchFeatures>(
+                                        store, storage::Family::kFeatures, report_id));
+    if (!features.has_value()) continue;
+    for (const Fingerprint& fp : matcher_.Keys(*features).stored) before.insert(fp.value);
+    hirs::store::v1::MatchFeatures& f = *features;
+    f.clear_given_name();
+    f.clear_surname();
+    f.clear_date_of_birth();
+    f.clear_phone();
+    f.clear_email();
+    f.clear_home_postcode();
+    f.clear_address();
+    f.clear_description_minhash();
+    f.clear_place_description();
+    for (const Fingerprint& fp : matcher_.Keys(f).stored) after.emplace(fp.value, report_id);
+    batch->Put(storage::Family::kFeatures, report_id, f.SerializeAsString());
+  }
+  for (const std::string& report_id : other_report_ids) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, StoredKeys(report_id, store));
+    for (const std::string& key : keys) after.emplace(key, report_id);
+  }
+  for (const std::string& key : before) {
+    if (after.count(key) == 0) batch->Delete(storage::Family::kFingerprints, storage::FingerprintKey(key, case_id));
+  }
+  for (const auto& [key, report_id] : after) {
+    batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, case_id), report_id);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace hirs::collation

@@ -29,6 +29,9 @@ class ProbabilisticCollator final : public Collator {
             const std::string& to, const std::map<std::string, std::string>& staying,
             storage::WriteBatch* batch) const override;
 
+  absl::Status Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
+                      const std::string& case_id,
+                      const storage::Store& store, storage::WriteBatch* batch) const override;
   const Matcher& matcher() const { return matcher_; }
 
  private:

@@ -1,5 +1,6 @@
 #include "services/extracts/extract_service.h"
 
+#include <memory>
 #include <vector>
 
 #include "services/rpc/rpc.h"
@@ -45,33 +46,35 @@ class RowWriter final : public grpc::ServerWriteReactor<hirs::v1::ExtractRow> {
 grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthlyExtract(
     grpc::CallbackServerContext* context, const hirs::v1::MonthlyExtractRequest* request) {
   auto* writer = new RowWriter();
-  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, "hirs.v1.ExtractService/StreamMonthlyExtract", request);
-  if (!principal.ok()) {
-    writer->Fail(principal.status());
-    return writer;
-  }
-  const bool scheduled =
-      pool_->TrySchedule([this, context, request, writer, principal = *std::move(principal)]() {
-        absl::Status wanted = rpc::CheckStillWanted(*context);
-        if (!wanted.ok()) {
-          writer->Fail(wanted);
-          return;
-        }
-        auto rows = extracts_->MonthlyExtract(principal, *request);
-        if (!rows.ok()) {
-          writer->Fail(rows.status());
-          return;
-        }
-        writer->Send(*std::move(rows));
-      });
-  if (!scheduled) writer->Fail(rpc::Overloaded());
+  rpc::Finisher finish = [writer](const grpc::Status& status) { writer->Finish(status); };
+  std::optional<rpc::Call> call =
+      gate_->Admit(*context, "hirs.v1.ExtractService/StreamMonthlyExtract", request, finish);
+  if (!call.has_value()) return writer;
+  const bool scheduled = pool_->TrySchedule([this, context, request, writer, finish, call = *call]() {
+    absl::Status wanted = rpc::CheckStillWanted(*context);
+    if (!wanted.ok()) {
+      gate_->Complete(call, request, nullptr, wanted, finish);
+      return;
+    }
+    auto rows = extracts_->MonthlyExtract(call.principal, *request);
+    // The pull is audited before any row leaves.
+    auto shared = std::make_shared<absl::StatusOr<std::vector<hirs::v1::ExtractRow>>>(std::move(rows));
+    gate_->Record(call, request, nullptr, shared->status(), [writer, shared](const absl::Status& outcome) {
+      if (!outcome.ok()) {
+        writer->Fail(outcome);
+        return;
+      }
+      writer->Send(**std::move(shared));
+    });
+  });
+  if (!scheduled) gate_->Complete(*call, request, nullptr, rpc::Overloaded(), finish);
   return writer;
 }
 
 grpc::ServerUnaryReactor* ExtractServiceImpl::GetMonthlySummary(grpc::CallbackServerContext* context,
                                                                 const hirs::v1::MonthlyExtractRequest* request,
                                                                 hirs::v1::MonthlySummary* response) {
-  return rpc::RunUnary(context, *principals_, "hirs.v1.ExtractService/GetMonthlySummary", *request, pool_, response,
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ExtractService/GetMonthlySummary", *request, pool_, response,
                        [this, request](const auth::Principal& principal) {
                          return extracts_->MonthlySummary(principal, *request);
                        });

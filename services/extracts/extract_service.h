@@ -7,7 +7,7 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
-#include "services/auth/principals.h"
+#include "services/rpc/gate.h"
 #include "services/extracts/extracts.h"
 
 namespace hirs::extracts {
@@ -15,8 +15,8 @@ namespace hirs::extracts {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ExtractServiceImpl final : public hirs::v1::ExtractService::CallbackService {
  public:
-  ExtractServiceImpl(Extracts* extracts, const auth::PrincipalRegistry* principals, WorkerPool* pool)
-      : extracts_(extracts), principals_(principals), pool_(pool) {}
+  ExtractServiceImpl(Extracts* extracts, rpc::CallGate* gate, WorkerPool* pool)
+      : extracts_(extracts), gate_(gate), pool_(pool) {}
 
   grpc::ServerWriteReactor<hirs::v1::ExtractRow>* StreamMonthlyExtract(
       grpc::CallbackServerContext* context, const hirs::v1::MonthlyExtractRequest* request) override;
@@ -26,7 +26,7 @@ class ExtractServiceImpl final : public hirs::v1::ExtractService::CallbackServic
 
  private:
   Extracts* const extracts_;
-  const auth::PrincipalRegistry* const principals_;
+  rpc::CallGate* const gate_;
   WorkerPool* const pool_;
 };
 

@@ -5,6 +5,7 @@
 #include "common/civil_time.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "services/auth/redaction.h"
 #include "services/collation/case_aggregate.h"
 #include "services/extracts/history.h"
 #include "services/intake/normalise.h"
@@ -69,7 +70,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   const std::string content_sha = collation::Sha256(report.SerializeAsString());
   const hirs::store::v1::NormalisedFields normalised = Normalise(report, *router_);
   const collation::CollationInput input{&report, &normalised, std::string(centre_id)};
-  const collation::CollationPlan plan = collator_->Plan(input);
+  collation::CollationPlan plan = collator_->Plan(input);
 
   const std::string content_key = storage::ContentKey(centre_id, content_sha);
   const std::string request_key =
@@ -141,6 +142,16 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
         break;
       }
     }
+  }
+  if (before.has_value() && before->case_().status() == hirs::v1::NON_CRIME_INCIDENT && r.school_related()) {
+    // A school-related report keeps no victim personal data in a non-crime
+    // incident (services/retention/retention.h): it is stored without it,
+    // and collation keeps only what the redacted report gives.
+    auth::ClearPersonalData(&r);
+    *r.mutable_personal_data_removed_at() = ToTimestamp(now);
+    stored.mutable_normalised()->clear_victim_name();
+    stored.mutable_normalised()->clear_victim_date_of_birth();
+    plan = collator_->Plan(collation::CollationInput{&r, &stored.normalised(), std::string(centre_id)});
   }
   if (before.has_value()) {
     c = *before;

@@ -34,21 +34,19 @@ void LogSubmission(absl::string_view centre, const absl::StatusOr<SubmitResult>&
   }
 }
 
-// SubmitReports: reads one request, submits it on the pool, writes its
-// response, then reads the next, so responses come in request order with at
-// most one read or write in flight.
+// SubmitReports: reads one request, submits it on the pool, audits it,
+// writes its response, then reads the next, so responses come in request
+// order with at most one read or write in flight. Each item counts against
+// the caller's rate; an item over it gets RESOURCE_EXHAUSTED in its error.
 class SubmitStream final
     : public grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse> {
  public:
-  SubmitStream(grpc::CallbackServerContext* context, Intake* intake,
-               const auth::PrincipalRegistry* principals, WorkerPool* pool)
-      : context_(context), intake_(intake), pool_(pool) {
-    absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals, "hirs.v1.ReportingService/SubmitReports", nullptr);
-    if (!principal.ok()) {
-      Finish(rpc::ToGrpcStatus(principal.status()));
-      return;
-    }
-    centre_ = principal->id;
+  SubmitStream(grpc::CallbackServerContext* context, Intake* intake, rpc::CallGate* gate, WorkerPool* pool)
+      : context_(context), intake_(intake), gate_(gate), pool_(pool) {
+    std::optional<rpc::Call> call = gate->Admit(*context, "hirs.v1.ReportingService/SubmitReports", nullptr,
+                                                [this](const grpc::Status& status) { Finish(status); });
+    if (!call.has_value()) return;
+    call_ = *std::move(call);
     StartRead(&request_);
   }
 
@@ -73,21 +71,26 @@ class SubmitStream final
  private:
   void Process() {
     response_.Clear();
-    absl::Status wanted = rpc::CheckStillWanted(*context_);
-    absl::StatusOr<SubmitResult> result = wanted.ok() ? intake_->Submit(centre_, request_) : wanted;
-    LogSubmission(centre_, result);
-    if (result.ok()) {
-      FillResponse(*result, &response_);
-    } else {
-      *response_.mutable_error() = rpc::ToRpcStatus(result.status());
-    }
-    StartWrite(&response_);
+    absl::Status admitted = rpc::CheckStillWanted(*context_);
+    if (admitted.ok()) admitted = gate_->TakeItem(call_);
+    absl::StatusOr<SubmitResult> result = admitted.ok() ? intake_->Submit(call_.principal.id, request_) : admitted;
+    LogSubmission(call_.principal.id, result);
+    if (result.ok()) FillResponse(*result, &response_);
+    gate_->Record(call_, &request_, result.ok() ? &response_ : nullptr, result.status(),
+                  [this](const absl::Status& outcome) {
+                    if (!outcome.ok()) {
+                      response_.Clear();
+                      *response_.mutable_error() = rpc::ToRpcStatus(outcome);
+                    }
+                    StartWrite(&response_);
+                  });
   }
 
   grpc::CallbackServerContext* const context_;
   Intake* const intake_;
+  rpc::CallGate* const gate_;
   WorkerPool* const pool_;
-  std::string centre_;
+  rpc::Call call_;
   hirs::v1::SubmitReportRequest request_;
   hirs::v1::SubmitReportResponse response_;
 };
@@ -97,34 +100,27 @@ class SubmitStream final
 grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* context,
                                                              const hirs::v1::SubmitReportRequest* request,
                                                              hirs::v1::SubmitReportResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> principal = rpc::AuthorizeCall(*context, *principals_, "hirs.v1.ReportingService/SubmitReport", request);
-  if (!principal.ok()) {
-    reactor->Finish(rpc::ToGrpcStatus(principal.status()));
-    return reactor;
-  }
-  const bool scheduled = pool_->TrySchedule([this, context, request, response, reactor, centre = principal->id] {
-    absl::Status wanted = rpc::CheckStillWanted(*context);
-    absl::StatusOr<SubmitResult> result = wanted.ok() ? intake_->Submit(centre, *request) : wanted;
-    LogSubmission(centre, result);
-    if (result.ok()) FillResponse(*result, response);
-    reactor->Finish(rpc::ToGrpcStatus(result.status()));
-  });
-  if (!scheduled) reactor->Finish(rpc::ToGrpcStatus(rpc::Overloaded()));
-  return reactor;
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pool_, response,
+                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::SubmitReportResponse> {
+                         absl::StatusOr<SubmitResult> result = intake_->Submit(p.id, *request);
+                         LogSubmission(p.id, result);
+                         if (!result.ok()) return result.status();
+                         hirs::v1::SubmitReportResponse out;
+                         FillResponse(*result, &out);
+                         return out;
+                       });
 }
 
 grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse>*
 ReportingServiceImpl::SubmitReports(grpc::CallbackServerContext* context) {
-  return new SubmitStream(context, intake_, principals_, pool_);
+  return new SubmitStream(context, intake_, gate_, pool_);
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                           const hirs::v1::GetReportRequest* request,
                                                           hirs::v1::Report* response) {
-  return rpc::RunUnary(context, *principals_, "hirs.v1.ReportingService/GetReport", *request, pool_, response, [this, request](const auth::Principal& p) {
-    return intake_->GetReport(p.id, request->report_id());
-  });
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pool_, response,
+                       [this, request](const auth::Principal& p) { return intake_->GetReport(p.id, request->report_id()); });
 }
 
 }  // namespace hirs::intake

@@ -6,7 +6,7 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "services/auth/principals.h"
+#include "services/rpc/gate.h"
 #include "services/intake/intake.h"
 
 namespace hirs::intake {
@@ -14,8 +14,8 @@ namespace hirs::intake {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackService {
  public:
-  ReportingServiceImpl(Intake* intake, const auth::PrincipalRegistry* principals, WorkerPool* pool)
-      : intake_(intake), principals_(principals), pool_(pool) {}
+  ReportingServiceImpl(Intake* intake, rpc::CallGate* gate, WorkerPool* pool)
+      : intake_(intake), gate_(gate), pool_(pool) {}
 
   grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context,
                                          const hirs::v1::SubmitReportRequest* request,
@@ -28,7 +28,7 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
 
  private:
   Intake* const intake_;
-  const auth::PrincipalRegistry* const principals_;
+  rpc::CallGate* const gate_;
   WorkerPool* const pool_;
 };
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
@@ -21,7 +22,11 @@
 #include "hirs/v1/admin_service.grpc.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
-#include "services/auth/principals.h"
+#include "services/admin/admin_service.h"
+#include "services/audit/audit_log.h"
+#include "services/auth/directory.h"
+#include "services/retention/retention.h"
+#include "services/rpc/gate.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/extracts/extract_service.h"
@@ -40,7 +45,9 @@ namespace hirs::server {
 struct Server::State {
   ServerOptions options;
   std::unique_ptr<storage::Store> store;
-  std::unique_ptr<auth::PrincipalRegistry> principals;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<auth::PrincipalDirectory> principals;
+  std::unique_ptr<rpc::CallGate> gate;
   std::unique_ptr<intake::DistrictRouter> router;
   std::unique_ptr<collation::KeyedHasher> hasher;
   std::unique_ptr<collation::Collator> collator;
@@ -53,15 +60,16 @@ struct Server::State {
   std::unique_ptr<cases::CaseServiceImpl> cases;
   std::unique_ptr<extracts::Extracts> extract_domain;
   std::unique_ptr<extracts::ExtractServiceImpl> extracts;
-  // Declared in the API; its issue implements it. Until then every call
-  // answers UNIMPLEMENTED.
-  std::unique_ptr<hirs::v1::AdminService::CallbackService> admin;
+  std::unique_ptr<retention::Retention> retention;
+  std::unique_ptr<admin::AdminServiceImpl> admin;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string address;
   int port = 0;
 
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
+  // The scheduled retention runs (see ServerOptions::retention_interval).
+  std::thread retention_thread;
 };
 
 namespace {
@@ -124,7 +132,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot create data dir ", options.data_dir, ": ", ec.message()));
   }
-  ASSIGN_OR_RETURN(state->principals, auth::PrincipalRegistry::LoadFile(options.principals_file));
+  ASSIGN_OR_RETURN(std::vector<hirs::store::v1::StoredPrincipal> file_principals,
+                   auth::LoadPrincipalsFile(options.principals_file));
   const std::string key_file =
       options.hmac_key_file.empty() ? options.data_dir + "/hmac.key" : options.hmac_key_file;
   ASSIGN_OR_RETURN(collation::KeyedHasher hasher, collation::KeyedHasher::LoadOrCreate(key_file));
@@ -139,6 +148,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.sync_writes = options.sync_writes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
   RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
+  ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
+                                                                     [] { return absl::Now(); }));
+  ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
+  state->gate = std::make_unique<rpc::CallGate>(
+      &state->principals->registry(), state->audit.get(),
+      rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst});
 
   if (options.collation.review_threshold > options.collation.attach_threshold) {
     return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
@@ -163,20 +178,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);
-  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(),
-                                                                    state->principals.get(), state->pool.get());
+  state->reporting =
+      std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), state->pool.get());
   state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(),
                                                        state->hasher.get());
   state->feed = std::make_unique<cases::ChangeFeed>(state->store.get());
   state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
-                                                          state->principals.get(), state->pool.get());
+                                                          state->gate.get(), state->pool.get());
   extracts::ExtractOptions extract_options;
   extract_options.suppress_max = options.extract_suppression_max;
   state->extract_domain = std::make_unique<extracts::Extracts>(state->store.get(), state->hasher.get(),
                                                                [] { return absl::Now(); }, extract_options);
   state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(),
-                                                                   state->principals.get(), state->pool.get());
-  state->admin = std::make_unique<hirs::v1::AdminService::CallbackService>();
+                                                                   state->gate.get(), state->pool.get());
+  retention::RetentionOptions retention_options;
+  retention_options.review_period = options.nchi_review_period;
+  state->retention = std::make_unique<retention::Retention>(state->store.get(), &state->locks, state->collator.get(),
+                                                            state->audit.get(), [] { return absl::Now(); },
+                                                            retention_options);
+  state->admin = std::make_unique<admin::AdminServiceImpl>(state->principals.get(), state->retention.get(),
+                                                           state->store.get(), state->gate.get(), state->pool.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -185,7 +206,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   grpc::ServerBuilder builder;
   int port = 0;
-  // Plaintext: the issue on transport security adds TLS and mTLS.
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(options));
   builder.AddListeningPort(options.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
@@ -202,7 +222,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   const size_t colon = options.listen.rfind(':');
   state->address = absl::StrCat(options.listen.substr(0, colon), ":", port);
   state->grpc_server->GetHealthCheckService()->SetServingStatus(true);
-  LogInfo(absl::StrCat("hirsd serving on ", state->address, "; principals=", state->principals->size(),
+  if (options.retention_interval > absl::ZeroDuration()) {
+    State* st = state.get();
+    state->retention_thread = std::thread([st] {
+      absl::Duration wait = absl::Minutes(1);
+      for (;;) {
+        {
+          absl::MutexLock lock(&st->mu);
+          if (st->mu.AwaitWithTimeout(absl::Condition(&st->shut_down), wait)) return;
+        }
+        auto outcome = st->retention->Run("hirsd", "hirsd/ScheduledRetention", /*dry_run=*/false);
+        if (!outcome.ok()) LogError(absl::StrCat("scheduled retention failed: ", outcome.status().message()));
+        wait = st->options.retention_interval;
+      }
+    });
+  }
+  LogInfo(absl::StrCat("hirsd serving on ", state->address, "; principals=", state->principals->registry().size(),
                        " postcode_sectors=", state->router->sector_count(),
                        " postcodes=", state->router->postcode_count(),
                        " sync_writes=", options.sync_writes ? "on" : "off"));
@@ -228,6 +263,8 @@ void Server::Shutdown(absl::Duration grace) {
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();
   state_->grpc_server->Wait();
+  if (state_->retention_thread.joinable()) state_->retention_thread.join();
+  state_->audit->Stop();  // after every call has finished through it
   absl::Status flushed = state_->store->Flush();
   LogInfo(absl::StrCat("hirsd stopped; store flush: ", flushed.ok() ? "ok" : flushed.ToString()));
 }

@@ -53,6 +53,17 @@ struct ServerOptions {
   std::string tls_client_ca_file;
   bool tls_require_client_cert = false;
   int tls_reload_seconds = 60;
+  // Calls per principal (SubmitReports items count one each): a token
+  // bucket refilled at this rate up to the burst; RESOURCE_EXHAUSTED with
+  // RetryInfo beyond it. 0: no limit.
+  double rate_limit_per_second = 200;
+  double rate_limit_burst = 1000;
+  // Non-crime hate incidents: personal data kept this long after the case
+  // became one (services/retention/retention.h), removed by a retention run
+  // every retention_interval (0: only on AdminService.RunRetention). The
+  // first scheduled run is a minute after start.
+  absl::Duration nchi_review_period = absl::Hours(24 * 365);
+  absl::Duration retention_interval = absl::Hours(24);
 };
 
 // Thread safe.

@@ -1,0 +1,69 @@
+// gRPC adapter of hirs.v1.AdminService: principals and tokens
+// (auth/directory.h), retention runs (retention/retention.h) and the audit
+// trail (audit/audit_log.h). Every call passes the gate (rpc/gate.h): ADMIN
+// only, audited. Backups belong to the operations work and answer
+// UNIMPLEMENTED until then.
+#ifndef HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_
+#define HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_
+
+#include "common/worker_pool.h"
+#include "hirs/v1/admin_service.grpc.pb.h"
+#include "services/auth/directory.h"
+#include "services/retention/retention.h"
+#include "services/rpc/gate.h"
+#include "storage/store.h"
+
+namespace hirs::admin {
+
+// Thread safe. Every pointer is borrowed and must outlive the service.
+class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
+ public:
+  AdminServiceImpl(auth::PrincipalDirectory* directory, retention::Retention* retention,
+                   const storage::Store* store, rpc::CallGate* gate, WorkerPool* pool)
+      : directory_(directory), retention_(retention), store_(store), gate_(gate), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* CreatePrincipal(grpc::CallbackServerContext* context,
+                                            const hirs::v1::CreatePrincipalRequest* request,
+                                            hirs::v1::Principal* response) override;
+  grpc::ServerUnaryReactor* ListPrincipals(grpc::CallbackServerContext* context,
+                                           const hirs::v1::ListPrincipalsRequest* request,
+                                           hirs::v1::ListPrincipalsResponse* response) override;
+  grpc::ServerUnaryReactor* DisablePrincipal(grpc::CallbackServerContext* context,
+                                             const hirs::v1::DisablePrincipalRequest* request,
+                                             hirs::v1::Principal* response) override;
+  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
+                                       const hirs::v1::IssueTokenRequest* request,
+                                       hirs::v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
+                                        const hirs::v1::RevokeTokenRequest* request,
+                                        hirs::v1::Principal* response) override;
+  grpc::ServerUnaryReactor* CreateBackup(grpc::CallbackServerContext* context,
+                                         const hirs::v1::CreateBackupRequest* request,
+                                         hirs::v1::Backup* response) override;
+  grpc::ServerUnaryReactor* ListBackups(grpc::CallbackServerContext* context,
+                                        const hirs::v1::ListBackupsRequest* request,
+                                        hirs::v1::ListBackupsResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyBackup(grpc::CallbackServerContext* context,
+                                         const hirs::v1::VerifyBackupRequest* request,
+                                         hirs::v1::Backup* response) override;
+  grpc::ServerUnaryReactor* RunRetention(grpc::CallbackServerContext* context,
+                                         const hirs::v1::RunRetentionRequest* request,
+                                         hirs::v1::RunRetentionResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* context,
+                                        const hirs::v1::VerifyAuditRequest* request,
+                                        hirs::v1::VerifyAuditResponse* response) override;
+  grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* context,
+                                             const hirs::v1::ListAuditEntriesRequest* request,
+                                             hirs::v1::ListAuditEntriesResponse* response) override;
+
+ private:
+  auth::PrincipalDirectory* const directory_;
+  retention::Retention* const retention_;
+  const storage::Store* const store_;
+  rpc::CallGate* const gate_;
+  WorkerPool* const pool_;
+};
+
+}  // namespace hirs::admin
+
+#endif  // HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_

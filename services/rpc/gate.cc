@@ -1,0 +1,222 @@
+#include "services/rpc/gate.h"
+
+#include <grpc/grpc_security_constants.h>
+#include <grpcpp/security/auth_context.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/civil_time.h"
+#include "common/ids.h"
+#include "google/rpc/error_details.pb.h"
+#include "services/auth/access.h"
+#include "services/rpc/rpc.h"
+
+namespace hirs::rpc {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+bool IsPrincipalId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == ':';
+  });
+}
+
+bool IsCode(absl::string_view s, size_t max) {
+  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
+// A report, case or review id, if `value` is one.
+bool IsRecordId(absl::string_view value) {
+  return IsWellFormedId("rpt_", value) || IsWellFormedId("case_", value) || IsWellFormedId("rev_", value);
+}
+
+struct Collector {
+  std::vector<std::string>* ids;
+  absl::flat_hash_set<std::string> seen;
+
+  void Add(std::string id) {
+    if (ids->size() < audit::kMaxResourceIds && seen.insert(id).second) ids->push_back(std::move(id));
+  }
+
+  void Visit(const google::protobuf::Message& m, int depth) {
+    const google::protobuf::Descriptor* d = m.GetDescriptor();
+    const google::protobuf::Reflection* r = m.GetReflection();
+    if (depth > 4 || d->full_name() == "hirs.v1.AuditEntry") return;
+    if (d->full_name() == "hirs.v1.MonthlyExtractRequest") {
+      const FieldDescriptor* district = d->FindFieldByName("district_code");
+      const FieldDescriptor* month = d->FindFieldByName("month");
+      if (district != nullptr && month != nullptr) {
+        const std::string dv = r->GetString(m, district);
+        const std::string mv = r->GetString(m, month);
+        if (IsCode(dv, 9) && IsCode(mv, 7)) Add(absl::StrCat("extract:", dv, ":", mv));
+      }
+    }
+    const bool names_principal =
+        d->full_name() == "hirs.v1.Principal" || d->full_name() == "hirs.v1.DisablePrincipalRequest";
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FieldDescriptor* f = d->field(i);
+      if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+        if (f->is_repeated()) {
+          for (int j = 0; j < r->FieldSize(m, f); ++j) Visit(r->GetRepeatedMessage(m, f, j), depth + 1);
+        } else if (r->HasField(m, f)) {
+          Visit(r->GetMessage(m, f), depth + 1);
+        }
+        continue;
+      }
+      if (f->type() != FieldDescriptor::TYPE_STRING) continue;
+      const std::string& name = f->name();
+      const bool record = absl::EndsWith(name, "case_id") || absl::EndsWith(name, "case_ids") ||
+                          absl::EndsWith(name, "report_id") || absl::EndsWith(name, "report_ids") ||
+                          name == "review_id";
+      const bool principal = name == "principal_id" || (names_principal && name == "id");
+      if (!record && !principal) continue;
+      auto take = [&](const std::string& value) {
+        if (record && IsRecordId(value)) Add(value);
+        if (principal && IsPrincipalId(value)) Add(absl::StrCat("principal:", value));
+      };
+      if (f->is_repeated()) {
+        for (int j = 0; j < r->FieldSize(m, f); ++j) take(r->GetRepeatedString(m, f, j));
+      } else {
+        take(r->GetString(m, f));
+      }
+    }
+  }
+};
+
+hirs::v1::AuditEntry NewEntry(absl::string_view principal_id, absl::string_view method, absl::string_view peer,
+                              absl::Time time, const absl::Status& status) {
+  hirs::v1::AuditEntry entry;
+  entry.set_principal_id(std::string(principal_id));
+  entry.set_method(std::string(method));
+  entry.set_peer(std::string(peer));
+  *entry.mutable_time() = ToTimestamp(time);
+  entry.set_outcome(absl::StatusCodeToString(status.code()));
+  return entry;
+}
+
+}  // namespace
+
+absl::Duration RateLimiter::Take(absl::string_view key, absl::Time now) {
+  if (limit_.per_second <= 0) return absl::ZeroDuration();
+  const double burst = std::max(1.0, limit_.burst);
+  absl::MutexLock lock(&mu_);
+  auto [it, added] = buckets_.try_emplace(key, Bucket{burst, now});
+  Bucket& b = it->second;
+  if (!added && now > b.refilled) {
+    b.tokens = std::min(burst, b.tokens + absl::ToDoubleSeconds(now - b.refilled) * limit_.per_second);
+    b.refilled = now;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return absl::ZeroDuration();
+  }
+  return absl::Seconds((1.0 - b.tokens) / limit_.per_second);
+}
+
+absl::Status RateLimited(absl::string_view principal_id, absl::Duration retry_after) {
+  absl::Status status = absl::ResourceExhaustedError(
+      absl::StrCat("principal ", principal_id, " is over its rate limit; retry after ",
+                   absl::FormatDuration(absl::Ceil(retry_after, absl::Milliseconds(1))), " (see RetryInfo)"));
+  google::rpc::RetryInfo info;
+  const int64_t nanos = absl::ToInt64Nanoseconds(retry_after);
+  info.mutable_retry_delay()->set_seconds(nanos / 1000000000);
+  info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  status.SetPayload("type.googleapis.com/google.rpc.RetryInfo", absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+void CollectResourceIds(const google::protobuf::Message& message, std::vector<std::string>* ids) {
+  Collector collector{ids, {}};
+  for (const std::string& id : *ids) collector.seen.insert(id);
+  collector.Visit(message, 0);
+}
+
+absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::CallbackServerContext& context) const {
+  absl::string_view token;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) {
+    absl::string_view value(it->second.data(), it->second.size());
+    if (value.size() > 7 && absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+      token = absl::StripAsciiWhitespace(value.substr(7));
+    }
+  }
+  if (!token.empty()) return principals_->Authenticate(token);
+  // No token: a client certificate the TLS layer verified names the caller.
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    std::vector<std::string> names;
+    for (const char* property :
+         {GRPC_PEER_URI_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME, GRPC_X509_CN_PROPERTY_NAME}) {
+      for (const grpc::string_ref& v : auth->FindPropertyValues(property)) names.emplace_back(v.data(), v.size());
+    }
+    return principals_->AuthenticateCertificate(names);
+  }
+  return principals_->Authenticate("");
+}
+
+std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, absl::string_view method,
+                                    const google::protobuf::Message* request, const Finisher& finish) {
+  Call call{{}, std::string(method), context.peer(), absl::Now()};
+  absl::StatusOr<auth::Principal> principal = Authenticate(context);
+  absl::Status admitted = principal.status();
+  if (principal.ok()) {
+    call.principal = *principal;
+    admitted = auth::AuthorizeMethod(*principal, method, request);
+  }
+  if (admitted.ok()) {
+    const absl::Duration wait = limiter_.Take(call.principal.id, call.start);
+    if (wait > absl::ZeroDuration()) admitted = RateLimited(call.principal.id, wait);
+  }
+  if (admitted.ok()) return call;
+  Complete(call, request, nullptr, admitted, finish);
+  return std::nullopt;
+}
+
+void CallGate::Record(const Call& call, const google::protobuf::Message* request,
+                      const google::protobuf::Message* response, const absl::Status& status,
+                      std::function<void(const absl::Status&)> done, std::vector<std::string> extra_ids) {
+  hirs::v1::AuditEntry entry = NewEntry(call.principal.id, call.method, call.peer, call.start, status);
+  std::vector<std::string> ids = std::move(extra_ids);
+  if (request != nullptr) CollectResourceIds(*request, &ids);
+  if (response != nullptr) CollectResourceIds(*response, &ids);
+  for (std::string& id : ids) entry.add_resource_ids(std::move(id));
+  audit_->Append(std::move(entry), [status, done = std::move(done)](const absl::Status& written) {
+    done(written.ok() ? status : written);
+  });
+}
+
+void CallGate::Complete(const Call& call, const google::protobuf::Message* request,
+                        const google::protobuf::Message* response, const absl::Status& status,
+                        const Finisher& finish) {
+  Record(call, request, response, status, [finish](const absl::Status& outcome) { finish(ToGrpcStatus(outcome)); });
+}
+
+absl::Status CallGate::TakeItem(const Call& call) {
+  const absl::Duration wait = limiter_.Take(call.principal.id, absl::Now());
+  if (wait > absl::ZeroDuration()) return RateLimited(call.principal.id, wait);
+  return absl::OkStatus();
+}
+
+absl::Status CheckStillWanted(grpc::CallbackServerContext& context) {
+  if (context.IsCancelled()) return absl::CancelledError("the client cancelled the call");
+  if (context.deadline() < std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("the call's deadline passed before the work started");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Overloaded() {
+  return absl::UnavailableError("the server is at capacity or shutting down; retry with backoff");
+}
+
+}  // namespace hirs::rpc

@@ -1,0 +1,118 @@
+// The one way into and out of every RPC. Admit runs before any handler:
+// authentication (bearer token, or a client certificate the TLS layer
+// verified), the access table (services/auth/access.h), and the caller's
+// rate limit. Complete runs after it: the call's audit entry
+// (services/audit/audit_log.h) is written, and only then is the answer sent.
+// Refused calls are audited too.
+#ifndef HIRS_SERVICES_RPC_GATE_H_
+#define HIRS_SERVICES_RPC_GATE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "services/audit/audit_log.h"
+#include "services/auth/principals.h"
+
+namespace hirs::rpc {
+
+// Calls per principal: a token bucket refilled at per_second up to burst.
+// per_second 0: no limit.
+struct RateLimit {
+  double per_second = 0;
+  double burst = 0;
+};
+
+// Thread safe.
+class RateLimiter {
+ public:
+  explicit RateLimiter(RateLimit limit) : limit_(limit) {}
+  // Zero when `key` may make one more call at `now` (and counts it);
+  // otherwise how long until it may.
+  absl::Duration Take(absl::string_view key, absl::Time now);
+
+ private:
+  struct Bucket {
+    double tokens;
+    absl::Time refilled;
+  };
+  const RateLimit limit_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+};
+
+// RESOURCE_EXHAUSTED carrying google.rpc.RetryInfo (retry_after).
+absl::Status RateLimited(absl::string_view principal_id, absl::Duration retry_after);
+
+// The report ("rpt_…"), case ("case_…") and review ("rev_…") ids a message
+// names in fields called *case_id(s), *report_id(s) or review_id, and in
+// messages within it; "principal:<id>" for principals an AdminService call
+// names; "extract:<district>:<month>" for an extract request. Ids that are
+// not well formed are left out, so no free text reaches the audit trail.
+void CollectResourceIds(const google::protobuf::Message& message, std::vector<std::string>* ids);
+
+// An admitted call.
+struct Call {
+  auth::Principal principal;
+  std::string method;
+  std::string peer;
+  absl::Time start;
+};
+
+// Ends a call: the reactor's Finish.
+using Finisher = std::function<void(const grpc::Status&)>;
+
+// Thread safe.
+class CallGate {
+ public:
+  CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit)
+      : principals_(principals), audit_(audit), limiter_(limit) {}
+
+  // The call, when its caller is authenticated, may call `method` with
+  // `request` (null for a stream whose requests come later) and is within
+  // its rate. Otherwise audits the refusal, calls `finish` with it
+  // (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED with RetryInfo)
+  // and returns nullopt.
+  std::optional<Call> Admit(const grpc::CallbackServerContext& context, absl::string_view method,
+                            const google::protobuf::Message* request, const Finisher& finish);
+
+  // Audits the call's outcome, naming the ids in `request`, `response`
+  // (either may be null) and `extra_ids`, then runs `done` with `status`,
+  // or with UNAVAILABLE when the entry could not be written.
+  void Record(const Call& call, const google::protobuf::Message* request, const google::protobuf::Message* response,
+              const absl::Status& status, std::function<void(const absl::Status&)> done,
+              std::vector<std::string> extra_ids = {});
+
+  // Record, then finish the call with the outcome.
+  void Complete(const Call& call, const google::protobuf::Message* request,
+                const google::protobuf::Message* response, const absl::Status& status, const Finisher& finish);
+
+  // One more item of a stream (SubmitReports) against the caller's rate.
+  absl::Status TakeItem(const Call& call);
+
+ private:
+  absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& context) const;
+
+  const auth::PrincipalRegistry* const principals_;
+  audit::AuditLog* const audit_;
+  RateLimiter limiter_;
+};
+
+// DEADLINE_EXCEEDED when the call's deadline has passed, CANCELLED when the
+// client has gone: work that has not started yet should not start.
+absl::Status CheckStillWanted(grpc::CallbackServerContext& context);
+
+// UNAVAILABLE: the worker pool's queue is full or the server is stopping.
+absl::Status Overloaded();
+
+}  // namespace hirs::rpc
+
+#endif  // HIRS_SERVICES_RPC_GATE_H_
