@@ -14,6 +14,15 @@
 //   hirs ... review resolve REVIEW_ID merge --target=CASE_ID | keep-separate
 //   hirs ... extract --district GSS --month YYYY-MM [--format csv|jsonl] [--as-of TIME] [-o FILE]
 //   hirs ... extract report --district GSS --month YYYY-MM [--as-of TIME] -o report.html
+//   hirs ... admin principals list | create ID --role=R [--scope=S] [--display_name=N] [--cert_names=A,B]
+//   hirs ... admin principals disable ID
+//   hirs ... admin token issue|rotate|revoke ID [--overlap=24h]
+//   hirs ... admin audit verify | list [--case_id=ID] [--principal_id=ID] [--all]
+//   hirs ... admin retention run [--dry_run]
+//
+// TLS: --ca_file (the server's CA) switches to TLS; --cert_file and
+// --key_file add a client certificate (mutual TLS). Defaults from
+// $HIRS_CA_FILE, $HIRS_CERT_FILE, $HIRS_KEY_FILE.
 //
 // Results print as JSON (lists and watches: JSON Lines, one item a line).
 // The server and token default to $HIRS_SERVER (else 127.0.0.1:50051) and
@@ -35,6 +44,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -47,6 +57,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "hirs/v1/admin_service.grpc.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
@@ -70,6 +81,17 @@ ABSL_FLAG(std::string, month, "", "extract: the month, YYYY-MM");
 ABSL_FLAG(std::string, format, "csv", "extract: csv (RFC 4180, header row) or jsonl");
 ABSL_FLAG(std::string, as_of, "", "extract: the extract as it stood at this RFC 3339 time (also --as-of)");
 ABSL_FLAG(std::string, output, "", "extract: write to this file instead of standard output (also -o)");
+ABSL_FLAG(std::string, ca_file, "", "TLS: the CA certificate(s) to trust for the server (default $HIRS_CA_FILE)");
+ABSL_FLAG(std::string, cert_file, "", "mutual TLS: this client's certificate chain (default $HIRS_CERT_FILE)");
+ABSL_FLAG(std::string, key_file, "", "mutual TLS: this client's private key (default $HIRS_KEY_FILE)");
+ABSL_FLAG(std::string, role, "", "admin principals create: REPORTING_CENTRE, POLICE, DISTRICT or ADMIN");
+ABSL_FLAG(std::string, scope, "", "admin principals create: centre id, district GSS code or force area");
+ABSL_FLAG(std::string, display_name, "", "admin principals create: a name for people");
+ABSL_FLAG(std::string, cert_names, "", "admin principals create: client certificate names, comma separated");
+ABSL_FLAG(std::string, overlap, "", "admin token issue/rotate: how long the old token keeps working (rotate: 24h)");
+ABSL_FLAG(std::string, case_id, "", "admin audit list: entries touching this case, report or resource id");
+ABSL_FLAG(std::string, principal_id, "", "admin audit list: entries made by this principal");
+ABSL_FLAG(bool, dry_run, false, "admin retention run: count what would be removed, remove nothing");
 
 namespace {
 
@@ -87,7 +109,28 @@ std::shared_ptr<grpc::Channel> Channel() {
   std::string server = absl::GetFlag(FLAGS_server);
   if (server.empty()) server = Env("HIRS_SERVER");
   if (server.empty()) server = "127.0.0.1:50051";
-  return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  auto flag_or_env = [](const std::string& flag, const char* env) { return flag.empty() ? Env(env) : flag; };
+  const std::string ca = flag_or_env(absl::GetFlag(FLAGS_ca_file), "HIRS_CA_FILE");
+  if (ca.empty()) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions tls;
+  auto read = [](const std::string& path) -> std::string {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "error: cannot read %s\n", path.c_str());
+      std::exit(kExitUsage);
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  };
+  tls.pem_root_certs = read(ca);
+  const std::string cert = flag_or_env(absl::GetFlag(FLAGS_cert_file), "HIRS_CERT_FILE");
+  const std::string key = flag_or_env(absl::GetFlag(FLAGS_key_file), "HIRS_KEY_FILE");
+  if (!cert.empty() || !key.empty()) {
+    tls.pem_cert_chain = read(cert);
+    tls.pem_private_key = read(key);
+  }
+  return grpc::CreateChannel(server, grpc::SslCredentials(tls));
 }
 
 std::unique_ptr<hirs::v1::ReportingService::Stub> Connect() { return hirs::v1::ReportingService::NewStub(Channel()); }
@@ -435,6 +478,100 @@ int Review(const std::vector<std::string>& words) {
   return -1;
 }
 
+int Admin(const std::vector<std::string>& words) {
+  auto stub = hirs::v1::AdminService::NewStub(Channel());
+  const std::string& noun = words[1];
+  const std::string verb = words.size() > 2 ? words[2] : "";
+  if (noun == "principals" && verb == "list" && words.size() == 3) {
+    return Unary<hirs::v1::ListPrincipalsResponse>([&](grpc::ClientContext* c, hirs::v1::ListPrincipalsResponse* r) {
+      return stub->ListPrincipals(c, hirs::v1::ListPrincipalsRequest(), r);
+    });
+  }
+  if (noun == "principals" && verb == "create" && words.size() == 4) {
+    hirs::v1::CreatePrincipalRequest request;
+    hirs::v1::Principal* p = request.mutable_principal();
+    p->set_id(words[3]);
+    hirs::v1::Role role = hirs::v1::ROLE_UNSPECIFIED;
+    if (!hirs::v1::Role_Parse(absl::GetFlag(FLAGS_role), &role)) {
+      std::fprintf(stderr, "error: --role must be REPORTING_CENTRE, POLICE, DISTRICT or ADMIN\n");
+      return kExitUsage;
+    }
+    p->set_role(role);
+    p->set_scope(absl::GetFlag(FLAGS_scope));
+    p->set_display_name(absl::GetFlag(FLAGS_display_name));
+    for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_cert_names), ',', absl::SkipEmpty())) {
+      p->add_cert_names(std::string(name));
+    }
+    return Unary<hirs::v1::Principal>(
+        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub->CreatePrincipal(c, request, r); });
+  }
+  if (noun == "principals" && verb == "disable" && words.size() == 4) {
+    hirs::v1::DisablePrincipalRequest request;
+    request.set_id(words[3]);
+    return Unary<hirs::v1::Principal>(
+        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub->DisablePrincipal(c, request, r); });
+  }
+  if (noun == "token" && (verb == "issue" || verb == "rotate") && words.size() == 4) {
+    hirs::v1::IssueTokenRequest request;
+    request.set_principal_id(words[3]);
+    std::string overlap = absl::GetFlag(FLAGS_overlap);
+    if (overlap.empty() && verb == "rotate") overlap = "24h";
+    if (!overlap.empty()) {
+      absl::Duration d;
+      if (!absl::ParseDuration(overlap, &d)) {
+        std::fprintf(stderr, "error: --overlap takes a duration such as 24h or 90m\n");
+        return kExitUsage;
+      }
+      request.mutable_previous_token_valid_for()->set_seconds(absl::ToInt64Seconds(d));
+    }
+    // The token is shown once: printed with the principal, to be stored by
+    // the caller's system.
+    return Unary<hirs::v1::IssueTokenResponse>(
+        [&](grpc::ClientContext* c, hirs::v1::IssueTokenResponse* r) { return stub->IssueToken(c, request, r); });
+  }
+  if (noun == "token" && verb == "revoke" && words.size() == 4) {
+    hirs::v1::RevokeTokenRequest request;
+    request.set_principal_id(words[3]);
+    return Unary<hirs::v1::Principal>(
+        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub->RevokeToken(c, request, r); });
+  }
+  if (noun == "audit" && verb == "verify" && words.size() == 3) {
+    grpc::ClientContext context;
+    Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+    hirs::v1::VerifyAuditResponse response;
+    grpc::Status status = stub->VerifyAudit(&context, hirs::v1::VerifyAuditRequest(), &response);
+    if (!status.ok()) return Failed(status);
+    PrintJson(response);
+    if (!response.ok()) {
+      std::fprintf(stderr, "audit chain BROKEN: %s\n", response.first_problem().c_str());
+      return kExitRefused;
+    }
+    std::fprintf(stderr, "audit chain intact: %llu entries; record the head (sequence %llu, hash %s)\n",
+                 static_cast<unsigned long long>(response.entries_checked()),
+                 static_cast<unsigned long long>(response.head_sequence()),
+                 absl::BytesToHexString(response.head_hash()).c_str());
+    return kExitOk;
+  }
+  if (noun == "audit" && verb == "list" && words.size() == 3) {
+    hirs::v1::ListAuditEntriesRequest request;
+    request.set_case_id(absl::GetFlag(FLAGS_case_id));
+    request.set_principal_id(absl::GetFlag(FLAGS_principal_id));
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    return ListPages<hirs::v1::ListAuditEntriesRequest, hirs::v1::ListAuditEntriesResponse>(
+        request,
+        [&](grpc::ClientContext* c, const hirs::v1::ListAuditEntriesRequest& q,
+            hirs::v1::ListAuditEntriesResponse* r) { return stub->ListAuditEntries(c, q, r); },
+        [](const hirs::v1::ListAuditEntriesResponse& r) { return r.entries(); });
+  }
+  if (noun == "retention" && verb == "run" && words.size() == 3) {
+    hirs::v1::RunRetentionRequest request;
+    request.set_dry_run(absl::GetFlag(FLAGS_dry_run));
+    return Unary<hirs::v1::RunRetentionResponse>(
+        [&](grpc::ClientContext* c, hirs::v1::RunRetentionResponse* r) { return stub->RunRetention(c, request, r); });
+  }
+  return -1;
+}
+
 // Writes `content` to --output (through a temporary file renamed into place,
 // so a failed run leaves no half-written file) or to standard output.
 int WriteOutput(const std::string& content) {
@@ -549,7 +686,13 @@ constexpr char kUsage[] =
     "  hirs ... review resolve REVIEW_ID merge --target=CASE_ID | keep-separate\n"
     "  hirs ... extract --district GSS --month YYYY-MM [--format csv|jsonl] [--as-of TIME] [-o FILE]\n"
     "  hirs ... extract report --district GSS --month YYYY-MM [--as-of TIME] -o report.html\n"
-    "Server and token default to $HIRS_SERVER and $HIRS_TOKEN.";
+    "  hirs ... admin principals list | create ID --role=R [--scope=S] [--display_name=N] [--cert_names=A,B]\n"
+    "  hirs ... admin principals disable ID\n"
+    "  hirs ... admin token issue|rotate|revoke ID [--overlap=24h]         the token is shown once\n"
+    "  hirs ... admin audit verify | list [--case_id=ID] [--principal_id=ID] [--all]\n"
+    "  hirs ... admin retention run [--dry_run]\n"
+    "Server and token default to $HIRS_SERVER and $HIRS_TOKEN; --ca_file (and --cert_file, --key_file)\n"
+    "for TLS (and mutual TLS), default $HIRS_CA_FILE, $HIRS_CERT_FILE, $HIRS_KEY_FILE.";
 
 }  // namespace
 
@@ -572,6 +715,9 @@ int main(int argc, char** argv) {
   }
   if (words.size() >= 2 && words[0] == "review") {
     if (int rc = Review(words); rc >= 0) return rc;
+  }
+  if (words.size() >= 3 && words[0] == "admin") {
+    if (int rc = Admin(words); rc >= 0) return rc;
   }
   if (!words.empty() && words[0] == "extract") {
     if (int rc = Extract(words); rc >= 0) return rc;

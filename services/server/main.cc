@@ -16,6 +16,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/config/v1/config.pb.h"
@@ -46,6 +47,15 @@ ABSL_FLAG(bool, tls_require_client_cert, false, "refuse clients without a valid 
 ABSL_FLAG(bool, learn_from_reviews, false,
           "at start, re-estimate the collation weights from resolved review items (when there are at least 100, "
           "20 of each decision)");
+
+ABSL_FLAG(double, rate_limit_per_second, hirs::server::ServerOptions().rate_limit_per_second,
+          "calls per second each principal may make (SubmitReports items count one each); 0: no limit");
+ABSL_FLAG(double, rate_limit_burst, hirs::server::ServerOptions().rate_limit_burst,
+          "calls a principal may make at once above its rate");
+ABSL_FLAG(int, nchi_review_days, 365,
+          "days a non-crime hate incident's personal data is kept after the case became one");
+ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(24),
+          "how often the retention run removes due NCHI personal data (0: only when an admin runs it)");
 
 namespace {
 
@@ -88,6 +98,12 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (config.has_attach_threshold_without_identity()) {
     options->collation.attach_threshold_without_identity = config.attach_threshold_without_identity();
   }
+  if (config.has_rate_limit_per_second()) options->rate_limit_per_second = config.rate_limit_per_second();
+  if (config.has_rate_limit_burst()) options->rate_limit_burst = config.rate_limit_burst();
+  if (config.has_nchi_review_days()) options->nchi_review_period = absl::Hours(24) * config.nchi_review_days();
+  if (config.has_retention_interval_hours()) {
+    options->retention_interval = absl::Hours(config.retention_interval_hours());
+  }
   return absl::OkStatus();
 }
 
@@ -122,6 +138,16 @@ int main(int argc, char** argv) {
   }
   if (options.extract_suppression_max < 0) {
     hirs::LogError("--extract_suppression_max must be 0 or more");
+    return 2;
+  }
+  if (Specified("rate_limit_per_second")) options.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  if (Specified("rate_limit_burst")) options.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  if (Specified("nchi_review_days")) options.nchi_review_period = absl::Hours(24) * absl::GetFlag(FLAGS_nchi_review_days);
+  if (Specified("retention_interval")) options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  if (options.rate_limit_per_second < 0 || options.rate_limit_burst < 0 ||
+      options.nchi_review_period < absl::ZeroDuration() || options.retention_interval < absl::ZeroDuration()) {
+    hirs::LogError("--rate_limit_per_second, --rate_limit_burst, --nchi_review_days and --retention_interval "
+                   "must not be negative");
     return 2;
   }
   if (Specified("attach_threshold")) options.collation.attach_threshold = absl::GetFlag(FLAGS_attach_threshold);

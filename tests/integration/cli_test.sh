@@ -151,6 +151,29 @@ python3 "$(dirname "$0")/report_render_check.py" "$WORK/report.png" "$WORK/repor
   "Hate incidents in Charnwood" "October 2026" "Cases this month" "12-month trend by motivation" \
   "Type of incident" "Type of place" "suppressed" || fail "rendered report"
 
+# Administration: a new centre's issued token works at once and stops when
+# revoked; the audit chain verifies and lists the police's reads of the
+# case; a retention dry run reports what it would remove.
+A=(--token="$ADMIN_TOKEN")
+"$HIRS" "${A[@]}" admin principals create centre-new --role=REPORTING_CENTRE --scope=centre-new \
+  --display_name="Melton Library" >"$WORK/created.json" || fail "admin principals create exited $?"
+grep -q '"source": *"store"' "$WORK/created.json" || fail "created: $(cat "$WORK/created.json")"
+new_token=$("$HIRS" "${A[@]}" admin token issue centre-new | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+[ -n "$new_token" ] || fail "no token issued"
+"$HIRS" --token="$new_token" submit "$EXAMPLES/report.json" >/dev/null || fail "the issued token was refused"
+"$HIRS" "${A[@]}" admin token revoke centre-new >/dev/null || fail "admin token revoke exited $?"
+rc=0; "$HIRS" --token="$new_token" report get "$report_id" 2>"$WORK/revoked.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q UNAUTHENTICATED "$WORK/revoked.err" || fail "revoked token: rc $rc $(cat "$WORK/revoked.err")"
+"$HIRS" "${A[@]}" admin principals list | grep -q '"centre-new"' || fail "principals list"
+"$HIRS" "${A[@]}" admin audit verify >"$WORK/verify.json" 2>"$WORK/verify.err" || fail "audit verify: $(cat "$WORK/verify.err")"
+grep -q "audit chain intact" "$WORK/verify.err" || fail "audit verify: $(cat "$WORK/verify.err")"
+"$HIRS" "${A[@]}" admin audit list --case_id="$case_id" --all >"$WORK/audit.jsonl" || fail "audit list exited $?"
+grep -q '"hirs.v1.CaseService/GetCase"' "$WORK/audit.jsonl" || fail "no GetCase of $case_id in: $(cat "$WORK/audit.jsonl")"
+grep -q '"police"' "$WORK/audit.jsonl" || fail "the police's read is not attributed"
+"$HIRS" "${A[@]}" admin retention run --dry_run >/dev/null || fail "retention dry run exited $?"
+rc=0; "$HIRS" "${P[@]}" admin audit verify 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "police may not verify the audit chain (rc $rc)"
+
 # No personal data or description text in the server's log.
 for secret in "Amina Example" "1990-04-12" "headscarf" "Sam Example" "LE11 2XY"; do
   if grep -q "$secret" "$WORK/hirsd.log"; then fail "personal data \"$secret\" in the hirsd log"; fi

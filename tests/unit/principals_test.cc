@@ -8,6 +8,7 @@
 #include "hirs/v1/extract_service.pb.h"
 #include "hirs/v1/admin_service.pb.h"
 #include "absl/strings/match.h"
+#include "common/civil_time.h"
 #include "tests/support/test_support.h"
 
 namespace hirs::auth {
@@ -89,6 +90,56 @@ TEST(PrincipalRegistry, ClientCertificateNamesAuthenticateTheirPrincipal) {
   EXPECT_NE(duplicate.status().message().find("principals[1] (b)"), std::string::npos) << duplicate.status();
   auto neither = PrincipalRegistry::FromJson(R"({"principals": [{"id": "a", "role": "ADMIN"}]})");
   EXPECT_EQ(neither.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+hirs::store::v1::StoredPrincipal Record(const std::string& id, const std::string& token) {
+  hirs::store::v1::StoredPrincipal r;
+  r.mutable_principal()->set_id(id);
+  r.mutable_principal()->set_role(hirs::v1::POLICE);
+  r.mutable_principal()->set_token_sha256(TokenSha256Hex(token));
+  return r;
+}
+
+TEST(PrincipalRegistry, ARotatedOutTokenWorksUntilItExpires) {
+  hirs::store::v1::StoredPrincipal rotated = Record("police", "new-token");
+  rotated.set_previous_token_sha256(TokenSha256Hex("old-token"));
+  *rotated.mutable_principal()->mutable_previous_token_expires_at() =
+      ToTimestamp(hirs::testing::kTestNow + absl::Hours(1));
+  auto registry = PrincipalRegistry::FromRecords({rotated});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_TRUE((*registry)->Authenticate("old-token", hirs::testing::kTestNow).ok());
+  EXPECT_EQ((*registry)->Authenticate("old-token", hirs::testing::kTestNow + absl::Hours(2)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE((*registry)->Authenticate("new-token", hirs::testing::kTestNow + absl::Hours(2)).ok());
+}
+
+TEST(PrincipalRegistry, ReplaceIsAllOrNothing) {
+  auto registry = PrincipalRegistry::FromRecords({Record("a", "token-a")});
+  ASSERT_TRUE(registry.ok());
+  // Two principals with one token: refused, and the old set stays.
+  EXPECT_EQ((*registry)->Replace({Record("b", "token-b"), Record("c", "token-b")}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE((*registry)->Authenticate("token-a").ok());
+  EXPECT_FALSE((*registry)->Authenticate("token-b").ok());
+  ASSERT_TRUE((*registry)->Replace({Record("b", "token-b")}).ok());
+  EXPECT_FALSE((*registry)->Authenticate("token-a").ok());
+  EXPECT_EQ((*registry)->Authenticate("token-b")->id, "b");
+  EXPECT_EQ((*registry)->size(), 1u);
+}
+
+TEST(PrincipalProblem, NamesTheRuleBroken) {
+  hirs::v1::Principal p;
+  EXPECT_EQ(PrincipalProblem(p), "id is required");
+  p.set_id("centre|a");
+  EXPECT_THAT(PrincipalProblem(p), HasSubstr("letters, digits"));
+  p.set_id("centre-a");
+  EXPECT_THAT(PrincipalProblem(p), HasSubstr("role is required"));
+  p.set_role(hirs::v1::DISTRICT);
+  EXPECT_THAT(PrincipalProblem(p), HasSubstr("scope is required"));
+  p.set_scope("E07000130");
+  EXPECT_EQ(PrincipalProblem(p), "");
+  p.set_token_sha256("abc");
+  EXPECT_THAT(PrincipalProblem(p), HasSubstr("64 hex digits"));
 }
 
 // Every method of every hirs.v1 service, from the compiled descriptors.
