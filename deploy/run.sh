@@ -87,6 +87,8 @@ Try it:
   $HIRS report get <report id printed above>
   HIRS_TOKEN=$(token_of district-charnwood) $HIRS extract --district E07000130 --month 2026-10 --format csv
   HIRS_TOKEN=$(token_of district-charnwood) $HIRS extract report --district E07000130 --month 2026-10 -o report.html
+  HIRS_TOKEN=$(token_of admin) $HIRS admin audit verify
+  HIRS_TOKEN=$(token_of admin) $HIRS admin audit list --principal_id=centre-loughborough-library
 
 Stop it with: deploy/run.sh stop
 TXT

@@ -1,6 +1,6 @@
-// gRPC adapter of hirs.v1.CaseService over Cases. Handlers authenticate
-// (POLICE, or ADMIN for reads), hand the work to a WorkerPool and finish
-// from there, so no reaction blocks.
+// gRPC adapter of hirs.v1.CaseService over Cases. Calls pass the gate
+// (services/rpc/gate.h: POLICE, or ADMIN for reads), hand the work to a
+// WorkerPool and finish through the gate, so no reaction blocks.
 #ifndef HIRS_SERVICES_CASES_CASE_SERVICE_H_
 #define HIRS_SERVICES_CASES_CASE_SERVICE_H_
 

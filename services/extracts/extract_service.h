@@ -1,7 +1,8 @@
-// gRPC adapter of hirs.v1.ExtractService over Extracts. The work runs on the
-// WorkerPool; StreamMonthlyExtract then writes the rows one at a time as the
-// client takes them, and stops when the client leaves or the deadline
-// passes.
+// gRPC adapter of hirs.v1.ExtractService over Extracts. Calls pass the
+// gate (services/rpc/gate.h). The work runs on the WorkerPool;
+// StreamMonthlyExtract is audited before any row leaves, then writes the
+// rows one at a time as the client takes them, and stops when the client
+// leaves or the deadline passes.
 #ifndef HIRS_SERVICES_EXTRACTS_EXTRACT_SERVICE_H_
 #define HIRS_SERVICES_EXTRACTS_EXTRACT_SERVICE_H_
 

@@ -1,6 +1,6 @@
-// gRPC adapter of hirs.v1.ReportingService over Intake. Handlers
-// authenticate, hand the blocking work to a WorkerPool (a write waits for
-// fsync) and finish from there, so no reaction blocks.
+// gRPC adapter of hirs.v1.ReportingService over Intake. Calls pass the
+// gate (services/rpc/gate.h), hand the blocking work to a WorkerPool (a
+// write waits for fsync) and finish through the gate, so no reaction blocks.
 #ifndef HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
 #define HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
 

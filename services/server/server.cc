@@ -225,7 +225,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (options.retention_interval > absl::ZeroDuration()) {
     State* st = state.get();
     state->retention_thread = std::thread([st] {
-      absl::Duration wait = absl::Minutes(1);
+      absl::Duration wait = std::min(absl::Minutes(1), st->options.retention_interval);
       for (;;) {
         {
           absl::MutexLock lock(&st->mu);

@@ -61,7 +61,7 @@ struct ServerOptions {
   // Non-crime hate incidents: personal data kept this long after the case
   // became one (services/retention/retention.h), removed by a retention run
   // every retention_interval (0: only on AdminService.RunRetention). The
-  // first scheduled run is a minute after start.
+  // first scheduled run is a minute after start (sooner if the interval is).
   absl::Duration nchi_review_period = absl::Hours(24 * 365);
   absl::Duration retention_interval = absl::Hours(24);
 };

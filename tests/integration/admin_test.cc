@@ -384,5 +384,29 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   EXPECT_EQ(removed_events, 2);  // the school report at the status change, the adult's at the run
 }
 
+TEST_F(AdminTest, TheScheduledRunRemovesDuePersonalDataByItself) {
+  server_.options().nchi_review_period = absl::ZeroDuration();
+  server_.options().retention_interval = absl::Milliseconds(200);
+  Restart();
+  const auto submitted = Submit(kCentreAToken, hirs::testing::ValidReport());
+  ASSERT_TRUE(SetStatus(submitted.case_id(), hirs::v1::NON_CRIME_INCIDENT).ok());
+  hirs::v1::Report report;
+  bool removed = false;
+  for (int i = 0; i < 100 && !removed; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    ASSERT_TRUE(GetReport(kCentreAToken, submitted.report_id(), &report).ok());
+    removed = report.has_personal_data_removed_at();
+  }
+  EXPECT_TRUE(removed);
+  EXPECT_TRUE(report.victim().full_name().empty());
+  hirs::v1::ListAuditEntriesRequest about;
+  about.set_case_id(submitted.case_id());
+  about.set_principal_id("hirsd");
+  hirs::v1::ListAuditEntriesResponse entries;
+  ASSERT_TRUE(admin_->ListAuditEntries(ContextWithToken(kAdminToken).get(), about, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).method(), "hirsd/ScheduledRetention");
+}
+
 }  // namespace
 }  // namespace hirs
