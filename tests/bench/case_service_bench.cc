@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   }
   hirs::server::ServerOptions options;
   options.listen = "127.0.0.1:0";
+  options.rate_limit_per_second = 0;  // the service is measured, not the per-principal limit
   options.data_dir = dir;
   options.principals_file = dir + "/principals.json";
   options.sync_writes = true;
