@@ -17,6 +17,7 @@
 #include "rocksdb/write_batch.h"
 #include "hirs/store/v1/records.pb.h"
 #include "storage/keys.h"
+#include "storage/rocks_status.h"
 #include "storage/schema.h"
 
 namespace hirs::storage {
@@ -51,18 +52,6 @@ class CountAddOperator final : public rocksdb::AssociativeMergeOperator {
   }
   const char* Name() const override { return "hirs.CountAdd"; }
 };
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(what, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsNotFound()) return absl::NotFoundError(message);
-  if (s.IsInvalidArgument() || s.IsNotSupported()) return absl::InternalError(message);
-  if (s.IsTimedOut()) return absl::DeadlineExceededError(message);
-  // IOError (including no space), Busy, TryAgain, ShutdownInProgress,
-  // Incomplete: the caller may retry once the condition clears.
-  return absl::UnavailableError(message);
-}
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
@@ -424,6 +413,18 @@ absl::Status Store::Flush() {
     RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handle(static_cast<Family>(i))), "flushing"));
   }
   return absl::OkStatus();
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return absl::InternalError(message);
+  if (s.IsTimedOut()) return absl::DeadlineExceededError(message);
+  // IOError (including no space), Busy, TryAgain, ShutdownInProgress,
+  // Incomplete: the caller may retry once the condition clears.
+  return absl::UnavailableError(message);
 }
 
 }  // namespace hirs::storage

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/backup.h"
 
 namespace rocksdb {
 class DB;
@@ -146,6 +147,11 @@ class Store {
 
   // Flushes memtables to SST files (tests, backups, shutdown).
   absl::Status Flush();
+
+  // Adds a backup of the store as it is now to `backup_dir` (created if
+  // missing) while the store keeps serving; see storage/backup.h.
+  // Backups are taken one at a time.
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
 
   const StoreOptions& options() const { return options_; }
 

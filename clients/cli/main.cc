@@ -19,6 +19,7 @@
 //   hirs ... admin token issue|rotate|revoke ID [--overlap=24h]
 //   hirs ... admin audit verify | list [--case_id=ID] [--principal_id=ID] [--all]
 //   hirs ... admin retention run [--dry_run]
+//   hirs ... admin backup create | list | verify ID
 //
 // TLS: --ca_file (the server's CA) switches to TLS; --cert_file and
 // --key_file add a client certificate (mutual TLS). Defaults from
@@ -46,6 +47,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -563,6 +565,27 @@ int Admin(const std::vector<std::string>& words) {
             hirs::v1::ListAuditEntriesResponse* r) { return stub->ListAuditEntries(c, q, r); },
         [](const hirs::v1::ListAuditEntriesResponse& r) { return r.entries(); });
   }
+  if (noun == "backup" && verb == "create" && words.size() == 3) {
+    return Unary<hirs::v1::Backup>([&](grpc::ClientContext* c, hirs::v1::Backup* r) {
+      return stub->CreateBackup(c, hirs::v1::CreateBackupRequest(), r);
+    });
+  }
+  if (noun == "backup" && verb == "list" && words.size() == 3) {
+    return Unary<hirs::v1::ListBackupsResponse>([&](grpc::ClientContext* c, hirs::v1::ListBackupsResponse* r) {
+      return stub->ListBackups(c, hirs::v1::ListBackupsRequest(), r);
+    });
+  }
+  if (noun == "backup" && verb == "verify" && words.size() == 4) {
+    hirs::v1::VerifyBackupRequest request;
+    uint32_t id = 0;
+    if (!absl::SimpleAtoi(words[3], &id)) {
+      std::fprintf(stderr, "error: backup verify takes a backup id (hirs admin backup list)\n");
+      return kExitUsage;
+    }
+    request.set_backup_id(id);
+    return Unary<hirs::v1::Backup>(
+        [&](grpc::ClientContext* c, hirs::v1::Backup* r) { return stub->VerifyBackup(c, request, r); });
+  }
   if (noun == "retention" && verb == "run" && words.size() == 3) {
     hirs::v1::RunRetentionRequest request;
     request.set_dry_run(absl::GetFlag(FLAGS_dry_run));
@@ -691,6 +714,7 @@ constexpr char kUsage[] =
     "  hirs ... admin token issue|rotate|revoke ID [--overlap=24h]         the token is shown once\n"
     "  hirs ... admin audit verify | list [--case_id=ID] [--principal_id=ID] [--all]\n"
     "  hirs ... admin retention run [--dry_run]\n"
+    "  hirs ... admin backup create | list | verify ID      (restore: hirsd --restore_from=DIR, offline)\n"
     "Server and token default to $HIRS_SERVER and $HIRS_TOKEN; --ca_file (and --cert_file, --key_file)\n"
     "for TLS (and mutual TLS), default $HIRS_CA_FILE, $HIRS_CERT_FILE, $HIRS_KEY_FILE.";
 

@@ -1,6 +1,9 @@
 #include "services/admin/admin_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/bad_request.h"
+#include "common/civil_time.h"
+#include "common/log.h"
 #include "services/audit/audit_log.h"
 #include "services/rpc/rpc.h"
 
@@ -11,10 +14,13 @@ constexpr char kService[] = "hirs.v1.AdminService/";
 
 std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
 
-absl::Status BackupsNotYet() {
-  return absl::UnimplementedError(
-      "backups are not available in this version of hirsd; until they are, stop hirsd and copy its data "
-      "directory");
+hirs::v1::Backup ToProto(const storage::BackupInfo& info, bool verified) {
+  hirs::v1::Backup out;
+  out.set_backup_id(info.id);
+  *out.mutable_created_at() = ToTimestamp(info.created);
+  out.set_size_bytes(info.size_bytes);
+  out.set_verified(verified);
+  return out;
 }
 
 }  // namespace
@@ -64,15 +70,25 @@ grpc::ServerUnaryReactor* AdminServiceImpl::CreateBackup(grpc::CallbackServerCon
                                                          const hirs::v1::CreateBackupRequest* request,
                                                          hirs::v1::Backup* response) {
   return rpc::RunUnary(context, *gate_, Method("CreateBackup"), *request, pool_, response,
-                       [](const auth::Principal&) -> absl::StatusOr<hirs::v1::Backup> { return BackupsNotYet(); });
+                       [this](const auth::Principal&) -> absl::StatusOr<hirs::v1::Backup> {
+                         auto info = store_->CreateBackup(backup_dir_);
+                         if (!info.ok()) return info.status();
+                         LogInfo(absl::StrCat("backup ", info->id, " created in ", backup_dir_, ": ", info->files,
+                                              " files, ", info->size_bytes, " bytes"));
+                         return ToProto(*info, false);
+                       });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListBackups(grpc::CallbackServerContext* context,
                                                         const hirs::v1::ListBackupsRequest* request,
                                                         hirs::v1::ListBackupsResponse* response) {
   return rpc::RunUnary(context, *gate_, Method("ListBackups"), *request, pool_, response,
-                       [](const auth::Principal&) -> absl::StatusOr<hirs::v1::ListBackupsResponse> {
-                         return BackupsNotYet();
+                       [this](const auth::Principal&) -> absl::StatusOr<hirs::v1::ListBackupsResponse> {
+                         auto infos = storage::ListBackups(backup_dir_);
+                         if (!infos.ok()) return infos.status();
+                         hirs::v1::ListBackupsResponse out;
+                         for (const auto& info : *infos) *out.add_backups() = ToProto(info, false);
+                         return out;
                        });
 }
 
@@ -80,7 +96,15 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyBackup(grpc::CallbackServerCon
                                                          const hirs::v1::VerifyBackupRequest* request,
                                                          hirs::v1::Backup* response) {
   return rpc::RunUnary(context, *gate_, Method("VerifyBackup"), *request, pool_, response,
-                       [](const auth::Principal&) -> absl::StatusOr<hirs::v1::Backup> { return BackupsNotYet(); });
+                       [this, request](const auth::Principal&) -> absl::StatusOr<hirs::v1::Backup> {
+                         if (request->backup_id() == 0) {
+                           return InvalidArgumentWithViolations(
+                               {{"backup_id", "give the id of a backup (hirs admin backup list)"}});
+                         }
+                         auto info = storage::VerifyBackup(backup_dir_, request->backup_id());
+                         if (!info.ok()) return info.status();
+                         return ToProto(*info, true);
+                       });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(grpc::CallbackServerContext* context,

@@ -1,10 +1,12 @@
 // gRPC adapter of hirs.v1.AdminService: principals and tokens
 // (auth/directory.h), retention runs (retention/retention.h) and the audit
 // trail (audit/audit_log.h). Every call passes the gate (rpc/gate.h): ADMIN
-// only, audited. Backups belong to the operations work and answer
-// UNIMPLEMENTED until then.
+// only, audited. Backups (storage/backup.h) go to the server's backup
+// directory.
 #ifndef HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_
 #define HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_
+
+#include <string>
 
 #include "common/worker_pool.h"
 #include "hirs/v1/admin_service.grpc.pb.h"
@@ -18,9 +20,10 @@ namespace hirs::admin {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
  public:
-  AdminServiceImpl(auth::PrincipalDirectory* directory, retention::Retention* retention,
-                   const storage::Store* store, rpc::CallGate* gate, WorkerPool* pool)
-      : directory_(directory), retention_(retention), store_(store), gate_(gate), pool_(pool) {}
+  AdminServiceImpl(auth::PrincipalDirectory* directory, retention::Retention* retention, storage::Store* store,
+                   std::string backup_dir, rpc::CallGate* gate, WorkerPool* pool)
+      : directory_(directory), retention_(retention), store_(store), backup_dir_(std::move(backup_dir)),
+        gate_(gate), pool_(pool) {}
 
   grpc::ServerUnaryReactor* CreatePrincipal(grpc::CallbackServerContext* context,
                                             const hirs::v1::CreatePrincipalRequest* request,
@@ -59,7 +62,8 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
  private:
   auth::PrincipalDirectory* const directory_;
   retention::Retention* const retention_;
-  const storage::Store* const store_;
+  storage::Store* const store_;
+  const std::string backup_dir_;
   rpc::CallGate* const gate_;
   WorkerPool* const pool_;
 };

@@ -22,6 +22,7 @@
 #include "hirs/config/v1/config.pb.h"
 #include "services/collation/matcher.h"
 #include "services/server/server.h"
+#include "storage/backup.h"
 
 ABSL_FLAG(std::string, config, "", "JSON server config file (hirs.config.v1.ServerConfig); flags override it");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on (port 0: any free port)");
@@ -56,6 +57,12 @@ ABSL_FLAG(int, nchi_review_days, 365,
           "days a non-crime hate incident's personal data is kept after the case became one");
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(24),
           "how often the retention run removes due NCHI personal data (0: only when an admin runs it)");
+
+ABSL_FLAG(std::string, backup_dir, "", "where AdminService backups go (default <data_dir>/backups)");
+ABSL_FLAG(std::string, restore_from, "",
+          "offline restore: restore a backup from this directory into <data_dir>/db (which must not hold a store), "
+          "then exit");
+ABSL_FLAG(uint32_t, restore_backup_id, 0, "with --restore_from: the backup to restore (0: the newest)");
 
 namespace {
 
@@ -98,6 +105,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (config.has_attach_threshold_without_identity()) {
     options->collation.attach_threshold_without_identity = config.attach_threshold_without_identity();
   }
+  if (!config.backup_dir().empty()) options->backup_dir = config.backup_dir();
   if (config.has_rate_limit_per_second()) options->rate_limit_per_second = config.rate_limit_per_second();
   if (config.has_rate_limit_burst()) options->rate_limit_burst = config.rate_limit_burst();
   if (config.has_nchi_review_days()) options->nchi_review_period = absl::Hours(24) * config.nchi_review_days();
@@ -139,6 +147,24 @@ int main(int argc, char** argv) {
   if (options.extract_suppression_max < 0) {
     hirs::LogError("--extract_suppression_max must be 0 or more");
     return 2;
+  }
+  if (Specified("backup_dir")) options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (!absl::GetFlag(FLAGS_restore_from).empty()) {
+    if (options.data_dir.empty()) {
+      hirs::LogError("--restore_from needs --data_dir (the new data directory)");
+      return 2;
+    }
+    auto restored = hirs::storage::RestoreBackup(absl::GetFlag(FLAGS_restore_from),
+                                                 absl::GetFlag(FLAGS_restore_backup_id), options.data_dir + "/db");
+    if (!restored.ok()) {
+      hirs::LogError(absl::StrCat("restore failed: ", restored.status().ToString()));
+      return 1;
+    }
+    std::printf("restored backup %u (taken %s, schema %u) into %s/db; start hirsd on --data_dir=%s with the "
+                "same HMAC key file\n",
+                restored->id, absl::FormatTime(absl::RFC3339_sec, restored->created, absl::UTCTimeZone()).c_str(),
+                restored->schema_version, options.data_dir.c_str(), options.data_dir.c_str());
+    return 0;
   }
   if (Specified("rate_limit_per_second")) options.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
   if (Specified("rate_limit_burst")) options.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);

@@ -196,8 +196,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->retention = std::make_unique<retention::Retention>(state->store.get(), &state->locks, state->collator.get(),
                                                             state->audit.get(), [] { return absl::Now(); },
                                                             retention_options);
-  state->admin = std::make_unique<admin::AdminServiceImpl>(state->principals.get(), state->retention.get(),
-                                                           state->store.get(), state->gate.get(), state->pool.get());
+  state->admin = std::make_unique<admin::AdminServiceImpl>(
+      state->principals.get(), state->retention.get(), state->store.get(),
+      options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
+      state->pool.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

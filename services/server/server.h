@@ -64,6 +64,9 @@ struct ServerOptions {
   // first scheduled run is a minute after start (sooner if the interval is).
   absl::Duration nchi_review_period = absl::Hours(24 * 365);
   absl::Duration retention_interval = absl::Hours(24);
+  // Where AdminService.CreateBackup puts backups (storage/backup.h).
+  // Default: <data_dir>/backups; put it on another disk in production.
+  std::string backup_dir;
 };
 
 // Thread safe.

@@ -174,6 +174,27 @@ grep -q '"police"' "$WORK/audit.jsonl" || fail "the police's read is not attribu
 rc=0; "$HIRS" "${P[@]}" admin audit verify 2>/dev/null || rc=$?
 [ "$rc" -eq 1 ] || fail "police may not verify the audit chain (rc $rc)"
 
+# Backups: one taken while serving, listed and verified, then restored
+# offline into a new data directory, where a second hirsd serves the report.
+"$HIRS" "${A[@]}" admin backup create >"$WORK/backup.json" || fail "admin backup create exited $?"
+backup_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["backup_id"])' "$WORK/backup.json")
+"$HIRS" "${A[@]}" admin backup list | grep -q "\"backup_id\": *$backup_id" || fail "backup list"
+"$HIRS" "${A[@]}" admin backup verify "$backup_id" | grep -q '"verified": *true' || fail "backup verify"
+"$HIRSD" --data_dir="$WORK/restored" --restore_from="$WORK/data/backups" >"$WORK/restore.out" 2>>"$WORK/hirsd.log" \
+  || fail "hirsd --restore_from exited $?"
+grep -q "restored backup $backup_id" "$WORK/restore.out" || fail "restore: $(cat "$WORK/restore.out")"
+rc=0; "$HIRSD" --data_dir="$WORK/restored" --restore_from="$WORK/data/backups" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a restore over a store must be refused (rc $rc)"
+cp "$WORK/data/hmac.key" "$WORK/restored/hmac.key"
+"$HIRSD" --listen=127.0.0.1:0 --data_dir="$WORK/restored" --principals="$WORK/principals.json" \
+  >"$WORK/restored.out" 2>>"$WORK/hirsd.log" &
+RESTORED_PID=$!
+for _ in $(seq 1 100); do
+  RESTORED_ADDR=$(sed -n 's/^listening on //p' "$WORK/restored.out"); [ -n "$RESTORED_ADDR" ] && break; sleep 0.1
+done
+"$HIRS" --server="$RESTORED_ADDR" report get "$report_id" | grep -q "\"$report_id\"" || fail "report missing after restore"
+kill -TERM "$RESTORED_PID"; wait "$RESTORED_PID" || fail "restored hirsd exit"
+
 # No personal data or description text in the server's log.
 for secret in "Amina Example" "1990-04-12" "headscarf" "Sam Example" "LE11 2XY"; do
   if grep -q "$secret" "$WORK/hirsd.log"; then fail "personal data \"$secret\" in the hirsd log"; fi
