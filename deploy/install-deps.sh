@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev librocksdb-dev libssl-dev libicu-dev libcsv-dev libjemalloc-dev tzdata
+  libabsl-dev librocksdb-dev libssl-dev libicu-dev libcsv-dev libjemalloc-dev tzdata prometheus-cpp-dev
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )

@@ -415,6 +415,18 @@ absl::Status Store::Flush() {
   return absl::OkStatus();
 }
 
+absl::flat_hash_map<std::string, uint64_t> Store::Properties() const {
+  absl::flat_hash_map<std::string, uint64_t> out;
+  for (const char* name : {"rocksdb.total-sst-files-size", "rocksdb.estimate-pending-compaction-bytes",
+                           "rocksdb.is-write-stopped", "rocksdb.actual-delayed-write-rate",
+                           "rocksdb.num-running-compactions", "rocksdb.cur-size-all-mem-tables",
+                           "rocksdb.block-cache-usage"}) {
+    uint64_t value = 0;
+    if (db_->GetAggregatedIntProperty(name, &value)) out[name] = value;
+  }
+  return out;
+}
+
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   const std::string message = absl::StrCat(what, ": ", s.ToString());

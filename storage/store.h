@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -147,6 +148,12 @@ class Store {
 
   // Flushes memtables to SST files (tests, backups, shutdown).
   absl::Status Flush();
+
+  // RocksDB's figures for monitoring, summed over the column families:
+  // total-sst-files-size, estimate-pending-compaction-bytes,
+  // is-write-stopped, actual-delayed-write-rate, num-running-compactions,
+  // cur-size-all-mem-tables, block-cache-usage (keys "rocksdb.<name>").
+  absl::flat_hash_map<std::string, uint64_t> Properties() const;
 
   // Adds a backup of the store as it is now to `backup_dir` (created if
   // missing) while the store keeps serving; see storage/backup.h.

@@ -75,7 +75,10 @@ class SubmitStream final
     if (admitted.ok()) admitted = gate_->TakeItem(call_);
     absl::StatusOr<SubmitResult> result = admitted.ok() ? intake_->Submit(call_.principal.id, request_) : admitted;
     LogSubmission(call_.principal.id, result);
-    if (result.ok()) FillResponse(*result, &response_);
+    if (result.ok()) {
+      FillResponse(*result, &response_);
+      if (gate_->metrics() != nullptr) gate_->metrics()->RecordCollation(result->collation);
+    }
     gate_->Record(call_, &request_, result.ok() ? &response_ : nullptr, result.status(),
                   [this](const absl::Status& outcome) {
                     if (!outcome.ok()) {
@@ -105,6 +108,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
                          absl::StatusOr<SubmitResult> result = intake_->Submit(p.id, *request);
                          LogSubmission(p.id, result);
                          if (!result.ok()) return result.status();
+                         if (gate_->metrics() != nullptr) gate_->metrics()->RecordCollation(result->collation);
                          hirs::v1::SubmitReportResponse out;
                          FillResponse(*result, &out);
                          return out;

@@ -190,8 +190,11 @@ void CallGate::Record(const Call& call, const google::protobuf::Message* request
   if (request != nullptr) CollectResourceIds(*request, &ids);
   if (response != nullptr) CollectResourceIds(*response, &ids);
   for (std::string& id : ids) entry.add_resource_ids(std::move(id));
-  audit_->Append(std::move(entry), [status, done = std::move(done)](const absl::Status& written) {
-    done(written.ok() ? status : written);
+  audit_->Append(std::move(entry), [this, status, method = call.method, start = call.start,
+                                    done = std::move(done)](const absl::Status& written) {
+    const absl::Status outcome = written.ok() ? status : written;
+    if (metrics_ != nullptr) metrics_->RecordCall(method, outcome.code(), absl::Now() - start);
+    done(outcome);
   });
 }
 

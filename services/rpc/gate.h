@@ -21,6 +21,7 @@
 #include "google/protobuf/message.h"
 #include "services/audit/audit_log.h"
 #include "services/auth/principals.h"
+#include "services/metrics/metrics.h"
 
 namespace hirs::rpc {
 
@@ -73,8 +74,10 @@ using Finisher = std::function<void(const grpc::Status&)>;
 // Thread safe.
 class CallGate {
  public:
-  CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit)
-      : principals_(principals), audit_(audit), limiter_(limit) {}
+  // `metrics` may be null.
+  CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit,
+           metrics::Metrics* metrics = nullptr)
+      : principals_(principals), audit_(audit), limiter_(limit), metrics_(metrics) {}
 
   // The call, when its caller is authenticated, may call `method` with
   // `request` (null for a stream whose requests come later) and is within
@@ -98,12 +101,16 @@ class CallGate {
   // One more item of a stream (SubmitReports) against the caller's rate.
   absl::Status TakeItem(const Call& call);
 
+  // Where calls are counted (null: nowhere).
+  metrics::Metrics* metrics() const { return metrics_; }
+
  private:
   absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& context) const;
 
   const auth::PrincipalRegistry* const principals_;
   audit::AuditLog* const audit_;
   RateLimiter limiter_;
+  metrics::Metrics* const metrics_;
 };
 
 // DEADLINE_EXCEEDED when the call's deadline has passed, CANCELLED when the

@@ -58,6 +58,7 @@ ABSL_FLAG(int, nchi_review_days, 365,
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(24),
           "how often the retention run removes due NCHI personal data (0: only when an admin runs it)");
 
+ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT serving Prometheus metrics at /metrics (port 0: any free port)");
 ABSL_FLAG(std::string, backup_dir, "", "where AdminService backups go (default <data_dir>/backups)");
 ABSL_FLAG(std::string, restore_from, "",
           "offline restore: restore a backup from this directory into <data_dir>/db (which must not hold a store), "
@@ -85,10 +86,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": ", parsed.message().as_string()));
   }
-  if (!config.metrics_listen().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config file ", path, ": metrics_listen is not supported by this version of hirsd"));
-  }
+  if (!config.metrics_listen().empty()) options->metrics_listen = config.metrics_listen();
   if (!config.listen().empty()) options->listen = config.listen();
   if (!config.data_dir().empty()) options->data_dir = config.data_dir();
   if (!config.principals_file().empty()) options->principals_file = config.principals_file();
@@ -148,6 +146,7 @@ int main(int argc, char** argv) {
     hirs::LogError("--extract_suppression_max must be 0 or more");
     return 2;
   }
+  if (Specified("metrics_listen")) options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   if (Specified("backup_dir")) options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   if (!absl::GetFlag(FLAGS_restore_from).empty()) {
     if (options.data_dir.empty()) {
@@ -196,6 +195,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("listening on %s\n", (*server)->address().c_str());
+  if ((*server)->metrics_port() != 0) {
+    const std::string& m = options.metrics_listen;
+    std::printf("metrics on %s:%d\n", m.substr(0, m.rfind(':')).c_str(), (*server)->metrics_port());
+  }
   std::fflush(stdout);
 
   int signal = 0;

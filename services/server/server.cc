@@ -24,6 +24,7 @@
 #include "hirs/v1/extract_service.grpc.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/audit/audit_log.h"
+#include "services/metrics/metrics.h"
 #include "services/auth/directory.h"
 #include "services/retention/retention.h"
 #include "services/rpc/gate.h"
@@ -46,6 +47,7 @@ struct Server::State {
   ServerOptions options;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<metrics::Metrics> metrics;
   std::unique_ptr<auth::PrincipalDirectory> principals;
   std::unique_ptr<rpc::CallGate> gate;
   std::unique_ptr<intake::DistrictRouter> router;
@@ -151,9 +153,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
                                                                      [] { return absl::Now(); }));
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
+  state->metrics = std::make_unique<metrics::Metrics>();
   state->gate = std::make_unique<rpc::CallGate>(
       &state->principals->registry(), state->audit.get(),
-      rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst});
+      rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst}, state->metrics.get());
 
   if (options.collation.review_threshold > options.collation.attach_threshold) {
     return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
@@ -224,6 +227,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   const size_t colon = options.listen.rfind(':');
   state->address = absl::StrCat(options.listen.substr(0, colon), ":", port);
   state->grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  if (!options.metrics_listen.empty()) {
+    State* st = state.get();
+    metrics::Sources sources;
+    sources.watchers = [st] { return static_cast<int64_t>(st->feed->watchers()); };
+    sources.review_queue_length = [st] {
+      int64_t open = 0;
+      (void)st->store->Scan(storage::Family::kReview, "", 0, [&](absl::string_view, absl::string_view v) {
+        hirs::v1::ReviewItem item;
+        if (item.ParseFromArray(v.data(), static_cast<int>(v.size())) && !item.has_resolved_at()) ++open;
+        return true;
+      });
+      return open;
+    };
+    sources.rocksdb = [st] { return st->store->Properties(); };
+    RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
+    LogInfo(absl::StrCat("metrics on ", options.metrics_listen.substr(0, options.metrics_listen.rfind(':')), ":",
+                         state->metrics->port(), "/metrics"));
+  }
   if (options.retention_interval > absl::ZeroDuration()) {
     State* st = state.get();
     state->retention_thread = std::thread([st] {
@@ -253,6 +274,8 @@ Server::~Server() { Shutdown(); }
 const std::string& Server::address() const { return state_->address; }
 
 int Server::port() const { return state_->port; }
+
+int Server::metrics_port() const { return state_->metrics->port(); }
 
 void Server::Shutdown(absl::Duration grace) {
   {

@@ -64,6 +64,9 @@ struct ServerOptions {
   // first scheduled run is a minute after start (sooner if the interval is).
   absl::Duration nchi_review_period = absl::Hours(24 * 365);
   absl::Duration retention_interval = absl::Hours(24);
+  // HOST:PORT serving Prometheus metrics at /metrics (port 0 picks one,
+  // see Server::metrics_port()); empty: no endpoint.
+  std::string metrics_listen;
   // Where AdminService.CreateBackup puts backups (storage/backup.h).
   // Default: <data_dir>/backups; put it on another disk in production.
   std::string backup_dir;
@@ -82,6 +85,8 @@ class Server {
   // The address actually bound, e.g. "127.0.0.1:41234".
   const std::string& address() const;
   int port() const;
+  // The metrics port, 0 without --metrics_listen.
+  int metrics_port() const;
 
   // Reports NOT_SERVING to health checks, stops accepting calls, lets calls
   // in flight finish for up to `grace` (then cancels them), runs queued

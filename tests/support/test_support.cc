@@ -91,6 +91,8 @@ void TestServer::Stop() {
   server_.reset();
 }
 
+int TestServer::metrics_port() const { return server_ == nullptr ? 0 : server_->metrics_port(); }
+
 void TestServer::Restart() {
   Stop();
   Start();

@@ -68,6 +68,8 @@ class TestServer {
   std::unique_ptr<hirs::v1::ReportingService::Stub> Reporting() const;
   const std::string& data_dir() const { return data_dir_; }
   server::ServerOptions& options() { return options_; }
+  // The Prometheus port (options().metrics_listen set), else 0.
+  int metrics_port() const;
 
   // The number of entries in `family` of the (stopped) server's store.
   size_t CountEntries(storage::Family family) const;
