@@ -58,6 +58,8 @@ ABSL_FLAG(int, nchi_review_days, 365,
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(24),
           "how often the retention run removes due NCHI personal data (0: only when an admin runs it)");
 
+ABSL_FLAG(std::string, health_listen, "",
+          "HOST:PORT of a plaintext listener serving only grpc.health.v1 (for probes that cannot speak TLS)");
 ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT serving Prometheus metrics at /metrics (port 0: any free port)");
 ABSL_FLAG(std::string, backup_dir, "", "where AdminService backups go (default <data_dir>/backups)");
 ABSL_FLAG(std::string, restore_from, "",
@@ -87,6 +89,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
     return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": ", parsed.message().as_string()));
   }
   if (!config.metrics_listen().empty()) options->metrics_listen = config.metrics_listen();
+  if (!config.health_listen().empty()) options->health_listen = config.health_listen();
   if (!config.listen().empty()) options->listen = config.listen();
   if (!config.data_dir().empty()) options->data_dir = config.data_dir();
   if (!config.principals_file().empty()) options->principals_file = config.principals_file();
@@ -146,6 +149,7 @@ int main(int argc, char** argv) {
     hirs::LogError("--extract_suppression_max must be 0 or more");
     return 2;
   }
+  if (Specified("health_listen")) options.health_listen = absl::GetFlag(FLAGS_health_listen);
   if (Specified("metrics_listen")) options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   if (Specified("backup_dir")) options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   if (!absl::GetFlag(FLAGS_restore_from).empty()) {

@@ -65,6 +65,9 @@ struct Server::State {
   std::unique_ptr<retention::Retention> retention;
   std::unique_ptr<admin::AdminServiceImpl> admin;
   std::unique_ptr<grpc::Server> grpc_server;
+  // Health only, plaintext (ServerOptions::health_listen); may be null.
+  std::unique_ptr<grpc::Server> health_server;
+  int health_port = 0;
   std::string address;
   int port = 0;
 
@@ -227,6 +230,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   const size_t colon = options.listen.rfind(':');
   state->address = absl::StrCat(options.listen.substr(0, colon), ":", port);
   state->grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  if (!options.health_listen.empty()) {
+    // A server with no service registered: only the default health service.
+    grpc::ServerBuilder health;
+    int health_port = 0;
+    health.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
+    state->health_server = health.BuildAndStart();
+    if (state->health_server == nullptr || health_port == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options.health_listen, " for health checks"));
+    }
+    state->health_server->GetHealthCheckService()->SetServingStatus(true);
+    state->health_port = health_port;
+    LogInfo(absl::StrCat("health checks (plaintext, health only) on ", options.health_listen));
+  }
   if (!options.metrics_listen.empty()) {
     State* st = state.get();
     metrics::Sources sources;
@@ -275,6 +291,8 @@ const std::string& Server::address() const { return state_->address; }
 
 int Server::port() const { return state_->port; }
 
+int Server::health_port() const { return state_->health_port; }
+
 int Server::metrics_port() const { return state_->metrics->port(); }
 
 void Server::Shutdown(absl::Duration grace) {
@@ -284,6 +302,10 @@ void Server::Shutdown(absl::Duration grace) {
     state_->shut_down = true;
   }
   state_->grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  if (state_->health_server != nullptr) {
+    state_->health_server->GetHealthCheckService()->SetServingStatus(false);
+    state_->health_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  }
   state_->feed->Shutdown();  // watches never end by themselves
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();

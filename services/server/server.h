@@ -64,6 +64,11 @@ struct ServerOptions {
   // first scheduled run is a minute after start (sooner if the interval is).
   absl::Duration nchi_review_period = absl::Hours(24 * 365);
   absl::Duration retention_interval = absl::Hours(24);
+  // HOST:PORT of a plaintext listener serving grpc.health.v1 only (no other
+  // service, no data), for probes that cannot speak TLS (Kubernetes'
+  // native gRPC probes); allowed on any address; port 0 picks one
+  // (Server::health_port()). Empty: none.
+  std::string health_listen;
   // HOST:PORT serving Prometheus metrics at /metrics (port 0 picks one,
   // see Server::metrics_port()); empty: no endpoint.
   std::string metrics_listen;
@@ -85,6 +90,8 @@ class Server {
   // The address actually bound, e.g. "127.0.0.1:41234".
   const std::string& address() const;
   int port() const;
+  // The health-only port, 0 without health_listen.
+  int health_port() const;
   // The metrics port, 0 without --metrics_listen.
   int metrics_port() const;
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
 #include "services/auth/principals.h"
@@ -122,6 +123,29 @@ TEST_F(TlsTest, WithoutRequiringCertificatesABearerTokenStillServes) {
   EXPECT_TRUE(Submit(Stub(certs_).get(), "token-a", &response).ok());
   EXPECT_EQ(Submit(Stub(certs_).get(), "", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Submit(Stub(certs_, certs_, "centre-a").get(), "", &response).ok());
+}
+
+TEST_F(TlsTest, APlaintextHealthListenerServesHealthAndNothingElse) {
+  options_.health_listen = "127.0.0.1:0";
+  Start();
+  ASSERT_NE(server_->health_port(), 0);
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->health_port()), grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckResponse status;
+  ASSERT_TRUE(health->Check(&context, grpc::health::v1::HealthCheckRequest(), &status).ok());
+  EXPECT_EQ(status.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // No data service answers there, with or without a token.
+  auto reporting = hirs::v1::ReportingService::NewStub(channel);
+  hirs::v1::SubmitReportResponse response;
+  EXPECT_EQ(Submit(reporting.get(), "token-a", &response).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  server_->Shutdown(absl::Seconds(1));
+  grpc::ClientContext after;
+  after.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_FALSE(health->Check(&after, grpc::health::v1::HealthCheckRequest(), &status).ok() &&
+               status.status() == grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 TEST_F(TlsTest, PlaintextOnlyOnLoopbackAndTlsSettingsChecked) {
