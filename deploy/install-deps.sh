@@ -13,7 +13,7 @@ PACKAGES=(
   python3 python3-grpcio python3-protobuf
 )
 if [ "${1:-}" = "--tests" ]; then
-  PACKAGES+=(chromium fonts-dejavu-core)
+  PACKAGES+=(chromium fonts-dejavu-core yamllint)
 fi
 
 missing=()
