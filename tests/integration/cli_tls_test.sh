@@ -10,6 +10,8 @@ HIRS=$2
 DEPLOY=$3
 WORK=$(mktemp -d)
 trap 'kill "${HIRSD_PID:-}" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
+# Only what this test passes: no token or certificate from the environment.
+unset HIRS_TOKEN HIRS_SERVER HIRS_CA_FILE HIRS_CERT_FILE HIRS_KEY_FILE
 fail() { echo "FAIL: $*"; [ -f "$WORK/hirsd.log" ] && tail -5 "$WORK/hirsd.log"; exit 1; }
 source "$(dirname "$0")/../lib/hirsd_harness.sh"
 
