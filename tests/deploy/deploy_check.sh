@@ -54,7 +54,9 @@ grep -q '^listening on 0.0.0.0:' "$WORK/out" || { cat "$WORK/log"; fail "hirsd d
 grep -q '^metrics on 0.0.0.0:' "$WORK/out" || fail "no metrics endpoint: $(cat "$WORK/out")"
 kill -TERM $PID; wait $PID || fail "hirsd exit after SIGTERM"; PID=
 
-# The Dockerfile's runtime packages.
+# The Dockerfile's runtime packages (checked against a normal build only:
+# a sanitizer build links more, and differently).
+if grep -qa __asan_init "$HIRSD"; then echo "deploy: ok (Dockerfile libraries not checked: sanitizer build)"; exit 0; fi
 packages=$(sed -n '/^FROM debian:bookworm-slim/,$p' "$DEPLOY/Dockerfile" \
   | sed -n '/apt-get install/,/rm -rf/p' | tr ' \\' '\n\n' | grep -E '^(lib|zlib|tzdata$|ca-certificates$)' | sort -u)
 [ -n "$packages" ] || fail "no runtime packages found in the Dockerfile"

@@ -1,6 +1,8 @@
 // libFuzzer target: page-token decoding on arbitrary text. Only a token the
 // server signed for this scope may decode; anything else is
-// INVALID_ARGUMENT. Tokens made here round-trip.
+// INVALID_ARGUMENT. Tokens made here round-trip, whatever bytes the resume
+// key holds (found by this target: the key was a proto3 string, so a
+// non-UTF-8 key made a token that could not be read back).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto decoded = hirs::cases::DecodePageToken(*hasher, "scope", input, now);
   if (decoded.ok()) __builtin_trap();  // forged: the fuzzer cannot know the key
   if (decoded.status().code() != absl::StatusCode::kInvalidArgument) __builtin_trap();
+  if (input.size() > 512) return 0;  // a resume key is short; longer tokens are refused as too long
   const std::string token = hirs::cases::EncodePageToken(*hasher, "scope", input, now);
   auto round = hirs::cases::DecodePageToken(*hasher, "scope", token, now);
   if (!round.ok() || *round != input) __builtin_trap();
