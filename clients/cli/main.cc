@@ -107,27 +107,34 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A flag's value, else the environment variable's.
+std::string FlagOrEnv(const std::string& flag, const char* env) { return flag.empty() ? Env(env) : flag; }
+
 std::shared_ptr<grpc::Channel> Channel() {
-  std::string server = absl::GetFlag(FLAGS_server);
-  if (server.empty()) server = Env("HIRS_SERVER");
+  std::string server = FlagOrEnv(absl::GetFlag(FLAGS_server), "HIRS_SERVER");
   if (server.empty()) server = "127.0.0.1:50051";
-  auto flag_or_env = [](const std::string& flag, const char* env) { return flag.empty() ? Env(env) : flag; };
-  const std::string ca = flag_or_env(absl::GetFlag(FLAGS_ca_file), "HIRS_CA_FILE");
+  const std::string ca = FlagOrEnv(absl::GetFlag(FLAGS_ca_file), "HIRS_CA_FILE");
   if (ca.empty()) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
   grpc::SslCredentialsOptions tls;
-  auto read = [](const std::string& path) -> std::string {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+  auto read = [](const std::string& path) {
+    absl::StatusOr<std::string> content = ReadFile(path);
+    if (!content.ok()) {
       std::fprintf(stderr, "error: cannot read %s\n", path.c_str());
       std::exit(kExitUsage);
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
+    return *std::move(content);
   };
   tls.pem_root_certs = read(ca);
-  const std::string cert = flag_or_env(absl::GetFlag(FLAGS_cert_file), "HIRS_CERT_FILE");
-  const std::string key = flag_or_env(absl::GetFlag(FLAGS_key_file), "HIRS_KEY_FILE");
+  const std::string cert = FlagOrEnv(absl::GetFlag(FLAGS_cert_file), "HIRS_CERT_FILE");
+  const std::string key = FlagOrEnv(absl::GetFlag(FLAGS_key_file), "HIRS_KEY_FILE");
   if (!cert.empty() || !key.empty()) {
     tls.pem_cert_chain = read(cert);
     tls.pem_private_key = read(key);
@@ -139,8 +146,7 @@ std::unique_ptr<hirs::v1::ReportingService::Stub> Connect() { return hirs::v1::R
 
 // The bearer token, if any; no deadline (a watch runs until interrupted).
 void AddToken(grpc::ClientContext* context) {
-  std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty()) token = Env("HIRS_TOKEN");
+  const std::string token = FlagOrEnv(absl::GetFlag(FLAGS_token), "HIRS_TOKEN");
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 
@@ -165,14 +171,6 @@ std::string Describe(const grpc::Status& status) {
   google::rpc::Status details;
   grpc::ExtractErrorDetails(status, &details).IgnoreError();
   return Describe(status.error_code(), status.error_message(), details);
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 // A JSON document holding either a SubmitReportRequest ({"request_id": ...,

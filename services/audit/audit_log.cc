@@ -31,6 +31,17 @@ std::string EncodeHead(uint64_t sequence, absl::string_view hash) {
 
 }  // namespace
 
+hirs::v1::AuditEntry NewEntry(absl::string_view principal_id, absl::string_view method, absl::Time time,
+                              absl::StatusCode outcome, std::vector<std::string> resource_ids) {
+  hirs::v1::AuditEntry entry;
+  entry.set_principal_id(std::string(principal_id));
+  entry.set_method(std::string(method));
+  *entry.mutable_time() = ToTimestamp(time);
+  entry.set_outcome(absl::StatusCodeToString(outcome));
+  for (std::string& id : resource_ids) entry.add_resource_ids(std::move(id));
+  return entry;
+}
+
 std::string GenesisHash() { return std::string(kHashBytes, '\0'); }
 
 std::string ChainHash(absl::string_view previous_hash, const hirs::v1::AuditEntry& entry) {

@@ -21,12 +21,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "hirs/v1/admin_service.pb.h"
 #include "storage/store.h"
 
@@ -41,6 +43,12 @@ std::string GenesisHash();
 // length-prefixed fields in a fixed order, so it never depends on how
 // protobuf serialises.
 std::string ChainHash(absl::string_view previous_hash, const hirs::v1::AuditEntry& entry);
+
+// An entry of `principal_id` calling `method` at `time` with `outcome`
+// (its status code's name) and the ids it touched; AuditLog sets its
+// sequence and hash.
+hirs::v1::AuditEntry NewEntry(absl::string_view principal_id, absl::string_view method, absl::Time time,
+                              absl::StatusCode outcome, std::vector<std::string> resource_ids = {});
 
 // Thread safe.
 class AuditLog {

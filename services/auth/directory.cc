@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
@@ -98,7 +97,7 @@ absl::StatusOr<StoredPrincipal> PrincipalDirectory::Find(absl::string_view id) c
   return absl::NotFoundError(absl::StrCat("no principal \"", id, "\""));
 }
 
-absl::Status PrincipalDirectory::Save(StoredPrincipal record) {
+absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Save(StoredPrincipal record) {
   const absl::Time now = clock_();
   record.mutable_principal()->set_source("store");
   *record.mutable_updated_at() = ToTimestamp(now);
@@ -120,7 +119,8 @@ absl::Status PrincipalDirectory::Save(StoredPrincipal record) {
   batch.Put(storage::Family::kPrincipals, record.principal().id(), record.SerializeAsString());
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   stored_ = std::move(next);
-  return registry_->Replace(effective);
+  RETURN_IF_ERROR(registry_->Replace(effective));
+  return PublicView(record);
 }
 
 absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Create(const hirs::v1::Principal& principal) {
@@ -130,23 +130,14 @@ absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Create(const hirs::v1::P
   p.clear_token_issued_at();
   p.clear_previous_token_expires_at();
   p.set_disabled(false);
-  if (std::string problem = PrincipalProblem(p); !problem.empty()) {
-    std::string field = "principal";
-    for (absl::string_view f : {"id", "role", "scope", "display_name", "cert_names"}) {
-      if (absl::StrContains(problem, f)) {
-        field = absl::StrCat("principal.", f);
-        break;
-      }
-    }
-    return InvalidArgumentWithViolations({{field, problem}});
+  if (auto problem = PrincipalProblem(p)) {
+    return InvalidArgumentWithViolations({{absl::StrCat("principal.", problem->field), problem->description}});
   }
   absl::MutexLock lock(&mu_);
   if (Find(p.id()).ok()) return absl::AlreadyExistsError(absl::StrCat("principal \"", p.id(), "\" exists"));
   StoredPrincipal record;
   *record.mutable_principal() = std::move(p);
-  RETURN_IF_ERROR(Save(record));
-  ASSIGN_OR_RETURN(StoredPrincipal saved, Find(record.principal().id()));
-  return PublicView(saved);
+  return Save(std::move(record));
 }
 
 absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Disable(absl::string_view id, absl::string_view caller_id) {
@@ -158,9 +149,7 @@ absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Disable(absl::string_vie
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(StoredPrincipal record, Find(id));
   record.mutable_principal()->set_disabled(true);
-  RETURN_IF_ERROR(Save(record));
-  ASSIGN_OR_RETURN(StoredPrincipal saved, Find(id));
-  return PublicView(saved);
+  return Save(std::move(record));
 }
 
 absl::StatusOr<hirs::v1::IssueTokenResponse> PrincipalDirectory::IssueToken(
@@ -194,11 +183,10 @@ absl::StatusOr<hirs::v1::IssueTokenResponse> PrincipalDirectory::IssueToken(
   }
   p->set_token_sha256(TokenSha256Hex(token));
   *p->mutable_token_issued_at() = ToTimestamp(now);
-  RETURN_IF_ERROR(Save(record));
-  ASSIGN_OR_RETURN(StoredPrincipal saved, Find(request.principal_id()));
+  ASSIGN_OR_RETURN(hirs::v1::Principal saved, Save(std::move(record)));
   hirs::v1::IssueTokenResponse response;
   response.set_token(token);
-  *response.mutable_principal() = PublicView(saved);
+  *response.mutable_principal() = std::move(saved);
   return response;
 }
 
@@ -209,9 +197,7 @@ absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::RevokeToken(absl::string
   record.mutable_principal()->clear_token_issued_at();
   record.mutable_principal()->clear_previous_token_expires_at();
   record.clear_previous_token_sha256();
-  RETURN_IF_ERROR(Save(record));
-  ASSIGN_OR_RETURN(StoredPrincipal saved, Find(id));
-  return PublicView(saved);
+  return Save(std::move(record));
 }
 
 }  // namespace hirs::auth

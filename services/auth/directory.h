@@ -67,8 +67,9 @@ class PrincipalDirectory {
   // The principal by id (store first, then file); NOT_FOUND otherwise.
   absl::StatusOr<hirs::store::v1::StoredPrincipal> Find(absl::string_view id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Stores `record` and rebuilds the registry (on error, neither changes).
-  absl::Status Save(hirs::store::v1::StoredPrincipal record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores `record` (source "store", stamped) and rebuilds the registry (on
+  // error, neither changes); returns what callers may see of it.
+  absl::StatusOr<hirs::v1::Principal> Save(hirs::store::v1::StoredPrincipal record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<hirs::store::v1::StoredPrincipal> Effective() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::Store* const store_;

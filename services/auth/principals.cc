@@ -33,30 +33,38 @@ std::string TokenSha256Hex(absl::string_view token) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
 }
 
-std::string PrincipalProblem(const hirs::v1::Principal& p) {
-  if (p.id().empty()) return "id is required";
-  if (p.id().size() > 128) return "id is longer than 128 bytes";
-  for (char c : p.id()) {
+bool IsPrincipalId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != ':') {
-      return "id may hold only letters, digits and . _ - :";
+      return false;
     }
   }
+  return true;
+}
+
+std::optional<FieldViolation> PrincipalProblem(const hirs::v1::Principal& p) {
+  if (p.id().empty()) return FieldViolation{"id", "id is required"};
+  if (p.id().size() > 128) return FieldViolation{"id", "id is longer than 128 bytes"};
+  if (!IsPrincipalId(p.id())) return FieldViolation{"id", "id may hold only letters, digits and . _ - :"};
   if (p.role() == hirs::v1::ROLE_UNSPECIFIED || !hirs::v1::Role_IsValid(p.role())) {
-    return "role is required: REPORTING_CENTRE, POLICE, DISTRICT or ADMIN";
+    return FieldViolation{"role", "role is required: REPORTING_CENTRE, POLICE, DISTRICT or ADMIN"};
   }
   if ((p.role() == hirs::v1::REPORTING_CENTRE || p.role() == hirs::v1::DISTRICT) && p.scope().empty()) {
-    return "scope is required (the centre id, or the district's GSS code)";
+    return FieldViolation{"scope", "scope is required (the centre id, or the district's GSS code)"};
   }
-  if (p.scope().size() > 128) return "scope is longer than 128 bytes";
+  if (p.scope().size() > 128) return FieldViolation{"scope", "scope is longer than 128 bytes"};
   if (!p.token_sha256().empty() && !IsTokenHash(p.token_sha256())) {
-    return "token_sha256 must be the 64 hex digits of the token's SHA-256";
+    return FieldViolation{"token_sha256", "token_sha256 must be the 64 hex digits of the token's SHA-256"};
   }
-  if (p.display_name().size() > 200) return "display_name is longer than 200 bytes";
-  if (p.cert_names_size() > 16) return "more than 16 cert_names";
+  if (p.display_name().size() > 200) return FieldViolation{"display_name", "display_name is longer than 200 bytes"};
+  if (p.cert_names_size() > 16) return FieldViolation{"cert_names", "more than 16 cert_names"};
   for (const std::string& name : p.cert_names()) {
-    if (name.empty() || name.size() > 256) return "cert_names holds an empty name or one longer than 256 bytes";
+    if (name.empty() || name.size() > 256) {
+      return FieldViolation{"cert_names", "cert_names holds an empty name or one longer than 256 bytes"};
+    }
   }
-  return "";
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<hirs::store::v1::StoredPrincipal>> ParsePrincipalsFile(absl::string_view json) {
@@ -76,7 +84,7 @@ absl::StatusOr<std::vector<hirs::store::v1::StoredPrincipal>> ParsePrincipalsFil
                                                      p.id().empty() ? "no id" : p.id(), "): ", what));
     };
     p.set_token_sha256(absl::AsciiStrToLower(p.token_sha256()));
-    if (std::string problem = PrincipalProblem(p); !problem.empty()) return bad(problem);
+    if (auto problem = PrincipalProblem(p)) return bad(problem->description);
     if (!ids.insert(p.id()).second) return bad("duplicate id");
     if (p.token_sha256().empty() && p.cert_names_size() == 0) {
       return bad("token_sha256 must be the 64 hex digits of the token's SHA-256 (or give cert_names only)");

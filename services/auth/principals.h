@@ -5,6 +5,7 @@
 #define HIRS_SERVICES_AUTH_PRINCIPALS_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/bad_request.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/types.pb.h"
 
@@ -26,11 +28,16 @@ struct Principal {
   std::string scope;  // centre id, district GSS code, or force area
 };
 
-// The rules every principal meets, wherever it is defined: an id of 1 to
-// 128 letters, digits and ". _ - :"; a role; a scope for REPORTING_CENTRE
-// and DISTRICT; token_sha256 empty or 64 hex digits; no empty cert name;
-// display_name at most 200 bytes. Returns the first problem, "" if none.
-std::string PrincipalProblem(const hirs::v1::Principal& principal);
+// Whether `id` can be a principal id: 1 to 128 letters, digits and ". _ - :"
+// (so it can stand in keys and audit entries as it is).
+bool IsPrincipalId(absl::string_view id);
+
+// The rules every principal meets, wherever it is defined: an id as
+// IsPrincipalId; a role; a scope for REPORTING_CENTRE and DISTRICT;
+// token_sha256 empty or 64 hex digits; no empty cert name; display_name at
+// most 200 bytes. The first problem (its field named relative to the
+// Principal), nullopt if none.
+std::optional<FieldViolation> PrincipalProblem(const hirs::v1::Principal& principal);
 
 // Parses the principals file (DESIGN.md "Operational contract"):
 // {"principals": [{"id", "role", "scope", "token_sha256"}, ...]}. Each

@@ -5,9 +5,9 @@
 #include "common/civil_time.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
-#include "services/auth/redaction.h"
 #include "services/collation/case_aggregate.h"
 #include "services/extracts/history.h"
+#include "services/retention/retention.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
 #include "hirs/v1/case_service.pb.h"
@@ -147,10 +147,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
     // A school-related report keeps no victim personal data in a non-crime
     // incident (services/retention/retention.h): it is stored without it,
     // and collation keeps only what the redacted report gives.
-    auth::ClearPersonalData(&r);
-    *r.mutable_personal_data_removed_at() = ToTimestamp(now);
-    stored.mutable_normalised()->clear_victim_name();
-    stored.mutable_normalised()->clear_victim_date_of_birth();
+    retention::ClearStoredReport(now, &stored);
     plan = collator_->Plan(collation::CollationInput{&r, &stored.normalised(), std::string(centre_id)});
   }
   if (before.has_value()) {

@@ -16,8 +16,11 @@ void FillResponse(const SubmitResult& result, hirs::v1::SubmitReportResponse* re
   response->set_receipt(result.receipt);
 }
 
-// Logs the outcome of a submission: ids and codes only, never content.
-void LogSubmission(absl::string_view centre, const absl::StatusOr<SubmitResult>& result) {
+// Logs the outcome of a submission (ids and codes only, never content) and
+// counts its collation outcome in `metrics` (may be null).
+void RecordSubmission(absl::string_view centre, const absl::StatusOr<SubmitResult>& result,
+                      metrics::Metrics* metrics) {
+  if (result.ok() && metrics != nullptr) metrics->RecordCollation(result->collation);
   if (result.ok()) {
     LogInfo(absl::StrCat("submit centre=", centre, " report=", result->report_id, " case=", result->case_id,
                          " collation=", hirs::v1::CollationOutcome_Name(result->collation)));
@@ -74,11 +77,8 @@ class SubmitStream final
     absl::Status admitted = rpc::CheckStillWanted(*context_);
     if (admitted.ok()) admitted = gate_->TakeItem(call_);
     absl::StatusOr<SubmitResult> result = admitted.ok() ? intake_->Submit(call_.principal.id, request_) : admitted;
-    LogSubmission(call_.principal.id, result);
-    if (result.ok()) {
-      FillResponse(*result, &response_);
-      if (gate_->metrics() != nullptr) gate_->metrics()->RecordCollation(result->collation);
-    }
+    RecordSubmission(call_.principal.id, result, gate_->metrics());
+    if (result.ok()) FillResponse(*result, &response_);
     gate_->Record(call_, &request_, result.ok() ? &response_ : nullptr, result.status(),
                   [this](const absl::Status& outcome) {
                     if (!outcome.ok()) {
@@ -106,9 +106,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
   return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pool_, response,
                        [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::SubmitReportResponse> {
                          absl::StatusOr<SubmitResult> result = intake_->Submit(p.id, *request);
-                         LogSubmission(p.id, result);
+                         RecordSubmission(p.id, result, gate_->metrics());
                          if (!result.ok()) return result.status();
-                         if (gate_->metrics() != nullptr) gate_->metrics()->RecordCollation(result->collation);
                          hirs::v1::SubmitReportResponse out;
                          FillResponse(*result, &out);
                          return out;

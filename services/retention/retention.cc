@@ -25,6 +25,13 @@ std::vector<std::string> ReportIds(const StoredCase& c) {
 
 }  // namespace
 
+void ClearStoredReport(absl::Time now, StoredReport* stored) {
+  auth::ClearPersonalData(stored->mutable_report());
+  *stored->mutable_report()->mutable_personal_data_removed_at() = ToTimestamp(now);
+  stored->mutable_normalised()->clear_victim_name();
+  stored->mutable_normalised()->clear_victim_date_of_birth();
+}
+
 absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collation::Collator& collator,
                                        const std::vector<std::string>& remove, absl::Time now, StoredCase* after,
                                        storage::WriteBatch* batch) {
@@ -33,13 +40,9 @@ absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collat
   std::vector<std::string> changed;
   for (std::optional<StoredReport>& stored : reports) {
     if (!stored.has_value() || stored->report().has_personal_data_removed_at()) continue;
-    hirs::v1::Report* r = stored->mutable_report();
-    auth::ClearPersonalData(r);
-    *r->mutable_personal_data_removed_at() = ToTimestamp(now);
-    stored->mutable_normalised()->clear_victim_name();
-    stored->mutable_normalised()->clear_victim_date_of_birth();
-    batch->Put(Family::kReports, r->report_id(), stored->SerializeAsString());
-    changed.push_back(r->report_id());
+    ClearStoredReport(now, &*stored);
+    batch->Put(Family::kReports, stored->report().report_id(), stored->SerializeAsString());
+    changed.push_back(stored->report().report_id());
   }
   if (changed.empty()) return 0;
   const absl::flat_hash_set<std::string> changing(changed.begin(), changed.end());
@@ -97,14 +100,11 @@ absl::StatusOr<Outcome> Retention::ApplyToCase(const std::string& case_id, absl:
   extracts::RecordCaseChange(&*before, &after, now, &batch);
   collation::AppendCaseEvent(hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED, after.case_(), {}, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
-  hirs::v1::AuditEntry entry;
-  *entry.mutable_time() = ToTimestamp(now);
-  entry.set_principal_id(std::string(actor));
-  entry.set_method(std::string(method));
-  entry.set_outcome("OK");
-  entry.add_resource_ids(case_id);
-  for (const std::string& id : due) entry.add_resource_ids(id);
-  if (audit_ != nullptr) RETURN_IF_ERROR(audit_->AppendAndWait(std::move(entry)));
+  std::vector<std::string> touched = {case_id};
+  touched.insert(touched.end(), due.begin(), due.end());
+  if (audit_ != nullptr) {
+    RETURN_IF_ERROR(audit_->AppendAndWait(audit::NewEntry(actor, method, now, absl::StatusCode::kOk, std::move(touched))));
+  }
   return outcome;
 }
 

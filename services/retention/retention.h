@@ -44,6 +44,11 @@ struct Outcome {
   int reports = 0;
 };
 
+// Clears the personal data of a stored report (auth::ClearPersonalData,
+// and the victim's name and date of birth normalisation derived) and
+// stamps personal_data_removed_at with `now`.
+void ClearStoredReport(absl::Time now, hirs::store::v1::StoredReport* stored);
+
 // Adds to `batch` the removal of the personal data of `remove` (reports of
 // case `after`, read from `store`), marking them and the case: the reports
 // redacted, the collator's features and fingerprints forgotten, and the

@@ -10,7 +10,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/civil_time.h"
 #include "common/ids.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/auth/access.h"
@@ -20,13 +19,6 @@ namespace hirs::rpc {
 namespace {
 
 using google::protobuf::FieldDescriptor;
-
-bool IsPrincipalId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == ':';
-  });
-}
 
 bool IsCode(absl::string_view s, size_t max) {
   return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
@@ -81,7 +73,7 @@ struct Collector {
       if (!record && !principal) continue;
       auto take = [&](const std::string& value) {
         if (record && IsRecordId(value)) Add(value);
-        if (principal && IsPrincipalId(value)) Add(absl::StrCat("principal:", value));
+        if (principal && auth::IsPrincipalId(value)) Add(absl::StrCat("principal:", value));
       };
       if (f->is_repeated()) {
         for (int j = 0; j < r->FieldSize(m, f); ++j) take(r->GetRepeatedString(m, f, j));
@@ -91,17 +83,6 @@ struct Collector {
     }
   }
 };
-
-hirs::v1::AuditEntry NewEntry(absl::string_view principal_id, absl::string_view method, absl::string_view peer,
-                              absl::Time time, const absl::Status& status) {
-  hirs::v1::AuditEntry entry;
-  entry.set_principal_id(std::string(principal_id));
-  entry.set_method(std::string(method));
-  entry.set_peer(std::string(peer));
-  *entry.mutable_time() = ToTimestamp(time);
-  entry.set_outcome(absl::StatusCodeToString(status.code()));
-  return entry;
-}
 
 }  // namespace
 
@@ -185,11 +166,11 @@ std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, 
 void CallGate::Record(const Call& call, const google::protobuf::Message* request,
                       const google::protobuf::Message* response, const absl::Status& status,
                       std::function<void(const absl::Status&)> done, std::vector<std::string> extra_ids) {
-  hirs::v1::AuditEntry entry = NewEntry(call.principal.id, call.method, call.peer, call.start, status);
   std::vector<std::string> ids = std::move(extra_ids);
   if (request != nullptr) CollectResourceIds(*request, &ids);
   if (response != nullptr) CollectResourceIds(*response, &ids);
-  for (std::string& id : ids) entry.add_resource_ids(std::move(id));
+  hirs::v1::AuditEntry entry = audit::NewEntry(call.principal.id, call.method, call.start, status.code(), std::move(ids));
+  entry.set_peer(call.peer);
   audit_->Append(std::move(entry), [this, status, method = call.method, start = call.start,
                                     done = std::move(done)](const absl::Status& written) {
     const absl::Status outcome = written.ok() ? status : written;

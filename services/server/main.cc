@@ -199,10 +199,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("listening on %s\n", (*server)->address().c_str());
-  if ((*server)->metrics_port() != 0) {
-    const std::string& m = options.metrics_listen;
-    std::printf("metrics on %s:%d\n", m.substr(0, m.rfind(':')).c_str(), (*server)->metrics_port());
-  }
+  if (!(*server)->metrics_address().empty()) std::printf("metrics on %s\n", (*server)->metrics_address().c_str());
   std::fflush(stdout);
 
   int signal = 0;

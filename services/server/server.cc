@@ -70,6 +70,7 @@ struct Server::State {
   int health_port = 0;
   std::string address;
   int port = 0;
+  std::string metrics_address;  // empty without metrics_listen
 
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
@@ -84,6 +85,11 @@ bool IsLoopback(absl::string_view listen) {
   const size_t colon = listen.rfind(':');
   absl::string_view host = colon == absl::string_view::npos ? listen : listen.substr(0, colon);
   return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+}
+
+// `listen` (HOST:PORT) with the port actually bound.
+std::string BoundAddress(absl::string_view listen, int port) {
+  return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
 }
 
 // TLS (reloading the files as they change), mutual TLS, or plaintext on
@@ -227,8 +233,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                " (address in use, or not an address of this host)"));
   }
   state->port = port;
-  const size_t colon = options.listen.rfind(':');
-  state->address = absl::StrCat(options.listen.substr(0, colon), ":", port);
+  state->address = BoundAddress(options.listen, port);
   state->grpc_server->GetHealthCheckService()->SetServingStatus(true);
   if (!options.health_listen.empty()) {
     // A server with no service registered: only the default health service.
@@ -258,8 +263,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     };
     sources.rocksdb = [st] { return st->store->Properties(); };
     RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
-    LogInfo(absl::StrCat("metrics on ", options.metrics_listen.substr(0, options.metrics_listen.rfind(':')), ":",
-                         state->metrics->port(), "/metrics"));
+    state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
+    LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));
   }
   if (options.retention_interval > absl::ZeroDuration()) {
     State* st = state.get();
@@ -294,6 +299,8 @@ int Server::port() const { return state_->port; }
 int Server::health_port() const { return state_->health_port; }
 
 int Server::metrics_port() const { return state_->metrics->port(); }
+
+const std::string& Server::metrics_address() const { return state_->metrics_address; }
 
 void Server::Shutdown(absl::Duration grace) {
   {

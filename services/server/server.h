@@ -92,8 +92,10 @@ class Server {
   int port() const;
   // The health-only port, 0 without health_listen.
   int health_port() const;
-  // The metrics port, 0 without --metrics_listen.
+  // The metrics port, 0 without --metrics_listen; the address bound, ""
+  // without it.
   int metrics_port() const;
+  const std::string& metrics_address() const;
 
   // Reports NOT_SERVING to health checks, stops accepting calls, lets calls
   // in flight finish for up to `grace` (then cancels them), runs queued

@@ -186,14 +186,9 @@ grep -q "restored backup $backup_id" "$WORK/restore.out" || fail "restore: $(cat
 rc=0; "$HIRSD" --data_dir="$WORK/restored" --restore_from="$WORK/data/backups" >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || fail "a restore over a store must be refused (rc $rc)"
 cp "$WORK/data/hmac.key" "$WORK/restored/hmac.key"
-"$HIRSD" --listen=127.0.0.1:0 --data_dir="$WORK/restored" --principals="$WORK/principals.json" \
-  >"$WORK/restored.out" 2>>"$WORK/hirsd.log" &
-RESTORED_PID=$!
-for _ in $(seq 1 100); do
-  RESTORED_ADDR=$(sed -n 's/^listening on //p' "$WORK/restored.out"); [ -n "$RESTORED_ADDR" ] && break; sleep 0.1
-done
-"$HIRS" --server="$RESTORED_ADDR" report get "$report_id" | grep -q "\"$report_id\"" || fail "report missing after restore"
-kill -TERM "$RESTORED_PID"; wait "$RESTORED_PID" || fail "restored hirsd exit"
+stop_hirsd
+HIRSD_DATA=$WORK/restored start_hirsd
+"$HIRS" --server="$HIRSD_ADDR" report get "$report_id" | grep -q "\"$report_id\"" || fail "report missing after restore"
 
 # No personal data or description text in the server's log.
 for secret in "Amina Example" "1990-04-12" "headscarf" "Sam Example" "LE11 2XY"; do

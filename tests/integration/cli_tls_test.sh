@@ -22,17 +22,8 @@ sed -i 's|{"id": "admin", "role": "ADMIN",|{"id": "admin", "role": "ADMIN", "cer
   "$WORK/principals.json"
 
 start_tls() {  # extra hirsd flags
-  : >"$WORK/hirsd.out"
-  "$HIRSD" --listen=127.0.0.1:0 --data_dir="$WORK/data" --principals="$WORK/principals.json" \
-    --tls_cert_file="$C/server.pem" --tls_key_file="$C/server.key" --tls_client_ca_file="$C/ca.pem" "$@" \
-    >"$WORK/hirsd.out" 2>>"$WORK/hirsd.log" &
-  HIRSD_PID=$!
-  for _ in $(seq 1 100); do
-    HIRSD_ADDR=$(sed -n 's/^listening on //p' "$WORK/hirsd.out")
-    [ -n "$HIRSD_ADDR" ] && break
-    sleep 0.1
-  done
-  [ -n "$HIRSD_ADDR" ] || fail "hirsd with TLS did not start"
+  start_hirsd --tls_cert_file="$C/server.pem" --tls_key_file="$C/server.key" --tls_client_ca_file="$C/ca.pem" "$@" \
+    || fail "hirsd with TLS did not start"
   # The certificate names localhost; dial it by that name.
   export HIRS_SERVER=localhost:${HIRSD_ADDR##*:}
 }

@@ -2,7 +2,8 @@
 # defines start_hirsd / stop_hirsd and writes a principals file.
 #
 #   HIRSD=path/to/hirsd; WORK=$(mktemp -d); source hirsd_harness.sh
-#   start_hirsd            # sets HIRSD_PID and HIRSD_ADDR
+#   start_hirsd [FLAGS]    # sets HIRSD_PID and HIRSD_ADDR; data in $HIRSD_DATA
+#                          # (default $WORK/data), FLAGS added to hirsd's
 #   stop_hirsd             # SIGTERM, and fails unless hirsd exits 0
 
 CENTRE_TOKEN=token-centre-a
@@ -24,7 +25,8 @@ cat > "$WORK/principals.json" <<JSON
 JSON
 
 start_hirsd() {
-  "$HIRSD" --listen=127.0.0.1:0 --data_dir="$WORK/data" --principals="$WORK/principals.json" \
+  : >"$WORK/hirsd.out"  # so that a previous run's "listening on" is not read
+  "$HIRSD" --listen=127.0.0.1:0 --data_dir="${HIRSD_DATA:-$WORK/data}" --principals="$WORK/principals.json" "$@" \
     >"$WORK/hirsd.out" 2>>"$WORK/hirsd.log" &
   HIRSD_PID=$!
   for _ in $(seq 1 100); do

@@ -129,17 +129,20 @@ TEST(PrincipalRegistry, ReplaceIsAllOrNothing) {
 
 TEST(PrincipalProblem, NamesTheRuleBroken) {
   hirs::v1::Principal p;
-  EXPECT_EQ(PrincipalProblem(p), "id is required");
+  EXPECT_EQ(PrincipalProblem(p)->description, "id is required");
   p.set_id("centre|a");
-  EXPECT_THAT(PrincipalProblem(p), HasSubstr("letters, digits"));
+  EXPECT_THAT(PrincipalProblem(p)->description, HasSubstr("letters, digits"));
+  EXPECT_EQ(PrincipalProblem(p)->field, "id");
   p.set_id("centre-a");
-  EXPECT_THAT(PrincipalProblem(p), HasSubstr("role is required"));
+  EXPECT_THAT(PrincipalProblem(p)->description, HasSubstr("role is required"));
+  EXPECT_EQ(PrincipalProblem(p)->field, "role");
   p.set_role(hirs::v1::DISTRICT);
-  EXPECT_THAT(PrincipalProblem(p), HasSubstr("scope is required"));
+  EXPECT_THAT(PrincipalProblem(p)->description, HasSubstr("scope is required"));
+  EXPECT_EQ(PrincipalProblem(p)->field, "scope");
   p.set_scope("E07000130");
-  EXPECT_EQ(PrincipalProblem(p), "");
+  EXPECT_FALSE(PrincipalProblem(p).has_value());
   p.set_token_sha256("abc");
-  EXPECT_THAT(PrincipalProblem(p), HasSubstr("64 hex digits"));
+  EXPECT_THAT(PrincipalProblem(p)->description, HasSubstr("64 hex digits"));
 }
 
 // Every method of every hirs.v1 service, from the compiled descriptors.
