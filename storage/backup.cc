@@ -72,6 +72,8 @@ absl::StatusOr<BackupInfo> Store::CreateBackup(const std::string& backup_dir) {
   rocksdb::CreateBackupOptions options;
   options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
+  DbUse use(this);
+  if (!use.ok()) return Closed();
   s = engine->CreateNewBackupWithMetadata(options, db_.get(), absl::StrCat(kMetadataPrefix, kSchemaVersion), &id);
   if (!s.ok()) return FromRocks(s, absl::StrCat("backing up into ", backup_dir));
   return Find(*engine, id);

@@ -1,11 +1,18 @@
 #include "storage/store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -13,6 +20,7 @@
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "hirs/store/v1/records.pb.h"
@@ -22,6 +30,14 @@
 
 namespace hirs::storage {
 namespace {
+
+// What a caller is told when the disk is (nearly) full: no path, nothing
+// it cannot act on.
+constexpr absl::string_view kDiskFullMessage =
+    "the service's data disk is full, so nothing can be stored now; retry later "
+    "(its operators are alerted by its log and metrics)";
+
+constexpr uint64_t kMiB = 1 << 20;
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
     "reports", "cases", "fingerprints", "requests", "indexes", "changes",
@@ -51,6 +67,27 @@ class CountAddOperator final : public rocksdb::AssociativeMergeOperator {
     return true;
   }
   const char* Name() const override { return "hirs.CountAdd"; }
+};
+
+// RocksDB's own log (warnings and errors) goes to hirsd's log, not to a LOG
+// file on the data disk: on a full disk RocksDB 7.8 aborts when it writes
+// to a log file whose earlier write failed (an assertion Debian's build
+// keeps), and an operator reads one log instead of two. Its messages name
+// files and column families, never stored values.
+class RocksLogger final : public rocksdb::Logger {
+ public:
+  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  // Headers and level-less lines are informational: dropped.
+  void LogHeader(const char*, va_list) override {}
+  void Logv(const char*, va_list) override {}
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buffer[1024];
+    const int n = std::vsnprintf(buffer, sizeof(buffer), format, ap);
+    if (n < 0) return;
+    const std::string message = absl::StrCat("rocksdb: ", absl::string_view(buffer, std::min<size_t>(n, sizeof(buffer) - 1)));
+    hirs::Log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? LogLevel::kError : LogLevel::kWarning, message);
+  }
 };
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
@@ -111,6 +148,39 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   return options;
 }
 
+// Opens RocksDB at options.path with every family of Family.
+rocksdb::Status OpenDb(const StoreOptions& options, std::unique_ptr<rocksdb::DB>* db,
+                       std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.enable_pipelined_write = true;
+  // The features family's hash memtable cannot take concurrent inserts;
+  // the write group's leader inserts for all (two cores: little lost).
+  db_options.allow_concurrent_memtable_write = false;
+  db_options.info_log = std::make_shared<RocksLogger>();
+  // On a full disk RocksDB stops writes with a background error; the SST
+  // file manager polls free space and resumes them when it returns (after
+  // a failed flush or compaction; a failed log write needs Store's
+  // reopening), and keeps compactions out of the audit trail's part of
+  // the reserve.
+  std::shared_ptr<rocksdb::SstFileManager> files(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+  files->SetCompactionBufferSize(options.min_free_bytes / 4);
+  db_options.sst_file_manager = files;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kFamilyCount; ++i) {
+    descriptors.emplace_back(std::string(kFamilyNames[i]), FamilyOptions(static_cast<Family>(i), cache));
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, handles, &raw);
+  db->reset(raw);
+  return s;
+}
+
 }  // namespace
 
 absl::string_view FamilyName(Family family) { return kFamilyNames[static_cast<int>(family)]; }
@@ -133,28 +203,12 @@ void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("store path is empty");
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
-  db_options.enable_pipelined_write = true;
-  // The features family's hash memtable cannot take concurrent inserts;
-  // the write group's leader inserts for all (two cores: little lost).
-  db_options.allow_concurrent_memtable_write = false;
-  db_options.keep_log_file_num = 5;
-
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (int i = 0; i < kFamilyCount; ++i) {
-    descriptors.emplace_back(std::string(kFamilyNames[i]),
-                             FamilyOptions(static_cast<Family>(i), cache));
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);  // else RocksDB logs an error creating it
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", options.path, ": ", ec.message()));
+  std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
-                            absl::StrCat("opening the store at ", options.path)));
-  std::unique_ptr<rocksdb::DB> db(raw);
+  RETURN_IF_ERROR(FromRocks(OpenDb(options, &db, &handles), absl::StrCat("opening the store at ", options.path)));
   std::unique_ptr<Store> store(new Store(options, std::move(db), std::move(handles)));
   RETURN_IF_ERROR(store->CheckSchema());
 
@@ -179,12 +233,20 @@ Store::Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
     : options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {}
 
 Store::~Store() {
+  CloseDb(/*flush=*/true);
+}
+
+void Store::CloseDb(bool flush) {
   if (db_ == nullptr) return;
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  for (auto* h : handles_) db_->Flush(flush, h).PermitUncheckedError();
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  if (flush) {
+    for (auto* h : handles_) db_->Flush(options, h).PermitUncheckedError();
+  }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  handles_.clear();
   db_->Close().PermitUncheckedError();
+  db_.reset();
 }
 
 rocksdb::ColumnFamilyHandle* Store::handle(Family family) const {
@@ -256,6 +318,8 @@ absl::Status Store::RebuildCaseIndexes() {
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::string_view key) const {
   std::string value;
+  DbUse use(this);
+  if (!use.ok()) return Closed();
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family), ToSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("reading ", FamilyName(family))));
@@ -269,6 +333,8 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
   for (const auto& k : keys) slices.push_back(ToSlice(k));
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
+  DbUse use(this);
+  if (!use.ok()) return Closed();
   db_->MultiGet(rocksdb::ReadOptions(), handle(family), keys.size(), slices.data(), values.data(), statuses.data());
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -301,6 +367,8 @@ absl::Status Store::ScanEach(
   read.prefix_same_as_start =
       family == Family::kFingerprints &&
       std::all_of(prefixes.begin(), prefixes.end(), [](const std::string& p) { return p.size() >= kFingerprintBytes; });
+  DbUse use(this);
+  if (!use.ok()) return Closed();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
   for (size_t p = 0; p < prefixes.size(); ++p) {
     const std::string& prefix = prefixes[p];
@@ -343,7 +411,115 @@ absl::Status Store::ScanEach(
   return absl::OkStatus();
 }
 
+std::optional<uint64_t> Store::FreeDiskBytes() const {
+  struct statvfs fs;
+  if (statvfs(options_.path.c_str(), &fs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+absl::Status Store::CheckFreeSpace(bool use_reserve) {
+  if (options_.min_free_bytes == 0) return absl::OkStatus();
+  const std::optional<uint64_t> free = FreeDiskBytes();
+  if (!free.has_value()) return absl::OkStatus();  // RocksDB reports a real failure
+  const uint64_t needed = use_reserve ? options_.min_free_bytes / 4 : options_.min_free_bytes;
+  const bool refuse = *free < needed;
+  if (!use_reserve && refusing_writes_.exchange(refuse) != refuse) {
+    if (refuse) {
+      LogError(absl::StrCat("store: ", *free / kMiB, " MiB free on the disk of ", options_.path,
+                            ", below the reserve of ", options_.min_free_bytes / kMiB,
+                            " MiB: refusing writes (reads and their audit continue) until space is freed"));
+    } else {
+      LogInfo(absl::StrCat("store: ", *free / kMiB, " MiB free on the disk of ", options_.path,
+                           ": writes resume"));
+    }
+  }
+  if (refuse) return absl::UnavailableError(kDiskFullMessage);
+  return absl::OkStatus();
+}
+
+Store::DbUse::DbUse(const Store* store) : store_(store) {
+  store_->users_.fetch_add(1);
+  // Dekker's pattern (both sequentially consistent): either this sees the
+  // reopening, or the reopening sees this use and gives up.
+  ok_ = !store_->reopening_.load() && store_->db_ != nullptr;
+}
+
+Store::DbUse::~DbUse() { store_->users_.fetch_sub(1); }
+
+absl::Status Store::Closed() const {
+  return absl::UnavailableError("the store is closed after a write error and is being reopened; retry later");
+}
+
+absl::Status Store::RecoverIfStopped() {
+  absl::MutexLock lock(&recovery_mu_);
+  if (stopped_.ok()) return absl::OkStatus();
+  if (absl::Now() - last_recovery_ < absl::Seconds(1)) return stopped_;
+  last_recovery_ = absl::Now();
+  // A reopened store needs room for a new log and manifest.
+  const std::optional<uint64_t> free = FreeDiskBytes();
+  if (free.has_value() && *free < std::max<uint64_t>(options_.min_free_bytes, 16 * kMiB)) return stopped_;
+  {
+    DbUse use(this);
+    if (use.ok() && db_->Resume().ok()) {
+      LogInfo("store: writes resume after an I/O error");
+      stopped_ = absl::OkStatus();
+      return absl::OkStatus();
+    }
+  }
+  // RocksDB 7.8 cannot resume after a failed write to its log (it keeps
+  // appending to the failed file): close and open it again, which replays
+  // the log as after a crash, so every acknowledged write is kept. Only
+  // when nothing uses the DB: a user may be this thread, writing from
+  // inside a scan, so waiting for none could wait for ever.
+  bool idle = false;
+  if (!reopening_.compare_exchange_strong(idle, true)) return stopped_;
+  if (users_.load() != 0) {
+    reopening_.store(false);
+    return stopped_;
+  }
+  CloseDb(/*flush=*/false);
+  rocksdb::Status s = OpenDb(options_, &db_, &handles_);
+  if (!s.ok()) CloseDb(/*flush=*/false);
+  reopening_.store(false);
+  if (!s.ok()) {
+    LogError(absl::StrCat("store: reopening after an I/O error failed: ", s.ToString()));
+    return stopped_;
+  }
+  LogInfo("store: reopened after an I/O error; writes resume");
+  stopped_ = absl::OkStatus();
+  return absl::OkStatus();
+}
+
 absl::Status Store::Write(WriteBatch batch) {
+  RETURN_IF_ERROR(CheckFreeSpace(batch.use_reserve_));
+  RETURN_IF_ERROR(RecoverIfStopped());
+  std::vector<uint64_t> sequences;
+  if (!batch.changes_.empty()) {
+    absl::MutexLock lock(&changes_mu_);
+    for (size_t i = 0; i < batch.changes_.size(); ++i) {
+      sequences.push_back(next_change_);
+      changes_in_flight_.insert(next_change_++);
+    }
+  }
+  const rocksdb::Status s = Apply(batch, sequences);
+  const absl::Status status = FromRocks(s, "writing");
+  if (s.IsIOError()) {
+    absl::MutexLock lock(&recovery_mu_);
+    stopped_ = status;
+  }
+  if (!sequences.empty()) {
+    {
+      absl::MutexLock lock(&changes_mu_);
+      for (uint64_t seq : sequences) changes_in_flight_.erase(seq);
+    }
+    if (change_listener_) change_listener_();
+  }
+  return status;
+}
+
+rocksdb::Status Store::Apply(const WriteBatch& batch, const std::vector<uint64_t>& sequences) {
+  DbUse use(this);
+  if (!use.ok()) return rocksdb::Status::Incomplete("the store is closed after a write error; retry later");
   rocksdb::WriteBatch rb;
   for (const auto& op : batch.ops_) {
     rocksdb::Status s;
@@ -358,32 +534,16 @@ absl::Status Store::Write(WriteBatch batch) {
         s = rb.Merge(handle(op.family), ToSlice(op.key), ToSlice(op.value));
         break;
     }
-    RETURN_IF_ERROR(FromRocks(s, "building a write batch"));
-  }
-  std::vector<uint64_t> sequences;
-  if (!batch.changes_.empty()) {
-    absl::MutexLock lock(&changes_mu_);
-    for (size_t i = 0; i < batch.changes_.size(); ++i) {
-      sequences.push_back(next_change_);
-      changes_in_flight_.insert(next_change_++);
-    }
+    if (!s.ok()) return s;
   }
   for (size_t i = 0; i < sequences.size(); ++i) {
-    RETURN_IF_ERROR(FromRocks(
-        rb.Put(handle(Family::kChanges), EncodeChangeKey(sequences[i]), batch.changes_[i](sequences[i])),
-        "building a write batch"));
+    rocksdb::Status s =
+        rb.Put(handle(Family::kChanges), EncodeChangeKey(sequences[i]), batch.changes_[i](sequences[i]));
+    if (!s.ok()) return s;
   }
   rocksdb::WriteOptions write;
   write.sync = options_.sync_writes;
-  rocksdb::Status s = db_->Write(write, &rb);
-  if (!sequences.empty()) {
-    {
-      absl::MutexLock lock(&changes_mu_);
-      for (uint64_t seq : sequences) changes_in_flight_.erase(seq);
-    }
-    if (change_listener_) change_listener_();
-  }
-  return FromRocks(s, "writing");
+  return db_->Write(write, &rb);
 }
 
 uint64_t Store::LastVisibleChange() const {
@@ -409,6 +569,8 @@ absl::StatusOr<int64_t> ReadCount(const Store& store, absl::string_view key) {
 absl::Status Store::Flush() {
   rocksdb::FlushOptions flush;
   flush.wait = true;
+  DbUse use(this);
+  if (!use.ok()) return Closed();
   for (int i = 0; i < kFamilyCount; ++i) {
     RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handle(static_cast<Family>(i))), "flushing"));
   }
@@ -417,6 +579,8 @@ absl::Status Store::Flush() {
 
 absl::flat_hash_map<std::string, uint64_t> Store::Properties() const {
   absl::flat_hash_map<std::string, uint64_t> out;
+  DbUse use(this);
+  if (!use.ok()) return out;
   for (const char* name : {"rocksdb.total-sst-files-size", "rocksdb.estimate-pending-compaction-bytes",
                            "rocksdb.is-write-stopped", "rocksdb.actual-delayed-write-rate",
                            "rocksdb.num-running-compactions", "rocksdb.cur-size-all-mem-tables",
@@ -434,6 +598,10 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.IsNotFound()) return absl::NotFoundError(message);
   if (s.IsInvalidArgument() || s.IsNotSupported()) return absl::InternalError(message);
   if (s.IsTimedOut()) return absl::DeadlineExceededError(message);
+  if (s.IsNoSpace()) {
+    LogError(message);
+    return absl::UnavailableError(kDiskFullMessage);
+  }
   // IOError (including no space), Busy, TryAgain, ShutdownInProgress,
   // Incomplete: the caller may retry once the condition clears.
   return absl::UnavailableError(message);

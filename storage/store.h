@@ -1,12 +1,15 @@
 // The RocksDB store behind hirs. This is the only code that knows RocksDB:
 // column families, write batches, iterators. rocksdb::Status never leaves
 // storage/; errors come back as absl::Status:
-//   UNAVAILABLE        I/O error, no space, or the DB is shutting down
+//   UNAVAILABLE        I/O error, no space (or free space below the
+//                      reserve, see StoreOptions::min_free_bytes), or the DB
+//                      is shutting down
 //   DATA_LOSS          corruption
 //   FAILED_PRECONDITION a store written by a newer schema
 #ifndef HIRS_STORAGE_STORE_H_
 #define HIRS_STORAGE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,10 +24,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/backup.h"
 
 namespace rocksdb {
 class DB;
+class Status;
 class ColumnFamilyHandle;
 }  // namespace rocksdb
 
@@ -59,6 +64,14 @@ struct StoreOptions {
   bool sync_writes = true;
   // Block cache for reads.
   size_t block_cache_bytes = 64 << 20;
+  // Free space on the store's file system below which Write refuses with
+  // UNAVAILABLE before touching RocksDB (reads go on), so that a filling
+  // disk stops writes cleanly instead of failing one inside RocksDB. A
+  // batch marked WriteBatch::UseReserve (the audit trail) may still be
+  // written down to a quarter of it, so that reads stay served and
+  // audited. Writes resume by themselves once space is freed. Compactions
+  // also leave that quarter free. 0: no check.
+  uint64_t min_free_bytes = 0;
 };
 
 // A set of puts and deletes applied atomically by Store::Write. Not thread
@@ -73,6 +86,9 @@ class WriteBatch {
   // sequence number and stores encode(sequence) under it in kChanges.
   void AppendChange(std::function<std::string(uint64_t sequence)> encode);
 
+  // The batch may use the reserve of free space (StoreOptions::min_free_bytes).
+  void UseReserve() { use_reserve_ = true; }
+
   bool empty() const { return ops_.empty() && changes_.empty(); }
 
  private:
@@ -86,6 +102,7 @@ class WriteBatch {
   };
   std::vector<Op> ops_;
   std::vector<std::function<std::string(uint64_t)>> changes_;
+  bool use_reserve_ = false;
 };
 
 // Thread safe. Owns the rocksdb::DB; closing (destruction) flushes memtables.
@@ -133,8 +150,15 @@ class Store {
                         const std::vector<std::string>& resume_after = {}) const;
 
   // Applies `batch` atomically. With sync_writes, the batch is in the synced
-  // WAL when this returns OK.
+  // WAL when this returns OK. UNAVAILABLE, with nothing written, when free
+  // space is below the reserve (StoreOptions::min_free_bytes).
   absl::Status Write(WriteBatch batch);
+
+  // Free bytes on the store's file system (for an unprivileged user), or
+  // std::nullopt when it cannot be read.
+  std::optional<uint64_t> FreeDiskBytes() const;
+  // Whether the last ordinary write was refused for want of free space.
+  bool refusing_writes() const { return refusing_writes_.load(std::memory_order_relaxed); }
 
   // Every change with a sequence number at or below this one is written and
   // visible; none above it is. Watchers read only up to here, so that a
@@ -169,11 +193,48 @@ class Store {
   // Migration to schema 2: the indexes family rebuilt from the cases.
   absl::Status RebuildCaseIndexes();
   rocksdb::ColumnFamilyHandle* handle(Family family) const;
+  // OK, or UNAVAILABLE when free space is below what the batch needs.
+  absl::Status CheckFreeSpace(bool use_reserve);
+  // After a write failed with an I/O error (a full disk, typically): once
+  // there is room again, at most once a second, asks RocksDB to resume
+  // writes or else reopens it. OK once writes may go on; the write error
+  // until then.
+  absl::Status RecoverIfStopped();
+  // Every use of db_ and handles_ holds a DbUse, and goes on only when
+  // ok(): the DB is open and not being reopened. Never blocks, so a scan's
+  // visitor may use the store again.
+  class DbUse {
+   public:
+    explicit DbUse(const Store* store);
+    ~DbUse();
+    DbUse(const DbUse&) = delete;
+    DbUse& operator=(const DbUse&) = delete;
+    bool ok() const { return ok_; }
+
+   private:
+    const Store* store_;
+    bool ok_;
+  };
+  // Writes `batch` with its changes numbered `sequences`.
+  rocksdb::Status Apply(const WriteBatch& batch, const std::vector<uint64_t>& sequences);
+  // Closes the DB (db_ becomes null). REQUIRES: no DbUse (destruction, or
+  // reopening_ set with users_ at 0).
+  void CloseDb(bool flush);
+  // UNAVAILABLE: the DB is closed (a reopening failed).
+  absl::Status Closed() const;
 
   const StoreOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
+  // DbUses in progress, and whether the DB is being reopened (which only
+  // starts when there are none).
+  mutable std::atomic<int> users_{0};
+  std::atomic<bool> reopening_{false};
+  std::unique_ptr<rocksdb::DB> db_;  // null after a failed reopening
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned
 
+  std::atomic<bool> refusing_writes_{false};
+  absl::Mutex recovery_mu_;
+  absl::Status stopped_ ABSL_GUARDED_BY(recovery_mu_);  // the I/O error that stopped writes
+  absl::Time last_recovery_ ABSL_GUARDED_BY(recovery_mu_);
   std::function<void()> change_listener_;
   mutable absl::Mutex changes_mu_;
   uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;  // next sequence to hand out

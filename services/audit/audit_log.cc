@@ -130,6 +130,7 @@ void AuditLog::Run() {
       }
     }
     storage::WriteBatch write;
+    write.UseReserve();  // reads stay served, and audited, on a nearly full disk
     uint64_t sequence = head_sequence_;
     std::string hash = head_hash_;
     for (Pending& p : batch) {

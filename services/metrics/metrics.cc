@@ -49,6 +49,16 @@ class Metrics::Scraped final : public prometheus::Collectable {
     if (sources_.watchers) {
       out.push_back(Gauge("hirs_watchers", "Open WatchCases streams.", static_cast<double>(sources_.watchers())));
     }
+    if (sources_.disk_free_bytes) {
+      if (std::optional<uint64_t> free = sources_.disk_free_bytes()) {
+        out.push_back(Gauge("hirs_store_disk_free_bytes", "Free bytes on the data disk.", static_cast<double>(*free)));
+      }
+    }
+    if (sources_.writes_refused) {
+      out.push_back(Gauge("hirs_store_writes_refused",
+                          "1 while writes are refused because the data disk's free space is below the reserve.",
+                          sources_.writes_refused() ? 1 : 0));
+    }
     if (sources_.rocksdb) {
       for (const auto& [property, value] : sources_.rocksdb()) {
         std::string name = absl::StrReplaceAll(property, {{"rocksdb.", "hirs_rocksdb_"}, {"-", "_"}});

@@ -7,6 +7,8 @@
 //   hirs_rocksdb_*: SST size, pending compaction bytes, write stopped,
 //     delayed write rate, running compactions, memtable and block cache
 //     bytes (read from RocksDB at scrape)
+//   hirs_store_disk_free_bytes, hirs_store_writes_refused (1 while free
+//     space is below the reserve)
 // Labels hold method names, status codes and outcomes only: never ids or
 // personal data.
 #ifndef HIRS_SERVICES_METRICS_METRICS_H_
@@ -14,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -40,6 +43,10 @@ struct Sources {
   std::function<int64_t()> watchers;
   // RocksDB property name ("rocksdb.total-sst-files-size") -> value.
   std::function<absl::flat_hash_map<std::string, uint64_t>()> rocksdb;
+  // Free bytes on the data disk (nullopt: unknown), and whether writes are
+  // being refused for want of them.
+  std::function<std::optional<uint64_t>()> disk_free_bytes;
+  std::function<bool()> writes_refused;
 };
 
 // Thread safe.

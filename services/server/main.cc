@@ -30,6 +30,8 @@ ABSL_FLAG(std::string, data_dir, "", "data directory (RocksDB store and, by defa
 ABSL_FLAG(std::string, principals, "", "principals JSON file");
 ABSL_FLAG(std::string, hmac_key_file, "", "HMAC key file (hex); default <data_dir>/hmac.key, created if absent");
 ABSL_FLAG(bool, sync_writes, true, "sync the write-ahead log before acknowledging a write");
+ABSL_FLAG(uint64_t, min_free_disk_mb, hirs::server::ServerOptions().min_free_disk_bytes >> 20,
+          "free space (MiB) on the data disk below which writes are refused while reads go on (0: no check)");
 ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
 ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store work");
 ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold,
@@ -95,6 +97,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (!config.principals_file().empty()) options->principals_file = config.principals_file();
   if (!config.hmac_key_file().empty()) options->hmac_key_file = config.hmac_key_file();
   if (config.has_sync_writes()) options->sync_writes = config.sync_writes();
+  if (config.has_min_free_disk_mb()) options->min_free_disk_bytes = config.min_free_disk_mb() << 20;
   if (config.has_extract_suppression_max()) options->extract_suppression_max = config.extract_suppression_max();
   if (!config.tls_cert_file().empty()) options->tls_cert_file = config.tls_cert_file();
   if (!config.tls_key_file().empty()) options->tls_key_file = config.tls_key_file();
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
   if (Specified("principals")) options.principals_file = absl::GetFlag(FLAGS_principals);
   if (Specified("hmac_key_file")) options.hmac_key_file = absl::GetFlag(FLAGS_hmac_key_file);
   if (Specified("sync_writes")) options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  if (Specified("min_free_disk_mb")) options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);

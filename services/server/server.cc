@@ -157,6 +157,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   storage::StoreOptions store_options;
   store_options.path = options.data_dir + "/db";
   store_options.sync_writes = options.sync_writes;
+  store_options.min_free_bytes = options.min_free_disk_bytes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
   RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
   ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
@@ -262,6 +263,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       return open;
     };
     sources.rocksdb = [st] { return st->store->Properties(); };
+    sources.disk_free_bytes = [st] { return st->store->FreeDiskBytes(); };
+    sources.writes_refused = [st] { return st->store->refusing_writes(); };
     RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
     state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
     LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));
@@ -284,7 +287,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   LogInfo(absl::StrCat("hirsd serving on ", state->address, "; principals=", state->principals->registry().size(),
                        " postcode_sectors=", state->router->sector_count(),
                        " postcodes=", state->router->postcode_count(),
-                       " sync_writes=", options.sync_writes ? "on" : "off"));
+                       " sync_writes=", options.sync_writes ? "on" : "off",
+                       " min_free_disk_mb=", options.min_free_disk_bytes >> 20));
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 

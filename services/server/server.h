@@ -22,6 +22,10 @@ struct ServerOptions {
   // Default: <data_dir>/hmac.key, generated on first start.
   std::string hmac_key_file;
   bool sync_writes = true;
+  // Free space on the data disk below which writes are refused with
+  // UNAVAILABLE while reads go on (storage::StoreOptions::min_free_bytes;
+  // the audit trail may use the last quarter of it). 0: no check.
+  uint64_t min_free_disk_bytes = uint64_t{256} << 20;
   // ONS Postcode Directory CSV; empty: the bundled Leicestershire table.
   std::string postcode_directory;
   // Threads doing blocking store work, and how many calls may wait for one.

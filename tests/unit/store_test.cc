@@ -49,6 +49,52 @@ TEST(Store, WritesAreReadableAfterReopen) {
   EXPECT_EQ(store->Get(Family::kCases, "r1").value(), std::nullopt);  // families are separate
 }
 
+TEST(Store, BelowTheFreeSpaceReserveOnlyReserveWritesGoOnAndReadsWork) {
+  hirs::testing::TempDir dir;
+  uint64_t free = 0;
+  {
+    auto store = OpenAt(dir.path());
+    WriteBatch batch;
+    batch.Put(Family::kReports, "kept", "stored before");
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    ASSERT_TRUE(store->FreeDiskBytes().has_value());
+    free = *store->FreeDiskBytes();
+    EXPECT_FALSE(store->refusing_writes());
+  }
+  StoreOptions options;
+  options.path = dir.path();
+  // Twice what is free: ordinary writes are refused, the audit trail's
+  // (down to a quarter of the reserve, half of what is free) are not.
+  options.min_free_bytes = free * 2;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  WriteBatch refused;
+  refused.Put(Family::kReports, "new", "not stored");
+  absl::Status status = (*store)->Write(std::move(refused));
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_NE(status.message().find("data disk is full"), absl::string_view::npos) << status;
+  EXPECT_EQ(status.message().find(dir.path()), absl::string_view::npos) << "no server path to callers";
+  EXPECT_TRUE((*store)->refusing_writes());
+  EXPECT_EQ((*store)->Get(Family::kReports, "new").value(), std::nullopt);
+  EXPECT_EQ((*store)->Get(Family::kReports, "kept").value(), std::optional<std::string>("stored before"));
+
+  WriteBatch audit;
+  audit.Put(Family::kAudit, "e1", "entry");
+  audit.UseReserve();
+  EXPECT_TRUE((*store)->Write(std::move(audit)).ok());
+  EXPECT_EQ((*store)->Get(Family::kAudit, "e1").value(), std::optional<std::string>("entry"));
+  store->reset();
+
+  options.min_free_bytes = free * 8;  // a quarter of it is more than is free
+  store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  WriteBatch last;
+  last.Put(Family::kAudit, "e2", "entry");
+  last.UseReserve();
+  EXPECT_EQ((*store)->Write(std::move(last)).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ((*store)->Get(Family::kAudit, "e2").value(), std::nullopt);
+}
+
 TEST(Store, SchemaVersionIsRecorded) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
