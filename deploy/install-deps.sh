@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hirs needs to build and run, if any is
 # missing; with --tests also what only the tests need (headless Chromium to
-# render the district report). Used by deploy/run.sh and tests/run.sh (with
-# --tests); safe to run again.
+# render the district report, yamllint), with --sanitize clang and its
+# sanitizer and libFuzzer runtimes (tests/sanitize.sh), with --bench
+# PostgreSQL 15 and libpqxx (tests/bench/run_load.sh). Used by
+# deploy/run.sh and the test scripts; safe to run again.
 set -euo pipefail
 
 PACKAGES=(
@@ -12,9 +14,14 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )
-if [ "${1:-}" = "--tests" ]; then
-  PACKAGES+=(chromium fonts-dejavu-core yamllint)
-fi
+for option in "$@"; do
+  case "$option" in
+    --tests) PACKAGES+=(chromium fonts-dejavu-core yamllint) ;;
+    --sanitize) PACKAGES+=(clang libclang-rt-14-dev) ;;
+    --bench) PACKAGES+=(postgresql-15 libpqxx-dev) ;;
+    *) echo "install-deps: unknown option $option" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

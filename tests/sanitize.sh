@@ -6,7 +6,7 @@
 #   tests/sanitize.sh [FUZZ_SECONDS_PER_TARGET]   (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/install-deps.sh --tests
+deploy/install-deps.sh --tests --sanitize
 BUILD=${HIRS_ASAN_BUILD_DIR:-build-asan}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
   -DHIRS_SANITIZE=ON >/dev/null

@@ -1,0 +1,728 @@
+// hirs-load: the load generator, and the baselines it is compared with.
+//
+// Against a gRPC server (hirsd, or the echo baseline this program also
+// serves), a closed loop: --concurrency calls in flight at all times over
+// --channels connections, with gRPC's callback API; after --warmup, calls
+// that start and end within --duration are measured. Workloads:
+//   submit  SubmitReport of generated Leicestershire reports (tests/eval's
+//           generator: multi-agency duplicates, repeat victims, hotspots),
+//           --retry_share of them resending an earlier request unchanged
+//   mixed   submit, GetCase, ListCases (pages of 100) and a district's
+//           GetMonthlySummary, in the --mix proportions
+//   bulk    SubmitReports streams of --batch reports each; throughput in
+//           reports, latency per report
+// Storage and database baselines, in process, with the same reports, the
+// same concurrency (threads) and synced commits:
+//   --target=rocksdb   the idempotency look-up and the insert of hirsd's
+//                      records (request key, report) straight into RocksDB
+//   --target=postgres  the dedup-and-insert transaction a database-backed
+//                      service would run (request key, fingerprint look-up,
+//                      report, fingerprints, case) on PostgreSQL via libpqxx
+// --rate=R turns the loop open: calls start at R a second whatever the
+// answers' latency (at most --concurrency in flight; those beyond are
+// counted as "skipped"), for latency at a given load.
+// --serve_echo=HOST:PORT serves the echo baseline: ReportingService whose
+// SubmitReport answers at once without reading the report.
+//
+// Prints one "result ..." line of key=value figures per run (run_load.sh
+// reads them) and a readable summary on stderr.
+#include <grpcpp/grpcpp.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "hirs/v1/case_service.grpc.pb.h"
+#include "hirs/v1/extract_service.grpc.pb.h"
+#include "hirs/v1/reporting_service.grpc.pb.h"
+#include "tests/eval/eval.h"
+#ifdef HIRS_HAVE_PQXX
+#include <pqxx/pqxx>
+#endif
+
+ABSL_FLAG(std::string, target, "hirsd", "hirsd | echo | rocksdb | postgres");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of hirsd or the echo server");
+ABSL_FLAG(std::string, token, "", "a reporting centre's bearer token");
+ABSL_FLAG(std::string, police_token, "", "mixed: a police token (GetCase, ListCases)");
+ABSL_FLAG(std::string, district_token, "", "mixed: a district token (GetMonthlySummary)");
+ABSL_FLAG(std::string, district, "E07000130", "mixed: the district token's district");
+ABSL_FLAG(std::string, workload, "submit", "submit | mixed | bulk");
+ABSL_FLAG(std::string, mix, "submit=50,get=30,list=15,summary=5", "mixed: the share of each call");
+ABSL_FLAG(int, concurrency, 32, "calls in flight (threads for rocksdb and postgres); with --rate, at most");
+ABSL_FLAG(double, rate, 0, "open loop: start calls at this rate (per second) instead of keeping --concurrency busy");
+ABSL_FLAG(int, channels, 4, "gRPC connections");
+ABSL_FLAG(int, batch, 100, "bulk: reports per SubmitReports stream");
+ABSL_FLAG(double, retry_share, 0.1, "share of submissions that resend an earlier request unchanged");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(3), "calls before this are not measured");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(15), "measured time");
+ABSL_FLAG(int, reports, 60000, "generated reports (made unique again when used up)");
+ABSL_FLAG(uint64_t, seed, 1, "generator seed (use another for each run on one store)");
+ABSL_FLAG(std::string, request_prefix, "load", "prefix of request ids (another per run on one store)");
+ABSL_FLAG(int, server_pid, 0, "pid of the server, for its peak RSS");
+ABSL_FLAG(std::string, dir, "", "rocksdb: the database directory (created)");
+ABSL_FLAG(std::string, pg, "", "postgres: libpq connection string");
+ABSL_FLAG(bool, sync, true, "rocksdb: sync the WAL on each write, as hirsd does");
+ABSL_FLAG(std::string, serve_echo, "", "serve the echo baseline on HOST:PORT and print 'listening on HOST:PORT'");
+ABSL_FLAG(std::string, label, "", "name of the run in the result line");
+
+namespace hirs::load {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- figures
+
+// Latencies (µs) and error codes of one kind of call. Each slot of the
+// closed loop owns one per kind, so no lock is taken on the hot path.
+struct Figures {
+  std::vector<uint32_t> micros;
+  std::map<std::string, int64_t> errors;
+  int64_t items = 0;  // reports, for bulk streams
+  void Merge(const Figures& o) {
+    micros.insert(micros.end(), o.micros.begin(), o.micros.end());
+    for (const auto& [code, n] : o.errors) errors[code] += n;
+    items += o.items;
+  }
+};
+
+double Percentile(std::vector<uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+int64_t PeakRssMb(int pid) {
+  std::ifstream in(pid > 0 ? absl::StrCat("/proc/", pid, "/status") : "/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "VmHWM:")) {
+      int64_t kb = 0;
+      std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) return kb / 1024;
+    }
+  }
+  return -1;
+}
+
+// Prints the result line of `kind` measured over `seconds`.
+void Report(const std::string& kind, Figures f, double seconds, int server_pid) {
+  std::sort(f.micros.begin(), f.micros.end());
+  const int64_t calls = static_cast<int64_t>(f.micros.size());
+  const double per_second = static_cast<double>(f.items > 0 ? f.items : calls) / seconds;
+  std::vector<std::string> errors;
+  for (const auto& [code, n] : f.errors) errors.push_back(absl::StrCat(code, ":", n));
+  const std::string label = absl::GetFlag(FLAGS_label).empty() ? absl::GetFlag(FLAGS_target) : absl::GetFlag(FLAGS_label);
+  std::printf(
+      "result label=%s target=%s workload=%s kind=%s concurrency=%d channels=%d calls=%lld items=%lld "
+      "seconds=%.1f per_second=%.1f p50_us=%.0f p95_us=%.0f p99_us=%.0f p999_us=%.0f errors=%s "
+      "server_peak_rss_mb=%lld client_peak_rss_mb=%lld\n",
+      label.c_str(), absl::GetFlag(FLAGS_target).c_str(), absl::GetFlag(FLAGS_workload).c_str(), kind.c_str(),
+      absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels), static_cast<long long>(calls),
+      static_cast<long long>(f.items), seconds, per_second, Percentile(f.micros, 0.50), Percentile(f.micros, 0.95),
+      Percentile(f.micros, 0.99), Percentile(f.micros, 0.999), errors.empty() ? "none" : absl::StrJoin(errors, ",").c_str(),
+      static_cast<long long>(server_pid > 0 ? PeakRssMb(server_pid) : -1), static_cast<long long>(PeakRssMb(0)));
+  std::fflush(stdout);
+  std::fprintf(stderr, "%-10s %-8s %9.1f/s  p50 %6.0f  p95 %6.0f  p99 %6.0f  p99.9 %6.0f us  errors %s\n",
+               label.c_str(), kind.c_str(), per_second, Percentile(f.micros, 0.50), Percentile(f.micros, 0.95),
+               Percentile(f.micros, 0.99), Percentile(f.micros, 0.999),
+               errors.empty() ? "none" : absl::StrJoin(errors, ",").c_str());
+}
+
+// ---------------------------------------------------------------- reports
+
+// The generated reports, handed out in order; when used up they are
+// handed out again with a new request id and source reference (another
+// report to hirsd). Thread safe.
+class ReportSource {
+ public:
+  ReportSource() {
+    eval::GeneratorOptions options;
+    options.reports = static_cast<size_t>(absl::GetFlag(FLAGS_reports));
+    options.seed = absl::GetFlag(FLAGS_seed);
+    for (auto& r : eval::GenerateIncidents(options)) requests_.push_back(std::move(r.request));
+    std::fprintf(stderr, "generated %zu reports\n", requests_.size());
+  }
+
+  hirs::v1::SubmitReportRequest Next(std::mt19937_64& rng) {
+    const uint64_t n = next_.fetch_add(1);
+    if (absl::GetFlag(FLAGS_retry_share) > 0 && n > 100 &&
+        std::uniform_real_distribution<double>(0, 1)(rng) < absl::GetFlag(FLAGS_retry_share)) {
+      return Make(std::uniform_int_distribution<uint64_t>(0, n - 1)(rng));  // a retry of an earlier one
+    }
+    return Make(n);
+  }
+
+ private:
+  hirs::v1::SubmitReportRequest Make(uint64_t n) const {
+    hirs::v1::SubmitReportRequest r = requests_[n % requests_.size()];
+    const uint64_t round = n / requests_.size();
+    r.set_request_id(absl::StrCat(absl::GetFlag(FLAGS_request_prefix), "-", n));
+    if (round > 0) {
+      r.mutable_report()->set_source_reference(absl::StrCat(r.report().source_reference(), "-r", round));
+    }
+    return r;
+  }
+
+  std::vector<hirs::v1::SubmitReportRequest> requests_;
+  std::atomic<uint64_t> next_{0};
+};
+
+// ---------------------------------------------------------------- phases
+
+// Warm-up, then measurement, then stop; slots check it before each call.
+class Phases {
+ public:
+  Phases() : start_(Clock::now()) {
+    measure_from_ = start_ + absl::ToChronoMicroseconds(absl::GetFlag(FLAGS_warmup));
+    measure_to_ = measure_from_ + absl::ToChronoMicroseconds(absl::GetFlag(FLAGS_duration));
+  }
+  bool Stopping() const { return Clock::now() >= measure_to_; }
+  // Whether a call from `begin` to `end` counts.
+  bool Counts(Clock::time_point begin, Clock::time_point end) const {
+    return begin >= measure_from_ && end <= measure_to_;
+  }
+  double Seconds() const { return absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration)); }
+
+ private:
+  Clock::time_point start_, measure_from_, measure_to_;
+};
+
+uint32_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
+  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(b - a).count());
+}
+
+// ---------------------------------------------------------------- gRPC loop
+
+enum Kind { kSubmit, kGet, kList, kSummary, kBulk, kKinds };
+const char* const kKindNames[kKinds] = {"submit", "get_case", "list_cases", "summary", "bulk"};
+
+struct Mix {
+  int weights[kKinds] = {100, 0, 0, 0, 0};
+  int total = 100;
+};
+
+Mix ParseMix() {
+  Mix mix;
+  const std::string workload = absl::GetFlag(FLAGS_workload);
+  if (workload == "bulk") {
+    mix.weights[kSubmit] = 0;
+    mix.weights[kBulk] = 100;
+    return mix;
+  }
+  if (workload != "mixed") return mix;
+  std::fill(std::begin(mix.weights), std::end(mix.weights), 0);
+  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_mix), ',')) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(part, '=');
+    int w = 0;
+    if (!absl::SimpleAtoi(kv.second, &w)) continue;
+    if (kv.first == "submit") mix.weights[kSubmit] = w;
+    if (kv.first == "get") mix.weights[kGet] = w;
+    if (kv.first == "list") mix.weights[kList] = w;
+    if (kv.first == "summary") mix.weights[kSummary] = w;
+  }
+  mix.total = 0;
+  for (int w : mix.weights) mix.total += w;
+  return mix;
+}
+
+class GrpcLoad;
+
+// One call in flight at a time, issued again from its own completion.
+class Slot {
+ public:
+  Slot(GrpcLoad* load, int index, uint64_t seed) : load_(load), index_(index), rng_(seed) {}
+  void Issue();
+  Figures figures[kKinds];
+
+ private:
+  void Finish(Kind kind, Clock::time_point begin, const grpc::Status& status, int64_t items = 0);
+  GrpcLoad* const load_;
+  const int index_;
+  std::mt19937_64 rng_;
+};
+
+// A SubmitReports stream of --batch reports.
+class BulkStream final : public grpc::ClientBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse> {
+ public:
+  BulkStream(std::vector<hirs::v1::SubmitReportRequest> batch, std::function<void(const grpc::Status&, int64_t)> done)
+      : batch_(std::move(batch)), done_(std::move(done)) {}
+  grpc::ClientContext context;
+  void Begin() {
+    StartRead(&response_);
+    Write();
+    StartCall();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return;
+    if (++written_ < batch_.size()) {
+      Write();
+    } else {
+      StartWritesDone();
+    }
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (response_.has_error()) ++failed_;
+    ++read_;
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    done_(status.ok() && failed_ > 0 ? grpc::Status(grpc::StatusCode::UNKNOWN, "item failed") : status, read_);
+    delete this;
+  }
+
+ private:
+  void Write() { StartWrite(&batch_[written_]); }
+  std::vector<hirs::v1::SubmitReportRequest> batch_;
+  std::function<void(const grpc::Status&, int64_t)> done_;
+  hirs::v1::SubmitReportResponse response_;
+  size_t written_ = 0;
+  int64_t read_ = 0;
+  int64_t failed_ = 0;
+};
+
+class GrpcLoad {
+ public:
+  GrpcLoad() : mix_(ParseMix()) {
+    for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("hirs.load.channel", i);  // distinct arguments: a connection each
+      args.SetMaxReceiveMessageSize(16 << 20);
+      auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials(), args);
+      reporting_.push_back(hirs::v1::ReportingService::NewStub(channel));
+      cases_.push_back(hirs::v1::CaseService::NewStub(channel));
+      extracts_.push_back(hirs::v1::ExtractService::NewStub(channel));
+    }
+  }
+
+  void Run() {
+    const int n = absl::GetFlag(FLAGS_concurrency);
+    for (int i = 0; i < n; ++i) slots_.push_back(std::make_unique<Slot>(this, i, absl::GetFlag(FLAGS_seed) * 1000 + i));
+    const double rate = absl::GetFlag(FLAGS_rate);
+    if (rate <= 0) {
+      {
+        absl::MutexLock lock(&mu_);
+        outstanding_ = n;
+      }
+      for (auto& slot : slots_) slot->Issue();
+    } else {
+      // Open loop: a call every 1/rate seconds on a free slot.
+      for (auto& slot : slots_) free_.push_back(slot.get());
+      const Clock::time_point start = Clock::now();
+      for (int64_t i = 0; !phases_.Stopping(); ++i) {
+        std::this_thread::sleep_until(start + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * i / rate)));
+        Slot* slot = nullptr;
+        {
+          absl::MutexLock lock(&mu_);
+          if (!free_.empty()) {
+            slot = free_.back();
+            free_.pop_back();
+            ++outstanding_;
+          } else {
+            ++skipped_;
+          }
+        }
+        if (slot != nullptr) slot->Issue();
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(+[](int* left) { return *left == 0; }, &outstanding_));
+    if (skipped_ > 0) std::fprintf(stderr, "open loop: %lld calls skipped (all slots busy)\n", static_cast<long long>(skipped_));
+  }
+
+  void Print(int server_pid) {
+    for (int k = 0; k < kKinds; ++k) {
+      Figures all;
+      for (auto& slot : slots_) all.Merge(slot->figures[k]);
+      if (!all.micros.empty() || !all.errors.empty()) Report(kKindNames[k], std::move(all), phases_.Seconds(), server_pid);
+    }
+  }
+
+ private:
+  friend class Slot;
+  // The slot's call ended: in a closed loop it issues the next one.
+  void Completed(Slot* slot) {
+    if (absl::GetFlag(FLAGS_rate) <= 0) {
+      slot->Issue();
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    free_.push_back(slot);
+    --outstanding_;
+  }
+  void SlotDone() {
+    absl::MutexLock lock(&mu_);
+    --outstanding_;
+  }
+  void Authorize(grpc::ClientContext* context, const std::string& token) {
+    if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  }
+  void RememberCase(const std::string& id) {
+    if (id.empty()) return;
+    absl::MutexLock lock(&cases_mu_);
+    if (case_ids_.size() < 100000) case_ids_.push_back(id);
+  }
+  std::string SomeCase(std::mt19937_64& rng) {
+    absl::MutexLock lock(&cases_mu_);
+    if (case_ids_.empty()) return "";
+    return case_ids_[std::uniform_int_distribution<size_t>(0, case_ids_.size() - 1)(rng)];
+  }
+
+  const Mix mix_;
+  ReportSource reports_;  // generated before the warm-up starts
+  Phases phases_;
+  std::vector<std::unique_ptr<hirs::v1::ReportingService::Stub>> reporting_;
+  std::vector<std::unique_ptr<hirs::v1::CaseService::Stub>> cases_;
+  std::vector<std::unique_ptr<hirs::v1::ExtractService::Stub>> extracts_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  absl::Mutex mu_;
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<Slot*> free_ ABSL_GUARDED_BY(mu_);  // open loop: slots without a call
+  int64_t skipped_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex cases_mu_;
+  std::vector<std::string> case_ids_ ABSL_GUARDED_BY(cases_mu_);
+};
+
+void Slot::Finish(Kind kind, Clock::time_point begin, const grpc::Status& status, int64_t items) {
+  const Clock::time_point end = Clock::now();
+  if (load_->phases_.Counts(begin, end)) {
+    Figures& f = figures[kind];
+    if (status.ok()) {
+      if (kind == kBulk && items > 0) {
+        // Latency per report of the stream; throughput in reports.
+        const uint32_t per_item = MicrosBetween(begin, end) / static_cast<uint32_t>(items);
+        f.micros.insert(f.micros.end(), static_cast<size_t>(items), per_item);
+        f.items += items;
+      } else {
+        f.micros.push_back(MicrosBetween(begin, end));
+        if (kind == kBulk) f.items += items;
+      }
+    } else {
+      ++f.errors[absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))];
+    }
+  }
+  load_->Completed(this);
+}
+
+void Slot::Issue() {
+  if (absl::GetFlag(FLAGS_rate) <= 0 && load_->phases_.Stopping()) {
+    load_->SlotDone();
+    return;
+  }
+  const size_t channel = static_cast<size_t>(index_) % load_->reporting_.size();
+  int pick = std::uniform_int_distribution<int>(0, std::max(0, load_->mix_.total - 1))(rng_);
+  Kind kind = kSubmit;
+  for (int k = 0; k < kKinds; ++k) {
+    if (pick < load_->mix_.weights[k]) {
+      kind = static_cast<Kind>(k);
+      break;
+    }
+    pick -= load_->mix_.weights[k];
+  }
+  std::string case_id;
+  if (kind == kGet) {
+    case_id = load_->SomeCase(rng_);
+    if (case_id.empty()) kind = kSubmit;  // nothing to read yet
+  }
+  const Clock::time_point begin = Clock::now();
+  switch (kind) {
+    case kSubmit: {
+      struct Call {
+        grpc::ClientContext context;
+        hirs::v1::SubmitReportRequest request;
+        hirs::v1::SubmitReportResponse response;
+      };
+      auto call = std::make_shared<Call>();
+      call->request = load_->reports_.Next(rng_);
+      load_->Authorize(&call->context, absl::GetFlag(FLAGS_token));
+      load_->reporting_[channel]->async()->SubmitReport(
+          &call->context, &call->request, &call->response, [this, call, begin](grpc::Status status) {
+            if (status.ok()) load_->RememberCase(call->response.case_id());
+            Finish(kSubmit, begin, status);
+          });
+      return;
+    }
+    case kGet: {
+      struct Call {
+        grpc::ClientContext context;
+        hirs::v1::GetCaseRequest request;
+        hirs::v1::Case response;
+      };
+      auto call = std::make_shared<Call>();
+      call->request.set_case_id(case_id);
+      load_->Authorize(&call->context, absl::GetFlag(FLAGS_police_token));
+      load_->cases_[channel]->async()->GetCase(&call->context, &call->request, &call->response,
+                                               [this, call, begin](grpc::Status s) { Finish(kGet, begin, s); });
+      return;
+    }
+    case kList: {
+      struct Call {
+        grpc::ClientContext context;
+        hirs::v1::ListCasesRequest request;
+        hirs::v1::ListCasesResponse response;
+      };
+      auto call = std::make_shared<Call>();
+      call->request.set_page_size(100);
+      load_->Authorize(&call->context, absl::GetFlag(FLAGS_police_token));
+      load_->cases_[channel]->async()->ListCases(&call->context, &call->request, &call->response,
+                                                 [this, call, begin](grpc::Status s) { Finish(kList, begin, s); });
+      return;
+    }
+    case kSummary: {
+      struct Call {
+        grpc::ClientContext context;
+        hirs::v1::MonthlyExtractRequest request;
+        hirs::v1::MonthlySummary response;
+      };
+      auto call = std::make_shared<Call>();
+      call->request.set_district_code(absl::GetFlag(FLAGS_district));
+      call->request.set_month("2026-08");
+      load_->Authorize(&call->context, absl::GetFlag(FLAGS_district_token));
+      load_->extracts_[channel]->async()->GetMonthlySummary(
+          &call->context, &call->request, &call->response,
+          [this, call, begin](grpc::Status s) { Finish(kSummary, begin, s); });
+      return;
+    }
+    case kBulk: {
+      std::vector<hirs::v1::SubmitReportRequest> batch;
+      for (int i = 0; i < absl::GetFlag(FLAGS_batch); ++i) batch.push_back(load_->reports_.Next(rng_));
+      auto* stream = new BulkStream(std::move(batch), [this, begin](const grpc::Status& s, int64_t items) {
+        Finish(kBulk, begin, s, items);
+      });
+      load_->Authorize(&stream->context, absl::GetFlag(FLAGS_token));
+      load_->reporting_[channel]->async()->SubmitReports(&stream->context, stream);
+      stream->Begin();
+      return;
+    }
+    case kKinds:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- echo
+
+class EchoService final : public hirs::v1::ReportingService::CallbackService {
+  grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context, const hirs::v1::SubmitReportRequest*,
+                                         hirs::v1::SubmitReportResponse* response) override {
+    response->set_report_id("rpt_echo");
+    response->set_case_id("case_echo");
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+int ServeEcho(const std::string& listen) {
+  EchoService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    std::fprintf(stderr, "cannot listen on %s\n", listen.c_str());
+    return 1;
+  }
+  std::printf("listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
+  std::fflush(stdout);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  server->Shutdown();
+  return 0;
+}
+
+// ---------------------------------------------------------------- threads
+
+// The in-process baselines: `concurrency` threads, each running `one`
+// (which returns "" or an error code) until the phases end.
+void RunThreads(const std::function<std::string(std::mt19937_64&, Figures&)>& one) {
+  Phases phases;
+  const int n = absl::GetFlag(FLAGS_concurrency);
+  std::vector<Figures> figures(n);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(absl::GetFlag(FLAGS_seed) * 1000 + t);
+      while (!phases.Stopping()) {
+        const Clock::time_point begin = Clock::now();
+        const std::string error = one(rng, figures[t]);
+        const Clock::time_point end = Clock::now();
+        if (!phases.Counts(begin, end)) continue;
+        if (error.empty()) {
+          figures[t].micros.push_back(MicrosBetween(begin, end));
+        } else {
+          ++figures[t].errors[error];
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  Figures all;
+  for (const auto& f : figures) all.Merge(f);
+  Report("submit", std::move(all), phases.Seconds(), 0);
+}
+
+int RunRocksDb() {
+  if (absl::GetFlag(FLAGS_dir).empty()) {
+    std::fprintf(stderr, "--target=rocksdb needs --dir\n");
+    return 2;
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.enable_pipelined_write = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, absl::GetFlag(FLAGS_dir), &raw);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  ReportSource reports;
+  std::atomic<uint64_t> ids{0};
+  rocksdb::WriteOptions write;
+  write.sync = absl::GetFlag(FLAGS_sync);
+  RunThreads([&](std::mt19937_64& rng, Figures&) -> std::string {
+    const hirs::v1::SubmitReportRequest request = reports.Next(rng);
+    const std::string key = absl::StrCat("q|centre|", request.request_id());
+    std::string existing;
+    rocksdb::Status got = db->Get(rocksdb::ReadOptions(), key, &existing);
+    if (got.ok()) return "";  // a retry: answered from the idempotency record
+    if (!got.IsNotFound()) return "UNAVAILABLE";
+    const std::string id = absl::StrCat("r|rpt_", ids.fetch_add(1));
+    rocksdb::WriteBatch batch;
+    batch.Put(key, id);
+    batch.Put(id, request.report().SerializeAsString());
+    return db->Write(write, &batch).ok() ? "" : "UNAVAILABLE";
+  });
+  return 0;
+}
+
+#ifdef HIRS_HAVE_PQXX
+// Blocking keys of a report, as a service built on a database would derive
+// them (hirs keys them with HMAC; here plain hashes: the cost is the
+// database's, not the hashing).
+std::vector<std::string> Fingerprints(const hirs::v1::Report& r) {
+  std::vector<std::string> out;
+  const auto& v = r.victim();
+  auto add = [&](const std::string& s) { out.push_back(absl::BytesToHexString(absl::StrCat(std::hash<std::string>()(s)))); };
+  add(absl::StrCat("n|", v.full_name(), "|", v.date_of_birth()));
+  add(absl::StrCat("p|", r.location().postcode(), "|", r.occurred_start().seconds() / 86400));
+  add(absl::StrCat("v|", v.postcode(), "|", r.occurred_start().seconds() / 86400));
+  return out;
+}
+
+int RunPostgres() {
+  const std::string conninfo = absl::GetFlag(FLAGS_pg);
+  try {
+    pqxx::connection setup(conninfo);
+    pqxx::work w(setup);
+    w.exec(
+        "CREATE TABLE IF NOT EXISTS requests (principal text, request_id text, report_id text NOT NULL, "
+        "  PRIMARY KEY (principal, request_id));"
+        "CREATE TABLE IF NOT EXISTS reports (report_id text PRIMARY KEY, body bytea NOT NULL, "
+        "  received_at timestamptz NOT NULL DEFAULT now());"
+        "CREATE TABLE IF NOT EXISTS fingerprints (fingerprint text, case_id text, report_id text, "
+        "  PRIMARY KEY (fingerprint, case_id, report_id));"
+        "CREATE TABLE IF NOT EXISTS cases (case_id text PRIMARY KEY, report_count int NOT NULL);");
+    w.commit();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "postgres: %s\n", e.what());
+    return 1;
+  }
+  ReportSource reports;
+  std::atomic<uint64_t> ids{0};
+  const int n = absl::GetFlag(FLAGS_concurrency);
+  std::vector<std::unique_ptr<pqxx::connection>> connections;
+  for (int i = 0; i < n; ++i) {
+    connections.push_back(std::make_unique<pqxx::connection>(conninfo));
+    auto& c = *connections.back();
+    c.prepare("seen", "SELECT report_id FROM requests WHERE principal = $1 AND request_id = $2");
+    c.prepare("match", "SELECT case_id FROM fingerprints WHERE fingerprint IN ($1, $2, $3) LIMIT 20");
+    c.prepare("report", "INSERT INTO reports (report_id, body) VALUES ($1, $2)");
+    c.prepare("request",
+              "INSERT INTO requests (principal, request_id, report_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+    c.prepare("fingerprint", "INSERT INTO fingerprints VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+    c.prepare("case",
+              "INSERT INTO cases VALUES ($1, 1) ON CONFLICT (case_id) DO UPDATE SET report_count = cases.report_count + 1");
+  }
+  std::atomic<int> next_connection{0};
+  thread_local pqxx::connection* mine = nullptr;
+  RunThreads([&](std::mt19937_64& rng, Figures&) -> std::string {
+    if (mine == nullptr) mine = connections[next_connection.fetch_add(1)].get();
+    const hirs::v1::SubmitReportRequest request = reports.Next(rng);
+    try {
+      pqxx::work w(*mine);
+      if (!w.exec_prepared("seen", "centre", request.request_id()).empty()) {
+        w.commit();
+        return "";  // a retry
+      }
+      const std::vector<std::string> fps = Fingerprints(request.report());
+      pqxx::result matched = w.exec_prepared("match", fps[0], fps[1], fps[2]);
+      const std::string report_id = absl::StrCat("rpt_", ids.fetch_add(1));
+      const std::string case_id = matched.empty() ? absl::StrCat("case_", report_id) : matched[0][0].c_str();
+      const std::string body = request.report().SerializeAsString();
+      w.exec_prepared("report", report_id, pqxx::binarystring(body.data(), body.size()));
+      if (w.exec_prepared("request", "centre", request.request_id(), report_id).affected_rows() == 0) {
+        w.abort();  // another connection stored the same request meanwhile
+        return "";
+      }
+      for (const std::string& fp : fps) w.exec_prepared("fingerprint", fp, case_id, report_id);
+      w.exec_prepared("case", case_id);
+      w.commit();
+      return "";
+    } catch (const std::exception& e) {
+      return "ABORTED";
+    }
+  });
+  return 0;
+}
+#else
+int RunPostgres() {
+  std::fprintf(stderr, "hirs-load was built without libpqxx (deploy/install-deps.sh --bench installs it)\n");
+  return 2;
+}
+#endif
+
+}  // namespace
+}  // namespace hirs::load
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  if (!absl::GetFlag(FLAGS_serve_echo).empty()) return hirs::load::ServeEcho(absl::GetFlag(FLAGS_serve_echo));
+  const std::string target = absl::GetFlag(FLAGS_target);
+  if (target == "rocksdb") return hirs::load::RunRocksDb();
+  if (target == "postgres") return hirs::load::RunPostgres();
+  if (target != "hirsd" && target != "echo") {
+    std::fprintf(stderr, "unknown --target=%s\n", target.c_str());
+    return 2;
+  }
+  hirs::load::GrpcLoad load;
+  load.Run();
+  load.Print(absl::GetFlag(FLAGS_server_pid));
+  return 0;
+}

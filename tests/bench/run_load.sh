@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The performance comparison in one command (issue 8): installs what is
+# missing (PostgreSQL 15, libpqxx), builds hirsd and hirs-load, starts the
+# echo baseline, hirsd (WAL synced, full collation) and PostgreSQL
+# (synchronous_commit on) on this machine, all on the same disk, and runs
+# hirs-load against each with the same concurrency; then hirsd's open-loop
+# latency at half its measured maximum, the mixed workload (GetCase,
+# ListCases, summaries) and bulk streams. Prints every figure and a table
+# of ratios (Markdown, for tests/bench/README.md).
+#
+#   tests/bench/run_load.sh [--duration=15s] [--concurrency=32] [--channels=4]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=15s
+CONCURRENCY=32
+CHANNELS=4
+for arg in "$@"; do
+  case "$arg" in
+    --duration=*) DURATION=${arg#*=} ;;
+    --concurrency=*) CONCURRENCY=${arg#*=} ;;
+    --channels=*) CHANNELS=${arg#*=} ;;
+    *) echo "usage: $0 [--duration=15s] [--concurrency=32] [--channels=4]"; exit 2 ;;
+  esac
+done
+deploy/install-deps.sh --tests --bench
+BUILD=${HIRS_BUILD_DIR:-build}
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
+cmake --build "$BUILD" -j2 --target hirsd hirs-load
+LOAD=$PWD/$BUILD/tests/hirs-load
+HIRSD=$PWD/$BUILD/services/server/hirsd
+
+WORK=$(mktemp -d -p /var/tmp hirs-load.XXXXXX)
+PIDS=()
+PG_BIN=/usr/lib/postgresql/15/bin
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -d "$WORK/pg" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+source tests/lib/hirsd_harness.sh  # principals file and tokens in $WORK
+
+# Waits for "listening on" in $1 and prints the address.
+address_in() {
+  for _ in $(seq 1 100); do
+    local a
+    a=$(sed -n 's/^listening on //p' "$1")
+    [ -n "$a" ] && { echo "$a"; return 0; }
+    sleep 0.1
+  done
+  echo "no 'listening on' in $1" >&2
+  return 1
+}
+
+"$LOAD" --serve_echo=127.0.0.1:0 >"$WORK/echo.out" 2>"$WORK/echo.log" &
+ECHO_PID=$!
+PIDS+=("$ECHO_PID")
+ECHO_ADDR=$(address_in "$WORK/echo.out")
+
+"$HIRSD" --listen=127.0.0.1:0 --data_dir="$WORK/hirsd" --principals="$WORK/principals.json" \
+  --rate_limit_per_second=0 >"$WORK/hirsd.out" 2>"$WORK/hirsd.log" &
+HIRSD_PID=$!
+PIDS+=("$HIRSD_PID")
+HIRSD_ADDR=$(address_in "$WORK/hirsd.out")
+
+chmod 711 "$WORK"  # PostgreSQL runs as its own user
+mkdir -p "$WORK/pg" "$WORK/pgsock"
+chown postgres "$WORK/pg" "$WORK/pgsock"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" --auth=trust >/dev/null
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w start \
+  -o "-k $WORK/pgsock -c listen_addresses='' -c synchronous_commit=on -c fsync=on -c max_connections=200" >/dev/null
+runuser -u postgres -- "$PG_BIN/createdb" -h "$WORK/pgsock" hirs
+PG="host=$WORK/pgsock user=postgres dbname=hirs"
+
+COMMON=(--concurrency="$CONCURRENCY" --channels="$CHANNELS" --duration="$DURATION" --warmup=3s)
+RESULTS=$WORK/results.txt
+run() { "$LOAD" "${COMMON[@]}" "$@" | tee -a "$RESULTS"; }
+
+echo "== submit, closed loop, concurrency $CONCURRENCY, $DURATION each"
+run --label=echo --target=echo --server="$ECHO_ADDR" --server_pid="$ECHO_PID" --request_prefix=echo
+run --label=hirsd --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --server_pid="$HIRSD_PID" \
+  --request_prefix=closed --seed=1
+run --label=rocksdb --target=rocksdb --dir="$WORK/rocksdb" --request_prefix=rocks
+run --label=postgres --target=postgres --pg="$PG" --request_prefix=pg
+
+max=$(awk '$2 == "label=hirsd" {for (i = 1; i <= NF; i++) if ($i ~ /^per_second=/) {split($i, a, "="); print a[2]}}' "$RESULTS")
+half=$(awk -v m="$max" 'BEGIN {printf "%.0f", m / 2}')
+echo "== hirsd submit, open loop at $half/s (half of $max/s)"
+run --label=hirsd_half --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --server_pid="$HIRSD_PID" \
+  --rate="$half" --concurrency=$((CONCURRENCY * 4)) --request_prefix=half --seed=2
+echo "== hirsd mixed"
+run --label=hirsd_mixed --target=hirsd --workload=mixed --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
+  --police_token="$POLICE_TOKEN" --district_token="$DISTRICT_TOKEN" --server_pid="$HIRSD_PID" \
+  --request_prefix=mixed --seed=3
+echo "== hirsd bulk streams of 100"
+run --label=hirsd_bulk --target=hirsd --workload=bulk --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
+  --server_pid="$HIRSD_PID" --request_prefix=bulk --seed=4
+
+python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$CONCURRENCY" "$CHANNELS" "$DURATION" <<'PY'
+import sys
+rows = []
+for line in open(sys.argv[1]):
+    if line.startswith("result "):
+        rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+def get(label, kind="submit"):
+    for r in rows:
+        if r["label"] == label and r["kind"] == kind:
+            return r
+    return None
+date, conc, chans, dur = sys.argv[2:6]
+print(f"\n### {date}: concurrency {conc}, {chans} channels, {dur} measured after a 3 s warm-up\n")
+print("| run | call | per second | p50 µs | p95 µs | p99 µs | p99.9 µs | errors | server peak RSS MB |")
+print("|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    print(f"| {r['label']} | {r['kind']} | {float(r['per_second']):.0f} | {r['p50_us']} | {r['p95_us']} | {r['p99_us']} "
+          f"| {r['p999_us']} | {r['errors']} | {r['server_peak_rss_mb'] if r['server_peak_rss_mb'] != '-1' else ''} |")
+h, e, p, k = get("hirsd"), get("echo"), get("postgres"), get("rocksdb")
+print("\n| ratio | figure | target |")
+print("|---|---|---|")
+if h and e:
+    print(f"| hirsd / echo (durable submits vs the transport) | {float(h['per_second']) / float(e['per_second']):.2f} | ≥ 0.60 |")
+if h and p:
+    print(f"| hirsd / PostgreSQL (same dedup-and-insert) | {float(h['per_second']) / float(p['per_second']):.2f} | ≥ 1.5 |")
+if h and k:
+    print(f"| hirsd / RocksDB alone (storage ceiling) | {float(h['per_second']) / float(k['per_second']):.2f} | |")
+half = get("hirsd_half")
+if half:
+    print(f"| submit p99 at half the maximum ({float(half['per_second']):.0f}/s) | {int(half['p99_us']) / 1000:.1f} ms | < 10 ms |")
+g, l = get("hirsd_mixed", "get_case"), get("hirsd_mixed", "list_cases")
+if g:
+    print(f"| GetCase p99 (mixed) | {int(g['p99_us']) / 1000:.1f} ms | < 2 ms |")
+if l:
+    print(f"| ListCases page of 100 p99 (mixed) | {int(l['p99_us']) / 1000:.1f} ms | < 10 ms |")
+PY
