@@ -33,8 +33,8 @@ WORK=$(mktemp -d -p /var/tmp hirs-load.XXXXXX)
 PIDS=()
 PG_BIN=/usr/lib/postgresql/15/bin
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -d "$WORK/pg" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/pg/postmaster.pid" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -78,10 +78,14 @@ run() { "$LOAD" "${COMMON[@]}" "$@" | tee -a "$RESULTS"; }
 
 echo "== submit, closed loop, concurrency $CONCURRENCY, $DURATION each"
 run --label=echo --target=echo --server="$ECHO_ADDR" --server_pid="$ECHO_PID" --request_prefix=echo
+run --label=rocksdb --target=rocksdb --dir="$WORK/rocksdb" --request_prefix=rocks
+rm -rf "$WORK/rocksdb"
+run --label=postgres --target=postgres --pg="$PG" --request_prefix=pg
+# PostgreSQL's checkpoint would otherwise share the disk with hirsd's runs.
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
+sync
 run --label=hirsd --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --server_pid="$HIRSD_PID" \
   --request_prefix=closed --seed=1
-run --label=rocksdb --target=rocksdb --dir="$WORK/rocksdb" --request_prefix=rocks
-run --label=postgres --target=postgres --pg="$PG" --request_prefix=pg
 
 max=$(awk '$2 == "label=hirsd" {for (i = 1; i <= NF; i++) if ($i ~ /^per_second=/) {split($i, a, "="); print a[2]}}' "$RESULTS")
 half=$(awk -v m="$max" 'BEGIN {printf "%.0f", m / 2}')
