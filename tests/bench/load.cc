@@ -254,6 +254,11 @@ class Slot {
   Figures figures[kKinds];
 
  private:
+  // Starts one unary call: `method(context, request, response, on_done)`
+  // is the stub's async method; `on_ok` sees a successful response.
+  template <typename Response, typename Request, typename Method>
+  void StartUnary(Kind kind, Clock::time_point begin, const std::string& token, Request request, Method method,
+                  std::function<void(const Response&)> on_ok = nullptr);
   void Finish(Kind kind, Clock::time_point begin, const grpc::Status& status, int64_t items = 0);
   GrpcLoad* const load_;
   const int index_;
@@ -424,6 +429,24 @@ void Slot::Finish(Kind kind, Clock::time_point begin, const grpc::Status& status
   load_->Completed(this);
 }
 
+template <typename Response, typename Request, typename Method>
+void Slot::StartUnary(Kind kind, Clock::time_point begin, const std::string& token, Request request, Method method,
+                      std::function<void(const Response&)> on_ok) {
+  struct Call {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+  };
+  auto call = std::make_shared<Call>();
+  call->request = std::move(request);
+  load_->Authorize(&call->context, token);
+  method(&call->context, &call->request, &call->response,
+         [this, call, kind, begin, on_ok = std::move(on_ok)](grpc::Status status) {
+           if (status.ok() && on_ok) on_ok(call->response);
+           Finish(kind, begin, status);
+         });
+}
+
 void Slot::Issue() {
   if (absl::GetFlag(FLAGS_rate) <= 0 && load_->phases_.Stopping()) {
     load_->SlotDone();
@@ -447,60 +470,36 @@ void Slot::Issue() {
   const Clock::time_point begin = Clock::now();
   switch (kind) {
     case kSubmit: {
-      struct Call {
-        grpc::ClientContext context;
-        hirs::v1::SubmitReportRequest request;
-        hirs::v1::SubmitReportResponse response;
-      };
-      auto call = std::make_shared<Call>();
-      call->request = load_->reports_.Next(rng_);
-      load_->Authorize(&call->context, absl::GetFlag(FLAGS_token));
-      load_->reporting_[channel]->async()->SubmitReport(
-          &call->context, &call->request, &call->response, [this, call, begin](grpc::Status status) {
-            if (status.ok()) load_->RememberCase(call->response.case_id());
-            Finish(kSubmit, begin, status);
-          });
+      auto* stub = load_->reporting_[channel].get();
+      StartUnary<hirs::v1::SubmitReportResponse>(
+          kSubmit, begin, absl::GetFlag(FLAGS_token), load_->reports_.Next(rng_),
+          [stub](auto... args) { stub->async()->SubmitReport(args...); },
+          [this](const hirs::v1::SubmitReportResponse& r) { load_->RememberCase(r.case_id()); });
       return;
     }
     case kGet: {
-      struct Call {
-        grpc::ClientContext context;
-        hirs::v1::GetCaseRequest request;
-        hirs::v1::Case response;
-      };
-      auto call = std::make_shared<Call>();
-      call->request.set_case_id(case_id);
-      load_->Authorize(&call->context, absl::GetFlag(FLAGS_police_token));
-      load_->cases_[channel]->async()->GetCase(&call->context, &call->request, &call->response,
-                                               [this, call, begin](grpc::Status s) { Finish(kGet, begin, s); });
+      auto* stub = load_->cases_[channel].get();
+      hirs::v1::GetCaseRequest request;
+      request.set_case_id(case_id);
+      StartUnary<hirs::v1::Case>(kGet, begin, absl::GetFlag(FLAGS_police_token), std::move(request),
+                                 [stub](auto... args) { stub->async()->GetCase(args...); });
       return;
     }
     case kList: {
-      struct Call {
-        grpc::ClientContext context;
-        hirs::v1::ListCasesRequest request;
-        hirs::v1::ListCasesResponse response;
-      };
-      auto call = std::make_shared<Call>();
-      call->request.set_page_size(100);
-      load_->Authorize(&call->context, absl::GetFlag(FLAGS_police_token));
-      load_->cases_[channel]->async()->ListCases(&call->context, &call->request, &call->response,
-                                                 [this, call, begin](grpc::Status s) { Finish(kList, begin, s); });
+      auto* stub = load_->cases_[channel].get();
+      hirs::v1::ListCasesRequest request;
+      request.set_page_size(100);
+      StartUnary<hirs::v1::ListCasesResponse>(kList, begin, absl::GetFlag(FLAGS_police_token), std::move(request),
+                                              [stub](auto... args) { stub->async()->ListCases(args...); });
       return;
     }
     case kSummary: {
-      struct Call {
-        grpc::ClientContext context;
-        hirs::v1::MonthlyExtractRequest request;
-        hirs::v1::MonthlySummary response;
-      };
-      auto call = std::make_shared<Call>();
-      call->request.set_district_code(absl::GetFlag(FLAGS_district));
-      call->request.set_month("2026-08");
-      load_->Authorize(&call->context, absl::GetFlag(FLAGS_district_token));
-      load_->extracts_[channel]->async()->GetMonthlySummary(
-          &call->context, &call->request, &call->response,
-          [this, call, begin](grpc::Status s) { Finish(kSummary, begin, s); });
+      auto* stub = load_->extracts_[channel].get();
+      hirs::v1::MonthlyExtractRequest request;
+      request.set_district_code(absl::GetFlag(FLAGS_district));
+      request.set_month("2026-08");
+      StartUnary<hirs::v1::MonthlySummary>(kSummary, begin, absl::GetFlag(FLAGS_district_token), std::move(request),
+                                           [stub](auto... args) { stub->async()->GetMonthlySummary(args...); });
       return;
     }
     case kBulk: {
