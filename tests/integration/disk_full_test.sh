@@ -6,7 +6,8 @@
 #  1. Below the reserve (--min_free_disk_mb=16, 8 MiB left): submissions
 #     answer UNAVAILABLE with a message saying the disk is full and store
 #     nothing; reads are served and audited (the audit trail may use the
-#     last quarter of the reserve); the metrics say writes are refused.
+#     last quarter of the reserve); the metrics say writes are refused;
+#     restarted there, hirsd starts and serves reads.
 #  2. With the check off, a bulk submission fills the last MiB: RocksDB's
 #     own writes fail (its log, memtable flushes): hirsd stays up, answers
 #     UNAVAILABLE, and resumes (reopening its store) once space returns.
@@ -79,6 +80,11 @@ grep '"hirs.v1.ReportingService/GetReport"' "$WORK/audit.jsonl" | grep -q '"OK"'
 "$HIRS" --token="$ADMIN_TOKEN" admin audit list --principal_id=centre-a --all >"$WORK/audit.jsonl"
 grep '"hirs.v1.ReportingService/SubmitReport"' "$WORK/audit.jsonl" | grep -q '"UNAVAILABLE"' ||
   fail "the refused submission was not audited"
+# hirsd restarted on the nearly full disk starts and serves reads.
+stop_hirsd
+start_hirsd --min_free_disk_mb=16 --rate_limit_per_second=0
+export HIRS_SERVER=$HIRSD_ADDR
+"$HIRS" report get "$first" >/dev/null 2>&1 || fail "read after a restart below the reserve"
 
 # 2. The disk full to the last byte, with the check off: restart without it
 #    and submit in bulk while a writer takes the last bytes.
