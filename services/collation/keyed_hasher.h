@@ -33,8 +33,8 @@ class KeyedHasher {
 
  private:
   struct Context;
-  // An HMAC-SHA256 context with the key already set, duplicated for each
-  // Mac: setting the key up per call cost more than the hashing.
+  // The SHA-256 states with the key already hashed in, copied for each Mac:
+  // setting the key up per call cost more than the hashing.
   std::unique_ptr<Context> context_;
 };
 

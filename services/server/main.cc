@@ -16,6 +16,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "google/protobuf/util/json_util.h"
@@ -124,6 +125,11 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("hirsd --listen=HOST:PORT --data_dir=DIR --principals=FILE [flags]");
   absl::ParseCommandLine(argc, argv);
+  // Debian's Abseil is built with its Mutex deadlock detector on, which
+  // takes a global lock and updates a graph on every Mutex acquisition. The
+  // unit and integration tests run the same code in-process with it on;
+  // the server does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   hirs::server::ServerOptions options;
   if (!absl::GetFlag(FLAGS_config).empty()) {
