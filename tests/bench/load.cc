@@ -21,6 +21,12 @@
 // --rate=R turns the loop open: calls start at R a second whatever the
 // answers' latency (at most --concurrency in flight; those beyond are
 // counted as "skipped"), for latency at a given load.
+// --target=preload --dir=DATA_DIR --preload=N fills a hirsd data directory
+// (created, or added to) with N generated reports through hirs's own intake
+// in process (the same validation, collation and records as SubmitReport;
+// no gRPC, no audit entries, WAL not synced), --concurrency threads, in
+// chunks of 100,000 reports, each chunk a new generator seed in one of 17
+// two-year windows between 1992 and 2026; then start hirsd on DATA_DIR.
 // --serve_echo=HOST:PORT serves the echo baseline: ReportingService whose
 // SubmitReport answers at once without reading the report.
 //
@@ -34,6 +40,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -54,6 +61,10 @@
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/collation/probabilistic_collator.h"
+#include "services/intake/intake.h"
+#include "storage/lock_manager.h"
+#include "storage/store.h"
 #include "tests/eval/eval.h"
 #ifdef HIRS_HAVE_PQXX
 #include <pqxx/pqxx>
@@ -78,7 +89,8 @@ ABSL_FLAG(int, reports, 60000, "generated reports (made unique again when used u
 ABSL_FLAG(uint64_t, seed, 1, "generator seed (use another for each run on one store)");
 ABSL_FLAG(std::string, request_prefix, "load", "prefix of request ids (another per run on one store)");
 ABSL_FLAG(int, server_pid, 0, "pid of the server, for its peak RSS");
-ABSL_FLAG(std::string, dir, "", "rocksdb: the database directory (created)");
+ABSL_FLAG(std::string, dir, "", "rocksdb: the database directory (created); preload: hirsd's --data_dir");
+ABSL_FLAG(int64_t, preload, 1000000, "preload: reports to add");
 ABSL_FLAG(std::string, pg, "", "postgres: libpq connection string");
 ABSL_FLAG(bool, sync, true, "rocksdb: sync the WAL on each write, as hirsd does");
 ABSL_FLAG(std::string, serve_echo, "", "serve the echo baseline on HOST:PORT and print 'listening on HOST:PORT'");
@@ -621,6 +633,88 @@ int RunRocksDb() {
   return 0;
 }
 
+// Reports per preload chunk (one generator run), and the two-year windows
+// the chunks cycle through (1992-2026: validation refuses incidents before
+// 1990).
+constexpr int64_t kPreloadChunk = 100000;
+constexpr int kPreloadWindows = 17;
+
+int RunPreload() {
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  if (dir.empty()) {
+    std::fprintf(stderr, "--target=preload needs --dir (hirsd's --data_dir)\n");
+    return 2;
+  }
+  // What hirsd's Server::Start builds for intake, with the same defaults.
+  std::filesystem::create_directories(dir);
+  absl::StatusOr<collation::KeyedHasher> hasher = collation::KeyedHasher::LoadOrCreate(dir + "/hmac.key");
+  storage::StoreOptions store_options;
+  store_options.path = dir + "/db";
+  store_options.sync_writes = false;  // a fill, not acknowledgements: hirsd's start finds it all flushed
+  absl::StatusOr<std::unique_ptr<storage::Store>> store =
+      hasher.ok() ? storage::Store::Open(store_options) : absl::StatusOr<std::unique_ptr<storage::Store>>(hasher.status());
+  if (!store.ok()) {
+    std::fprintf(stderr, "preload: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<intake::DistrictRouter> router = intake::DistrictRouter::LeicestershireDefault();
+  collation::ProbabilisticCollator collator(&*hasher, collation::MatchModel::Default(), collation::MatcherOptions());
+  storage::CaseLocks locks;
+  intake::Intake intake(store->get(), &locks, &collator, router.get(), &*hasher);
+
+  const int64_t total = absl::GetFlag(FLAGS_preload);
+  const int64_t chunks = (total + kPreloadChunk - 1) / kPreloadChunk;
+  std::atomic<int64_t> next_chunk{0}, stored{0}, failed{0};
+  std::map<std::string, int64_t> outcomes;
+  absl::Mutex mu;
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < absl::GetFlag(FLAGS_concurrency); ++t) {
+    threads.emplace_back([&] {
+      std::map<std::string, int64_t> mine;
+      for (int64_t chunk = next_chunk.fetch_add(1); chunk < chunks; chunk = next_chunk.fetch_add(1)) {
+        eval::GeneratorOptions options;
+        options.reports = static_cast<size_t>(std::min(kPreloadChunk, total - chunk * kPreloadChunk));
+        options.seed = absl::GetFlag(FLAGS_seed) * 1000003 + static_cast<uint64_t>(chunk);
+        options.days = 730;
+        options.end_unix = 1790000000 - (chunk % kPreloadWindows) * 730 * 86400;
+        for (eval::GeneratedReport& r : eval::GenerateIncidents(options)) {
+          r.request.set_request_id(absl::StrCat("preload-", options.seed, "-", r.request.request_id()));
+          absl::StatusOr<intake::SubmitResult> result = intake.Submit(r.centre, r.request);
+          if (!result.ok()) {
+            ++failed;
+            ++mine[absl::StatusCodeToString(result.status().code())];
+            continue;
+          }
+          ++mine[hirs::v1::CollationOutcome_Name(result->collation)];
+          const int64_t n = ++stored;
+          if (n % 100000 == 0) {
+            const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+            std::fprintf(stderr, "preload: %lld reports in %.0f s (%.0f/s)\n", static_cast<long long>(n), seconds,
+                         static_cast<double>(n) / seconds);
+          }
+        }
+      }
+      absl::MutexLock lock(&mu);
+      for (const auto& [k, v] : mine) outcomes[k] += v;
+    });
+  }
+  for (auto& t : threads) t.join();
+  const absl::Status flushed = (*store)->Flush();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : outcomes) parts.push_back(absl::StrCat(k, ":", v));
+  std::printf("preload reports=%lld seconds=%.0f per_second=%.0f failed=%lld outcomes=%s peak_rss_mb=%lld\n",
+              static_cast<long long>(stored.load()), seconds, static_cast<double>(stored.load()) / seconds,
+              static_cast<long long>(failed.load()), absl::StrJoin(parts, ",").c_str(),
+              static_cast<long long>(PeakRssMb(0)));
+  if (!flushed.ok()) {
+    std::fprintf(stderr, "preload: %s\n", flushed.ToString().c_str());
+    return 1;
+  }
+  return failed.load() == 0 ? 0 : 1;
+}
+
 #ifdef HIRS_HAVE_PQXX
 // Blocking keys of a report, as a service built on a database would derive
 // them (hirs keys them with HMAC; here plain hashes: the cost is the
@@ -716,6 +810,7 @@ int main(int argc, char** argv) {
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target == "rocksdb") return hirs::load::RunRocksDb();
   if (target == "postgres") return hirs::load::RunPostgres();
+  if (target == "preload") return hirs::load::RunPreload();
   if (target != "hirsd" && target != "echo") {
     std::fprintf(stderr, "unknown --target=%s\n", target.c_str());
     return 2;
