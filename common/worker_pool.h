@@ -43,6 +43,15 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
+// The two pools a server runs blocking work on, so that look-ups are never
+// queued behind writes waiting for their fsync: `reads` for calls that only
+// read (GetCase, ListCases, GetReport, extracts), `writes` for the rest.
+// Both borrowed.
+struct WorkerPools {
+  WorkerPool* reads;
+  WorkerPool* writes;
+};
+
 }  // namespace hirs
 
 #endif  // HIRS_COMMON_WORKER_POOL_H_

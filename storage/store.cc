@@ -110,6 +110,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  // Level-0 files are read by every look-up: their filters and indexes stay.
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   // Fingerprint and request look-ups are mostly misses: a bloom filter on the
   // fingerprint prefix saves a disk read for each.
   if (family == Family::kFingerprints || family == Family::kRequests || family == Family::kReports ||
@@ -160,6 +163,7 @@ rocksdb::Status OpenDb(const StoreOptions& options, std::unique_ptr<rocksdb::DB>
   // the write group's leader inserts for all (two cores: little lost).
   db_options.allow_concurrent_memtable_write = false;
   db_options.info_log = std::make_shared<RocksLogger>();
+  db_options.db_write_buffer_size = options.memtable_bytes;
   // On a full disk RocksDB stops writes with a background error; the SST
   // file manager polls free space and resumes them when it returns (after
   // a failed flush or compaction; a failed log write needs Store's

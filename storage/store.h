@@ -62,8 +62,13 @@ struct StoreOptions {
   // Sync the write-ahead log before a write is acknowledged. Turning this off
   // trades durability on power loss (not on process crash) for throughput.
   bool sync_writes = true;
-  // Block cache for reads.
-  size_t block_cache_bytes = 64 << 20;
+  // Memory, bounded whatever the store's size: the block cache holds data
+  // blocks and also every SST file's index and bloom filter (which would
+  // otherwise stay in memory outside it, growing with the data), and the
+  // memtables of all families together are flushed at memtable_bytes.
+  // Peak RSS at 1M stored reports: tests/bench/README.md.
+  size_t block_cache_bytes = 256 << 20;
+  size_t memtable_bytes = 256 << 20;
   // Free space on the store's file system below which Write refuses with
   // UNAVAILABLE before touching RocksDB (reads go on), so that a filling
   // disk stops writes cleanly instead of failing one inside RocksDB. A

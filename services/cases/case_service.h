@@ -15,8 +15,8 @@ namespace hirs::cases {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
  public:
-  CaseServiceImpl(Cases* cases, ChangeFeed* feed, rpc::CallGate* gate, WorkerPool* pool)
-      : cases_(cases), feed_(feed), gate_(gate), pool_(pool) {}
+  CaseServiceImpl(Cases* cases, ChangeFeed* feed, rpc::CallGate* gate, WorkerPools pools)
+      : cases_(cases), feed_(feed), gate_(gate), pools_(pools) {}
 
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const hirs::v1::GetCaseRequest* request,
                                     hirs::v1::Case* response) override;
@@ -44,7 +44,7 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
   Cases* const cases_;
   ChangeFeed* const feed_;
   rpc::CallGate* const gate_;
-  WorkerPool* const pool_;
+  const WorkerPools pools_;
 };
 
 }  // namespace hirs::cases

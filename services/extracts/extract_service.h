@@ -16,8 +16,8 @@ namespace hirs::extracts {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ExtractServiceImpl final : public hirs::v1::ExtractService::CallbackService {
  public:
-  ExtractServiceImpl(Extracts* extracts, rpc::CallGate* gate, WorkerPool* pool)
-      : extracts_(extracts), gate_(gate), pool_(pool) {}
+  ExtractServiceImpl(Extracts* extracts, rpc::CallGate* gate, WorkerPool* reads)
+      : extracts_(extracts), gate_(gate), pool_(reads) {}
 
   grpc::ServerWriteReactor<hirs::v1::ExtractRow>* StreamMonthlyExtract(
       grpc::CallbackServerContext* context, const hirs::v1::MonthlyExtractRequest* request) override;

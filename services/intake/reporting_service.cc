@@ -103,7 +103,7 @@ class SubmitStream final
 grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* context,
                                                              const hirs::v1::SubmitReportRequest* request,
                                                              hirs::v1::SubmitReportResponse* response) {
-  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pool_, response,
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pools_.writes, response,
                        [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::SubmitReportResponse> {
                          absl::StatusOr<SubmitResult> result = intake_->Submit(p.id, *request);
                          RecordSubmission(p.id, result, gate_->metrics());
@@ -116,13 +116,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
 
 grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse>*
 ReportingServiceImpl::SubmitReports(grpc::CallbackServerContext* context) {
-  return new SubmitStream(context, intake_, gate_, pool_);
+  return new SubmitStream(context, intake_, gate_, pools_.writes);
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                           const hirs::v1::GetReportRequest* request,
                                                           hirs::v1::Report* response) {
-  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pool_, response,
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
                        [this, request](const auth::Principal& p) { return intake_->GetReport(p.id, request->report_id()); });
 }
 

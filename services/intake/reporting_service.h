@@ -14,8 +14,8 @@ namespace hirs::intake {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackService {
  public:
-  ReportingServiceImpl(Intake* intake, rpc::CallGate* gate, WorkerPool* pool)
-      : intake_(intake), gate_(gate), pool_(pool) {}
+  ReportingServiceImpl(Intake* intake, rpc::CallGate* gate, WorkerPools pools)
+      : intake_(intake), gate_(gate), pools_(pools) {}
 
   grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context,
                                          const hirs::v1::SubmitReportRequest* request,
@@ -29,7 +29,7 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
  private:
   Intake* const intake_;
   rpc::CallGate* const gate_;
-  WorkerPool* const pool_;
+  const WorkerPools pools_;
 };
 
 }  // namespace hirs::intake

@@ -34,7 +34,8 @@ ABSL_FLAG(bool, sync_writes, true, "sync the write-ahead log before acknowledgin
 ABSL_FLAG(uint64_t, min_free_disk_mb, hirs::server::ServerOptions().min_free_disk_bytes >> 20,
           "free space (MiB) on the data disk below which writes are refused while reads go on (0: no check)");
 ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
-ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store work");
+ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store writes (submissions, case updates, admin calls)");
+ABSL_FLAG(int, read_threads, 8, "threads serving calls that only read (look-ups, lists, extracts)");
 ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold,
           "collation score at or above which a report joins a case");
 ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOptions().attach_threshold_without_identity,
@@ -147,6 +148,7 @@ int main(int argc, char** argv) {
   if (Specified("min_free_disk_mb")) options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.read_threads = absl::GetFlag(FLAGS_read_threads);
   options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);
   if (Specified("tls_cert_file")) options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   if (Specified("tls_key_file")) options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

@@ -55,7 +55,8 @@ struct Server::State {
   std::unique_ptr<collation::Collator> collator;
   storage::CaseLocks locks;
   std::unique_ptr<intake::Intake> intake;
-  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<WorkerPool> read_pool;
+  std::unique_ptr<WorkerPool> pool;  // writes, and the admin service's calls
   std::unique_ptr<intake::ReportingServiceImpl> reporting;
   std::unique_ptr<cases::Cases> case_domain;
   std::unique_ptr<cases::ChangeFeed> feed;
@@ -191,19 +192,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);
+  state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls);
+  const WorkerPools pools{state->read_pool.get(), state->pool.get()};
   state->reporting =
-      std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), state->pool.get());
+      std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), pools);
   state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(),
                                                        state->hasher.get());
   state->feed = std::make_unique<cases::ChangeFeed>(state->store.get());
   state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
-                                                          state->gate.get(), state->pool.get());
+                                                          state->gate.get(), pools);
   extracts::ExtractOptions extract_options;
   extract_options.suppress_max = options.extract_suppression_max;
   state->extract_domain = std::make_unique<extracts::Extracts>(state->store.get(), state->hasher.get(),
                                                                [] { return absl::Now(); }, extract_options);
   state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(),
-                                                                   state->gate.get(), state->pool.get());
+                                                                   state->gate.get(), state->read_pool.get());
   retention::RetentionOptions retention_options;
   retention_options.review_period = options.nchi_review_period;
   state->retention = std::make_unique<retention::Retention>(state->store.get(), &state->locks, state->collator.get(),
@@ -320,6 +323,7 @@ void Server::Shutdown(absl::Duration grace) {
   state_->feed->Shutdown();  // watches never end by themselves
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();
+  state_->read_pool->Drain();
   state_->grpc_server->Wait();
   if (state_->retention_thread.joinable()) state_->retention_thread.join();
   state_->audit->Stop();  // after every call has finished through it

@@ -29,7 +29,8 @@ struct ServerOptions {
   // ONS Postcode Directory CSV; empty: the bundled Leicestershire table.
   std::string postcode_directory;
   // Threads doing blocking store work, and how many calls may wait for one.
-  int worker_threads = 16;
+  int worker_threads = 16;  // writes (and admin calls)
+  int read_threads = 8;     // calls that only read: never queued behind writes
   size_t max_queued_calls = 4096;
   // Largest request message accepted.
   int max_message_bytes = 1 << 20;
