@@ -36,6 +36,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -135,6 +136,24 @@ int64_t PeakRssMb(int pid) {
   return -1;
 }
 
+// CPU seconds (user + system) the process `pid` has used so far; -1 when
+// it cannot be read.
+double CpuSeconds(int pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(stat).substr(close + 2), ' ');
+  int64_t user = 0, system = 0;  // fields 14 and 15 of stat(5), 12 and 13 after the name
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) return -1;
+  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The server's CPU use over the measured time, in cores (-1 without
+// --server_pid): the figure that compares builds on a machine whose
+// throughput varies from run to run.
+std::atomic<double> server_cores{-1};
+
 // Prints the result line of `kind` measured over `seconds`.
 void Report(const std::string& kind, Figures f, double seconds, int server_pid) {
   std::sort(f.micros.begin(), f.micros.end());
@@ -146,12 +165,13 @@ void Report(const std::string& kind, Figures f, double seconds, int server_pid) 
   std::printf(
       "result label=%s target=%s workload=%s kind=%s concurrency=%d channels=%d calls=%lld items=%lld "
       "seconds=%.1f per_second=%.1f p50_us=%.0f p95_us=%.0f p99_us=%.0f p999_us=%.0f errors=%s "
-      "server_peak_rss_mb=%lld client_peak_rss_mb=%lld\n",
+      "server_peak_rss_mb=%lld client_peak_rss_mb=%lld server_cores=%.2f\n",
       label.c_str(), absl::GetFlag(FLAGS_target).c_str(), absl::GetFlag(FLAGS_workload).c_str(), kind.c_str(),
       absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels), static_cast<long long>(calls),
       static_cast<long long>(f.items), seconds, per_second, Percentile(f.micros, 0.50), Percentile(f.micros, 0.95),
       Percentile(f.micros, 0.99), Percentile(f.micros, 0.999), errors.empty() ? "none" : absl::StrJoin(errors, ",").c_str(),
-      static_cast<long long>(server_pid > 0 ? PeakRssMb(server_pid) : -1), static_cast<long long>(PeakRssMb(0)));
+      static_cast<long long>(server_pid > 0 ? PeakRssMb(server_pid) : -1), static_cast<long long>(PeakRssMb(0)),
+      server_cores.load());
   std::fflush(stdout);
   std::fprintf(stderr, "%-10s %-8s %9.1f/s  p50 %6.0f  p95 %6.0f  p99 %6.0f  p99.9 %6.0f us  errors %s\n",
                label.c_str(), kind.c_str(), per_second, Percentile(f.micros, 0.50), Percentile(f.micros, 0.95),
@@ -206,6 +226,20 @@ class Phases {
   Phases() : start_(Clock::now()) {
     measure_from_ = start_ + absl::ToChronoMicroseconds(absl::GetFlag(FLAGS_warmup));
     measure_to_ = measure_from_ + absl::ToChronoMicroseconds(absl::GetFlag(FLAGS_duration));
+    if (const int pid = absl::GetFlag(FLAGS_server_pid); pid > 0) {
+      sampler_ = std::thread([this, pid] {
+        std::this_thread::sleep_until(measure_from_);
+        const double from = CpuSeconds(pid);
+        std::this_thread::sleep_until(measure_to_);
+        const double to = CpuSeconds(pid);
+        if (from >= 0 && to >= 0) server_cores = (to - from) / Seconds();
+      });
+    }
+  }
+  ~Phases() { JoinSampler(); }
+  // Waits until server_cores is set (just after the measured time).
+  void JoinSampler() {
+    if (sampler_.joinable()) sampler_.join();
   }
   bool Stopping() const { return Clock::now() >= measure_to_; }
   // Whether a call from `begin` to `end` counts.
@@ -216,6 +250,7 @@ class Phases {
 
  private:
   Clock::time_point start_, measure_from_, measure_to_;
+  std::thread sampler_;
 };
 
 uint32_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
@@ -367,6 +402,7 @@ class GrpcLoad {
   }
 
   void Print(int server_pid) {
+    phases_.JoinSampler();
     for (int k = 0; k < kKinds; ++k) {
       Figures all;
       for (auto& slot : slots_) all.Merge(slot->figures[k]);
@@ -595,6 +631,7 @@ void RunThreads(const std::function<std::string(std::mt19937_64&, Figures&)>& on
   for (auto& t : threads) t.join();
   Figures all;
   for (const auto& f : figures) all.Merge(f);
+  phases.JoinSampler();
   Report("submit", std::move(all), phases.Seconds(), 0);
 }
 

@@ -122,11 +122,13 @@ def get(label, kind="submit"):
     return None
 date, conc, chans, dur = sys.argv[2:6]
 print(f"\n### {date}: concurrency {conc}, {chans} channels, {dur} measured after a 3 s warm-up\n")
-print("| run | call | per second | p50 µs | p95 µs | p99 µs | p99.9 µs | errors | server peak RSS MB |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| run | call | per second | p50 µs | p95 µs | p99 µs | p99.9 µs | errors | server peak RSS MB | server cores |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
+    cores = r.get("server_cores", "-1")
     print(f"| {r['label']} | {r['kind']} | {float(r['per_second']):.0f} | {r['p50_us']} | {r['p95_us']} | {r['p99_us']} "
-          f"| {r['p999_us']} | {r['errors']} | {r['server_peak_rss_mb'] if r['server_peak_rss_mb'] != '-1' else ''} |")
+          f"| {r['p999_us']} | {r['errors']} | {r['server_peak_rss_mb'] if r['server_peak_rss_mb'] != '-1' else ''} "
+          f"| {cores if float(cores) >= 0 else ''} |")
 h, e, p, k = get("hirsd"), get("echo"), get("postgres"), get("rocksdb")
 print("\n| ratio | figure | target |")
 print("|---|---|---|")
@@ -136,6 +138,8 @@ if h and p:
     print(f"| hirsd / PostgreSQL (same dedup-and-insert) | {float(h['per_second']) / float(p['per_second']):.2f} | ≥ 1.5 |")
 if h and k:
     print(f"| hirsd / RocksDB alone (storage ceiling) | {float(h['per_second']) / float(k['per_second']):.2f} | |")
+if h and float(h.get("server_cores", "-1")) > 0:
+    print(f"| hirsd CPU per durable submit (server cores / submits per second) | {float(h['server_cores']) * 1e6 / float(h['per_second']):.0f} µs | |")
 half = get("hirsd_half")
 if half:
     print(f"| submit p99 at half the maximum ({float(half['per_second']):.0f}/s) | {int(half['p99_us']) / 1000:.1f} ms | < 10 ms |")
