@@ -136,6 +136,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
   if (options.principals_file.empty()) return absl::InvalidArgumentError("--principals is required");
+  for (const auto& [flag, threads] : {std::pair<const char*, int>{"--worker_threads", options.worker_threads},
+                                      std::pair<const char*, int>{"--read_threads", options.read_threads}}) {
+    if (threads < 1 || threads > 1024) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, " must be between 1 and 1024 (it is ", threads, ")"));
+    }
+  }
   auto state = std::make_unique<State>();
   state->options = options;
 

@@ -161,6 +161,12 @@ TEST_F(TlsTest, PlaintextOnlyOnLoopbackAndTlsSettingsChecked) {
   server::ServerOptions half = options_;
   half.tls_key_file.clear();
   EXPECT_EQ(server::Server::Start(half).status().code(), absl::StatusCode::kInvalidArgument);
+  // A pool without threads would take calls and never answer them.
+  server::ServerOptions no_readers = options_;
+  no_readers.read_threads = 0;
+  auto refused_threads = server::Server::Start(no_readers);
+  EXPECT_EQ(refused_threads.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused_threads.status().message().find("--read_threads"), std::string::npos) << refused_threads.status();
 }
 
 TEST_F(TlsTest, ARenewedServerCertificateIsTakenUpWithoutRestart) {
