@@ -64,6 +64,7 @@ TEST(Metrics, PrometheusEndpointCountsCallsWithoutPersonalData) {
   EXPECT_THAT(body, HasSubstr(R"(grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitReport",grpc_service="hirs.v1.ReportingService"} 1)"));
   EXPECT_THAT(body, HasSubstr(R"(grpc_server_handled_total{grpc_code="PERMISSION_DENIED",grpc_method="GetCase",grpc_service="hirs.v1.CaseService"} 1)"));
   EXPECT_THAT(body, HasSubstr(R"(grpc_server_handling_seconds_count{grpc_method="GetCase",grpc_service="hirs.v1.CaseService"} 2)"));
+  EXPECT_THAT(body, HasSubstr(R"(grpc_server_handling_seconds_bucket{grpc_method="GetCase",grpc_service="hirs.v1.CaseService",le="0.002"})"));
   EXPECT_THAT(body, HasSubstr(R"(hirs_collation_outcomes_total{outcome="NEW_CASE"} 1)"));
   EXPECT_THAT(body, HasSubstr("hirs_review_queue_length 0"));
   EXPECT_THAT(body, HasSubstr("hirs_watchers 0"));
