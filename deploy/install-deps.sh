@@ -3,7 +3,8 @@
 # missing; with --tests also what only the tests need (headless Chromium to
 # render the district report, yamllint), with --sanitize clang and its
 # sanitizer and libFuzzer runtimes (tests/sanitize.sh), with --bench
-# PostgreSQL 15 and libpqxx (tests/bench/run_load.sh). Used by
+# PostgreSQL 15 and libpqxx (tests/bench/run_load.sh) and curl
+# (run_reads.sh scrapes hirsd's metrics). Used by
 # deploy/run.sh and the test scripts; safe to run again.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ for option in "$@"; do
   case "$option" in
     --tests) PACKAGES+=(chromium fonts-dejavu-core yamllint) ;;
     --sanitize) PACKAGES+=(clang libclang-rt-14-dev) ;;
-    --bench) PACKAGES+=(postgresql-15 libpqxx-dev) ;;
+    --bench) PACKAGES+=(postgresql-15 libpqxx-dev curl) ;;
     *) echo "install-deps: unknown option $option" >&2; exit 2 ;;
   esac
 done

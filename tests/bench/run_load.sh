@@ -22,12 +22,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--duration=15s] [--concurrency=32] [--channels=4]"; exit 2 ;;
   esac
 done
-deploy/install-deps.sh --tests --bench
-BUILD=${HIRS_BUILD_DIR:-build}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
-cmake --build "$BUILD" -j2 --target hirsd hirs-load
-LOAD=$PWD/$BUILD/tests/hirs-load
-HIRSD=$PWD/$BUILD/services/server/hirsd
+source tests/bench/setup.sh  # installs, builds; LOAD, HIRSD
 
 WORK=$(mktemp -d -p /var/tmp hirs-load.XXXXXX)
 PIDS=()

@@ -29,21 +29,8 @@ for arg in "$@"; do
   esac
 done
 
-deploy/install-deps.sh --tests --bench
-BUILD=${HIRS_BUILD_DIR:-build}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
-cmake --build "$BUILD" -j2 --target hirsd hirs-load
-LOAD=$PWD/$BUILD/tests/hirs-load
-HIRSD=$PWD/$BUILD/services/server/hirsd
-
-WORK=$(mktemp -d -p /var/tmp hirs-scale.XXXXXX)
-HIRSD_PID=
-cleanup() {
-  [ -n "$HIRSD_PID" ] && kill "$HIRSD_PID" 2>/dev/null && wait "$HIRSD_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-source tests/lib/hirsd_harness.sh  # principals file, tokens, start_hirsd / stop_hirsd
+source tests/bench/setup.sh  # installs, builds; LOAD, HIRSD
+bench_single_hirsd hirs-scale  # WORK, the hirsd harness
 [ -n "$STORES" ] && mkdir -p "$STORES"
 RESULTS=$WORK/results.txt
 

@@ -1,0 +1,30 @@
+# shellcheck shell=bash disable=SC2034
+# Shared set-up of the benchmark scripts; source it from the repository's
+# root. Installs what is missing (deploy/install-deps.sh --tests --bench),
+# builds hirsd and hirs-load (RelWithDebInfo, in $HIRS_BUILD_DIR or build/)
+# and sets LOAD and HIRSD to them.
+#
+# bench_single_hirsd NAME: for scripts that run one hirsd at a time. Makes
+# WORK (/var/tmp/NAME.XXXXXX), removed at exit together with a hirsd still
+# running (HIRSD_PID), and sources the hirsd harness (principals, tokens,
+# start_hirsd / stop_hirsd).
+
+deploy/install-deps.sh --tests --bench
+BUILD=${HIRS_BUILD_DIR:-build}
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
+cmake --build "$BUILD" -j2 --target hirsd hirs-load
+LOAD=$PWD/$BUILD/tests/hirs-load
+HIRSD=$PWD/$BUILD/services/server/hirsd
+
+bench_single_hirsd() {
+  WORK=$(mktemp -d -p /var/tmp "$1.XXXXXX")
+  HIRSD_PID=
+  trap bench_single_hirsd_cleanup EXIT
+  # shellcheck source=tests/lib/hirsd_harness.sh
+  source tests/lib/hirsd_harness.sh
+}
+
+bench_single_hirsd_cleanup() {
+  if [ -n "$HIRSD_PID" ]; then kill "$HIRSD_PID" 2>/dev/null && wait "$HIRSD_PID" 2>/dev/null; fi
+  rm -rf "$WORK"
+}
