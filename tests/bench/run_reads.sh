@@ -89,11 +89,6 @@ PY
 
 measure() {  # label sync_flag
   HIRSD_DATA=$WORK/data-$1 start_hirsd --rate_limit_per_second=0 --metrics_listen=127.0.0.1:0 "$2"
-  for _ in $(seq 1 50); do
-    METRICS_ADDR=$(sed -n 's/^metrics on //p' "$WORK/hirsd.out")
-    [ -n "$METRICS_ADDR" ] && break
-    sleep 0.1
-  done
   "$LOAD" --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --concurrency=32 --duration="$FILL" \
     --warmup=1s --request_prefix=fill --seed=1 2>/dev/null | sed -n 's/^result .*\(calls=[0-9]*\).*\(per_second=[0-9.]*\).*/fill: \1 \2/p'
   settle

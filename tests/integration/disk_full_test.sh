@@ -53,7 +53,6 @@ report() {
 }
 
 start_hirsd --min_free_disk_mb=16 --metrics_listen=127.0.0.1:0 --rate_limit_per_second=0
-METRICS_ADDR=$(sed -n 's/^metrics on //p' "$WORK/hirsd.out")
 export HIRS_SERVER=$HIRSD_ADDR HIRS_TOKEN=$CENTRE_TOKEN
 : >"$WORK/acked"
 "$HIRS" submit --csv "$EXAMPLES/reports.csv" >"$WORK/csv.out" 2>&1 || fail "baseline csv: $(cat "$WORK/csv.out")"

@@ -2,7 +2,8 @@
 # defines start_hirsd / stop_hirsd and writes a principals file.
 #
 #   HIRSD=path/to/hirsd; WORK=$(mktemp -d); source hirsd_harness.sh
-#   start_hirsd [FLAGS]    # sets HIRSD_PID and HIRSD_ADDR; data in $HIRSD_DATA
+#   start_hirsd [FLAGS]    # sets HIRSD_PID and HIRSD_ADDR (and METRICS_ADDR
+#                          # with --metrics_listen); data in $HIRSD_DATA
 #                          # (default $WORK/data), FLAGS added to hirsd's
 #   stop_hirsd             # SIGTERM, and fails unless hirsd exits 0
 
@@ -31,7 +32,12 @@ start_hirsd() {
   HIRSD_PID=$!
   for _ in $(seq 1 100); do
     HIRSD_ADDR=$(sed -n 's/^listening on //p' "$WORK/hirsd.out")
-    [ -n "$HIRSD_ADDR" ] && return 0
+    if [ -n "$HIRSD_ADDR" ]; then
+      # hirsd prints "metrics on" with "listening on", in one flush.
+      # shellcheck disable=SC2034  # for the scripts that source this
+      METRICS_ADDR=$(sed -n 's/^metrics on //p' "$WORK/hirsd.out")
+      return 0
+    fi
     kill -0 "$HIRSD_PID" 2>/dev/null || break
     sleep 0.1
   done
