@@ -11,14 +11,6 @@
 
 namespace hirs::storage {
 
-std::string FingerprintKey(absl::string_view fingerprint, absl::string_view case_id) {
-  return absl::StrCat(fingerprint, case_id);
-}
-
-absl::string_view CaseIdOfFingerprintKey(absl::string_view key) {
-  return key.size() > kFingerprintBytes ? key.substr(kFingerprintBytes) : absl::string_view();
-}
-
 std::string RequestKey(absl::string_view principal_id, absl::string_view request_id) {
   return absl::StrCat(principal_id, absl::string_view("\0k", 2), request_id);
 }

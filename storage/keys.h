@@ -15,14 +15,9 @@ namespace hirs::storage {
 
 class WriteBatch;
 
-// A fingerprint is an HMAC-SHA256: 32 bytes.
+// A fingerprint is an HMAC-SHA256: 32 bytes, the whole key of kFingerprints
+// (storage/fingerprints.h).
 inline constexpr size_t kFingerprintBytes = 32;
-
-// kFingerprints: fingerprint + case_id. A prefix scan on the fingerprint
-// yields the cases that share it.
-std::string FingerprintKey(absl::string_view fingerprint, absl::string_view case_id);
-// The case_id part of a FingerprintKey.
-absl::string_view CaseIdOfFingerprintKey(absl::string_view key);
 
 // kRequests: the record of `request_id` sent by `principal_id`.
 std::string RequestKey(absl::string_view principal_id, absl::string_view request_id);

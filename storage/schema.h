@@ -17,7 +17,11 @@ namespace hirs::storage {
 //      StoredCase.statistics; the migration needs the case aggregate, so
 //      hirsd runs it at start (extracts::EnsureExtractHistory): statistics
 //      rebuilt from each case's reports, and the history begins then.
-inline constexpr uint32_t kSchemaVersion = 3;
+//   4  the fingerprints family keyed by the fingerprint alone, its value
+//      the cases under it (storage/fingerprints.h), read by point look-ups;
+//      the migration from 3 moves each fingerprint + case_id -> report_id
+//      entry under its fingerprint (Store::MigrateFingerprints).
+inline constexpr uint32_t kSchemaVersion = 4;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 
 }  // namespace hirs::storage

@@ -24,6 +24,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "hirs/store/v1/records.pb.h"
+#include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "storage/rocks_status.h"
 #include "storage/schema.h"
@@ -67,6 +68,21 @@ class CountAddOperator final : public rocksdb::AssociativeMergeOperator {
     return true;
   }
   const char* Name() const override { return "hirs.CountAdd"; }
+};
+
+// Folds the fingerprints family's set and remove operands (fingerprints.h).
+class FingerprintCasesOperator final : public rocksdb::MergeOperator {
+ public:
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    absl::string_view existing;
+    if (in.existing_value != nullptr) existing = absl::string_view(in.existing_value->data(), in.existing_value->size());
+    std::vector<absl::string_view> operands;
+    operands.reserve(in.operand_list.size());
+    for (const rocksdb::Slice& op : in.operand_list) operands.emplace_back(op.data(), op.size());
+    // False makes the read or compaction fail with Corruption: DATA_LOSS.
+    return FoldFingerprintCases(in.existing_value != nullptr ? &existing : nullptr, operands, &out->new_value);
+  }
+  const char* Name() const override { return "hirs.FingerprintCases"; }
 };
 
 // RocksDB's own log (warnings and errors) goes to hirsd's log, not to a LOG
@@ -113,15 +129,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   table.cache_index_and_filter_blocks = true;
   // Level-0 files are read by every look-up: their filters and indexes stay.
   table.pin_l0_filter_and_index_blocks_in_cache = true;
-  // Fingerprint and request look-ups are mostly misses: a bloom filter on the
-  // fingerprint prefix saves a disk read for each.
+  // Fingerprint and request look-ups are mostly misses: a bloom filter on
+  // the whole key lets each skip the files that cannot hold it.
   if (family == Family::kFingerprints || family == Family::kRequests || family == Family::kReports ||
       family == Family::kCases || family == Family::kFeatures || family == Family::kCounts) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    table.whole_key_filtering = family != Family::kFingerprints;
-  }
-  if (family == Family::kFingerprints) {
-    options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kFingerprintBytes));
   }
   if (family == Family::kFeatures) {
     // Collation reads the features of recent reports, which sit in the
@@ -134,10 +146,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   }
   // Most blocking-key and idempotency look-ups find nothing; a bloom filter
   // in the memtable answers those without walking its skiplist.
-  if (family == Family::kFingerprints) options.memtable_prefix_bloom_size_ratio = 0.1;
-  if (family == Family::kRequests || family == Family::kCounts || family == Family::kFeatures) {
-    options.memtable_prefix_bloom_size_ratio = 0.05;
+  if (family == Family::kFingerprints || family == Family::kRequests || family == Family::kCounts ||
+      family == Family::kFeatures) {
+    options.memtable_prefix_bloom_size_ratio = family == Family::kFingerprints ? 0.1 : 0.05;
     options.memtable_whole_key_filtering = true;
+  }
+  if (family == Family::kFingerprints) {
+    options.merge_operator = std::make_shared<FingerprintCasesOperator>();
   }
   if (family == Family::kCounts) {
     options.merge_operator = std::make_shared<CountAddOperator>();
@@ -197,8 +212,12 @@ void WriteBatch::Delete(Family family, absl::string_view key) {
   ops_.push_back(Op{family, std::string(key), std::string(), Op::kDelete});
 }
 
+void WriteBatch::Merge(Family family, absl::string_view key, absl::string_view operand) {
+  ops_.push_back(Op{family, std::string(key), std::string(operand), Op::kMerge});
+}
+
 void WriteBatch::AddToCount(Family family, absl::string_view key, int64_t delta) {
-  ops_.push_back(Op{family, std::string(key), EncodeCount(delta), Op::kMerge});
+  Merge(family, key, EncodeCount(delta));
 }
 
 void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) {
@@ -276,6 +295,7 @@ absl::Status Store::CheckSchema() {
         "); run a newer hirsd or restore a backup made by this version"));
   }
   if (version < 2) RETURN_IF_ERROR(RebuildCaseIndexes());
+  if (version < 4) RETURN_IF_ERROR(MigrateFingerprints());
   if (version < kSchemaVersion) {
     WriteBatch batch;
     batch.Put(Family::kMeta, kSchemaVersionKey, absl::StrCat(kSchemaVersion));
@@ -318,6 +338,35 @@ absl::Status Store::RebuildCaseIndexes() {
   }));
   RETURN_IF_ERROR(inner);
   return Write(std::move(batch));
+}
+
+absl::Status Store::MigrateFingerprints() {
+  // Schema 3 kept one key per fingerprint and case: fingerprint + case id ->
+  // report id. Each becomes a set operand under the bare fingerprint, in
+  // the batch that deletes it: an interrupted migration leaves every entry
+  // in exactly one form and goes on at the next start. Bare fingerprints
+  // (kFingerprintBytes long) are already migrated.
+  constexpr size_t kBatchEntries = 10000;
+  WriteBatch batch;
+  size_t entries = 0;
+  uint64_t migrated = 0;
+  absl::Status inner;
+  RETURN_IF_ERROR(Scan(Family::kFingerprints, "", 0, [&](absl::string_view key, absl::string_view report_id) {
+    if (key.size() <= kFingerprintBytes) return true;
+    SetFingerprintCase(key.substr(0, kFingerprintBytes), key.substr(kFingerprintBytes), report_id, &batch);
+    batch.Delete(Family::kFingerprints, key);
+    ++migrated;
+    if (++entries < kBatchEntries) return true;
+    entries = 0;
+    inner = Write(std::exchange(batch, WriteBatch()));
+    return inner.ok();
+  }));
+  RETURN_IF_ERROR(inner);
+  RETURN_IF_ERROR(Write(std::move(batch)));
+  if (migrated > 0) {
+    LogInfo(absl::StrCat("store: schema 4: ", migrated, " fingerprint entries moved under their fingerprints"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::string_view key) const {
@@ -363,14 +412,9 @@ absl::Status Store::ScanEach(
     const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit, ScanOrder order,
     const std::vector<std::string>& resume_after) const {
   rocksdb::ReadOptions read;
-  // Whole fingerprints as prefixes let the prefix bloom filters (memtable
-  // and SST) skip what cannot hold them; a shorter prefix needs total order.
-  // Only fingerprint scans are prefix scans; every other family (the
-  // features family has a prefix extractor too) is scanned in total order.
-  read.total_order_seek = family != Family::kFingerprints;
-  read.prefix_same_as_start =
-      family == Family::kFingerprints &&
-      std::all_of(prefixes.begin(), prefixes.end(), [](const std::string& p) { return p.size() >= kFingerprintBytes; });
+  // Scans are in total order (the features family's prefix extractor is for
+  // its memtable's hash index, not for scans).
+  read.total_order_seek = true;
   DbUse use(this);
   if (!use.ok()) return Closed();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
@@ -390,8 +434,6 @@ absl::Status Store::ScanEach(
       }
     } else if (!descending) {
       it->Seek(ToSlice(prefix));
-    } else if (read.prefix_same_as_start) {
-      it->SeekForPrev(ToSlice(prefix + '\xff'));  // stays in the prefix, as its blooms need
     } else {
       const std::string after = PrefixSuccessor(prefix);
       if (after.empty()) {

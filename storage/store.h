@@ -39,7 +39,7 @@ namespace hirs::storage {
 enum class Family {
   kReports,       // report_id -> StoredReport
   kCases,         // case_id -> StoredCase
-  kFingerprints,  // fingerprint (32 bytes) + case_id -> report_id
+  kFingerprints,  // fingerprint (32 bytes) -> FingerprintCases (storage/fingerprints.h)
   kRequests,      // idempotency: principal + request id / content digest
   kIndexes,       // secondary indexes of cases, keys only
   kChanges,       // change sequence (big endian) -> CaseEvent
@@ -85,6 +85,9 @@ class WriteBatch {
  public:
   void Put(Family family, absl::string_view key, absl::string_view value);
   void Delete(Family family, absl::string_view key);
+  // Adds a merge operand to `key`. REQUIRES: a family with a merge operator
+  // (kCounts through AddToCount, kFingerprints through fingerprints.h).
+  void Merge(Family family, absl::string_view key, absl::string_view operand);
   // Adds `delta` to the counter at `key`. REQUIRES: family == Family::kCounts.
   void AddToCount(Family family, absl::string_view key, int64_t delta);
   // Appends a change-feed event. Store::Write gives it the next change
@@ -143,9 +146,6 @@ class Store {
   // Scan per prefix); `visit` also receives the index of the prefix. Stops
   // everything when `visit` returns false.
   // `limits[i]` bounds the entries visited for prefixes[i] (0: no limit).
-  // In the fingerprints family a descending scan starts from the prefix
-  // followed by 0xff, so keys there must not continue a prefix with 0xff
-  // (fingerprint keys continue with a case id, which is ASCII).
   // `resume_after`, when not empty, holds a resume point for each prefix
   // (as Scan's; "" for none).
   absl::Status ScanEach(Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
@@ -197,6 +197,8 @@ class Store {
   absl::Status CheckSchema();
   // Migration to schema 2: the indexes family rebuilt from the cases.
   absl::Status RebuildCaseIndexes();
+  // Migration to schema 4: fingerprint entries under their fingerprints.
+  absl::Status MigrateFingerprints();
   rocksdb::ColumnFamilyHandle* handle(Family family) const;
   // OK, or UNAVAILABLE when free space is below what the batch needs.
   absl::Status CheckFreeSpace(bool use_reserve);

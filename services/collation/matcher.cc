@@ -7,7 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "storage/keys.h"
+#include "storage/fingerprints.h"
 
 namespace hirs::collation {
 namespace {
@@ -86,32 +86,30 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   // report_id -> index into `found`.
   absl::flat_hash_map<std::string, size_t> seen;
   std::vector<Candidate> found;
-  std::vector<std::string> prefixes;
-  std::vector<size_t> limits;
-  prefixes.reserve(lookup.size());
-  limits.reserve(lookup.size());
-  for (const Fingerprint& key : lookup) {
-    prefixes.push_back(key.value);
-    limits.push_back(key.max_cases != 0 ? std::min(key.max_cases, options_.max_per_key) : options_.max_per_key);
+  std::vector<std::string> fingerprints;
+  fingerprints.reserve(lookup.size());
+  for (const Fingerprint& key : lookup) fingerprints.push_back(key.value);
+  ASSIGN_OR_RETURN(auto cases_of, storage::ReadFingerprintCases(store, fingerprints));
+  for (size_t p = 0; p < lookup.size() && found.size() < options_.max_candidates; ++p) {
+    const size_t limit = lookup[p].max_cases != 0 ? std::min(lookup[p].max_cases, options_.max_per_key)
+                                                  : options_.max_per_key;
+    // Newest cases first: where a key's cap cuts the list, the cases left
+    // out are the oldest, least likely to be this incident.
+    const auto& entries = cases_of[p].entries();
+    for (int e = 0; e < entries.size() && static_cast<size_t>(e) < limit; ++e) {
+      auto [it, inserted] = seen.try_emplace(entries[e].report_id(), found.size());
+      if (inserted) {
+        Candidate c;
+        c.case_id = entries[e].case_id();
+        c.report_id = entries[e].report_id();
+        found.push_back(std::move(c));
+      }
+      const std::string& kind = lookup[p].kind;
+      auto& by = found[it->second].found_by;
+      if (std::find(by.begin(), by.end(), kind) == by.end()) by.push_back(kind);
+      if (found.size() >= options_.max_candidates) break;
+    }
   }
-  RETURN_IF_ERROR(store.ScanEach(
-      storage::Family::kFingerprints, prefixes, limits,
-      [&](size_t p, absl::string_view k, absl::string_view report_id) {
-        auto [it, inserted] = seen.try_emplace(std::string(report_id), found.size());
-        if (inserted) {
-          Candidate c;
-          c.case_id = std::string(storage::CaseIdOfFingerprintKey(k));
-          c.report_id = std::string(report_id);
-          found.push_back(std::move(c));
-        }
-        const std::string& kind = lookup[p].kind;
-        auto& by = found[it->second].found_by;
-        if (std::find(by.begin(), by.end(), kind) == by.end()) by.push_back(kind);
-        return found.size() < options_.max_candidates;
-      },
-      // Newest cases first: where a key's cap cuts the list, the cases
-      // left out are the oldest, least likely to be this incident.
-      storage::ScanOrder::kDescending));
   ASSIGN_OR_RETURN(TermFrequencies tf, Frequencies(features, store));
   std::vector<std::string> report_ids;
   report_ids.reserve(found.size());
@@ -283,9 +281,7 @@ void Matcher::Record(const hirs::store::v1::MatchFeatures& features, const std::
   } else {
     batch->Put(storage::Family::kFeatures, report_id, features.SerializeAsString());
   }
-  for (const Fingerprint& fp : stored) {
-    batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(fp.value, case_id), report_id);
-  }
+  for (const Fingerprint& fp : stored) storage::SetFingerprintCase(fp.value, case_id, report_id, batch);
   batch->AddToCount(storage::Family::kCounts, kTotalKey, 1);
   for (const CountedTerm& term : kCountedTerms) {
     const std::string& value = (features.*term.value)();

@@ -6,7 +6,7 @@
 #include "common/status_macros.h"
 #include "absl/strings/str_cat.h"
 #include "services/collation/features.h"
-#include "storage/keys.h"
+#include "storage/fingerprints.h"
 
 namespace hirs::collation {
 
@@ -63,11 +63,11 @@ void ProbabilisticCollator::Move(const std::vector<std::string>& stored_keys, co
   for (const std::string& key : stored_keys) {
     auto stays = staying.find(key);
     if (stays == staying.end()) {
-      batch->Delete(storage::Family::kFingerprints, storage::FingerprintKey(key, from));
+      storage::RemoveFingerprintCase(key, from, batch);
     } else {
-      batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, from), stays->second);
+      storage::SetFingerprintCase(key, from, stays->second, batch);
     }
-    batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, to), report_id);
+    storage::SetFingerprintCase(key, to, report_id, batch);
   }
 }
 
@@ -99,11 +99,9 @@ absl::Status ProbabilisticCollator::Forget(const std::vector<std::string>& repor
     for (const std::string& key : keys) after.emplace(key, report_id);
   }
   for (const std::string& key : before) {
-    if (after.count(key) == 0) batch->Delete(storage::Family::kFingerprints, storage::FingerprintKey(key, case_id));
+    if (after.count(key) == 0) storage::RemoveFingerprintCase(key, case_id, batch);
   }
-  for (const auto& [key, report_id] : after) {
-    batch->Put(storage::Family::kFingerprints, storage::FingerprintKey(key, case_id), report_id);
-  }
+  for (const auto& [key, report_id] : after) storage::SetFingerprintCase(key, case_id, report_id, batch);
   return absl::OkStatus();
 }
 

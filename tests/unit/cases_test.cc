@@ -14,6 +14,7 @@
 #include "services/cases/page_token.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
+#include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "tests/support/test_support.h"
 
@@ -128,21 +129,26 @@ class CasesTest : public ::testing::Test {
       EXPECT_TRUE(it != case_of_report.end() && it->second == r.case_id()) << id;
       return true;
     }).ok());
-    ASSERT_TRUE(store_->Scan(storage::Family::kFingerprints, "", 0, [&](absl::string_view k, absl::string_view v) {
-      auto it = case_of_report.find(std::string(v));
-      EXPECT_TRUE(it != case_of_report.end()) << "a fingerprint names an unknown report " << v;
-      if (it != case_of_report.end()) EXPECT_EQ(storage::CaseIdOfFingerprintKey(k), it->second) << v;
+    ASSERT_TRUE(store_->Scan(storage::Family::kFingerprints, "", 0, [&](absl::string_view, absl::string_view v) {
+      hirs::store::v1::FingerprintCases cases;
+      EXPECT_TRUE(cases.ParseFromArray(v.data(), static_cast<int>(v.size())));
+      for (const auto& e : cases.entries()) {
+        auto it = case_of_report.find(e.report_id());
+        EXPECT_TRUE(it != case_of_report.end()) << "a fingerprint names an unknown report " << e.report_id();
+        if (it != case_of_report.end()) EXPECT_EQ(e.case_id(), it->second) << e.report_id();
+      }
       return true;
     }).ok());
     // ...and every report's keys present under its case.
     for (const auto& [report, case_id] : case_of_report) {
       auto keys = collator_.StoredKeys(report, *store_);
       ASSERT_TRUE(keys.ok()) << keys.status();
-      for (const auto& key : *keys) {
-        EXPECT_TRUE(store_->Get(storage::Family::kFingerprints, storage::FingerprintKey(key, case_id))
-                        .value()
-                        .has_value())
-            << "a key of " << report << " is missing from " << case_id;
+      auto cases = storage::ReadFingerprintCases(*store_, *keys);
+      ASSERT_TRUE(cases.ok()) << cases.status();
+      for (const auto& under_key : *cases) {
+        bool present = false;
+        for (const auto& e : under_key.entries()) present |= e.case_id() == case_id;
+        EXPECT_TRUE(present) << "a key of " << report << " is missing from " << case_id;
       }
     }
     ASSERT_TRUE(store_->Scan(storage::Family::kIndexes, "", 0, [&](absl::string_view k, absl::string_view) {

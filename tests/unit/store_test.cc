@@ -4,6 +4,8 @@
 
 #include "gtest/gtest.h"
 #include "hirs/store/v1/records.pb.h"
+#include "absl/strings/str_format.h"
+#include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "storage/schema.h"
 #include "tests/support/test_support.h"
@@ -122,6 +124,100 @@ TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
   EXPECT_EQ(Keys(*store, Family::kIndexes, "d|E07000130|"), std::vector<std::string>{"d|E07000130|case_1"});
 }
 
+std::vector<std::pair<std::string, std::string>> CasesOf(const Store& store, const std::string& fingerprint) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto read = ReadFingerprintCases(store, {fingerprint});
+  EXPECT_TRUE(read.ok()) << read.status();
+  if (!read.ok()) return out;
+  for (const auto& e : (*read)[0].entries()) out.emplace_back(e.case_id(), e.report_id());
+  return out;
+}
+
+TEST(Fingerprints, CasesAreSetReplacedAndRemovedNewestFirstAcrossMemtableFilesAndReopen) {
+  hirs::testing::TempDir dir;
+  const std::string fp_a(kFingerprintBytes, 'a');
+  const std::string fp_b(kFingerprintBytes, 'b');
+  {
+    auto store = OpenAt(dir.path());
+    WriteBatch flushed;
+    for (int i = 0; i < 3; ++i) SetFingerprintCase(fp_a, absl::StrCat("case_", i), absl::StrCat("rpt_", i), &flushed);
+    ASSERT_TRUE(store->Write(std::move(flushed)).ok());
+    ASSERT_TRUE(store->Flush().ok());  // a base value in a file, operands in the memtable
+    WriteBatch recent;
+    SetFingerprintCase(fp_a, "case_3", "rpt_3", &recent);
+    SetFingerprintCase(fp_a, "case_1", "rpt_9", &recent);  // another report of case_1
+    RemoveFingerprintCase(fp_a, "case_0", &recent);
+    RemoveFingerprintCase(fp_b, "case_0", &recent);  // nothing to remove
+    ASSERT_TRUE(store->Write(std::move(recent)).ok());
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"case_3", "rpt_3"}, {"case_2", "rpt_2"}, {"case_1", "rpt_9"}};
+    EXPECT_EQ(CasesOf(*store, fp_a), expected);
+    EXPECT_TRUE(CasesOf(*store, fp_b).empty());
+    auto both = ReadFingerprintCases(*store, {fp_b, fp_a, std::string(kFingerprintBytes, 'c')});
+    ASSERT_TRUE(both.ok());
+    ASSERT_EQ(both->size(), 3u);
+    EXPECT_EQ((*both)[1].entries_size(), 3);
+    EXPECT_EQ((*both)[2].entries_size(), 0);
+  }
+  auto store = OpenAt(dir.path());  // closing flushed the operands
+  EXPECT_EQ(CasesOf(*store, fp_a),
+            (std::vector<std::pair<std::string, std::string>>{{"case_3", "rpt_3"}, {"case_2", "rpt_2"}, {"case_1", "rpt_9"}}));
+}
+
+TEST(Fingerprints, OnlyTheNewestCasesAreKept) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  const std::string fp(kFingerprintBytes, 'a');
+  const int n = static_cast<int>(kMaxCasesPerFingerprint) + 5;
+  for (int i = 0; i < n; ++i) {
+    WriteBatch batch;  // in no particular order
+    const int c = (i * 7) % n;
+    SetFingerprintCase(fp, absl::StrFormat("case_%03d", c), "rpt", &batch);
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    if (i == n / 2) ASSERT_TRUE(store->Flush().ok());
+  }
+  const auto cases = CasesOf(*store, fp);
+  ASSERT_EQ(cases.size(), kMaxCasesPerFingerprint);
+  EXPECT_EQ(cases.front().first, absl::StrFormat("case_%03d", n - 1));
+  EXPECT_EQ(cases.back().first, absl::StrFormat("case_%03d", n - static_cast<int>(kMaxCasesPerFingerprint)));
+}
+
+TEST(Fingerprints, FoldRefusesWhatDoesNotParse) {
+  std::string out;
+  const absl::string_view garbage("\xff\xff\xff", 3);
+  EXPECT_FALSE(FoldFingerprintCases(&garbage, {}, &out));
+  EXPECT_FALSE(FoldFingerprintCases(nullptr, {garbage}, &out));
+  EXPECT_TRUE(FoldFingerprintCases(nullptr, {}, &out));
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Store, SchemaThreeFingerprintEntriesAreMovedUnderTheirFingerprints) {
+  hirs::testing::TempDir dir;
+  const std::string fp_a(kFingerprintBytes, 'a');
+  const std::string fp_b(kFingerprintBytes, 'b');
+  {
+    auto store = OpenAt(dir.path());
+    WriteBatch batch;
+    batch.Put(Family::kMeta, kSchemaVersionKey, "3");
+    // Version 3 entries: fingerprint + case id -> report id.
+    batch.Put(Family::kFingerprints, fp_a + "case_1", "rpt_1");
+    batch.Put(Family::kFingerprints, fp_a + "case_2", "rpt_2");
+    batch.Put(Family::kFingerprints, fp_b + "case_2", "rpt_3");
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    WriteBatch partly;  // as an interrupted migration leaves it: case_2 of fp_b already moved
+    partly.Delete(Family::kFingerprints, fp_b + "case_2");
+    SetFingerprintCase(fp_b, "case_2", "rpt_3", &partly);
+    ASSERT_TRUE(store->Write(std::move(partly)).ok());
+  }
+  auto store = OpenAt(dir.path());
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
+  EXPECT_EQ(Keys(*store, Family::kFingerprints, ""), (std::vector<std::string>{fp_a, fp_b}));
+  EXPECT_EQ(CasesOf(*store, fp_a),
+            (std::vector<std::pair<std::string, std::string>>{{"case_2", "rpt_2"}, {"case_1", "rpt_1"}}));
+  EXPECT_EQ(CasesOf(*store, fp_b), (std::vector<std::pair<std::string, std::string>>{{"case_2", "rpt_3"}}));
+}
+
 TEST(Store, NewerSchemaIsRefusedWithAClearMessage) {
   hirs::testing::TempDir dir;
   {
@@ -157,57 +253,49 @@ TEST(Store, BatchIsAtomicAcrossFamiliesIncludingDeletes) {
   WriteBatch second;
   second.Delete(Family::kIndexes, "a");
   second.Put(Family::kIndexes, "b", "");
-  second.Put(Family::kFingerprints, std::string(kFingerprintBytes, 'f') + "case_x", "rpt_x");
+  second.Put(Family::kReports, "rpt_x", "x");
   ASSERT_TRUE(store->Write(std::move(second)).ok());
   EXPECT_EQ(Keys(*store, Family::kIndexes, ""), std::vector<std::string>{"b"});
-  EXPECT_EQ(Keys(*store, Family::kFingerprints, std::string(kFingerprintBytes, 'f')).size(), 1u);
+  EXPECT_EQ(Keys(*store, Family::kReports, ""), std::vector<std::string>{"rpt_x"});
 }
 
 TEST(Store, ScanStopsAtPrefixAndLimit) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
   WriteBatch batch;
-  const std::string fp_a(kFingerprintBytes, 'a');
-  const std::string fp_b(kFingerprintBytes, 'b');
-  for (int i = 0; i < 5; ++i) batch.Put(Family::kFingerprints, FingerprintKey(fp_a, "case_" + std::to_string(i)), "");
-  batch.Put(Family::kFingerprints, FingerprintKey(fp_b, "case_9"), "");
+  for (int i = 0; i < 5; ++i) batch.Put(Family::kIndexes, "a|case_" + std::to_string(i), "");
+  batch.Put(Family::kIndexes, "b|case_9", "");
   ASSERT_TRUE(store->Write(std::move(batch)).ok());
-  EXPECT_EQ(Keys(*store, Family::kFingerprints, fp_a).size(), 5u);
-  EXPECT_EQ(Keys(*store, Family::kFingerprints, fp_a, 3).size(), 3u);
-  const auto b = Keys(*store, Family::kFingerprints, fp_b);
-  ASSERT_EQ(b.size(), 1u);
-  EXPECT_EQ(CaseIdOfFingerprintKey(b[0]), "case_9");
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "a|").size(), 5u);
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "a|", 3).size(), 3u);
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "b|"), std::vector<std::string>{"b|case_9"});
 }
 
 TEST(Store, DescendingScanVisitsThePrefixNewestFirstFromMemtableAndFiles) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
-  const std::string fp_a(kFingerprintBytes, 'a');
-  const std::string fp_b(kFingerprintBytes, 'b');
   const std::string high("\x01\xff\xff", 3);  // a prefix whose successor carries
   WriteBatch flushed;
-  for (int i = 0; i < 3; ++i) flushed.Put(Family::kFingerprints, FingerprintKey(fp_a, "case_" + std::to_string(i)), "");
+  for (int i = 0; i < 3; ++i) flushed.Put(Family::kIndexes, "a|case_" + std::to_string(i), "");
   flushed.Put(Family::kIndexes, high + "1", "");
   flushed.Put(Family::kIndexes, "\x02", "");
   ASSERT_TRUE(store->Write(std::move(flushed)).ok());
   ASSERT_TRUE(store->Flush().ok());  // some entries in SST files, some in the memtable
   WriteBatch recent;
-  for (int i = 3; i < 5; ++i) recent.Put(Family::kFingerprints, FingerprintKey(fp_a, "case_" + std::to_string(i)), "");
-  recent.Put(Family::kFingerprints, FingerprintKey(fp_b, "case_0"), "");
+  for (int i = 3; i < 5; ++i) recent.Put(Family::kIndexes, "a|case_" + std::to_string(i), "");
+  recent.Put(Family::kIndexes, "b|case_0", "");
   recent.Put(Family::kIndexes, high + "2", "");
   recent.Put(Family::kIndexes, "\x01\xfe", "");
   ASSERT_TRUE(store->Write(std::move(recent)).ok());
 
-  std::vector<std::string> cases;
-  for (const auto& k : Keys(*store, Family::kFingerprints, fp_a, 0, ScanOrder::kDescending)) {
-    cases.emplace_back(CaseIdOfFingerprintKey(k));
-  }
-  EXPECT_EQ(cases, (std::vector<std::string>{"case_4", "case_3", "case_2", "case_1", "case_0"}));
-  EXPECT_EQ(Keys(*store, Family::kFingerprints, fp_a, 2, ScanOrder::kDescending).size(), 2u);
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "a|", 0, ScanOrder::kDescending),
+            (std::vector<std::string>{"a|case_4", "a|case_3", "a|case_2", "a|case_1", "a|case_0"}));
+  EXPECT_EQ(Keys(*store, Family::kIndexes, "a|", 2, ScanOrder::kDescending).size(), 2u);
   EXPECT_EQ(Keys(*store, Family::kIndexes, high, 0, ScanOrder::kDescending),
             (std::vector<std::string>{high + "2", high + "1"}));
   EXPECT_EQ(Keys(*store, Family::kIndexes, "", 0, ScanOrder::kDescending),
-            (std::vector<std::string>{"\x02", high + "2", high + "1", "\x01\xfe"}));
+            (std::vector<std::string>{"b|case_0", "a|case_4", "a|case_3", "a|case_2", "a|case_1", "a|case_0", "\x02",
+                                      high + "2", high + "1", "\x01\xfe"}));
   EXPECT_TRUE(Keys(*store, Family::kIndexes, "\x03", 0, ScanOrder::kDescending).empty());
 }
 
