@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
 #include "storage/store.h"
 
 namespace hirs::storage {
@@ -30,14 +29,11 @@ void RemoveFingerprintCase(absl::string_view fingerprint, absl::string_view case
 
 absl::StatusOr<std::vector<hirs::store::v1::FingerprintCases>> ReadFingerprintCases(
     const Store& store, const std::vector<std::string>& fingerprints) {
-  auto values = store.MultiGet(Family::kFingerprints, fingerprints);
-  if (!values.ok()) return values.status();
-  std::vector<hirs::store::v1::FingerprintCases> out(fingerprints.size());
-  for (size_t i = 0; i < values->size(); ++i) {
-    const auto& bytes = (*values)[i];
-    if (bytes.has_value() && !out[i].ParseFromString(*bytes)) {
-      return absl::DataLossError(absl::StrCat("unreadable FingerprintCases in ", FamilyName(Family::kFingerprints)));
-    }
+  auto read = ReadProtos<hirs::store::v1::FingerprintCases>(store, Family::kFingerprints, fingerprints);
+  if (!read.ok()) return read.status();
+  std::vector<hirs::store::v1::FingerprintCases> out(read->size());
+  for (size_t i = 0; i < read->size(); ++i) {
+    if ((*read)[i].has_value()) out[i] = std::move(*(*read)[i]);
   }
   return out;
 }

@@ -85,6 +85,29 @@ class FingerprintCasesOperator final : public rocksdb::MergeOperator {
   const char* Name() const override { return "hirs.FingerprintCases"; }
 };
 
+// A migration's writes, in bounded batches: after each entry put into
+// batch(), Added() writes the batch once it holds kEntries of them.
+class MigrationWriter {
+ public:
+  explicit MigrationWriter(Store* store) : store_(store) {}
+  WriteBatch* batch() { return &batch_; }
+  absl::Status Added() {
+    if (++entries_ < kEntries) return absl::OkStatus();
+    return Finish();
+  }
+  // Writes what the batch holds.
+  absl::Status Finish() {
+    entries_ = 0;
+    return store_->Write(std::exchange(batch_, WriteBatch()));
+  }
+
+ private:
+  static constexpr size_t kEntries = 10000;
+  Store* const store_;
+  WriteBatch batch_;
+  size_t entries_ = 0;
+};
+
 // RocksDB's own log (warnings and errors) goes to hirsd's log, not to a LOG
 // file on the data disk: on a full disk RocksDB 7.8 aborts when it writes
 // to a log file whose earlier write failed (an assertion Debian's build
@@ -306,38 +329,28 @@ absl::Status Store::CheckSchema() {
 
 absl::Status Store::RebuildCaseIndexes() {
   // Idempotent: an interrupted rebuild leaves the old version in kMeta and
-  // runs again at the next start. Writes go in bounded batches.
-  constexpr size_t kBatchOps = 10000;
-  WriteBatch batch;
-  size_t ops = 0;
-  auto flush_if_full = [&]() -> absl::Status {
-    if (ops < kBatchOps) return absl::OkStatus();
-    ops = 0;
-    return Write(std::exchange(batch, WriteBatch()));
-  };
+  // runs again at the next start.
+  MigrationWriter writer(this);
   absl::Status inner;
   RETURN_IF_ERROR(Scan(Family::kIndexes, "", 0, [&](absl::string_view key, absl::string_view) {
-    batch.Delete(Family::kIndexes, key);
-    ++ops;
-    inner = flush_if_full();
+    writer.batch()->Delete(Family::kIndexes, key);
+    inner = writer.Added();
     return inner.ok();
   }));
   RETURN_IF_ERROR(inner);
-  RETURN_IF_ERROR(Write(std::exchange(batch, WriteBatch())));
-  ops = 0;
+  RETURN_IF_ERROR(writer.Finish());
   RETURN_IF_ERROR(Scan(Family::kCases, "", 0, [&](absl::string_view key, absl::string_view value) {
     hirs::store::v1::StoredCase c;
     if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
       inner = absl::DataLossError(absl::StrCat("unreadable case ", key, " while rebuilding indexes"));
       return false;
     }
-    for (const auto& k : CaseIndexKeys(c.case_())) batch.Put(Family::kIndexes, k, "");
-    ++ops;
-    inner = flush_if_full();
+    for (const auto& k : CaseIndexKeys(c.case_())) writer.batch()->Put(Family::kIndexes, k, "");
+    inner = writer.Added();
     return inner.ok();
   }));
   RETURN_IF_ERROR(inner);
-  return Write(std::move(batch));
+  return writer.Finish();
 }
 
 absl::Status Store::MigrateFingerprints() {
@@ -346,23 +359,19 @@ absl::Status Store::MigrateFingerprints() {
   // the batch that deletes it: an interrupted migration leaves every entry
   // in exactly one form and goes on at the next start. Bare fingerprints
   // (kFingerprintBytes long) are already migrated.
-  constexpr size_t kBatchEntries = 10000;
-  WriteBatch batch;
-  size_t entries = 0;
+  MigrationWriter writer(this);
   uint64_t migrated = 0;
   absl::Status inner;
   RETURN_IF_ERROR(Scan(Family::kFingerprints, "", 0, [&](absl::string_view key, absl::string_view report_id) {
     if (key.size() <= kFingerprintBytes) return true;
-    SetFingerprintCase(key.substr(0, kFingerprintBytes), key.substr(kFingerprintBytes), report_id, &batch);
-    batch.Delete(Family::kFingerprints, key);
+    SetFingerprintCase(key.substr(0, kFingerprintBytes), key.substr(kFingerprintBytes), report_id, writer.batch());
+    writer.batch()->Delete(Family::kFingerprints, key);
     ++migrated;
-    if (++entries < kBatchEntries) return true;
-    entries = 0;
-    inner = Write(std::exchange(batch, WriteBatch()));
+    inner = writer.Added();
     return inner.ok();
   }));
   RETURN_IF_ERROR(inner);
-  RETURN_IF_ERROR(Write(std::move(batch)));
+  RETURN_IF_ERROR(writer.Finish());
   if (migrated > 0) {
     LogInfo(absl::StrCat("store: schema 4: ", migrated, " fingerprint entries moved under their fingerprints"));
   }

@@ -124,6 +124,9 @@ TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
   EXPECT_EQ(Keys(*store, Family::kIndexes, "d|E07000130|"), std::vector<std::string>{"d|E07000130|case_1"});
 }
 
+// A fingerprint of `c` repeated.
+std::string Fp(char c) { return std::string(kFingerprintBytes, c); }
+
 std::vector<std::pair<std::string, std::string>> CasesOf(const Store& store, const std::string& fingerprint) {
   std::vector<std::pair<std::string, std::string>> out;
   auto read = ReadFingerprintCases(store, {fingerprint});
@@ -135,8 +138,8 @@ std::vector<std::pair<std::string, std::string>> CasesOf(const Store& store, con
 
 TEST(Fingerprints, CasesAreSetReplacedAndRemovedNewestFirstAcrossMemtableFilesAndReopen) {
   hirs::testing::TempDir dir;
-  const std::string fp_a(kFingerprintBytes, 'a');
-  const std::string fp_b(kFingerprintBytes, 'b');
+  const std::string fp_a = Fp('a');
+  const std::string fp_b = Fp('b');
   {
     auto store = OpenAt(dir.path());
     WriteBatch flushed;
@@ -153,7 +156,7 @@ TEST(Fingerprints, CasesAreSetReplacedAndRemovedNewestFirstAcrossMemtableFilesAn
         {"case_3", "rpt_3"}, {"case_2", "rpt_2"}, {"case_1", "rpt_9"}};
     EXPECT_EQ(CasesOf(*store, fp_a), expected);
     EXPECT_TRUE(CasesOf(*store, fp_b).empty());
-    auto both = ReadFingerprintCases(*store, {fp_b, fp_a, std::string(kFingerprintBytes, 'c')});
+    auto both = ReadFingerprintCases(*store, {fp_b, fp_a, Fp('c')});
     ASSERT_TRUE(both.ok());
     ASSERT_EQ(both->size(), 3u);
     EXPECT_EQ((*both)[1].entries_size(), 3);
@@ -167,14 +170,16 @@ TEST(Fingerprints, CasesAreSetReplacedAndRemovedNewestFirstAcrossMemtableFilesAn
 TEST(Fingerprints, OnlyTheNewestCasesAreKept) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
-  const std::string fp(kFingerprintBytes, 'a');
+  const std::string fp = Fp('a');
   const int n = static_cast<int>(kMaxCasesPerFingerprint) + 5;
   for (int i = 0; i < n; ++i) {
     WriteBatch batch;  // in no particular order
     const int c = (i * 7) % n;
     SetFingerprintCase(fp, absl::StrFormat("case_%03d", c), "rpt", &batch);
     ASSERT_TRUE(store->Write(std::move(batch)).ok());
-    if (i == n / 2) ASSERT_TRUE(store->Flush().ok());
+    if (i == n / 2) {
+      ASSERT_TRUE(store->Flush().ok());
+    }
   }
   const auto cases = CasesOf(*store, fp);
   ASSERT_EQ(cases.size(), kMaxCasesPerFingerprint);
@@ -193,8 +198,8 @@ TEST(Fingerprints, FoldRefusesWhatDoesNotParse) {
 
 TEST(Store, SchemaThreeFingerprintEntriesAreMovedUnderTheirFingerprints) {
   hirs::testing::TempDir dir;
-  const std::string fp_a(kFingerprintBytes, 'a');
-  const std::string fp_b(kFingerprintBytes, 'b');
+  const std::string fp_a = Fp('a');
+  const std::string fp_b = Fp('b');
   {
     auto store = OpenAt(dir.path());
     WriteBatch batch;
