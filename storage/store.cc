@@ -638,7 +638,8 @@ absl::flat_hash_map<std::string, uint64_t> Store::Properties() const {
   if (!use.ok()) return out;
   for (const char* name : {"rocksdb.total-sst-files-size", "rocksdb.estimate-pending-compaction-bytes",
                            "rocksdb.is-write-stopped", "rocksdb.actual-delayed-write-rate",
-                           "rocksdb.num-running-compactions", "rocksdb.cur-size-all-mem-tables",
+                           "rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
+                           "rocksdb.mem-table-flush-pending", "rocksdb.cur-size-all-mem-tables",
                            "rocksdb.block-cache-usage"}) {
     uint64_t value = 0;
     if (db_->GetAggregatedIntProperty(name, &value)) out[name] = value;

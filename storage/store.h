@@ -181,7 +181,8 @@ class Store {
   // RocksDB's figures for monitoring, summed over the column families:
   // total-sst-files-size, estimate-pending-compaction-bytes,
   // is-write-stopped, actual-delayed-write-rate, num-running-compactions,
-  // cur-size-all-mem-tables, block-cache-usage (keys "rocksdb.<name>").
+  // num-running-flushes, mem-table-flush-pending, cur-size-all-mem-tables,
+  // block-cache-usage (keys "rocksdb.<name>").
   absl::flat_hash_map<std::string, uint64_t> Properties() const;
 
   // Adds a backup of the store as it is now to `backup_dir` (created if

@@ -61,19 +61,6 @@ print("  ".join(parts))
 PY
 }
 
-# Waits (up to 60 s) until RocksDB runs no compaction and has none
-# pending, so the reads are measured after the fill's background work.
-settle() {
-  local metrics start=$SECONDS
-  while [ $((SECONDS - start)) -lt 60 ]; do
-    metrics=$(curl -sf "http://$METRICS_ADDR/metrics")
-    grep -q '^hirs_rocksdb_num_running_compactions 0$' <<<"$metrics" &&
-      grep -q '^hirs_rocksdb_estimate_pending_compaction_bytes 0$' <<<"$metrics" && break
-    sleep 1
-  done
-  echo "settled: no compaction running or pending after $((SECONDS - start)) s"
-}
-
 # The machine's CPU between two snapshots of /proc/stat's "cpu" line:
 # busy and stolen (by the hypervisor) shares of both cores' time.
 cpu_share() {
@@ -91,7 +78,7 @@ measure() {  # label sync_flag
   HIRSD_DATA=$WORK/data-$1 start_hirsd --rate_limit_per_second=0 --metrics_listen=127.0.0.1:0 "$2"
   "$LOAD" --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --concurrency=32 --duration="$FILL" \
     --warmup=1s --request_prefix=fill --seed=1 2>/dev/null | sed -n 's/^result .*\(calls=[0-9]*\).*\(per_second=[0-9.]*\).*/fill: \1 \2/p'
-  settle
+  settle_compactions
   for kind in GetCase:get:$GET_RATE ListCases:list:$LIST_RATE; do
     IFS=: read -r method mix rate <<<"$kind"
     scrape "$method" >"$WORK/before"

@@ -8,6 +8,12 @@
 # WORK (/var/tmp/NAME.XXXXXX), removed at exit together with a hirsd still
 # running (HIRSD_PID), and sources the hirsd harness (principals, tokens,
 # start_hirsd / stop_hirsd).
+#
+# settle_compactions: waits (up to 60 s) until the hirsd at METRICS_ADDR
+# (start_hirsd --metrics_listen=...) runs no RocksDB flush or compaction
+# and has none pending, then until the kernel has written its dirty pages
+# (sync), so that a run is measured without the background work an
+# earlier run left behind. Prints how long it waited.
 
 deploy/install-deps.sh --tests --bench
 BUILD=${HIRS_BUILD_DIR:-build}
@@ -27,4 +33,18 @@ bench_single_hirsd() {
 bench_single_hirsd_cleanup() {
   if [ -n "$HIRSD_PID" ]; then kill "$HIRSD_PID" 2>/dev/null && wait "$HIRSD_PID" 2>/dev/null; fi
   rm -rf "$WORK"
+}
+
+settle_compactions() {
+  local metrics start=$SECONDS
+  while [ $((SECONDS - start)) -lt 60 ]; do
+    metrics=$(curl -sf "http://$METRICS_ADDR/metrics")
+    grep -q '^hirs_rocksdb_num_running_compactions 0$' <<<"$metrics" &&
+      grep -q '^hirs_rocksdb_estimate_pending_compaction_bytes 0$' <<<"$metrics" &&
+      grep -q '^hirs_rocksdb_num_running_flushes 0$' <<<"$metrics" &&
+      grep -q '^hirs_rocksdb_mem_table_flush_pending 0$' <<<"$metrics" && break
+    sleep 1
+  done
+  sync
+  echo "settled: no flush or compaction running or pending, dirty pages written, after $((SECONDS - start)) s"
 }

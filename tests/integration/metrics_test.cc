@@ -71,6 +71,8 @@ TEST(Metrics, PrometheusEndpointCountsCallsWithoutPersonalData) {
   EXPECT_THAT(body, HasSubstr("hirs_rocksdb_total_sst_files_size"));
   EXPECT_THAT(body, HasSubstr("hirs_rocksdb_estimate_pending_compaction_bytes"));
   EXPECT_THAT(body, HasSubstr("hirs_rocksdb_is_write_stopped 0"));
+  EXPECT_THAT(body, HasSubstr("hirs_rocksdb_num_running_flushes"));
+  EXPECT_THAT(body, HasSubstr("hirs_rocksdb_mem_table_flush_pending"));
   for (const char* secret : {"Test Victim", "1980-05-17", "library", "LE11", "centre-a", "rpt_", "case_"}) {
     EXPECT_FALSE(absl::StrContains(body, secret)) << secret;
   }
