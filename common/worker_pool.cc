@@ -1,10 +1,19 @@
 #include "common/worker_pool.h"
 
+#include <pthread.h>
+
 namespace hirs {
 
-WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
+void NameThisThread(const std::string& name) { pthread_setname_np(pthread_self(), name.substr(0, 15).c_str()); }
+
+WorkerPool::WorkerPool(int threads, size_t max_queued, const std::string& name) : max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, name] {
+      NameThisThread(name);
+      Work();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() {

@@ -11,6 +11,7 @@
 #include "common/civil_time.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/worker_pool.h"
 #include "storage/keys.h"
 
 namespace hirs::audit {
@@ -75,7 +76,10 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store* store) 
 
 AuditLog::AuditLog(storage::Store* store, uint64_t head_sequence, std::string head_hash)
     : store_(store), head_sequence_(head_sequence), head_hash_(std::move(head_hash)) {
-  writer_ = std::thread([this] { Run(); });
+  writer_ = std::thread([this] {
+    NameThisThread("hirs-audit");
+    Run();
+  });
 }
 
 AuditLog::~AuditLog() { Stop(); }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/worker_pool.h"
 #include "storage/keys.h"
 
 namespace hirs::cases {
@@ -98,7 +99,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
 
 ChangeFeed::ChangeFeed(storage::Store* store, absl::Duration stall_limit) : store_(store), stall_limit_(stall_limit) {
   store_->SetChangeListener([this] { Wake(); });
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("hirs-watch");
+    Run();
+  });
 }
 
 ChangeFeed::~ChangeFeed() {

@@ -197,8 +197,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                                        options.collation);
   state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
-  state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls);
-  state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls);
+  state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls, "hirs-writes");
+  state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls, "hirs-reads");
   const WorkerPools pools{state->read_pool.get(), state->pool.get()};
   state->reporting =
       std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), pools);
@@ -281,6 +281,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (options.retention_interval > absl::ZeroDuration()) {
     State* st = state.get();
     state->retention_thread = std::thread([st] {
+      NameThisThread("hirs-retention");
       absl::Duration wait = std::min(absl::Minutes(1), st->options.retention_interval);
       for (;;) {
         {

@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/worker_pool.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -129,6 +130,20 @@ TEST(CivilTime, MonthsAndDaysAreUkCivil) {
   const auto before_epoch = ToTimestamp(absl::FromUnixNanos(-1));
   EXPECT_EQ(before_epoch.seconds(), -1);
   EXPECT_EQ(before_epoch.nanos(), 999999999);
+}
+
+TEST(WorkerPool, NamesItsThreads) {
+  WorkerPool pool(1, 1, "hirs-a-long-pool-name");
+  absl::Notification done;
+  std::string name;
+  ASSERT_TRUE(pool.TrySchedule([&] {
+    char buffer[16] = {};
+    pthread_getname_np(pthread_self(), buffer, sizeof(buffer));
+    name = buffer;
+    done.Notify();
+  }));
+  done.WaitForNotification();
+  EXPECT_EQ(name, "hirs-a-long-poo");  // the first 15 bytes: Linux's limit
 }
 
 TEST(WorkerPool, RunsEveryTaskAndRefusesBeyondTheQueueBound) {
