@@ -6,6 +6,7 @@
 //
 // Prints "listening on HOST:PORT" once serving; exits 0 after SIGTERM or
 // SIGINT once calls in flight have drained.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -35,6 +36,8 @@ ABSL_FLAG(uint64_t, min_free_disk_mb, hirs::server::ServerOptions().min_free_dis
           "free space (MiB) on the data disk below which writes are refused while reads go on (0: no check)");
 ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
 ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store writes (submissions, case updates, admin calls)");
+ABSL_FLAG(int64_t, block_cache_mb, 256,
+          "RocksDB block cache in MiB, holding every index and bloom filter too; about 1024 for 10M stored reports");
 ABSL_FLAG(int, read_threads, 8, "threads serving calls that only read (look-ups, lists, extracts)");
 ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold,
           "collation score at or above which a report joins a case");
@@ -149,6 +152,7 @@ int main(int argc, char** argv) {
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.read_threads = absl::GetFlag(FLAGS_read_threads);
+  options.block_cache_bytes = static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_block_cache_mb))) << 20;
   options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);
   if (Specified("tls_cert_file")) options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   if (Specified("tls_key_file")) options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

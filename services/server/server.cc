@@ -142,6 +142,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       return absl::InvalidArgumentError(absl::StrCat(flag, " must be between 1 and 1024 (it is ", threads, ")"));
     }
   }
+  if (options.block_cache_bytes < (size_t{8} << 20) || options.block_cache_bytes > (size_t{64} << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat("--block_cache_mb must be between 8 and 65536 (it is ",
+                                                   options.block_cache_bytes >> 20, ")"));
+  }
   auto state = std::make_unique<State>();
   state->options = options;
 
@@ -165,6 +169,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.path = options.data_dir + "/db";
   store_options.sync_writes = options.sync_writes;
   store_options.min_free_bytes = options.min_free_disk_bytes;
+  store_options.block_cache_bytes = options.block_cache_bytes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
   RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
   ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),

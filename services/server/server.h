@@ -26,6 +26,10 @@ struct ServerOptions {
   // UNAVAILABLE while reads go on (storage::StoreOptions::min_free_bytes;
   // the audit trail may use the last quarter of it). 0: no check.
   uint64_t min_free_disk_bytes = uint64_t{256} << 20;
+  // RocksDB's block cache (storage::StoreOptions::block_cache_bytes), which
+  // also holds every index and bloom filter: give a large store enough for
+  // its filters (tests/bench/README.md, run_scale.sh at 10M).
+  size_t block_cache_bytes = size_t{256} << 20;
   // ONS Postcode Directory CSV; empty: the bundled Leicestershire table.
   std::string postcode_directory;
   // Threads doing blocking store work, and how many calls may wait for one.

@@ -167,6 +167,12 @@ TEST_F(TlsTest, PlaintextOnlyOnLoopbackAndTlsSettingsChecked) {
   auto refused_threads = server::Server::Start(no_readers);
   EXPECT_EQ(refused_threads.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(refused_threads.status().message().find("--read_threads"), std::string::npos) << refused_threads.status();
+  // A cache too small for even the pinned filters of level 0.
+  server::ServerOptions tiny_cache = options_;
+  tiny_cache.block_cache_bytes = 1 << 20;
+  auto refused_cache = server::Server::Start(tiny_cache);
+  EXPECT_EQ(refused_cache.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused_cache.status().message().find("--block_cache_mb"), std::string::npos) << refused_cache.status();
 }
 
 TEST_F(TlsTest, ARenewedServerCertificateIsTakenUpWithoutRestart) {
