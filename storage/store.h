@@ -178,6 +178,11 @@ class Store {
   // Flushes memtables to SST files (tests, backups, shutdown).
   absl::Status Flush();
 
+  // Rewrites every SST file of every family in the current table format
+  // (after a change of FamilyOptions; benchmarks). Blocks until done;
+  // writes go on meanwhile. Needs free space for the largest family again.
+  absl::Status CompactAll();
+
   // RocksDB's figures for monitoring, summed over the column families:
   // total-sst-files-size, estimate-pending-compaction-bytes,
   // is-write-stopped, actual-delayed-write-rate, num-running-compactions,

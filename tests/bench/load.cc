@@ -27,6 +27,9 @@
 // no gRPC, no audit entries, WAL not synced), --concurrency threads, in
 // chunks of 100,000 reports, each chunk a new generator seed in one of 17
 // two-year windows between 1992 and 2026; then start hirsd on DATA_DIR.
+// --target=compact --dir=DATA_DIR rewrites a stopped hirsd's store in the
+// current table format (storage::Store::CompactAll), e.g. a filled store
+// after a change of the store's options.
 // --serve_echo=HOST:PORT serves the echo baseline: ReportingService whose
 // SubmitReport answers at once without reading the report.
 //
@@ -71,7 +74,7 @@
 #include <pqxx/pqxx>
 #endif
 
-ABSL_FLAG(std::string, target, "hirsd", "hirsd | echo | rocksdb | postgres");
+ABSL_FLAG(std::string, target, "hirsd", "hirsd | echo | rocksdb | postgres | preload | compact");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of hirsd or the echo server");
 ABSL_FLAG(std::string, token, "", "a reporting centre's bearer token");
 ABSL_FLAG(std::string, police_token, "", "mixed: a police token (GetCase, ListCases)");
@@ -752,6 +755,26 @@ int RunPreload() {
   return failed.load() == 0 ? 0 : 1;
 }
 
+int RunCompact() {
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  if (dir.empty()) {
+    std::fprintf(stderr, "--target=compact needs --dir (hirsd's --data_dir)\n");
+    return 2;
+  }
+  storage::StoreOptions store_options;
+  store_options.path = dir + "/db";
+  absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(store_options);
+  const Clock::time_point start = Clock::now();
+  const absl::Status compacted = store.ok() ? (*store)->CompactAll() : store.status();
+  if (!compacted.ok()) {
+    std::fprintf(stderr, "compact: %s\n", compacted.ToString().c_str());
+    return 1;
+  }
+  std::printf("compact seconds=%.0f sst_bytes=%llu\n", std::chrono::duration<double>(Clock::now() - start).count(),
+              static_cast<unsigned long long>((*store)->Properties()["rocksdb.total-sst-files-size"]));
+  return 0;
+}
+
 #ifdef HIRS_HAVE_PQXX
 // Blocking keys of a report, as a service built on a database would derive
 // them (hirs keys them with HMAC; here plain hashes: the cost is the
@@ -848,6 +871,7 @@ int main(int argc, char** argv) {
   if (target == "rocksdb") return hirs::load::RunRocksDb();
   if (target == "postgres") return hirs::load::RunPostgres();
   if (target == "preload") return hirs::load::RunPreload();
+  if (target == "compact") return hirs::load::RunCompact();
   if (target != "hirsd" && target != "echo") {
     std::fprintf(stderr, "unknown --target=%s\n", target.c_str());
     return 2;
