@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   }
   std::printf("%s\n", get.Line("GetCase").c_str());
 
-  for (const std::string filter :
+  for (const std::string& filter :
        {std::string(""), std::string("district_code = \"E07000130\""),
         std::string("district_code = \"E07000130\" AND status = OPEN"),
         std::string("motivation = RACE AND occurred_start >= \"2025-01-01T00:00:00Z\""),

@@ -135,7 +135,9 @@ class CasesTest : public ::testing::Test {
       for (const auto& e : cases.entries()) {
         auto it = case_of_report.find(e.report_id());
         EXPECT_TRUE(it != case_of_report.end()) << "a fingerprint names an unknown report " << e.report_id();
-        if (it != case_of_report.end()) EXPECT_EQ(e.case_id(), it->second) << e.report_id();
+        if (it != case_of_report.end()) {
+          EXPECT_EQ(e.case_id(), it->second) << e.report_id();
+        }
       }
       return true;
     }).ok());

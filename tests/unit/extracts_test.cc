@@ -225,7 +225,9 @@ TEST_F(ExtractsTest, RowsSayWhatChangedSinceTheDistrictsPreviousPull) {
   EXPECT_EQ(second.back().change(), ExtractRow::WITHDRAWN);
   // Pulled again at once: nothing changed.
   for (const auto& r : Pull(kCharnwoodCouncil, Request())) {
-    if (r.change() != ExtractRow::WITHDRAWN) EXPECT_EQ(r.change(), ExtractRow::UNCHANGED);
+    if (r.change() != ExtractRow::WITHDRAWN) {
+      EXPECT_EQ(r.change(), ExtractRow::UNCHANGED);
+    }
   }
   // Rows come in case_ref order, and a case keeps its ref.
   EXPECT_TRUE(std::is_sorted(second.begin(), second.end() - 1,
@@ -342,7 +344,9 @@ TEST(SuppressionTest, SmallCountsAreHiddenAndCannotBeRecoveredFromTheTotal) {
       hidden += c.suppressed();
     }
     EXPECT_TRUE(hidden == 0 || hidden >= 2) << dimension;
-    if (hidden == 0) EXPECT_EQ(shown, 20) << dimension;
+    if (hidden == 0) {
+      EXPECT_EQ(shown, 20) << dimension;
+    }
   }
 }
 
@@ -354,8 +358,7 @@ TEST(SuppressionTest, ASmallTotalHidesEveryNonZeroPartAndZeroTurnsItOff) {
   Suppress(4, &cells);
   EXPECT_TRUE(cells[0].suppressed());
   for (const auto& c : cells) {
-    if (c.suppressed()) EXPECT_EQ(c.count(), 0);
-    if (!c.suppressed()) EXPECT_EQ(c.count(), 0) << c.dimension() << "/" << c.category();
+    EXPECT_EQ(c.count(), 0) << c.dimension() << "/" << c.category();  // suppressed or not
   }
   auto open = CountCells(rows);
   Suppress(0, &open);
