@@ -640,8 +640,7 @@ absl::Status Store::Flush() {
 }
 
 absl::Status Store::CompactAll() {
-  RETURN_IF_ERROR(Flush());
-  rocksdb::CompactRangeOptions compact;
+  rocksdb::CompactRangeOptions compact;  // flushes a family's memtable first when it holds anything
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   DbUse use(this);
   if (!use.ok()) return Closed();

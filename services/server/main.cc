@@ -152,7 +152,10 @@ int main(int argc, char** argv) {
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.read_threads = absl::GetFlag(FLAGS_read_threads);
-  options.block_cache_bytes = static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_block_cache_mb))) << 20;
+  // Clamped before the shift so that no value wraps into the accepted range;
+  // Server::Start refuses what is outside it.
+  options.block_cache_bytes =
+      static_cast<size_t>(std::clamp<int64_t>(absl::GetFlag(FLAGS_block_cache_mb), 0, int64_t{1} << 30)) << 20;
   options.learn_from_reviews = absl::GetFlag(FLAGS_learn_from_reviews);
   if (Specified("tls_cert_file")) options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   if (Specified("tls_key_file")) options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

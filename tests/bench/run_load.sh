@@ -6,10 +6,10 @@
 # hirs-load against each with the same concurrency; then hirsd's open-loop
 # latency at half its measured maximum, the mixed workload (GetCase,
 # ListCases, summaries) saturated and at half its rate, and bulk streams.
-# Each half-rate run is measured twice: right after the saturated run
-# (while RocksDB still flushes and compacts what the burst wrote) and once
-# no compaction is running or pending. Prints every figure and a table of
-# ratios (Markdown, for tests/bench/README.md).
+# Each half-rate run is measured twice: right after the saturated run, and
+# once no flush or compaction is running or pending (settle_compactions).
+# Prints every figure and a table of ratios (Markdown, for
+# tests/bench/README.md).
 #
 #   tests/bench/run_load.sh [--duration=15s] [--concurrency=32] [--channels=4]
 set -euo pipefail
@@ -84,9 +84,9 @@ run --label=hirsd --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" 
 
 max=$(awk '$2 == "label=hirsd" {for (i = 1; i <= NF; i++) if ($i ~ /^per_second=/) {split($i, a, "="); print a[2]}}' "$RESULTS")
 half=$(awk -v m="$max" 'BEGIN {printf "%.0f", m / 2}')
-# Twice: right after the saturated run, while RocksDB flushes and compacts
-# what it wrote (the latency just after a burst), then once no compaction
-# is running or pending (the steady state).
+# Twice: right after the saturated run (the latency just after a burst),
+# then with RocksDB's background work settled, to tell that work's share
+# of the tail from the rest.
 echo "== hirsd submit, open loop at $half/s (half of $max/s), right after the saturated run"
 run --label=hirsd_half --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --server_pid="$HIRSD_PID" \
   --rate="$half" --concurrency=$((CONCURRENCY * 4)) --request_prefix=half --seed=2
