@@ -165,14 +165,18 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     table.partition_filters = true;
     table.metadata_block_size = 4096;
   }
-  if (family == Family::kFeatures) {
-    // Collation reads the features of recent reports, which sit in the
-    // memtable: a hash-indexed memtable (on the whole key, a report id)
-    // answers them without a skiplist walk. Matching median at 200k stored
-    // reports: 304 -> 222 us (tests/eval/README.md). Scans of this family
-    // need total order (ScanEach sets it).
+  if (family == Family::kFeatures || family == Family::kFingerprints || family == Family::kCounts) {
+    // Point reads and writes only, at random keys: a hash-indexed memtable
+    // (buckets by the whole key; keys are at most 32 bytes but for a few
+    // long counter keys, which share buckets) inserts and finds a key
+    // without walking a skiplist of the whole memtable. Features: matching
+    // median at 200k stored reports 304 -> 222 us (tests/eval/README.md).
+    // Fingerprints (about 10 merges per submission) and counters (about
+    // 4): submissions +8% (tests/bench/README.md); the sorting moves to
+    // the flush. Scans need total order (ScanEach sets it).
     options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(32));
-    options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
+    options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(
+        family == Family::kFingerprints ? 1 << 19 : family == Family::kFeatures ? 1 << 18 : 1 << 16));
   }
   // Most blocking-key and idempotency look-ups find nothing; a bloom filter
   // in the memtable answers those without walking its skiplist.
