@@ -126,6 +126,8 @@ std::string DistrictMonthPrefix(absl::string_view district_code, absl::string_vi
 
 std::string AuditEntryKey(uint64_t sequence) { return absl::StrCat(kAuditEntryPrefix, EncodeChangeKey(sequence)); }
 
+std::string AuditPendingKey(uint64_t ticket) { return absl::StrCat(kAuditPendingPrefix, EncodeChangeKey(ticket)); }
+
 std::string AuditResourcePrefix(absl::string_view resource_id) { return absl::StrCat("r|", resource_id, "|"); }
 
 std::string AuditPrincipalPrefix(absl::string_view principal_id) { return absl::StrCat("p|", principal_id, "|"); }

@@ -85,10 +85,14 @@ inline constexpr char kExtractHistorySinceKey[] = "extract_history_since";
 // kAudit, the audit hash chain (services/audit/audit_log.h):
 //   "e" + sequence (8 bytes, big endian) -> AuditEntry;
 //   "r|<resource id>|" + sequence -> "": entries touching a report or case;
-//   "p|<principal id>|" + sequence -> "": entries made by a principal.
-// Only "e" entries are chained; the others are look-ups into them.
+//   "p|<principal id>|" + sequence -> "": entries made by a principal;
+//   "q" + ticket (8 bytes, big endian) -> AuditEntry without sequence and
+//     hash: an entry written with its call but not chained yet.
+// Only "e" entries are chained; the "r|" and "p|" keys are look-ups into them.
 inline constexpr char kAuditEntryPrefix[] = "e";
+inline constexpr char kAuditPendingPrefix[] = "q";
 std::string AuditEntryKey(uint64_t sequence);
+std::string AuditPendingKey(uint64_t ticket);
 std::string AuditResourcePrefix(absl::string_view resource_id);
 std::string AuditPrincipalPrefix(absl::string_view principal_id);
 // The sequence at the end of any audit key; false if it has no 8 bytes.

@@ -608,7 +608,7 @@ rocksdb::Status Store::Apply(const WriteBatch& batch, const std::vector<uint64_t
     if (!s.ok()) return s;
   }
   rocksdb::WriteOptions write;
-  write.sync = options_.sync_writes;
+  write.sync = options_.sync_writes && !batch.skip_sync_;
   return db_->Write(write, &rb);
 }
 

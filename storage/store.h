@@ -96,6 +96,10 @@ class WriteBatch {
 
   // The batch may use the reserve of free space (StoreOptions::min_free_bytes).
   void UseReserve() { use_reserve_ = true; }
+  // Write may return before the batch is on disk, even with sync_writes:
+  // for a batch whose loss in a power cut is repaired at the next start.
+  // The WAL keeps order: any later synced write makes it durable too.
+  void SkipSync() { skip_sync_ = true; }
 
   bool empty() const { return ops_.empty() && changes_.empty(); }
 
@@ -111,6 +115,7 @@ class WriteBatch {
   std::vector<Op> ops_;
   std::vector<std::function<std::string(uint64_t)>> changes_;
   bool use_reserve_ = false;
+  bool skip_sync_ = false;
 };
 
 // Thread safe. Owns the rocksdb::DB; closing (destruction) flushes memtables.

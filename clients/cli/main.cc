@@ -550,6 +550,12 @@ int Admin(const std::vector<std::string>& words) {
                  static_cast<unsigned long long>(response.entries_checked()),
                  static_cast<unsigned long long>(response.head_sequence()),
                  absl::BytesToHexString(response.head_hash()).c_str());
+    if (response.pending_entries() > 0) {
+      std::fprintf(stderr,
+                   "%llu more entries are written but not chained yet: hirsd chains them as soon as it can write "
+                   "(or when it next starts)\n",
+                   static_cast<unsigned long long>(response.pending_entries()));
+    }
     return kExitOk;
   }
   if (noun == "audit" && verb == "list" && words.size() == 3) {

@@ -11,6 +11,10 @@ namespace hirs::admin {
 namespace {
 
 constexpr char kService[] = "hirs.v1.AdminService/";
+// How long VerifyAudit and ListAuditEntries wait for entries to be chained
+// (milliseconds, unless the store cannot be written: then pending entries
+// are counted as such).
+constexpr absl::Duration kDrainWait = absl::Seconds(5);
 
 std::string Method(absl::string_view name) { return absl::StrCat(kService, name); }
 
@@ -125,14 +129,20 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAudit(grpc::CallbackServerCont
                                                         const hirs::v1::VerifyAuditRequest* request,
                                                         hirs::v1::VerifyAuditResponse* response) {
   return rpc::RunUnary(context, *gate_, Method("VerifyAudit"), *request, pool_, response,
-                       [this](const auth::Principal&) { return audit::VerifyChain(*store_); });
+                       [this](const auth::Principal&) {
+                         audit_->Drain(kDrainWait);
+                         return audit::VerifyChain(*store_);
+                       });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAuditEntries(grpc::CallbackServerContext* context,
                                                              const hirs::v1::ListAuditEntriesRequest* request,
                                                              hirs::v1::ListAuditEntriesResponse* response) {
   return rpc::RunUnary(context, *gate_, Method("ListAuditEntries"), *request, pool_, response,
-                       [this, request](const auth::Principal&) { return audit::ListEntries(*store_, *request); });
+                       [this, request](const auth::Principal&) {
+                         audit_->Drain(kDrainWait);
+                         return audit::ListEntries(*store_, *request);
+                       });
 }
 
 }  // namespace hirs::admin

@@ -10,6 +10,7 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/admin_service.grpc.pb.h"
+#include "services/audit/audit_log.h"
 #include "services/auth/directory.h"
 #include "services/retention/retention.h"
 #include "services/rpc/gate.h"
@@ -20,10 +21,13 @@ namespace hirs::admin {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
  public:
+  // VerifyAudit and ListAuditEntries first wait for `audit` to chain what
+  // it was handed (AuditLog::Drain), so they show every call answered
+  // before them.
   AdminServiceImpl(auth::PrincipalDirectory* directory, retention::Retention* retention, storage::Store* store,
-                   std::string backup_dir, rpc::CallGate* gate, WorkerPool* pool)
-      : directory_(directory), retention_(retention), store_(store), backup_dir_(std::move(backup_dir)),
-        gate_(gate), pool_(pool) {}
+                   audit::AuditLog* audit, std::string backup_dir, rpc::CallGate* gate, WorkerPool* pool)
+      : directory_(directory), retention_(retention), store_(store), audit_(audit),
+        backup_dir_(std::move(backup_dir)), gate_(gate), pool_(pool) {}
 
   grpc::ServerUnaryReactor* CreatePrincipal(grpc::CallbackServerContext* context,
                                             const hirs::v1::CreatePrincipalRequest* request,
@@ -63,6 +67,7 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
   auth::PrincipalDirectory* const directory_;
   retention::Retention* const retention_;
   storage::Store* const store_;
+  audit::AuditLog* const audit_;
   const std::string backup_dir_;
   rpc::CallGate* const gate_;
   WorkerPool* const pool_;

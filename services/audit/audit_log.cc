@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -71,28 +72,100 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store* store) 
     }
     hash = head->substr(8);
   }
-  return std::unique_ptr<AuditLog>(new AuditLog(store, sequence, std::move(hash)));
+  // Pending records a crash left: written with their calls, never chained.
+  std::vector<Queued> left;
+  uint64_t last_ticket = 0;
+  size_t unreadable = 0;
+  RETURN_IF_ERROR(store->Scan(storage::Family::kAudit, storage::kAuditPendingPrefix, 0,
+                              [&](absl::string_view key, absl::string_view value) {
+    uint64_t ticket = 0;
+    const bool keyed = storage::AuditSequenceOfKey(key, &ticket);
+    last_ticket = std::max(last_ticket, ticket);
+    Queued q{{}, ticket, nullptr};
+    if (!keyed || ticket == 0 || !q.entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      ++unreadable;
+      return true;
+    }
+    left.push_back(std::move(q));
+    return true;
+  }));
+  if (unreadable > 0) {
+    LogError(absl::StrCat("audit trail: ", unreadable,
+                          " pending records do not parse and stay unchained; hirs admin audit verify reports them"));
+  }
+  std::unique_ptr<AuditLog> log(new AuditLog(store, sequence, std::move(hash), last_ticket + 1));
+  if (!left.empty()) {
+    const absl::Status chained = log->WriteChained(left);
+    if (!chained.ok()) {
+      return absl::UnavailableError(absl::StrCat("the audit trail's ", left.size(),
+                                                 " pending entries could not be chained: ", chained.message()));
+    }
+    LogInfo(absl::StrCat("audit trail: chained ", left.size(), " entries written before the last stop"));
+  }
+  log->chainer_ = std::thread([raw = log.get()] {
+    NameThisThread("hirs-audit");
+    raw->Run();
+  });
+  return log;
 }
 
-AuditLog::AuditLog(storage::Store* store, uint64_t head_sequence, std::string head_hash)
-    : store_(store), head_sequence_(head_sequence), head_hash_(std::move(head_hash)) {
-  writer_ = std::thread([this] {
-    NameThisThread("hirs-audit");
-    Run();
-  });
-}
+AuditLog::AuditLog(storage::Store* store, uint64_t head_sequence, std::string head_hash, uint64_t next_ticket)
+    : store_(store), next_ticket_(next_ticket), head_sequence_(head_sequence), head_hash_(std::move(head_hash)) {}
 
 AuditLog::~AuditLog() { Stop(); }
 
-void AuditLog::Append(hirs::v1::AuditEntry entry, std::function<void(const absl::Status&)> done) {
+StagedEntry AuditLog::Stage(hirs::v1::AuditEntry entry, storage::WriteBatch* batch) {
+  if (static_cast<size_t>(entry.resource_ids_size()) > kMaxResourceIds) {
+    entry.mutable_resource_ids()->DeleteSubrange(kMaxResourceIds, entry.resource_ids_size() - kMaxResourceIds);
+  }
+  entry.clear_sequence();
+  entry.clear_hash();
+  StagedEntry staged;
+  staged.ticket_ = next_ticket_.fetch_add(1);
+  batch->Put(storage::Family::kAudit, storage::AuditPendingKey(staged.ticket_), entry.SerializeAsString());
+  staged.entry_ = std::move(entry);
+  return staged;
+}
+
+void AuditLog::Chain(StagedEntry staged) {
+  if (staged.ticket_ == 0) return;
+  // After Stop the record stays pending: Open chains it.
+  Queued item{std::move(staged.entry_), staged.ticket_, nullptr};
+  Enqueue(item);
+}
+
+absl::Status AuditLog::Write(hirs::v1::AuditEntry entry) {
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      queue_.push_back(Pending{std::move(entry), std::move(done)});
-      return;
-    }
+    if (stopping_) return absl::UnavailableError("the audit trail is closed: the server is stopping");
   }
-  done(absl::UnavailableError("the audit trail is closed: the server is stopping"));
+  storage::WriteBatch batch;
+  batch.UseReserve();  // reads stay served, and audited, on a nearly full disk
+  StagedEntry staged = Stage(std::move(entry), &batch);
+  const absl::Status written = store_->Write(std::move(batch));
+  if (!written.ok()) {
+    LogError(absl::StrCat("audit trail: an entry was not written: ", written.message()));
+    return absl::UnavailableError(
+        absl::StrCat("the audit trail could not be written, so the call was not completed: ", written.message()));
+  }
+  Chain(std::move(staged));
+  return absl::OkStatus();
+}
+
+bool AuditLog::Enqueue(Queued& item) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  queue_.push_back(std::move(item));
+  ++queued_;
+  return true;
+}
+
+void AuditLog::Append(hirs::v1::AuditEntry entry, std::function<void(const absl::Status&)> done) {
+  if (static_cast<size_t>(entry.resource_ids_size()) > kMaxResourceIds) {
+    entry.mutable_resource_ids()->DeleteSubrange(kMaxResourceIds, entry.resource_ids_size() - kMaxResourceIds);
+  }
+  Queued item{std::move(entry), 0, std::move(done)};
+  if (!Enqueue(item)) item.done(absl::UnavailableError("the audit trail is closed: the server is stopping"));
 }
 
 absl::Status AuditLog::AppendAndWait(hirs::v1::AuditEntry entry) {
@@ -109,64 +182,102 @@ absl::Status AuditLog::AppendAndWait(hirs::v1::AuditEntry entry) {
   return result;
 }
 
+bool AuditLog::Drain(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t target = queued_;
+  auto drained = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return finished_ >= target; };
+  return mu_.AwaitWithTimeout(absl::Condition(&drained), timeout);
+}
+
 void AuditLog::Stop() {
   absl::call_once(stop_once_, [this] {
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
-    writer_.join();
+    if (chainer_.joinable()) chainer_.join();
   });
 }
 
+absl::Status AuditLog::WriteChained(std::vector<Queued>& batch) {
+  storage::WriteBatch write;
+  write.UseReserve();  // reads stay served, and audited, on a nearly full disk
+  bool appended = false;
+  uint64_t sequence = head_sequence_;
+  std::string hash = head_hash_;
+  for (Queued& q : batch) {
+    hirs::v1::AuditEntry& e = q.entry;
+    e.set_sequence(++sequence);
+    e.clear_hash();
+    hash = ChainHash(hash, e);
+    e.set_hash(hash);
+    write.Put(storage::Family::kAudit, storage::AuditEntryKey(sequence), e.SerializeAsString());
+    const std::string seq_bytes = storage::EncodeChangeKey(sequence);
+    if (!e.principal_id().empty()) {
+      write.Put(storage::Family::kAudit, storage::AuditPrincipalPrefix(e.principal_id()) + seq_bytes, "");
+    }
+    for (const std::string& id : e.resource_ids()) {
+      write.Put(storage::Family::kAudit, storage::AuditResourcePrefix(id) + seq_bytes, "");
+    }
+    if (q.ticket != 0) {
+      write.Delete(storage::Family::kAudit, storage::AuditPendingKey(q.ticket));
+    } else {
+      appended = true;
+    }
+  }
+  write.Put(storage::Family::kMeta, storage::kAuditHeadKey, EncodeHead(sequence, hash));
+  // Pending entries are durable already: losing this write in a power cut
+  // leaves them pending, and Open chains them again. Appended ones are not.
+  if (!appended) write.SkipSync();
+  RETURN_IF_ERROR(store_->Write(std::move(write)));
+  head_sequence_ = sequence;
+  head_hash_ = hash;
+  return absl::OkStatus();
+}
+
 void AuditLog::Run() {
+  bool failing = false;  // the last write failed: do not log every retry
   for (;;) {
-    std::vector<Pending> batch;
+    std::vector<Queued> batch;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](AuditLog* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->mu_) { return log->stopping_ || !log->queue_.empty(); },
           this));
-      if (queue_.empty()) return;  // stopping, and everything written
+      if (queue_.empty()) return;  // stopping, and everything chained
       while (!queue_.empty() && batch.size() < kMaxBatch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    storage::WriteBatch write;
-    write.UseReserve();  // reads stay served, and audited, on a nearly full disk
-    uint64_t sequence = head_sequence_;
-    std::string hash = head_hash_;
-    for (Pending& p : batch) {
-      hirs::v1::AuditEntry& e = p.entry;
-      if (static_cast<size_t>(e.resource_ids_size()) > kMaxResourceIds) {
-        e.mutable_resource_ids()->DeleteSubrange(kMaxResourceIds, e.resource_ids_size() - kMaxResourceIds);
+    absl::Status written = WriteChained(batch);
+    if (!written.ok()) {
+      if (!failing) {
+        LogError(absl::StrCat("audit trail: ", batch.size(), " entries not chained: ", written.message()));
       }
-      e.set_sequence(++sequence);
-      e.clear_hash();
-      hash = ChainHash(hash, e);
-      e.set_hash(hash);
-      const std::string key = storage::AuditEntryKey(sequence);
-      write.Put(storage::Family::kAudit, key, e.SerializeAsString());
-      const std::string seq_bytes = storage::EncodeChangeKey(sequence);
-      if (!e.principal_id().empty()) {
-        write.Put(storage::Family::kAudit, storage::AuditPrincipalPrefix(e.principal_id()) + seq_bytes, "");
-      }
-      for (const std::string& id : e.resource_ids()) {
-        write.Put(storage::Family::kAudit, storage::AuditResourcePrefix(id) + seq_bytes, "");
-      }
-    }
-    write.Put(storage::Family::kMeta, storage::kAuditHeadKey, EncodeHead(sequence, hash));
-    absl::Status written = store_->Write(std::move(write));
-    if (written.ok()) {
-      head_sequence_ = sequence;
-      head_hash_ = hash;
-    } else {
-      LogError(absl::StrCat("audit trail: ", batch.size(), " entries not written: ", written.message()));
       written = absl::UnavailableError(
           absl::StrCat("the audit trail could not be written, so the call was not completed: ", written.message()));
     }
-    for (Pending& p : batch) p.done(written);
+    failing = !written.ok();
+    // Appended entries fail with their calls; pending ones are durable, and
+    // are tried again (or, once stopping, chained when the log is next
+    // opened).
+    std::vector<Queued> retry;
+    for (Queued& q : batch) {
+      if (q.ticket == 0) {
+        q.done(written);
+      } else if (!written.ok()) {
+        retry.push_back(std::move(q));
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (retry.empty() || stopping_) {
+      finished_ += batch.size();
+      continue;
+    }
+    finished_ += batch.size() - retry.size();
+    for (auto it = retry.rbegin(); it != retry.rend(); ++it) queue_.push_front(std::move(*it));
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100));  // a pause before trying again
   }
 }
 
@@ -220,6 +331,19 @@ absl::StatusOr<hirs::v1::VerifyAuditResponse> VerifyChain(const storage::Store& 
                     : absl::StrCat("the head in meta (", head_sequence, ") does not match the last entry (", last, ")");
     }
   }
+  uint64_t pending = 0;
+  RETURN_IF_ERROR(store.Scan(storage::Family::kAudit, storage::kAuditPendingPrefix, 0,
+                             [&](absl::string_view key, absl::string_view value) {
+    ++pending;
+    uint64_t ticket = 0;
+    hirs::v1::AuditEntry entry;
+    if (problem.empty() && (!storage::AuditSequenceOfKey(key, &ticket) ||
+                            !entry.ParseFromArray(value.data(), static_cast<int>(value.size())))) {
+      problem = absl::StrCat("a pending entry (not chained yet) does not parse (ticket ", ticket, ")");
+    }
+    return true;
+  }));
+  response.set_pending_entries(pending);
   response.set_ok(problem.empty());
   response.set_first_problem(problem);
   response.set_head_sequence(expected - 1);

@@ -53,19 +53,18 @@ grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthl
   const bool scheduled = pool_->TrySchedule([this, context, request, writer, finish, call = *call]() {
     absl::Status wanted = rpc::CheckStillWanted(*context);
     if (!wanted.ok()) {
-      gate_->Complete(call, request, nullptr, wanted, finish);
+      gate_->CompleteNow(call, request, nullptr, wanted, finish);
       return;
     }
     auto rows = extracts_->MonthlyExtract(call.principal, *request);
     // The pull is audited before any row leaves.
-    auto shared = std::make_shared<absl::StatusOr<std::vector<hirs::v1::ExtractRow>>>(std::move(rows));
-    gate_->Record(call, request, nullptr, shared->status(), [writer, shared](const absl::Status& outcome) {
-      if (!outcome.ok()) {
-        writer->Fail(outcome);
-        return;
-      }
-      writer->Send(**std::move(shared));
-    });
+    const absl::Status outcome = gate_->RecordNow(call, request, nullptr, rows.status());
+    if (!outcome.ok()) {
+      gate_->Answer([writer, outcome] { writer->Fail(outcome); });
+      return;
+    }
+    auto shared = std::make_shared<std::vector<hirs::v1::ExtractRow>>(*std::move(rows));
+    gate_->Answer([writer, shared] { writer->Send(std::move(*shared)); });
   });
   if (!scheduled) gate_->Complete(*call, request, nullptr, rpc::Overloaded(), finish);
   return writer;

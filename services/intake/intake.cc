@@ -58,7 +58,8 @@ absl::StatusOr<SubmitResult> Intake::AlreadyReceived(const RequestRecord& record
 }
 
 absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
-                                            const hirs::v1::SubmitReportRequest& request) {
+                                            const hirs::v1::SubmitReportRequest& request,
+                                            const AlsoWrite& also_write) {
   const absl::Time now = clock_();
   std::vector<FieldViolation> violations = ValidateSubmitRequest(request, now);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
@@ -96,13 +97,15 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   ASSIGN_OR_RETURN(std::optional<RequestRecord> same_content,
                    storage::ReadProto<RequestRecord>(*store_, Family::kRequests, content_key));
   if (same_content.has_value()) {
+    ASSIGN_OR_RETURN(SubmitResult result, AlreadyReceived(*same_content));
     if (!request_key.empty()) {
       // Remember the new key too, so a retry under it is recognised directly.
       storage::WriteBatch batch;
       batch.Put(Family::kRequests, request_key, same_content->SerializeAsString());
+      if (also_write) also_write(result, &batch);
       RETURN_IF_ERROR(store_->Write(std::move(batch)));
     }
-    return AlreadyReceived(*same_content);
+    return result;
   }
 
   ASSIGN_OR_RETURN(collation::Decision decision, collator_->Decide(plan, *store_));
@@ -192,14 +195,14 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   collation::AppendCaseEvent(
       before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED, c.case_(), {},
       now, &batch);
-  RETURN_IF_ERROR(store_->Write(std::move(batch)));
-
   SubmitResult result;
   result.report_id = r.report_id();
   result.case_id = c.case_().case_id();
   result.collation = decision.outcome;
   result.match_score = decision.score;
   result.receipt = Receipt(stored);
+  if (also_write) also_write(result, &batch);
+  RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return result;
 }
 

@@ -55,8 +55,14 @@ class Intake {
   //   UNAVAILABLE       the store cannot write now; retrying is safe
   // A retry (same request_id and report, or the byte-identical report) is
   // OK with collation ALREADY_RECEIVED and the first answer's ids.
-  absl::StatusOr<SubmitResult> Submit(absl::string_view centre_id,
-                                      const hirs::v1::SubmitReportRequest& request);
+  //
+  // `also_write`, if set, is called with the result a success will return
+  // and the batch that records it, just before that batch is written, and
+  // may add to it (the call's audit entry). It is not called when the
+  // submission writes nothing (most retries) or fails before its write.
+  using AlsoWrite = std::function<void(const SubmitResult& result, storage::WriteBatch* batch)>;
+  absl::StatusOr<SubmitResult> Submit(absl::string_view centre_id, const hirs::v1::SubmitReportRequest& request,
+                                      const AlsoWrite& also_write = nullptr);
 
   // The report as received. NOT_FOUND when there is no such report or it
   // belongs to another centre (the two are indistinguishable on purpose).

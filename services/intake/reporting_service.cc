@@ -1,5 +1,7 @@
 #include "services/intake/reporting_service.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
@@ -35,6 +37,29 @@ void RecordSubmission(absl::string_view centre, const absl::StatusOr<SubmitResul
     LogInfo(absl::StrCat("submit centre=", centre, " refused code=",
                          absl::StatusCodeToString(result.status().code())));
   }
+}
+
+// Submits `request` for `call` and audits it, leaving the answer in
+// `response` (cleared on failure): the outcome to answer with. A
+// submission's entry goes into its own write (CallGate::Stage), so it costs
+// no write of its own; a call that writes nothing or fails writes its entry
+// by itself. Runs on a worker thread.
+absl::Status SubmitAndAudit(Intake& intake, rpc::CallGate& gate, const rpc::Call& call,
+                            const hirs::v1::SubmitReportRequest& request, hirs::v1::SubmitReportResponse* response) {
+  std::optional<audit::StagedEntry> staged;
+  absl::StatusOr<SubmitResult> result =
+      intake.Submit(call.principal.id, request, [&](const SubmitResult& will_return, storage::WriteBatch* batch) {
+        FillResponse(will_return, response);
+        staged = gate.Stage(call, &request, response, batch);
+      });
+  RecordSubmission(call.principal.id, result, gate.metrics());
+  if (result.ok() && staged.has_value()) {
+    gate.Staged(call, *std::move(staged));
+    return absl::OkStatus();
+  }
+  response->Clear();
+  if (result.ok()) FillResponse(*result, response);
+  return gate.RecordNow(call, &request, result.ok() ? response : nullptr, result.status());
 }
 
 // SubmitReports: reads one request, submits it on the pool, audits it,
@@ -76,17 +101,13 @@ class SubmitStream final
     response_.Clear();
     absl::Status admitted = rpc::CheckStillWanted(*context_);
     if (admitted.ok()) admitted = gate_->TakeItem(call_);
-    absl::StatusOr<SubmitResult> result = admitted.ok() ? intake_->Submit(call_.principal.id, request_) : admitted;
-    RecordSubmission(call_.principal.id, result, gate_->metrics());
-    if (result.ok()) FillResponse(*result, &response_);
-    gate_->Record(call_, &request_, result.ok() ? &response_ : nullptr, result.status(),
-                  [this](const absl::Status& outcome) {
-                    if (!outcome.ok()) {
-                      response_.Clear();
-                      *response_.mutable_error() = rpc::ToRpcStatus(outcome);
-                    }
-                    StartWrite(&response_);
-                  });
+    const absl::Status outcome = admitted.ok() ? SubmitAndAudit(*intake_, *gate_, call_, request_, &response_)
+                                               : gate_->RecordNow(call_, &request_, nullptr, admitted);
+    if (!outcome.ok()) {
+      response_.Clear();
+      *response_.mutable_error() = rpc::ToRpcStatus(outcome);
+    }
+    gate_->Answer([this] { StartWrite(&response_); });
   }
 
   grpc::CallbackServerContext* const context_;
@@ -103,15 +124,10 @@ class SubmitStream final
 grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* context,
                                                              const hirs::v1::SubmitReportRequest* request,
                                                              hirs::v1::SubmitReportResponse* response) {
-  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pools_.writes, response,
-                       [this, request](const auth::Principal& p) -> absl::StatusOr<hirs::v1::SubmitReportResponse> {
-                         absl::StatusOr<SubmitResult> result = intake_->Submit(p.id, *request);
-                         RecordSubmission(p.id, result, gate_->metrics());
-                         if (!result.ok()) return result.status();
-                         hirs::v1::SubmitReportResponse out;
-                         FillResponse(*result, &out);
-                         return out;
-                       });
+  return rpc::RunUnaryAudited(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pools_.writes,
+                              [this, request, response](const rpc::Call& call) {
+                                return SubmitAndAudit(*intake_, *gate_, call, *request, response);
+                              });
 }
 
 grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse>*

@@ -163,26 +163,66 @@ std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, 
   return std::nullopt;
 }
 
-void CallGate::Record(const Call& call, const google::protobuf::Message* request,
-                      const google::protobuf::Message* response, const absl::Status& status,
-                      std::function<void(const absl::Status&)> done, std::vector<std::string> extra_ids) {
+hirs::v1::AuditEntry CallGate::EntryFor(const Call& call, const google::protobuf::Message* request,
+                                        const google::protobuf::Message* response, absl::StatusCode code,
+                                        std::vector<std::string> extra_ids) const {
   std::vector<std::string> ids = std::move(extra_ids);
   if (request != nullptr) CollectResourceIds(*request, &ids);
   if (response != nullptr) CollectResourceIds(*response, &ids);
-  hirs::v1::AuditEntry entry = audit::NewEntry(call.principal.id, call.method, call.start, status.code(), std::move(ids));
+  hirs::v1::AuditEntry entry = audit::NewEntry(call.principal.id, call.method, call.start, code, std::move(ids));
   entry.set_peer(call.peer);
-  audit_->Append(std::move(entry), [this, status, method = call.method, start = call.start,
-                                    done = std::move(done)](const absl::Status& written) {
-    const absl::Status outcome = written.ok() ? status : written;
-    if (metrics_ != nullptr) metrics_->RecordCall(method, outcome.code(), absl::Now() - start);
-    done(outcome);
-  });
+  return entry;
+}
+
+void CallGate::Count(absl::string_view method, absl::Time start, absl::StatusCode code) const {
+  if (metrics_ != nullptr) metrics_->RecordCall(method, code, absl::Now() - start);
+}
+
+void CallGate::Record(const Call& call, const google::protobuf::Message* request,
+                      const google::protobuf::Message* response, const absl::Status& status,
+                      std::function<void(const absl::Status&)> done, std::vector<std::string> extra_ids) {
+  audit_->Append(EntryFor(call, request, response, status.code(), std::move(extra_ids)),
+                 [this, status, method = call.method, start = call.start,
+                  done = std::move(done)](const absl::Status& written) {
+                   const absl::Status outcome = written.ok() ? status : written;
+                   Count(method, start, outcome.code());
+                   done(outcome);
+                 });
 }
 
 void CallGate::Complete(const Call& call, const google::protobuf::Message* request,
                         const google::protobuf::Message* response, const absl::Status& status,
                         const Finisher& finish) {
   Record(call, request, response, status, [finish](const absl::Status& outcome) { finish(ToGrpcStatus(outcome)); });
+}
+
+absl::Status CallGate::RecordNow(const Call& call, const google::protobuf::Message* request,
+                                 const google::protobuf::Message* response, const absl::Status& status,
+                                 std::vector<std::string> extra_ids) {
+  const absl::Status written = audit_->Write(EntryFor(call, request, response, status.code(), std::move(extra_ids)));
+  const absl::Status outcome = written.ok() ? status : written;
+  Count(call.method, call.start, outcome.code());
+  return outcome;
+}
+
+void CallGate::CompleteNow(const Call& call, const google::protobuf::Message* request,
+                           const google::protobuf::Message* response, const absl::Status& status,
+                           const Finisher& finish) {
+  Answer([finish, answer = ToGrpcStatus(RecordNow(call, request, response, status))] { finish(answer); });
+}
+
+void CallGate::Answer(std::function<void()> send) {
+  if (!answers_.TrySchedule(send)) send();
+}
+
+audit::StagedEntry CallGate::Stage(const Call& call, const google::protobuf::Message* request,
+                                   const google::protobuf::Message* response, storage::WriteBatch* batch) {
+  return audit_->Stage(EntryFor(call, request, response, absl::StatusCode::kOk, {}), batch);
+}
+
+void CallGate::Staged(const Call& call, audit::StagedEntry staged) {
+  audit_->Chain(std::move(staged));
+  Count(call.method, call.start, absl::StatusCode::kOk);
 }
 
 absl::Status CallGate::TakeItem(const Call& call) {

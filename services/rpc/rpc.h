@@ -22,31 +22,45 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 // The grpc::Status form, with details in grpc-status-details-bin.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// A unary handler: admit the call through `gate` for `method` and
-// `request`, run `work(principal)` (returning absl::StatusOr<Response>) on
-// `pool` unless the call's deadline has passed or the client left, then
-// complete it through the gate (audit, then the answer). No reaction blocks.
-template <typename Response, typename Work>
-grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, CallGate& gate, absl::string_view method,
-                                   const google::protobuf::Message& request, WorkerPool* pool, Response* response,
-                                   Work work) {
+// A unary handler whose work audits the call itself: admit the call
+// through `gate` for `method` and `request`, run `work(call)` on `pool`
+// unless the call's deadline has passed or the client left, and finish
+// with the absl::Status it returns, which must come from the gate
+// (RecordNow, or OK after Staged). No reaction blocks.
+template <typename Work>
+grpc::ServerUnaryReactor* RunUnaryAudited(grpc::CallbackServerContext* context, CallGate& gate,
+                                          absl::string_view method, const google::protobuf::Message& request,
+                                          WorkerPool* pool, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Finisher finish = [reactor](const grpc::Status& status) { reactor->Finish(status); };
   std::optional<Call> call = gate.Admit(*context, method, &request, finish);
   if (!call.has_value()) return reactor;
   const bool scheduled =
-      pool->TrySchedule([context, &gate, &request, response, finish, work = std::move(work), call = *call]() mutable {
+      pool->TrySchedule([context, &gate, &request, finish, work = std::move(work), call = *call]() mutable {
         absl::Status wanted = CheckStillWanted(*context);
         if (!wanted.ok()) {
-          gate.Complete(call, &request, nullptr, wanted, finish);
+          gate.CompleteNow(call, &request, nullptr, wanted, finish);
           return;
         }
-        absl::StatusOr<Response> result = work(call.principal);
-        if (result.ok()) *response = *std::move(result);
-        gate.Complete(call, &request, result.ok() ? response : nullptr, result.status(), finish);
+        gate.Answer([finish, answer = ToGrpcStatus(work(call))] { finish(answer); });
       });
   if (!scheduled) gate.Complete(*call, &request, nullptr, Overloaded(), finish);
   return reactor;
+}
+
+// A unary handler: as RunUnaryAudited, with `work(principal)` returning
+// absl::StatusOr<Response>; the gate audits the outcome on the worker
+// (RecordNow), then the answer is sent.
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, CallGate& gate, absl::string_view method,
+                                   const google::protobuf::Message& request, WorkerPool* pool, Response* response,
+                                   Work work) {
+  return RunUnaryAudited(context, gate, method, request, pool,
+                         [&gate, &request, response, work = std::move(work)](const Call& call) mutable {
+                           absl::StatusOr<Response> result = work(call.principal);
+                           if (result.ok()) *response = *std::move(result);
+                           return gate.RecordNow(call, &request, result.ok() ? response : nullptr, result.status());
+                         });
 }
 
 }  // namespace hirs::rpc

@@ -224,7 +224,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                             state->audit.get(), [] { return absl::Now(); },
                                                             retention_options);
   state->admin = std::make_unique<admin::AdminServiceImpl>(
-      state->principals.get(), state->retention.get(), state->store.get(),
+      state->principals.get(), state->retention.get(), state->store.get(), state->audit.get(),
       options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
       state->pool.get());
 
@@ -336,6 +336,7 @@ void Server::Shutdown(absl::Duration grace) {
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();
   state_->read_pool->Drain();
+  state_->gate->DrainAnswers();
   state_->grpc_server->Wait();
   if (state_->retention_thread.joinable()) state_->retention_thread.join();
   state_->audit->Stop();  // after every call has finished through it

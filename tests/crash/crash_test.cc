@@ -8,7 +8,7 @@
 // case it was acknowledged with, every case lists reports that exist and
 // point back to it, the case indexes agree with the cases, no incident
 // reported concurrently by two centres ended up as two cases, and the audit
-// chain verifies.
+// chain verifies and names every acknowledged report.
 //
 //   crash_test --hirsd=PATH [--cycles=20] [--seed=N] [--max_seconds=120]
 #include <grpcpp/grpcpp.h>
@@ -108,7 +108,10 @@ hirs::v1::Report Incident(uint64_t n, int centre) {
   r.add_motivations(hirs::v1::RACE);
   r.add_incident_types(hirs::v1::VERBAL_ABUSE);
   // Incidents a day apart, each in its own postcode: they never collate.
-  const absl::Time when = absl::FromUnixSeconds(1760000000) - absl::Hours(24 * static_cast<int64_t>(n));
+  // After 12,001 days (back to 1993; reports before 1990 are refused) the
+  // days repeat, with the next postcode (12,001 is not a multiple of 5).
+  const absl::Time when =
+      absl::FromUnixSeconds(1760000000) - absl::Hours(24 * static_cast<int64_t>(n % 12001));
   *r.mutable_occurred_start() = hirs::ToTimestamp(when);
   static const char* postcodes[] = {"LE11 3AB", "LE1 5WW", "LE18 2AA", "LE10 1AA", "LE13 0AA"};
   r.mutable_location()->set_postcode(postcodes[n % 5]);
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
   std::mt19937 rng(absl::GetFlag(FLAGS_seed));
   const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
   std::map<std::string, Ack> acked;  // request id ("centre/key") -> first answer
+  std::map<std::string, int> answers;  // report id -> OK answers naming it (first ones and retries)
   std::map<std::string, std::pair<int, uint64_t>> sent;  // request id -> (centre, incident)
   std::vector<std::string> recent;  // acknowledged in the current cycle
   std::atomic<uint64_t> next_incident{0};
@@ -184,6 +188,7 @@ int main(int argc, char** argv) {
       grpc::Status s = Submit(stub, centre, key.substr(key.find('/') + 1), incident, &response);
       CHECK_THAT(s.ok(), "retry of ", key, " after the crash: ", s.error_message());
       if (!s.ok()) continue;
+      ++answers[response.report_id()];
       auto it = acked.find(key);
       if (it != acked.end()) {
         ++retried;
@@ -228,6 +233,7 @@ int main(int argc, char** argv) {
               if (Submit(stub.get(), centre, key, incident, &response).ok()) {
                 std::lock_guard<std::mutex> lock(mu);
                 acked[id] = Ack{response.report_id(), response.case_id(), incident};
+                ++answers[response.report_id()];
                 recent.push_back(id);
                 sent.erase(id);
               }
@@ -316,6 +322,28 @@ int main(int argc, char** argv) {
   }
   auto audit = hirs::audit::VerifyChain(**store);
   CHECK_THAT(audit.ok() && audit->ok(), "audit chain: ", audit.ok() ? audit->first_problem() : audit.status().ToString());
+  // Every answered submission is in the chain, retries too: its entry was
+  // durable with its report (or written before the answer), and entries a
+  // kill left pending were chained at the next start.
+  CHECK_THAT(audit.ok() && audit->pending_entries() == 0, "audit entries still pending after a clean stop: ",
+             audit.ok() ? audit->pending_entries() : 0);
+  std::map<std::string, int> audited;  // report id -> OK SubmitReport entries naming it
+  CHECK_THAT((*store)
+                 ->Scan(hirs::storage::Family::kAudit, hirs::storage::kAuditEntryPrefix, 0,
+                        [&](absl::string_view, absl::string_view value) {
+                          hirs::v1::AuditEntry e;
+                          if (e.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+                              e.method() == "hirs.v1.ReportingService/SubmitReport" && e.outcome() == "OK") {
+                            for (const std::string& id : e.resource_ids()) ++audited[id];
+                          }
+                          return true;
+                        })
+                 .ok(),
+             "scanning the audit chain");
+  for (const auto& [report_id, n] : answers) {
+    CHECK_THAT(audited[report_id] >= n, "report ", report_id, " was answered OK ", n, " times but has ",
+               audited[report_id], " audit entries");
+  }
 
   std::printf(
       "crash_test: %d SIGKILL cycles, %zu reports acknowledged (%zu incidents reported by two centres at once), "

@@ -1,7 +1,9 @@
 // The audit hash chain on a real RocksDB store: appends (concurrent ones
-// too) verify; an entry altered, deleted, reordered or cut from the end,
-// written directly into the store, is caught; listing by resource and by
-// principal pages through the chain.
+// too) verify; entries staged into a caller's batch or written by the
+// caller are chained, and those a crash left pending are chained when the
+// log reopens; an entry altered, deleted, reordered or cut from the end,
+// or a pending record altered, written directly into the store, is
+// caught; listing by resource and by principal pages through the chain.
 #include "services/audit/audit_log.h"
 
 #include <thread>
@@ -105,6 +107,138 @@ TEST(AuditLog, ConcurrentAppendsAreChainedWithoutGaps) {
   EXPECT_EQ(VerifyChain(*store)->entries_checked(), 1600u);
   // After Stop, appends are refused, not lost silently.
   EXPECT_EQ((*log)->AppendAndWait(Entry("late", "")).code(), absl::StatusCode::kUnavailable);
+}
+
+// The pending records under the audit family's pending prefix.
+size_t PendingRecords(const storage::Store& store) {
+  size_t n = 0;
+  EXPECT_TRUE(store.Scan(Family::kAudit, storage::kAuditPendingPrefix, 0, [&](absl::string_view, absl::string_view) {
+    ++n;
+    return true;
+  }).ok());
+  return n;
+}
+
+std::vector<std::string> PrincipalsInChain(const storage::Store& store) {
+  auto listed = ListEntries(store, hirs::v1::ListAuditEntriesRequest());
+  EXPECT_TRUE(listed.ok()) << listed.status();
+  std::vector<std::string> out;
+  for (const auto& e : listed->entries()) out.push_back(e.principal_id());
+  return out;
+}
+
+TEST(AuditLog, StagedEntriesAreChainedOnceTheirBatchIsWritten) {
+  hirs::testing::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto log = AuditLog::Open(store.get());
+  ASSERT_TRUE(log.ok());
+  // The caller's own write carries its entry.
+  storage::WriteBatch batch;
+  batch.Put(Family::kReports, "rpt-1", "the caller's record");
+  StagedEntry staged = (*log)->Stage(Entry("centre", "rpt-1"), &batch);
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  EXPECT_EQ(PendingRecords(*store), 1u);  // durable before it is chained
+  (*log)->Chain(std::move(staged));
+  // A staged batch that is never written leaves nothing.
+  storage::WriteBatch dropped;
+  (*log)->Stage(Entry("dropped", ""), &dropped);
+  // Written by the caller, on its own.
+  ASSERT_TRUE((*log)->Write(Entry("police", "case-1")).ok());
+  ASSERT_TRUE((*log)->AppendAndWait(Entry("refused", "")).ok());
+  ASSERT_TRUE((*log)->Drain(absl::Seconds(10)));
+  EXPECT_EQ(PendingRecords(*store), 0u);
+  EXPECT_EQ(PrincipalsInChain(*store), (std::vector<std::string>{"centre", "police", "refused"}));
+  auto verified = VerifyChain(*store);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok()) << verified->first_problem();
+  EXPECT_EQ(verified->entries_checked(), 3u);
+  EXPECT_EQ(verified->pending_entries(), 0u);
+  // After Stop, an entry cannot be written.
+  (*log)->Stop();
+  EXPECT_EQ((*log)->Write(Entry("late", "")).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(AuditLog, PendingEntriesACrashLeftAreChainedOnReopening) {
+  hirs::testing::TempDir dir;
+  auto store = OpenStore(dir.path());
+  WriteTen(store.get());
+  {
+    // Written with their calls, but the process "died" before chaining.
+    auto log = AuditLog::Open(store.get());
+    ASSERT_TRUE(log.ok());
+    for (const char* who : {"first", "second", "third"}) {
+      storage::WriteBatch batch;
+      (*log)->Stage(Entry(who, "case-9"), &batch);
+      ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    }
+  }
+  EXPECT_EQ(PendingRecords(*store), 3u);
+  auto before = VerifyChain(*store);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->ok()) << "pending records are not a break: " << before->first_problem();
+  EXPECT_EQ(before->pending_entries(), 3u);
+  EXPECT_EQ(before->entries_checked(), 10u);
+
+  auto log = AuditLog::Open(store.get());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(PendingRecords(*store), 0u);
+  ASSERT_TRUE((*log)->Write(Entry("after", "")).ok());
+  (*log)->Stop();
+  auto after = VerifyChain(*store);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->ok()) << after->first_problem();
+  EXPECT_EQ(after->entries_checked(), 14u);
+  const std::vector<std::string> chained = PrincipalsInChain(*store);
+  EXPECT_EQ(std::vector<std::string>(chained.begin() + 10, chained.end()),
+            (std::vector<std::string>{"first", "second", "third", "after"}));
+}
+
+TEST(AuditLog, AnAlteredPendingRecordIsReportedAndNotChained) {
+  hirs::testing::TempDir dir;
+  auto store = OpenStore(dir.path());
+  WriteTen(store.get());
+  storage::WriteBatch batch;
+  batch.Put(Family::kAudit, storage::AuditPendingKey(7), "not an entry \xff\xff\xff");
+  ASSERT_TRUE(store->Write(std::move(batch)).ok());
+  auto log = AuditLog::Open(store.get());
+  ASSERT_TRUE(log.ok()) << "the log still opens: " << log.status();
+  ASSERT_TRUE((*log)->Write(Entry("after", "")).ok());
+  (*log)->Stop();
+  EXPECT_EQ(Verify(*store), "a pending entry (not chained yet) does not parse (ticket 7)");
+  EXPECT_EQ(VerifyChain(*store)->entries_checked(), 11u);
+}
+
+TEST(AuditLog, ConcurrentWritesStagesAndAppendsAreChainedWithoutGaps) {
+  hirs::testing::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto log = AuditLog::Open(store.get());
+  ASSERT_TRUE(log.ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const hirs::v1::AuditEntry e = Entry(absl::StrCat("p", t), absl::StrCat("case-", t, "-", i));
+        if (t % 3 == 0) {
+          EXPECT_TRUE((*log)->AppendAndWait(e).ok());
+        } else if (t % 3 == 1) {
+          EXPECT_TRUE((*log)->Write(e).ok());
+        } else {
+          storage::WriteBatch batch;
+          StagedEntry staged = (*log)->Stage(e, &batch);
+          EXPECT_TRUE(store->Write(std::move(batch)).ok());
+          (*log)->Chain(std::move(staged));
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE((*log)->Drain(absl::Seconds(10)));
+  EXPECT_EQ(Verify(*store), "");
+  EXPECT_EQ(VerifyChain(*store)->entries_checked(), 1200u);
+  EXPECT_EQ(PendingRecords(*store), 0u);
+  hirs::v1::ListAuditEntriesRequest one;
+  one.set_case_id("case-5-199");
+  EXPECT_EQ(ListEntries(*store, one)->entries_size(), 1);
 }
 
 TEST(AuditLog, AnAlteredEntryIsCaught) {
