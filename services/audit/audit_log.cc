@@ -27,6 +27,12 @@ void AppendField(absl::string_view value, std::string* out) {
   out->append(value.data(), value.size());
 }
 
+void CutResourceIds(hirs::v1::AuditEntry* entry) {
+  if (static_cast<size_t>(entry->resource_ids_size()) > kMaxResourceIds) {
+    entry->mutable_resource_ids()->DeleteSubrange(kMaxResourceIds, entry->resource_ids_size() - kMaxResourceIds);
+  }
+}
+
 std::string EncodeHead(uint64_t sequence, absl::string_view hash) {
   return absl::StrCat(storage::EncodeChangeKey(sequence), hash);
 }
@@ -115,9 +121,7 @@ AuditLog::AuditLog(storage::Store* store, uint64_t head_sequence, std::string he
 AuditLog::~AuditLog() { Stop(); }
 
 StagedEntry AuditLog::Stage(hirs::v1::AuditEntry entry, storage::WriteBatch* batch) {
-  if (static_cast<size_t>(entry.resource_ids_size()) > kMaxResourceIds) {
-    entry.mutable_resource_ids()->DeleteSubrange(kMaxResourceIds, entry.resource_ids_size() - kMaxResourceIds);
-  }
+  CutResourceIds(&entry);
   entry.clear_sequence();
   entry.clear_hash();
   StagedEntry staged;
@@ -161,9 +165,7 @@ bool AuditLog::Enqueue(Queued& item) {
 }
 
 void AuditLog::Append(hirs::v1::AuditEntry entry, std::function<void(const absl::Status&)> done) {
-  if (static_cast<size_t>(entry.resource_ids_size()) > kMaxResourceIds) {
-    entry.mutable_resource_ids()->DeleteSubrange(kMaxResourceIds, entry.resource_ids_size() - kMaxResourceIds);
-  }
+  CutResourceIds(&entry);
   Queued item{std::move(entry), 0, std::move(done)};
   if (!Enqueue(item)) item.done(absl::UnavailableError("the audit trail is closed: the server is stopping"));
 }
