@@ -33,6 +33,14 @@ void CutResourceIds(hirs::v1::AuditEntry* entry) {
   }
 }
 
+absl::Status Closed() { return absl::UnavailableError("the audit trail is closed: the server is stopping"); }
+
+// What a call whose entry could not be written answers.
+absl::Status NotWritten(const absl::Status& written) {
+  return absl::UnavailableError(
+      absl::StrCat("the audit trail could not be written, so the call was not completed: ", written.message()));
+}
+
 std::string EncodeHead(uint64_t sequence, absl::string_view hash) {
   return absl::StrCat(storage::EncodeChangeKey(sequence), hash);
 }
@@ -141,7 +149,7 @@ void AuditLog::Chain(StagedEntry staged) {
 absl::Status AuditLog::Write(hirs::v1::AuditEntry entry) {
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::UnavailableError("the audit trail is closed: the server is stopping");
+    if (stopping_) return Closed();
   }
   storage::WriteBatch batch;
   batch.UseReserve();  // reads stay served, and audited, on a nearly full disk
@@ -149,8 +157,7 @@ absl::Status AuditLog::Write(hirs::v1::AuditEntry entry) {
   const absl::Status written = store_->Write(std::move(batch));
   if (!written.ok()) {
     LogError(absl::StrCat("audit trail: an entry was not written: ", written.message()));
-    return absl::UnavailableError(
-        absl::StrCat("the audit trail could not be written, so the call was not completed: ", written.message()));
+    return NotWritten(written);
   }
   Chain(std::move(staged));
   return absl::OkStatus();
@@ -167,7 +174,7 @@ bool AuditLog::Enqueue(Queued& item) {
 void AuditLog::Append(hirs::v1::AuditEntry entry, std::function<void(const absl::Status&)> done) {
   CutResourceIds(&entry);
   Queued item{std::move(entry), 0, std::move(done)};
-  if (!Enqueue(item)) item.done(absl::UnavailableError("the audit trail is closed: the server is stopping"));
+  if (!Enqueue(item)) item.done(Closed());
 }
 
 absl::Status AuditLog::AppendAndWait(hirs::v1::AuditEntry entry) {
@@ -257,8 +264,7 @@ void AuditLog::Run() {
       if (!failing) {
         LogError(absl::StrCat("audit trail: ", batch.size(), " entries not chained: ", written.message()));
       }
-      written = absl::UnavailableError(
-          absl::StrCat("the audit trail could not be written, so the call was not completed: ", written.message()));
+      written = NotWritten(written);
     }
     failing = !written.ok();
     // Appended entries fail with their calls; pending ones are durable, and

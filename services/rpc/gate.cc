@@ -164,9 +164,8 @@ std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, 
 }
 
 hirs::v1::AuditEntry CallGate::EntryFor(const Call& call, const google::protobuf::Message* request,
-                                        const google::protobuf::Message* response, absl::StatusCode code,
-                                        std::vector<std::string> extra_ids) const {
-  std::vector<std::string> ids = std::move(extra_ids);
+                                        const google::protobuf::Message* response, absl::StatusCode code) const {
+  std::vector<std::string> ids;
   if (request != nullptr) CollectResourceIds(*request, &ids);
   if (response != nullptr) CollectResourceIds(*response, &ids);
   hirs::v1::AuditEntry entry = audit::NewEntry(call.principal.id, call.method, call.start, code, std::move(ids));
@@ -180,8 +179,8 @@ void CallGate::Count(absl::string_view method, absl::Time start, absl::StatusCod
 
 void CallGate::Record(const Call& call, const google::protobuf::Message* request,
                       const google::protobuf::Message* response, const absl::Status& status,
-                      std::function<void(const absl::Status&)> done, std::vector<std::string> extra_ids) {
-  audit_->Append(EntryFor(call, request, response, status.code(), std::move(extra_ids)),
+                      std::function<void(const absl::Status&)> done) {
+  audit_->Append(EntryFor(call, request, response, status.code()),
                  [this, status, method = call.method, start = call.start,
                   done = std::move(done)](const absl::Status& written) {
                    const absl::Status outcome = written.ok() ? status : written;
@@ -197,9 +196,8 @@ void CallGate::Complete(const Call& call, const google::protobuf::Message* reque
 }
 
 absl::Status CallGate::RecordNow(const Call& call, const google::protobuf::Message* request,
-                                 const google::protobuf::Message* response, const absl::Status& status,
-                                 std::vector<std::string> extra_ids) {
-  const absl::Status written = audit_->Write(EntryFor(call, request, response, status.code(), std::move(extra_ids)));
+                                 const google::protobuf::Message* response, const absl::Status& status) {
+  const absl::Status written = audit_->Write(EntryFor(call, request, response, status.code()));
   const absl::Status outcome = written.ok() ? status : written;
   Count(call.method, call.start, outcome.code());
   return outcome;
@@ -217,7 +215,7 @@ void CallGate::Answer(std::function<void()> send) {
 
 audit::StagedEntry CallGate::Stage(const Call& call, const google::protobuf::Message* request,
                                    const google::protobuf::Message* response, storage::WriteBatch* batch) {
-  return audit_->Stage(EntryFor(call, request, response, absl::StatusCode::kOk, {}), batch);
+  return audit_->Stage(EntryFor(call, request, response, absl::StatusCode::kOk), batch);
 }
 
 void CallGate::Staged(const Call& call, audit::StagedEntry staged) {

@@ -89,13 +89,12 @@ class CallGate {
   std::optional<Call> Admit(const grpc::CallbackServerContext& context, absl::string_view method,
                             const google::protobuf::Message* request, const Finisher& finish);
 
-  // Audits the call's outcome, naming the ids in `request`, `response`
-  // (either may be null) and `extra_ids`, then runs `done` with `status`,
+  // Audits the call's outcome, naming the ids in `request` and `response`
+  // (either may be null), then runs `done` with `status`,
   // or with UNAVAILABLE when the entry could not be written. Does not
   // block: for gRPC reactions (AuditLog::Append).
   void Record(const Call& call, const google::protobuf::Message* request, const google::protobuf::Message* response,
-              const absl::Status& status, std::function<void(const absl::Status&)> done,
-              std::vector<std::string> extra_ids = {});
+              const absl::Status& status, std::function<void(const absl::Status&)> done);
 
   // Record, then finish the call with the outcome.
   void Complete(const Call& call, const google::protobuf::Message* request,
@@ -104,8 +103,7 @@ class CallGate {
   // As Record, but blocks for the entry's write (AuditLog::Write) and
   // returns the outcome: for worker threads, which then answer at once.
   absl::Status RecordNow(const Call& call, const google::protobuf::Message* request,
-                         const google::protobuf::Message* response, const absl::Status& status,
-                         std::vector<std::string> extra_ids = {});
+                         const google::protobuf::Message* response, const absl::Status& status);
 
   // RecordNow, then finish the call with the outcome.
   void CompleteNow(const Call& call, const google::protobuf::Message* request,
@@ -138,11 +136,10 @@ class CallGate {
 
  private:
   absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& context) const;
-  // The call's entry: the ids in `request`, `response` and `extra_ids`, and
-  // the outcome `code`.
+  // The call's entry: the ids in `request` and `response`, and the outcome
+  // `code`.
   hirs::v1::AuditEntry EntryFor(const Call& call, const google::protobuf::Message* request,
-                                const google::protobuf::Message* response, absl::StatusCode code,
-                                std::vector<std::string> extra_ids) const;
+                                const google::protobuf::Message* response, absl::StatusCode code) const;
   // Counts a call of `method` that started at `start` in metrics_ (if any).
   void Count(absl::string_view method, absl::Time start, absl::StatusCode code) const;
 
