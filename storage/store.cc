@@ -165,7 +165,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     table.partition_filters = true;
     table.metadata_block_size = 4096;
   }
-  if (family == Family::kFeatures || family == Family::kFingerprints || family == Family::kCounts) {
+  if (family == Family::kFeatures || family == Family::kFingerprints || family == Family::kCounts ||
+      family == Family::kReports || family == Family::kRequests) {
     // Point reads and writes only, at random keys: a hash-indexed memtable
     // (buckets by the whole key; keys are at most 32 bytes but for a few
     // long counter keys, which share buckets) inserts and finds a key
@@ -173,10 +174,14 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     // median at 200k stored reports 304 -> 222 us (tests/eval/README.md).
     // Fingerprints (about 10 merges per submission) and counters (about
     // 4): submissions +8% (tests/bench/README.md); the sorting moves to
-    // the flush. Scans need total order (ScanEach sets it).
-    options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(32));
+    // the flush. Reports and idempotency records (3 puts per submission,
+    // never scanned): about +4%, within the noise. Idempotency keys begin
+    // with the centre's id, so they are hashed whole. Scans need total
+    // order (ScanEach sets it).
+    options.prefix_extractor.reset(family == Family::kRequests ? rocksdb::NewNoopTransform()
+                                                                : rocksdb::NewCappedPrefixTransform(32));
     options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(
-        family == Family::kFingerprints ? 1 << 19 : family == Family::kFeatures ? 1 << 18 : 1 << 16));
+        family == Family::kFingerprints ? 1 << 19 : family == Family::kFeatures || family == Family::kReports ? 1 << 18 : 1 << 16));
   }
   // Most blocking-key and idempotency look-ups find nothing; a bloom filter
   // in the memtable answers those without walking its skiplist.
