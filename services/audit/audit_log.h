@@ -133,6 +133,8 @@ class AuditLog {
   // after Stop.
   bool Enqueue(Queued& item);
   void Run();
+  // Whether the chainer should take the queue now rather than linger.
+  bool ChainNow() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Chains `batch` after the head and writes it (synced when it holds an
   // Append); on success advances the head.
   absl::Status WriteChained(std::vector<Queued>& batch);
@@ -148,6 +150,10 @@ class AuditLog {
   // Items ever queued, and items the chainer has finished with.
   uint64_t queued_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
+  // Appends in queue_ and Drain calls waiting: someone waits for the
+  // chainer, which then does not linger (Run).
+  size_t appends_queued_ ABSL_GUARDED_BY(mu_) = 0;
+  int draining_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread chainer_;
   absl::once_flag stop_once_;
