@@ -54,7 +54,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -157,6 +159,92 @@ double CpuSeconds(int pid) {
 // throughput varies from run to run.
 std::atomic<double> server_cores{-1};
 
+// One thread of a process: its name (what top -H and perf show), CPU
+// ticks (user + system) and context switches so far.
+struct ThreadSample {
+  std::string name;
+  int64_t ticks = 0;
+  int64_t switches = 0;
+};
+
+// Every live thread of process `pid` by thread id, from /proc/PID/task.
+std::map<int64_t, ThreadSample> SampleThreads(int pid) {
+  std::map<int64_t, ThreadSample> threads;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), error)) {
+    int64_t tid = 0;
+    if (!absl::SimpleAtoi(task.path().filename().string(), &tid)) continue;
+    std::ifstream stat_in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    ThreadSample t;
+    t.name = stat.substr(open + 1, close - open - 1);
+    std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(stat).substr(close + 2), ' ');
+    int64_t user = 0, system = 0;  // as in CpuSeconds
+    if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) continue;
+    t.ticks = user + system;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      // voluntary_ctxt_switches and nonvoluntary_ctxt_switches
+      if (absl::StrContains(line, "ctxt_switches:")) {
+        int64_t n = 0;
+        if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)), &n)) t.switches += n;
+      }
+    }
+    threads[tid] = std::move(t);
+  }
+  return threads;
+}
+
+// The server's threads over the measured time, summed by thread name
+// (empty without --server_pid): CPU seconds and context switches. A thread
+// that ended within the time is left out; one that started counts whole.
+struct ThreadUse {
+  double cpu_seconds = 0;
+  int64_t switches = 0;
+};
+absl::Mutex server_threads_mu;
+std::map<std::string, ThreadUse> server_threads ABSL_GUARDED_BY(server_threads_mu);
+
+void SetServerThreads(const std::map<int64_t, ThreadSample>& from, const std::map<int64_t, ThreadSample>& to) {
+  std::map<std::string, ThreadUse> use;
+  for (const auto& [tid, t] : to) {
+    auto before = from.find(tid);
+    const bool same = before != from.end() && before->second.name == t.name;
+    ThreadUse& u = use[t.name];
+    u.cpu_seconds += static_cast<double>(t.ticks - (same ? before->second.ticks : 0)) /
+                     static_cast<double>(sysconf(_SC_CLK_TCK));
+    u.switches += t.switches - (same ? before->second.switches : 0);
+  }
+  absl::MutexLock lock(&server_threads_mu);
+  server_threads = std::move(use);
+}
+
+// Prints the server's CPU and context switches per call (or item) by
+// thread name, over `calls` calls: a line "threads label=L calls=N
+// NAME=US/SWITCHES ...", busiest first, idle threads left out (in names,
+// ':', '=' and spaces become '-').
+void ReportThreads(int64_t calls) {
+  absl::MutexLock lock(&server_threads_mu);
+  if (server_threads.empty() || calls <= 0) return;
+  std::vector<std::pair<std::string, ThreadUse>> by_cpu(server_threads.begin(), server_threads.end());
+  std::sort(by_cpu.begin(), by_cpu.end(),
+            [](const auto& a, const auto& b) { return a.second.cpu_seconds > b.second.cpu_seconds; });
+  const std::string label = absl::GetFlag(FLAGS_label).empty() ? absl::GetFlag(FLAGS_target) : absl::GetFlag(FLAGS_label);
+  std::string line = absl::StrCat("threads label=", label, " calls=", calls);
+  for (const auto& [name, u] : by_cpu) {
+    const double us = u.cpu_seconds * 1e6 / static_cast<double>(calls);
+    const double switches = static_cast<double>(u.switches) / static_cast<double>(calls);
+    if (us < 0.05 && switches < 0.005) continue;  // idle in this run
+    std::string key = name;
+    std::replace_if(key.begin(), key.end(), [](char c) { return c == ':' || c == ' ' || c == '='; }, '-');
+    absl::StrAppend(&line, " ", key, "=", absl::StrFormat("%.1f/%.2f", us, switches));
+  }
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
 // Prints the result line of `kind` measured over `seconds`.
 void Report(const std::string& kind, Figures f, double seconds, int server_pid) {
   std::sort(f.micros.begin(), f.micros.end());
@@ -233,8 +321,10 @@ class Phases {
       sampler_ = std::thread([this, pid] {
         std::this_thread::sleep_until(measure_from_);
         const double from = CpuSeconds(pid);
+        const std::map<int64_t, ThreadSample> threads_from = SampleThreads(pid);
         std::this_thread::sleep_until(measure_to_);
         const double to = CpuSeconds(pid);
+        SetServerThreads(threads_from, SampleThreads(pid));
         if (from >= 0 && to >= 0) server_cores = (to - from) / Seconds();
       });
     }
@@ -406,11 +496,14 @@ class GrpcLoad {
 
   void Print(int server_pid) {
     phases_.JoinSampler();
+    int64_t calls = 0;  // of every kind, or items where a call carries many
     for (int k = 0; k < kKinds; ++k) {
       Figures all;
       for (auto& slot : slots_) all.Merge(slot->figures[k]);
+      calls += all.items > 0 ? all.items : static_cast<int64_t>(all.micros.size());
       if (!all.micros.empty() || !all.errors.empty()) Report(kKindNames[k], std::move(all), phases_.Seconds(), server_pid);
     }
+    ReportThreads(calls);
   }
 
  private:

@@ -119,9 +119,15 @@ run --label=hirsd_bulk --target=hirsd --workload=bulk --server="$HIRSD_ADDR" --t
 python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$CONCURRENCY" "$CHANNELS" "$DURATION" <<'PY'
 import sys
 rows = []
+threads = {}  # label -> thread name -> "CPU µs/switches" per call
 for line in open(sys.argv[1]):
     if line.startswith("result "):
         rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+    elif line.startswith("threads "):
+        fields = dict(kv.split("=", 1) for kv in line.split()[1:])
+        label = fields.pop("label")
+        fields.pop("calls", None)
+        threads[label] = fields
 def get(label, kind="submit"):
     for r in rows:
         if r["label"] == label and r["kind"] == kind:
@@ -163,4 +169,19 @@ for label, when in (("hirsd_mixed_half", "right after the saturated run"), ("hir
         print(f"| GetCase p99 (mixed, half load, {when}) | {int(g['p99_us']) / 1000:.1f} ms | < 2 ms |")
     if l:
         print(f"| ListCases page of 100 p99 (mixed, half load, {when}) | {int(l['p99_us']) / 1000:.1f} ms | < 10 ms |")
+# Where hirsd's CPU goes per call, by thread name (hirs-load reads
+# /proc/PID/task at the start and end of each measured time).
+runs = [r for r in ("hirsd", "hirsd_half", "hirsd_half_settled", "hirsd_mixed_half_settled", "hirsd_bulk") if r in threads]
+if runs:
+    def cpu(label, name):
+        return float(threads[label].get(name, "0/0").split("/")[0])
+    names = sorted({n for r in runs for n in threads[r]}, key=lambda n: -max(cpu(r, n) for r in runs))
+    print("\nhirsd's CPU per call (per item for bulk) by thread, µs / context switches:\n")
+    print("| thread | " + " | ".join(runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    shown = [n for n in names if max(cpu(r, n) for r in runs) >= 5]
+    for n in shown:
+        print(f"| {n} | " + " | ".join(threads[r].get(n, "") for r in runs) + " |")
+    print("| all others | " + " | ".join(f"{sum(cpu(r, n) for n in names if n not in shown):.1f}" for r in runs) + " |")
+    print("| total | " + " | ".join(f"{sum(cpu(r, n) for n in names):.0f}" for r in runs) + " |")
 PY
