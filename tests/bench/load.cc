@@ -141,17 +141,28 @@ int64_t PeakRssMb(int pid) {
   return -1;
 }
 
+// Reads a process's or thread's `stat` file (proc(5)): its name and the
+// CPU ticks (user + system) it has used so far. False when it cannot.
+bool ReadStat(const std::filesystem::path& path, std::string* name, int64_t* ticks) {
+  std::ifstream in(path);
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t open = stat.find('('), close = stat.rfind(')');  // the name may hold spaces and ')'
+  if (open == std::string::npos || close == std::string::npos || close < open) return false;
+  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(stat).substr(close + 2), ' ');
+  int64_t user = 0, system = 0;  // fields 14 and 15 of stat(5), 12 and 13 after the name
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) return false;
+  *name = stat.substr(open + 1, close - open - 1);
+  *ticks = user + system;
+  return true;
+}
+
 // CPU seconds (user + system) the process `pid` has used so far; -1 when
 // it cannot be read.
 double CpuSeconds(int pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return -1;
-  std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(stat).substr(close + 2), ' ');
-  int64_t user = 0, system = 0;  // fields 14 and 15 of stat(5), 12 and 13 after the name
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) return -1;
-  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::string name;
+  int64_t ticks = 0;
+  if (!ReadStat(absl::StrCat("/proc/", pid, "/stat"), &name, &ticks)) return -1;
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // The server's CPU use over the measured time, in cores (-1 without
@@ -174,16 +185,8 @@ std::map<int64_t, ThreadSample> SampleThreads(int pid) {
   for (const auto& task : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), error)) {
     int64_t tid = 0;
     if (!absl::SimpleAtoi(task.path().filename().string(), &tid)) continue;
-    std::ifstream stat_in(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_in)), std::istreambuf_iterator<char>());
-    const size_t open = stat.find('('), close = stat.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
     ThreadSample t;
-    t.name = stat.substr(open + 1, close - open - 1);
-    std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(stat).substr(close + 2), ' ');
-    int64_t user = 0, system = 0;  // as in CpuSeconds
-    if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) continue;
-    t.ticks = user + system;
+    if (!ReadStat(task.path() / "stat", &t.name, &t.ticks)) continue;
     std::ifstream status(task.path() / "status");
     for (std::string line; std::getline(status, line);) {
       // voluntary_ctxt_switches and nonvoluntary_ctxt_switches
