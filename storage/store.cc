@@ -180,8 +180,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     // order (ScanEach sets it).
     options.prefix_extractor.reset(family == Family::kRequests ? rocksdb::NewNoopTransform()
                                                                 : rocksdb::NewCappedPrefixTransform(32));
-    options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(
-        family == Family::kFingerprints ? 1 << 19 : family == Family::kFeatures || family == Family::kReports ? 1 << 18 : 1 << 16));
+    const size_t buckets = family == Family::kFingerprints                               ? 1 << 19
+                           : family == Family::kFeatures || family == Family::kReports ? 1 << 18
+                                                                                        : 1 << 16;
+    options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(buckets));
   }
   // Most blocking-key and idempotency look-ups find nothing; a bloom filter
   // in the memtable answers those without walking its skiplist.

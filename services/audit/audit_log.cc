@@ -45,6 +45,13 @@ absl::Status NotWritten(const absl::Status& written) {
       absl::StrCat("the audit trail could not be written, so the call was not completed: ", written.message()));
 }
 
+// A pending record's ticket (set whenever its key holds one) and entry;
+// false when the key or the value does not parse. Tickets start at 1.
+bool ParsePending(absl::string_view key, absl::string_view value, uint64_t* ticket, hirs::v1::AuditEntry* entry) {
+  return storage::AuditSequenceOfKey(key, ticket) && *ticket != 0 &&
+         entry->ParseFromArray(value.data(), static_cast<int>(value.size()));
+}
+
 std::string EncodeHead(uint64_t sequence, absl::string_view hash) {
   return absl::StrCat(storage::EncodeChangeKey(sequence), hash);
 }
@@ -96,11 +103,10 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store* store) 
   size_t unreadable = 0;
   RETURN_IF_ERROR(store->Scan(storage::Family::kAudit, storage::kAuditPendingPrefix, 0,
                               [&](absl::string_view key, absl::string_view value) {
-    uint64_t ticket = 0;
-    const bool keyed = storage::AuditSequenceOfKey(key, &ticket);
-    last_ticket = std::max(last_ticket, ticket);
-    Queued q{{}, ticket, nullptr};
-    if (!keyed || ticket == 0 || !q.entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    Queued q{{}, 0, nullptr};
+    const bool parsed = ParsePending(key, value, &q.ticket, &q.entry);
+    last_ticket = std::max(last_ticket, q.ticket);
+    if (!parsed) {
       ++unreadable;
       return true;
     }
@@ -359,8 +365,7 @@ absl::StatusOr<hirs::v1::VerifyAuditResponse> VerifyChain(const storage::Store& 
     ++pending;
     uint64_t ticket = 0;
     hirs::v1::AuditEntry entry;
-    if (problem.empty() && (!storage::AuditSequenceOfKey(key, &ticket) ||
-                            !entry.ParseFromArray(value.data(), static_cast<int>(value.size())))) {
+    if (problem.empty() && !ParsePending(key, value, &ticket, &entry)) {
       problem = absl::StrCat("a pending entry (not chained yet) does not parse (ticket ", ticket, ")");
     }
     return true;
