@@ -46,27 +46,20 @@ class RowWriter final : public grpc::ServerWriteReactor<hirs::v1::ExtractRow> {
 grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthlyExtract(
     grpc::CallbackServerContext* context, const hirs::v1::MonthlyExtractRequest* request) {
   auto* writer = new RowWriter();
-  rpc::Finisher finish = [writer](const grpc::Status& status) { writer->Finish(status); };
-  std::optional<rpc::Call> call =
-      gate_->Admit(*context, "hirs.v1.ExtractService/StreamMonthlyExtract", request, finish);
-  if (!call.has_value()) return writer;
-  const bool scheduled = pool_->TrySchedule([this, context, request, writer, finish, call = *call]() {
-    absl::Status wanted = rpc::CheckStillWanted(*context);
-    if (!wanted.ok()) {
-      gate_->CompleteNow(call, request, nullptr, wanted, finish);
-      return;
-    }
-    auto rows = extracts_->MonthlyExtract(call.principal, *request);
-    // The pull is audited before any row leaves.
-    const absl::Status outcome = gate_->RecordNow(call, request, nullptr, rows.status());
-    if (!outcome.ok()) {
-      gate_->Answer([writer, outcome] { writer->Fail(outcome); });
-      return;
-    }
-    auto shared = std::make_shared<std::vector<hirs::v1::ExtractRow>>(*std::move(rows));
-    gate_->Answer([writer, shared] { writer->Send(std::move(*shared)); });
-  });
-  if (!scheduled) gate_->Complete(*call, request, nullptr, rpc::Overloaded(), finish);
+  rpc::AdmitAndSchedule(
+      context, *gate_, "hirs.v1.ExtractService/StreamMonthlyExtract", *request, pool_,
+      [writer](const grpc::Status& status) { writer->Finish(status); },
+      [this, request, writer](const rpc::Call& call) {
+        auto rows = extracts_->MonthlyExtract(call.principal, *request);
+        // The pull is audited before any row leaves.
+        const absl::Status outcome = gate_->RecordNow(call, request, nullptr, rows.status());
+        if (!outcome.ok()) {
+          gate_->Answer([writer, outcome] { writer->Fail(outcome); });
+          return;
+        }
+        auto shared = std::make_shared<std::vector<hirs::v1::ExtractRow>>(*std::move(rows));
+        gate_->Answer([writer, shared] { writer->Send(std::move(*shared)); });
+      });
   return writer;
 }
 

@@ -22,19 +22,17 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 // The grpc::Status form, with details in grpc-status-details-bin.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// A unary handler whose work audits the call itself: admit the call
-// through `gate` for `method` and `request`, run `work(call)` on `pool`
-// unless the call's deadline has passed or the client left, and finish
-// with the absl::Status it returns, which must come from the gate
-// (RecordNow, or OK after Staged). No reaction blocks.
+// The steps every handler shares: admit the call through `gate` for
+// `method` and `request` (a refusal is finished with `finish`), then run
+// `work(call)` on `pool` unless the call's deadline has passed or the
+// client left (audited, and finished with `finish`); a full pool finishes
+// the call with UNAVAILABLE. `work` audits and answers the call itself,
+// through the gate (RecordNow or Staged, then Answer). No reaction blocks.
 template <typename Work>
-grpc::ServerUnaryReactor* RunUnaryAudited(grpc::CallbackServerContext* context, CallGate& gate,
-                                          absl::string_view method, const google::protobuf::Message& request,
-                                          WorkerPool* pool, Work work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Finisher finish = [reactor](const grpc::Status& status) { reactor->Finish(status); };
+void AdmitAndSchedule(grpc::CallbackServerContext* context, CallGate& gate, absl::string_view method,
+                      const google::protobuf::Message& request, WorkerPool* pool, Finisher finish, Work work) {
   std::optional<Call> call = gate.Admit(*context, method, &request, finish);
-  if (!call.has_value()) return reactor;
+  if (!call.has_value()) return;
   const bool scheduled =
       pool->TrySchedule([context, &gate, &request, finish, work = std::move(work), call = *call]() mutable {
         absl::Status wanted = CheckStillWanted(*context);
@@ -42,9 +40,24 @@ grpc::ServerUnaryReactor* RunUnaryAudited(grpc::CallbackServerContext* context, 
           gate.CompleteNow(call, &request, nullptr, wanted, finish);
           return;
         }
-        gate.Answer([finish, answer = ToGrpcStatus(work(call))] { finish(answer); });
+        work(call);
       });
   if (!scheduled) gate.Complete(*call, &request, nullptr, Overloaded(), finish);
+}
+
+// A unary handler whose work audits the call itself: AdmitAndSchedule,
+// finishing with the absl::Status `work(call)` returns, which must come
+// from the gate (RecordNow, or OK after Staged).
+template <typename Work>
+grpc::ServerUnaryReactor* RunUnaryAudited(grpc::CallbackServerContext* context, CallGate& gate,
+                                          absl::string_view method, const google::protobuf::Message& request,
+                                          WorkerPool* pool, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Finisher finish = [reactor](const grpc::Status& status) { reactor->Finish(status); };
+  AdmitAndSchedule(context, gate, method, request, pool, finish,
+                   [&gate, finish, work = std::move(work)](const Call& call) mutable {
+                     gate.Answer([finish, answer = ToGrpcStatus(work(call))] { finish(answer); });
+                   });
   return reactor;
 }
 

@@ -158,6 +158,44 @@ TEST(AuditLog, StagedEntriesAreChainedOnceTheirBatchIsWritten) {
   EXPECT_EQ((*log)->Write(Entry("late", "")).code(), absl::StatusCode::kUnavailable);
 }
 
+// The chainer waits a little for more pending records when nobody waits
+// for it; it must still chain them on its own, and an Append queued behind
+// them must not wait for that pause to end before its entry is written.
+TEST(AuditLog, PendingEntriesAreChainedWithoutADrainAndAnAppendDoesNotWaitBehindThem) {
+  hirs::testing::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto log = AuditLog::Open(store.get());
+  ASSERT_TRUE(log.ok());
+  auto stage_and_chain = [&](const std::string& who) {
+    storage::WriteBatch batch;
+    StagedEntry staged = (*log)->Stage(Entry(who, "rpt-1"), &batch);
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    (*log)->Chain(std::move(staged));
+  };
+  // No Drain, no Append: the chainer ends its pause by itself.
+  for (const char* who : {"a", "b", "c"}) stage_and_chain(who);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (PendingRecords(*store) != 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(PendingRecords(*store), 0u) << "pending records were not chained without a Drain";
+  EXPECT_EQ(PrincipalsInChain(*store), (std::vector<std::string>{"a", "b", "c"}));
+
+  // A pending record then an Append: both are chained, in that order, by
+  // the time the Append's caller has its answer.
+  stage_and_chain("d");
+  ASSERT_TRUE((*log)->AppendAndWait(Entry("refused", "")).ok());
+  EXPECT_EQ(PendingRecords(*store), 0u);
+  EXPECT_EQ(PrincipalsInChain(*store), (std::vector<std::string>{"a", "b", "c", "d", "refused"}));
+
+  // More pending records than one chaining write takes are all chained.
+  for (int i = 0; i < 2500; ++i) stage_and_chain(absl::StrCat("bulk-", i));
+  ASSERT_TRUE((*log)->Drain(absl::Seconds(30)));
+  EXPECT_EQ(PendingRecords(*store), 0u);
+  auto verified = VerifyChain(*store);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok()) << verified->first_problem();
+  EXPECT_EQ(verified->entries_checked(), 2505u);
+}
+
 TEST(AuditLog, PendingEntriesACrashLeftAreChainedOnReopening) {
   hirs::testing::TempDir dir;
   auto store = OpenStore(dir.path());
