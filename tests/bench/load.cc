@@ -433,9 +433,16 @@ class BulkStream final : public grpc::ClientBidiReactor<hirs::v1::SubmitReportRe
     ++read_;
     StartRead(&response_);
   }
+  // The stream (its context with it) is gone before `done` runs: once the
+  // last call is done the process may exit, and a stream torn down after
+  // that would reach into gRPC while it shuts down.
   void OnDone(const grpc::Status& status) override {
-    done_(status.ok() && failed_ > 0 ? grpc::Status(grpc::StatusCode::UNKNOWN, "item failed") : status, read_);
+    const grpc::Status result =
+        status.ok() && failed_ > 0 ? grpc::Status(grpc::StatusCode::UNKNOWN, "item failed") : status;
+    const int64_t read = read_;
+    std::function<void(const grpc::Status&, int64_t)> done = std::move(done_);
     delete this;
+    done(result, read);
   }
 
  private:
@@ -588,8 +595,9 @@ void Slot::StartUnary(Kind kind, Clock::time_point begin, const std::string& tok
   call->request = std::move(request);
   load_->Authorize(&call->context, token);
   method(&call->context, &call->request, &call->response,
-         [this, call, kind, begin, on_ok = std::move(on_ok)](grpc::Status status) {
+         [this, call, kind, begin, on_ok = std::move(on_ok)](grpc::Status status) mutable {
            if (status.ok() && on_ok) on_ok(call->response);
+           call.reset();  // as BulkStream::OnDone: the call is gone before the slot is done
            Finish(kind, begin, status);
          });
 }
