@@ -25,8 +25,15 @@
 // (created, or added to) with N generated reports through hirs's own intake
 // in process (the same validation, collation and records as SubmitReport;
 // no gRPC, no audit entries, WAL not synced), --concurrency threads, in
-// chunks of 100,000 reports, each chunk a new generator seed in one of 17
-// two-year windows between 1992 and 2026; then start hirsd on DATA_DIR.
+// chunks of 100,000 reports, each chunk a new generator seed in a two-year
+// window: the first in --window, the others in the 16 windows before the
+// latest (1994-2024) in turn, so the latest window, where the measured
+// submissions fall, holds one chunk whatever the store's size (as a
+// service that has run for years holds its current months at the usual
+// density, and its history beside them); then start hirsd on DATA_DIR.
+// --window=N puts generated incidents (submitted or preloaded) in the N-th
+// two-year window before the latest (0 = the latest, to 2026-09; 17 =
+// 1990-09 to 1992-09, the oldest that validation takes).
 // --target=compact --dir=DATA_DIR rewrites a stopped hirsd's store in the
 // current table format (storage::Store::CompactAll), e.g. a filled store
 // after a change of the store's options.
@@ -101,6 +108,9 @@ ABSL_FLAG(std::string, pg, "", "postgres: libpq connection string");
 ABSL_FLAG(bool, sync, true, "rocksdb: sync the WAL on each write, as hirsd does");
 ABSL_FLAG(std::string, serve_echo, "", "serve the echo baseline on HOST:PORT and print 'listening on HOST:PORT'");
 ABSL_FLAG(std::string, label, "", "name of the run in the result line");
+ABSL_FLAG(int, window, 0,
+          "the two-year window, counted back from the latest (0, to 2026-09) to 17 (1990-09 to 1992-09), of the "
+          "generated incidents: the submitted ones, and the first preload chunk");
 
 namespace hirs::load {
 namespace {
@@ -275,13 +285,30 @@ void Report(const std::string& kind, Figures f, double seconds, int server_pid) 
 
 // ---------------------------------------------------------------- reports
 
+// Reports per preload chunk (one generator run); the two-year windows
+// (--window) end at the generator's default end, and go back as far as
+// validation allows (it refuses incidents before 1990); a preload's chunks
+// after the first cycle through the history windows, 1 to 16.
+constexpr int64_t kPreloadChunk = 100000;
+constexpr int kWindowDays = 730;
+constexpr int kOldestWindow = 17;
+constexpr int kHistoryWindows = 16;
+
+// The generator's options for incidents in two-year window `window`.
+eval::GeneratorOptions InWindow(int window) {
+  eval::GeneratorOptions options;
+  options.days = kWindowDays;
+  options.end_unix = eval::GeneratorOptions().end_unix - int64_t{window} * kWindowDays * 86400;
+  return options;
+}
+
 // The generated reports, handed out in order; when used up they are
 // handed out again with a new request id and source reference (another
 // report to hirsd). Thread safe.
 class ReportSource {
  public:
   ReportSource() {
-    eval::GeneratorOptions options;
+    eval::GeneratorOptions options = InWindow(absl::GetFlag(FLAGS_window));
     options.reports = static_cast<size_t>(absl::GetFlag(FLAGS_reports));
     options.seed = absl::GetFlag(FLAGS_seed);
     for (auto& r : eval::GenerateIncidents(options)) requests_.push_back(std::move(r.request));
@@ -777,12 +804,6 @@ int RunRocksDb() {
   return 0;
 }
 
-// Reports per preload chunk (one generator run), and the two-year windows
-// the chunks cycle through (1992-2026: validation refuses incidents before
-// 1990).
-constexpr int64_t kPreloadChunk = 100000;
-constexpr int kPreloadWindows = 17;
-
 int RunPreload() {
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (dir.empty()) {
@@ -817,11 +838,10 @@ int RunPreload() {
     threads.emplace_back([&] {
       std::map<std::string, int64_t> mine;
       for (int64_t chunk = next_chunk.fetch_add(1); chunk < chunks; chunk = next_chunk.fetch_add(1)) {
-        eval::GeneratorOptions options;
+        eval::GeneratorOptions options =
+            InWindow(chunk == 0 ? absl::GetFlag(FLAGS_window) : 1 + static_cast<int>((chunk - 1) % kHistoryWindows));
         options.reports = static_cast<size_t>(std::min(kPreloadChunk, total - chunk * kPreloadChunk));
         options.seed = absl::GetFlag(FLAGS_seed) * 1000003 + static_cast<uint64_t>(chunk);
-        options.days = 730;
-        options.end_unix = 1790000000 - (chunk % kPreloadWindows) * 730 * 86400;
         for (eval::GeneratedReport& r : eval::GenerateIncidents(options)) {
           r.request.set_request_id(absl::StrCat("preload-", options.seed, "-", r.request.request_id()));
           absl::StatusOr<intake::SubmitResult> result = intake.Submit(r.centre, r.request);
@@ -971,6 +991,11 @@ int RunPostgres() {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_serve_echo).empty()) return hirs::load::ServeEcho(absl::GetFlag(FLAGS_serve_echo));
+  if (absl::GetFlag(FLAGS_window) < 0 || absl::GetFlag(FLAGS_window) > hirs::load::kOldestWindow) {
+    std::fprintf(stderr, "--window must be 0 (the latest two years) to %d (1990-09 to 1992-09)\n",
+                 hirs::load::kOldestWindow);
+    return 2;
+  }
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target == "rocksdb") return hirs::load::RunRocksDb();
   if (target == "postgres") return hirs::load::RunPostgres();

@@ -5,27 +5,41 @@
 # it (WAL synced, rate limit off), runs the closed-loop submit workload and
 # records throughput, latency, hirsd's peak RSS and the store's size on
 # disk. Prints a Markdown table with each size's throughput as a share of
-# the smallest size's.
+# the smallest size's. Before it is measured, each store is settled: hirsd
+# runs on it, unloaded, until RocksDB has no compaction left from the fill.
+# The fill puts one chunk of 100,000 reports in the latest two-year window
+# and the rest in older windows (hirs-load's --target=preload), and the
+# measured submissions fall in the latest: at every size they meet the same
+# density of recent reports, and the sizes differ by history, as a
+# service's store grows.
 #
 #   tests/bench/run_scale.sh [--sizes=100000,1000000] [--duration=15s] [--concurrency=32]
-#                            [--stores=DIR]
+#                            [--stores=DIR] [--window=0]
 #
 # --stores keeps the filled stores in DIR/<size> and reuses them on the next
-# run (a fill of 1M reports takes about a quarter of an hour here); each run
-# adds its measured submissions to them. Without it they are deleted.
+# run (a fill of 1M reports takes about a quarter of an hour here). Each run
+# measures a kept store through a copy, DIR/measuring-<size>, removed after:
+# its SST files are hard links (RocksDB never changes one once written), the
+# rest is copied, so a run adds nothing to the kept store and the next run
+# meets it as filled. Without --stores the filled stores are deleted.
+# --window=N sends the measured submissions to the N-th two-year window back
+# (hirs-load --window), e.g. to a window a store was given one chunk in.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZES=100000,1000000
 DURATION=15s
 CONCURRENCY=32
 STORES=
+WINDOW=0
 for arg in "$@"; do
   case "$arg" in
     --sizes=*) SIZES=${arg#*=} ;;
     --duration=*) DURATION=${arg#*=} ;;
     --concurrency=*) CONCURRENCY=${arg#*=} ;;
     --stores=*) STORES=${arg#*=} ;;
-    *) echo "usage: $0 [--sizes=100000,1000000] [--duration=15s] [--concurrency=32] [--stores=DIR]"; exit 2 ;;
+    --window=*) WINDOW=${arg#*=} ;;
+    *) echo "usage: $0 [--sizes=100000,1000000] [--duration=15s] [--concurrency=32] [--stores=DIR] [--window=0]"
+       exit 2 ;;
   esac
 done
 
@@ -33,6 +47,16 @@ source tests/bench/setup.sh  # installs, builds; LOAD, HIRSD
 bench_single_hirsd hirs-scale  # WORK, the hirsd harness
 [ -n "$STORES" ] && mkdir -p "$STORES"
 RESULTS=$WORK/results.txt
+
+# measuring_copy SRC DST: a hirsd data directory DST that starts as SRC
+# (stopped) without changing it: SST files hard-linked, the rest copied.
+measuring_copy() {
+  rm -rf "$2"
+  mkdir -p "$2/db"
+  find "$1" -maxdepth 1 -type f -exec cp -p {} "$2/" \;
+  find "$1/db" -maxdepth 1 -type f -name '*.sst' -exec ln {} "$2/db/" \;
+  find "$1/db" -maxdepth 1 -type f ! -name '*.sst' -exec cp -p {} "$2/db/" \;
+}
 
 IFS=, read -r -a sizes <<<"$SIZES"
 for size in "${sizes[@]}"; do
@@ -46,13 +70,25 @@ for size in "${sizes[@]}"; do
     awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(seconds|per_second)=/) printf "%s ", $i}' "$WORK/preload.txt" \
       >"$dir/preloaded"
   fi
-  HIRSD_DATA=$dir start_hirsd --rate_limit_per_second=0
-  "$LOAD" --label="scale_$size" --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
-    --server_pid="$HIRSD_PID" --concurrency="$CONCURRENCY" --duration="$DURATION" --warmup=5s \
-    --request_prefix="scale-$(date +%s)" --seed="$(date +%s)" | tee -a "$RESULTS"
+  # The store as a service would hold it: nothing left over from the fill
+  # for RocksDB to compact.
+  HIRSD_DATA=$dir start_hirsd --metrics_listen=127.0.0.1:0
+  settle_compactions 3600
   stop_hirsd
   HIRSD_PID=
   echo "store $size $(du -sm "$dir/db" | cut -f1)" >>"$RESULTS"
+  data=$dir
+  if [ -n "$STORES" ]; then
+    data=$STORES/measuring-$size
+    measuring_copy "$dir" "$data"
+  fi
+  HIRSD_DATA=$data start_hirsd --rate_limit_per_second=0
+  "$LOAD" --label="scale_$size" --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
+    --server_pid="$HIRSD_PID" --concurrency="$CONCURRENCY" --duration="$DURATION" --warmup=5s \
+    --window="$WINDOW" --request_prefix="scale-$(date +%s)" --seed="$(date +%s)" | tee -a "$RESULTS"
+  stop_hirsd
+  HIRSD_PID=
+  if [ -n "$STORES" ]; then rm -rf "$data"; fi
 done
 
 python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$CONCURRENCY" "$DURATION" <<'PY'
@@ -66,6 +102,7 @@ for line in open(sys.argv[1]):
         disk[size] = mb
 date, conc, dur = sys.argv[2:5]
 print(f"\n### {date}: submits at each store size, concurrency {conc}, {dur} measured after a 5 s warm-up\n")
+print("Store on disk: as filled, before the run.\n")
 print("| stored reports | submits per second | share of the smallest | p50 µs | p99 µs | hirsd peak RSS MB | store on disk MB |")
 print("|---|---|---|---|---|---|---|")
 base = float(rows[0]["per_second"]) if rows else 1

@@ -9,7 +9,7 @@
 # running (HIRSD_PID), and sources the hirsd harness (principals, tokens,
 # start_hirsd / stop_hirsd).
 #
-# settle_compactions: waits (up to 60 s) until the hirsd at METRICS_ADDR
+# settle_compactions [LIMIT]: waits (up to LIMIT seconds, 60) until the hirsd at METRICS_ADDR
 # (start_hirsd --metrics_listen=...) runs no RocksDB flush or compaction
 # and has none pending, then until the kernel has written its dirty pages
 # (sync), so that a run is measured without the background work an
@@ -36,15 +36,22 @@ bench_single_hirsd_cleanup() {
 }
 
 settle_compactions() {
-  local metrics start=$SECONDS
-  while [ $((SECONDS - start)) -lt 60 ]; do
+  local metrics start=$SECONDS limit=${1:-60} settled=
+  while [ $((SECONDS - start)) -lt "$limit" ]; do
     metrics=$(curl -sf "http://$METRICS_ADDR/metrics")
-    grep -q '^hirs_rocksdb_num_running_compactions 0$' <<<"$metrics" &&
+    if grep -q '^hirs_rocksdb_num_running_compactions 0$' <<<"$metrics" &&
       grep -q '^hirs_rocksdb_estimate_pending_compaction_bytes 0$' <<<"$metrics" &&
       grep -q '^hirs_rocksdb_num_running_flushes 0$' <<<"$metrics" &&
-      grep -q '^hirs_rocksdb_mem_table_flush_pending 0$' <<<"$metrics" && break
+      grep -q '^hirs_rocksdb_mem_table_flush_pending 0$' <<<"$metrics"; then
+      settled=1
+      break
+    fi
     sleep 1
   done
   sync
-  echo "settled: no flush or compaction running or pending, dirty pages written, after $((SECONDS - start)) s"
+  if [ -n "$settled" ]; then
+    echo "settled: no flush or compaction running or pending, dirty pages written, after $((SECONDS - start)) s"
+  else
+    echo "not settled after $limit s: RocksDB still has flushes or compactions running or pending"
+  fi
 }
