@@ -27,7 +27,7 @@
 // no gRPC, no audit entries, WAL not synced), --concurrency threads, in
 // chunks of 100,000 reports, each chunk a new generator seed in a two-year
 // window: the first in --window, the others in the 16 windows before the
-// latest (1994-2024) in turn, so the latest window, where the measured
+// latest (1992-2024) in turn, so the latest window, where the measured
 // submissions fall, holds one chunk whatever the store's size (as a
 // service that has run for years holds its current months at the usual
 // density, and its history beside them); then start hirsd on DATA_DIR.

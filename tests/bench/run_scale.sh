@@ -17,7 +17,7 @@
 #                            [--stores=DIR] [--window=0]
 #
 # --stores keeps the filled stores in DIR/<size> and reuses them on the next
-# run (a fill of 1M reports takes about a quarter of an hour here). Each run
+# run (a fill of 1M reports took 2.5 to 15 minutes on the test VMs). Each run
 # measures a kept store through a copy, DIR/measuring-<size>, removed after:
 # its SST files are hard links (RocksDB never changes one once written), the
 # rest is copied, so a run adds nothing to the kept store and the next run
