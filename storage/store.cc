@@ -201,6 +201,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     // thousands of operands in the memtable, each read summing them all.
     options.max_successive_merges = 16;
   }
+  // Each family flushes at its own size (StoreOptions::memtable_bytes).
+  options.write_buffer_size = 64 << 20;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
   options.bottommost_compression = rocksdb::kZSTD;
@@ -220,6 +222,7 @@ rocksdb::Status OpenDb(const StoreOptions& options, std::unique_ptr<rocksdb::DB>
   db_options.allow_concurrent_memtable_write = false;
   db_options.info_log = std::make_shared<RocksLogger>();
   db_options.db_write_buffer_size = options.memtable_bytes;
+  db_options.max_total_wal_size = options.max_wal_bytes;
   // On a full disk RocksDB stops writes with a background error; the SST
   // file manager polls free space and resumes them when it returns (after
   // a failed flush or compaction; a failed log write needs Store's
