@@ -201,7 +201,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     // thousands of operands in the memtable, each read summing them all.
     options.max_successive_merges = 16;
   }
-  // Each family flushes at its own size (StoreOptions::memtable_bytes).
+  // Each family flushes its memtable at 64 MiB; the ceiling over all
+  // families together, and why it sits above them: StoreOptions::memtable_bytes.
   options.write_buffer_size = 64 << 20;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;

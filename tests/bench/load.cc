@@ -152,8 +152,8 @@ int64_t PeakRssMb(int pid) {
 }
 
 // Reads a process's or thread's `stat` file (proc(5)): its name and the
-// CPU ticks (user + system) it has used so far. False when it cannot.
-bool ReadStat(const std::filesystem::path& path, std::string* name, int64_t* ticks) {
+// CPU seconds (user + system) it has used so far. False when it cannot.
+bool ReadStat(const std::filesystem::path& path, std::string* name, double* cpu_seconds) {
   std::ifstream in(path);
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const size_t open = stat.find('('), close = stat.rfind(')');  // the name may hold spaces and ')'
@@ -162,7 +162,7 @@ bool ReadStat(const std::filesystem::path& path, std::string* name, int64_t* tic
   int64_t user = 0, system = 0;  // fields 14 and 15 of stat(5), 12 and 13 after the name
   if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) return false;
   *name = stat.substr(open + 1, close - open - 1);
-  *ticks = user + system;
+  *cpu_seconds = static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
   return true;
 }
 
@@ -170,9 +170,9 @@ bool ReadStat(const std::filesystem::path& path, std::string* name, int64_t* tic
 // it cannot be read.
 double CpuSeconds(int pid) {
   std::string name;
-  int64_t ticks = 0;
-  if (!ReadStat(absl::StrCat("/proc/", pid, "/stat"), &name, &ticks)) return -1;
-  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  double seconds = 0;
+  if (!ReadStat(absl::StrCat("/proc/", pid, "/stat"), &name, &seconds)) return -1;
+  return seconds;
 }
 
 // The server's CPU use over the measured time, in cores (-1 without
@@ -180,11 +180,16 @@ double CpuSeconds(int pid) {
 // throughput varies from run to run.
 std::atomic<double> server_cores{-1};
 
+// The run's name in the result and threads lines: --label, else --target.
+std::string RunLabel() {
+  return absl::GetFlag(FLAGS_label).empty() ? absl::GetFlag(FLAGS_target) : absl::GetFlag(FLAGS_label);
+}
+
 // One thread of a process: its name (what top -H and perf show), CPU
-// ticks (user + system) and context switches so far.
+// seconds (user + system) and context switches so far.
 struct ThreadSample {
   std::string name;
-  int64_t ticks = 0;
+  double cpu_seconds = 0;
   int64_t switches = 0;
 };
 
@@ -196,7 +201,7 @@ std::map<int64_t, ThreadSample> SampleThreads(int pid) {
     int64_t tid = 0;
     if (!absl::SimpleAtoi(task.path().filename().string(), &tid)) continue;
     ThreadSample t;
-    if (!ReadStat(task.path() / "stat", &t.name, &t.ticks)) continue;
+    if (!ReadStat(task.path() / "stat", &t.name, &t.cpu_seconds)) continue;
     std::ifstream status(task.path() / "status");
     for (std::string line; std::getline(status, line);) {
       // voluntary_ctxt_switches and nonvoluntary_ctxt_switches
@@ -226,8 +231,7 @@ void SetServerThreads(const std::map<int64_t, ThreadSample>& from, const std::ma
     auto before = from.find(tid);
     const bool same = before != from.end() && before->second.name == t.name;
     ThreadUse& u = use[t.name];
-    u.cpu_seconds += static_cast<double>(t.ticks - (same ? before->second.ticks : 0)) /
-                     static_cast<double>(sysconf(_SC_CLK_TCK));
+    u.cpu_seconds += t.cpu_seconds - (same ? before->second.cpu_seconds : 0);
     u.switches += t.switches - (same ? before->second.switches : 0);
   }
   absl::MutexLock lock(&server_threads_mu);
@@ -244,7 +248,7 @@ void ReportThreads(int64_t calls) {
   std::vector<std::pair<std::string, ThreadUse>> by_cpu(server_threads.begin(), server_threads.end());
   std::sort(by_cpu.begin(), by_cpu.end(),
             [](const auto& a, const auto& b) { return a.second.cpu_seconds > b.second.cpu_seconds; });
-  const std::string label = absl::GetFlag(FLAGS_label).empty() ? absl::GetFlag(FLAGS_target) : absl::GetFlag(FLAGS_label);
+  const std::string label = RunLabel();
   std::string line = absl::StrCat("threads label=", label, " calls=", calls);
   for (const auto& [name, u] : by_cpu) {
     const double us = u.cpu_seconds * 1e6 / static_cast<double>(calls);
@@ -265,7 +269,7 @@ void Report(const std::string& kind, Figures f, double seconds, int server_pid) 
   const double per_second = static_cast<double>(f.items > 0 ? f.items : calls) / seconds;
   std::vector<std::string> errors;
   for (const auto& [code, n] : f.errors) errors.push_back(absl::StrCat(code, ":", n));
-  const std::string label = absl::GetFlag(FLAGS_label).empty() ? absl::GetFlag(FLAGS_target) : absl::GetFlag(FLAGS_label);
+  const std::string label = RunLabel();
   std::printf(
       "result label=%s target=%s workload=%s kind=%s concurrency=%d channels=%d calls=%lld items=%lld "
       "seconds=%.1f per_second=%.1f p50_us=%.0f p95_us=%.0f p99_us=%.0f p999_us=%.0f errors=%s "
