@@ -224,6 +224,11 @@ rocksdb::Status OpenDb(const StoreOptions& options, std::unique_ptr<rocksdb::DB>
   db_options.info_log = std::make_shared<RocksLogger>();
   db_options.db_write_buffer_size = options.memtable_bytes;
   db_options.max_total_wal_size = options.max_wal_bytes;
+  // A flush or compaction writes its file out 1 MiB at a time as it goes,
+  // not all at its closing fsync: one 64 MiB sync at the end of a flush
+  // held the disk while submissions waited for their WAL syncs, the
+  // half-rate p99's long episodes (tests/bench/README.md, sessions 15-16).
+  db_options.bytes_per_sync = 1 * kMiB;
   // On a full disk RocksDB stops writes with a background error; the SST
   // file manager polls free space and resumes them when it returns (after
   // a failed flush or compaction; a failed log write needs Store's
