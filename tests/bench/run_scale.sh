@@ -14,7 +14,7 @@
 # service's store grows.
 #
 #   tests/bench/run_scale.sh [--sizes=100000,1000000] [--duration=15s] [--concurrency=32]
-#                            [--stores=DIR] [--window=0]
+#                            [--stores=DIR] [--window=0] [--page_cache=warm|cold]
 #
 # --stores keeps the filled stores in DIR/<size> and reuses them on the next
 # run (a fill of 1M reports took 2.5 to 15 minutes on the test VMs). Each run
@@ -24,6 +24,13 @@
 # meets it as filled. Without --stores the filled stores are deleted.
 # --window=N sends the measured submissions to the N-th two-year window back
 # (hirs-load --window), e.g. to a window a store was given one chunk in.
+# --page_cache=warm (the default) reads the store's files once before it is
+# measured, so that its blocks come from the page cache, as on a host that
+# has been serving a while with memory to spare; =cold evicts them
+# (posix_fadvise DONTNEED), so that reads go to the disk, as after a reboot.
+# Either way the figure does not depend on what ran before: a 10M store is
+# 16 GB, and how much of it the page cache happened to hold moved its
+# figure by a tenth (tests/bench/README.md, session 16).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZES=100000,1000000
@@ -31,6 +38,7 @@ DURATION=15s
 CONCURRENCY=32
 STORES=
 WINDOW=0
+PAGE_CACHE=warm
 for arg in "$@"; do
   case "$arg" in
     --sizes=*) SIZES=${arg#*=} ;;
@@ -38,7 +46,8 @@ for arg in "$@"; do
     --concurrency=*) CONCURRENCY=${arg#*=} ;;
     --stores=*) STORES=${arg#*=} ;;
     --window=*) WINDOW=${arg#*=} ;;
-    *) echo "usage: $0 [--sizes=100000,1000000] [--duration=15s] [--concurrency=32] [--stores=DIR] [--window=0]"
+    --page_cache=warm | --page_cache=cold) PAGE_CACHE=${arg#*=} ;;
+    *) echo "usage: $0 [--sizes=100000,1000000] [--duration=15s] [--concurrency=32] [--stores=DIR] [--window=0] [--page_cache=warm|cold]"
        exit 2 ;;
   esac
 done
@@ -56,6 +65,26 @@ measuring_copy() {
   find "$1" -maxdepth 1 -type f -exec cp -p {} "$2/" \;
   find "$1/db" -maxdepth 1 -type f -name '*.sst' -exec ln {} "$2/db/" \;
   find "$1/db" -maxdepth 1 -type f ! -name '*.sst' -exec cp -p {} "$2/db/" \;
+}
+
+# set_page_cache DIR: every file under DIR read into the page cache (warm),
+# or dropped from it (cold), as --page_cache says.
+set_page_cache() {
+  python3 - "$1" "$PAGE_CACHE" <<'PY'
+import os, sys
+for root, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        fd = os.open(os.path.join(root, name), os.O_RDONLY)
+        try:
+            if sys.argv[2] == "warm":
+                while os.read(fd, 1 << 20):
+                    pass
+            else:
+                os.fsync(fd)  # dirty pages cannot be dropped
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+PY
 }
 
 IFS=, read -r -a sizes <<<"$SIZES"
@@ -82,6 +111,7 @@ for size in "${sizes[@]}"; do
     data=$STORES/measuring-$size
     measuring_copy "$dir" "$data"
   fi
+  set_page_cache "$data"
   HIRSD_DATA=$data start_hirsd --rate_limit_per_second=0
   "$LOAD" --label="scale_$size" --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
     --server_pid="$HIRSD_PID" --concurrency="$CONCURRENCY" --duration="$DURATION" --warmup=5s \
@@ -91,7 +121,7 @@ for size in "${sizes[@]}"; do
   if [ -n "$STORES" ]; then rm -rf "$data"; fi
 done
 
-python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$CONCURRENCY" "$DURATION" <<'PY'
+python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$CONCURRENCY" "$DURATION" "$PAGE_CACHE" <<'PY'
 import sys
 rows, disk = [], {}
 for line in open(sys.argv[1]):
@@ -100,14 +130,15 @@ for line in open(sys.argv[1]):
     elif line.startswith("store "):
         _, size, mb = line.split()
         disk[size] = mb
-date, conc, dur = sys.argv[2:5]
+date, conc, dur, cache = sys.argv[2:6]
 print(f"\n### {date}: submits at each store size, concurrency {conc}, {dur} measured after a 5 s warm-up\n")
-print("Store on disk: as filled, before the run.\n")
-print("| stored reports | submits per second | share of the smallest | p50 µs | p99 µs | hirsd peak RSS MB | store on disk MB |")
-print("|---|---|---|---|---|---|---|")
+print(f"Store on disk: as filled, before the run. Page cache: {cache}. CPU per submit: hirsd's, all threads.\n")
+print("| stored reports | submits per second | share of the smallest | p50 µs | p99 µs | CPU per submit µs | hirsd peak RSS MB | store on disk MB |")
+print("|---|---|---|---|---|---|---|---|")
 base = float(rows[0]["per_second"]) if rows else 1
 for r in rows:
     size = r["label"].split("_", 1)[1]
     print(f"| {int(size):,} | {float(r['per_second']):.0f} | {float(r['per_second']) / base:.2f} | {r['p50_us']} "
-          f"| {r['p99_us']} | {r['server_peak_rss_mb']} | {disk.get(size, '')} |")
+          f"| {r['p99_us']} | {1e6 * float(r['server_cores']) / float(r['per_second']):.0f} "
+          f"| {r['server_peak_rss_mb']} | {disk.get(size, '')} |")
 PY
