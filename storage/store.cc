@@ -203,7 +203,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   }
   // Each family flushes its memtable at 64 MiB; the ceiling over all
   // families together, and why it sits above them: StoreOptions::memtable_bytes.
-  options.write_buffer_size = 64 << 20;
+  options.write_buffer_size = 64 * kMiB;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
   options.bottommost_compression = rocksdb::kZSTD;
