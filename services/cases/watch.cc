@@ -98,7 +98,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
 };
 
 ChangeFeed::ChangeFeed(storage::Store* store, absl::Duration stall_limit) : store_(store), stall_limit_(stall_limit) {
-  store_->SetChangeListener([this] { Wake(); });
+  store_->SetChangeListener([this] { WakeForWrite(); });
   thread_ = std::thread([this] {
     NameThisThread("hirs-watch");
     Run();
@@ -113,6 +113,10 @@ ChangeFeed::~ChangeFeed() {
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackServerContext* context,
                                                                  uint64_t from_cursor) {
   auto* w = new WatchReactor(this, from_cursor);
+  {
+    absl::MutexLock lock(&wake_mu_);
+    ++open_;  // Remove, from OnDone, counts it out
+  }
   const uint64_t last = store_->LastVisibleChange();
   {
     absl::MutexLock lock(&mu_);
@@ -137,9 +141,18 @@ void ChangeFeed::Wake() {
   woken_ = true;
 }
 
+void ChangeFeed::WakeForWrite() {
+  absl::MutexLock lock(&wake_mu_);
+  if (open_ > 0) woken_ = true;
+}
+
 void ChangeFeed::Remove(WatchReactor* w) {
-  absl::MutexLock lock(&mu_);
-  watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+  {
+    absl::MutexLock lock(&mu_);
+    watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+  }
+  absl::MutexLock lock(&wake_mu_);
+  --open_;
 }
 
 size_t ChangeFeed::watchers() const {

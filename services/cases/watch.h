@@ -56,6 +56,9 @@ class ChangeFeed {
  private:
   friend class WatchReactor;
   void Wake();
+  // A write's wake-up: only while a watch is open, so that with none the
+  // feed's thread sleeps and writers never pay for waking it.
+  void WakeForWrite();
   bool WokenOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return woken_ || stopping_; }
   void Run();
   void Remove(WatchReactor* w);
@@ -67,6 +70,10 @@ class ChangeFeed {
   mutable absl::Mutex wake_mu_;
   bool woken_ ABSL_GUARDED_BY(wake_mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
+  // Watches handed to gRPC and not yet done. A watch counts itself before
+  // it first wakes the feed, and a write's change is visible before the
+  // write looks at the count, so no change is missed by a new watch.
+  size_t open_ ABSL_GUARDED_BY(wake_mu_) = 0;
   mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(wake_mu_);
   std::vector<WatchReactor*> watchers_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
