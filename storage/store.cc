@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -659,16 +660,66 @@ absl::Status Store::Flush() {
   return absl::OkStatus();
 }
 
-absl::Status Store::CompactAll() {
-  rocksdb::CompactRangeOptions compact;  // flushes a family's memtable first when it holds anything
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+absl::StatusOr<CompactionInfo> Store::CompactAll(std::atomic<bool>* canceled) {
+  bool idle = false;
+  if (!compacting_.compare_exchange_strong(idle, true)) {
+    return absl::FailedPreconditionError("a compaction of the store is already running; wait for it to finish");
+  }
+  absl::Cleanup done = [this] { compacting_.store(false); };
   DbUse use(this);
   if (!use.ok()) return Closed();
+  const absl::Time start = absl::Now();
+  auto sst_bytes = [this](Family family) {
+    uint64_t bytes = 0;
+    db_->GetIntProperty(handle(family), "rocksdb.total-sst-files-size", &bytes);
+    return bytes;
+  };
+  // The families a submission looks up first: a compaction stopped early
+  // has then done the part that speeds submissions most.
+  std::vector<Family> order = {Family::kFingerprints, Family::kFeatures, Family::kCounts, Family::kRequests};
   for (int i = 0; i < kFamilyCount; ++i) {
-    RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, handle(static_cast<Family>(i)), nullptr, nullptr),
-                              "compacting"));
+    if (std::find(order.begin(), order.end(), static_cast<Family>(i)) == order.end()) {
+      order.push_back(static_cast<Family>(i));
+    }
   }
-  return absl::OkStatus();
+  CompactionInfo info;
+  uint64_t largest = 0;
+  Family largest_family = Family::kReports;
+  for (Family family : order) {
+    const uint64_t bytes = sst_bytes(family);
+    info.size_bytes_before += bytes;
+    if (bytes > largest) {
+      largest = bytes;
+      largest_family = family;
+    }
+  }
+  const std::optional<uint64_t> free = FreeDiskBytes();
+  if (free.has_value() && *free < largest + options_.min_free_bytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a full compaction writes a family's new files before removing its old ones and needs ",
+        (largest + options_.min_free_bytes) / kMiB, " MiB free (the largest family, ", FamilyName(largest_family), ", is ",
+        largest / kMiB, " MiB, and the reserve for writes ", options_.min_free_bytes / kMiB, " MiB); ", *free / kMiB,
+        " MiB are free: free some space first"));
+  }
+  rocksdb::CompactRangeOptions compact;  // flushes a family's memtable first when it holds anything
+  // The last level too (its merge operands folded, deletions dropped), but
+  // each file once: not again the files this compaction wrote there.
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  compact.exclusive_manual_compaction = false;  // automatic compactions go on
+  compact.canceled = canceled;
+  for (Family family : order) {
+    const rocksdb::Status s = db_->CompactRange(compact, handle(family), nullptr, nullptr);
+    if (s.IsManualCompactionPaused()) {
+      return absl::CancelledError(absl::StrCat("the compaction was stopped after ",
+                                               absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Seconds(1))),
+                                               ", in family ", FamilyName(family),
+                                               "; what it had compacted stays. Run it again to finish"));
+    }
+    RETURN_IF_ERROR(FromRocks(s, absl::StrCat("compacting family ", FamilyName(family))));
+  }
+  for (Family family : order) info.size_bytes_after += sst_bytes(family);
+  info.took = absl::Now() - start;
+  return info;
 }
 
 absl::flat_hash_map<std::string, uint64_t> Store::Properties() const {

@@ -5,7 +5,8 @@
 //                      reserve, see StoreOptions::min_free_bytes), or the DB
 //                      is shutting down
 //   DATA_LOSS          corruption
-//   FAILED_PRECONDITION a store written by a newer schema
+//   FAILED_PRECONDITION a store written by a newer schema; a compaction
+//                      already running or without the room it needs
 #ifndef HIRS_STORAGE_STORE_H_
 #define HIRS_STORAGE_STORE_H_
 
@@ -90,6 +91,14 @@ struct StoreOptions {
   // audited. Writes resume by themselves once space is freed. Compactions
   // also leave that quarter free. 0: no check.
   uint64_t min_free_bytes = 0;
+};
+
+// What Store::CompactAll did.
+struct CompactionInfo {
+  absl::Duration took;
+  // The SST files' total size before and after.
+  uint64_t size_bytes_before = 0;
+  uint64_t size_bytes_after = 0;
 };
 
 // A set of puts and deletes applied atomically by Store::Write. Not thread
@@ -196,10 +205,18 @@ class Store {
   // Flushes memtables to SST files (tests, backups, shutdown).
   absl::Status Flush();
 
-  // Rewrites every SST file of every family in the current table format
-  // (after a change of FamilyOptions; benchmarks). Blocks until done;
-  // writes go on meanwhile. Needs free space for the largest family again.
-  absl::Status CompactAll();
+  // A full compaction: every family rewritten into its last level, so that
+  // each key is in one file and a look-up reads one level (the operands of
+  // merged keys folded, deleted keys dropped), in the current table format
+  // (after a change of FamilyOptions). Reads and writes go on meanwhile;
+  // automatic compactions too. Blocks until done, one at a time: while one
+  // runs, another gets FAILED_PRECONDITION. Refused with FAILED_PRECONDITION
+  // before it starts when the disk's free space, less the reserve
+  // (StoreOptions::min_free_bytes), is below the largest family's size (a
+  // family's new files are written before its old ones go). When `*canceled`
+  // turns true it stops within about a second with CANCELLED; what it
+  // compacted by then stays, and the store is as correct as before.
+  absl::StatusOr<CompactionInfo> CompactAll(std::atomic<bool>* canceled = nullptr);
 
   // RocksDB's figures for monitoring, summed over the column families:
   // total-sst-files-size, estimate-pending-compaction-bytes,
@@ -263,6 +280,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned
 
   std::atomic<bool> refusing_writes_{false};
+  std::atomic<bool> compacting_{false};  // a CompactAll is running
   absl::Mutex recovery_mu_;
   absl::Status stopped_ ABSL_GUARDED_BY(recovery_mu_);  // the I/O error that stopped writes
   absl::Time last_recovery_ ABSL_GUARDED_BY(recovery_mu_);

@@ -20,6 +20,7 @@
 //   hirs ... admin audit verify | list [--case_id=ID] [--principal_id=ID] [--all]
 //   hirs ... admin retention run [--dry_run]
 //   hirs ... admin backup create | list | verify ID
+//   hirs ... admin store compact            (minutes on a large store: raise --timeout_seconds)
 //
 // TLS: --ca_file (the server's CA) switches to TLS; --cert_file and
 // --key_file add a client certificate (mutual TLS). Defaults from
@@ -590,6 +591,11 @@ int Admin(const std::vector<std::string>& words) {
     return Unary<hirs::v1::Backup>(
         [&](grpc::ClientContext* c, hirs::v1::Backup* r) { return stub->VerifyBackup(c, request, r); });
   }
+  if (noun == "store" && verb == "compact" && words.size() == 3) {
+    return Unary<hirs::v1::CompactStoreResponse>([&](grpc::ClientContext* c, hirs::v1::CompactStoreResponse* r) {
+      return stub->CompactStore(c, hirs::v1::CompactStoreRequest(), r);
+    });
+  }
   if (noun == "retention" && verb == "run" && words.size() == 3) {
     hirs::v1::RunRetentionRequest request;
     request.set_dry_run(absl::GetFlag(FLAGS_dry_run));
@@ -719,6 +725,7 @@ constexpr char kUsage[] =
     "  hirs ... admin audit verify | list [--case_id=ID] [--principal_id=ID] [--all]\n"
     "  hirs ... admin retention run [--dry_run]\n"
     "  hirs ... admin backup create | list | verify ID      (restore: hirsd --restore_from=DIR, offline)\n"
+    "  hirs ... admin store compact                        (minutes on a large store: --timeout_seconds=3600)\n"
     "Server and token default to $HIRS_SERVER and $HIRS_TOKEN; --ca_file (and --cert_file, --key_file)\n"
     "for TLS (and mutual TLS), default $HIRS_CA_FILE, $HIRS_CERT_FILE, $HIRS_KEY_FILE.";
 

@@ -1,6 +1,12 @@
 #include "services/admin/admin_service.h"
 
+#include <atomic>
+#include <thread>
+
+#include <google/protobuf/util/time_util.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "common/log.h"
@@ -143,6 +149,42 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAuditEntries(grpc::CallbackServe
                          audit_->Drain(kDrainWait);
                          return audit::ListEntries(*store_, *request);
                        });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::CompactStore(grpc::CallbackServerContext* context,
+                                                         const hirs::v1::CompactStoreRequest* request,
+                                                         hirs::v1::CompactStoreResponse* response) {
+  return rpc::RunUnary(
+      context, *gate_, Method("CompactStore"), *request, pool_, response,
+      [this, context](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::CompactStoreResponse> {
+        std::atomic<bool> canceled{false};
+        absl::Notification finished;
+        std::thread watch([context, &canceled, &finished] {
+          NameThisThread("hirs-compact");
+          while (!finished.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+            if (context->IsCancelled()) {
+              canceled.store(true);
+              return;
+            }
+          }
+        });
+        LogInfo(absl::StrCat("store compaction started by ", caller.id));
+        absl::StatusOr<storage::CompactionInfo> info = store_->CompactAll(&canceled);
+        finished.Notify();
+        watch.join();
+        if (!info.ok()) {
+          LogInfo(absl::StrCat("store compaction: ", info.status().ToString()));
+          return info.status();
+        }
+        LogInfo(absl::StrCat("store compacted in ", absl::FormatDuration(absl::Trunc(info->took, absl::Seconds(1))),
+                             ": ", info->size_bytes_before >> 20, " MiB of SST files before, ",
+                             info->size_bytes_after >> 20, " MiB after"));
+        hirs::v1::CompactStoreResponse out;
+        *out.mutable_took() = google::protobuf::util::TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(info->took));
+        out.set_size_bytes_before(info->size_bytes_before);
+        out.set_size_bytes_after(info->size_bytes_after);
+        return out;
+      });
 }
 
 }  // namespace hirs::admin

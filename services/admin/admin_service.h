@@ -1,8 +1,8 @@
 // gRPC adapter of hirs.v1.AdminService: principals and tokens
 // (auth/directory.h), retention runs (retention/retention.h) and the audit
-// trail (audit/audit_log.h). Every call passes the gate (rpc/gate.h): ADMIN
-// only, audited. Backups (storage/backup.h) go to the server's backup
-// directory.
+// trail (audit/audit_log.h), backups (storage/backup.h, into the server's
+// backup directory) and compactions of the store (storage/store.h). Every
+// call passes the gate (rpc/gate.h): ADMIN only, audited.
 #ifndef HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_
 #define HIRS_SERVICES_ADMIN_ADMIN_SERVICE_H_
 
@@ -62,6 +62,11 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* context,
                                              const hirs::v1::ListAuditEntriesRequest* request,
                                              hirs::v1::ListAuditEntriesResponse* response) override;
+  // Holds one of `pool`'s workers until the compaction ends; stops it when
+  // the call is cancelled or its deadline passes (checked every 100 ms).
+  grpc::ServerUnaryReactor* CompactStore(grpc::CallbackServerContext* context,
+                                         const hirs::v1::CompactStoreRequest* request,
+                                         hirs::v1::CompactStoreResponse* response) override;
 
  private:
   auth::PrincipalDirectory* const directory_;

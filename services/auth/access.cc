@@ -38,6 +38,7 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.AdminService/RunRetention", {ADMIN}, Scope::kAny},
       {"hirs.v1.AdminService/VerifyAudit", {ADMIN}, Scope::kAny},
       {"hirs.v1.AdminService/ListAuditEntries", {ADMIN}, Scope::kAny},
+      {"hirs.v1.AdminService/CompactStore", {ADMIN}, Scope::kAny},
   };
   return *table;
 }

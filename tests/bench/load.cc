@@ -892,14 +892,14 @@ int RunCompact() {
   storage::StoreOptions store_options;
   store_options.path = dir + "/db";
   absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(store_options);
-  const Clock::time_point start = Clock::now();
-  const absl::Status compacted = store.ok() ? (*store)->CompactAll() : store.status();
+  absl::StatusOr<storage::CompactionInfo> compacted = store.ok() ? (*store)->CompactAll() : store.status();
   if (!compacted.ok()) {
-    std::fprintf(stderr, "compact: %s\n", compacted.ToString().c_str());
+    std::fprintf(stderr, "compact: %s\n", compacted.status().ToString().c_str());
     return 1;
   }
-  std::printf("compact seconds=%.0f sst_bytes=%llu\n", std::chrono::duration<double>(Clock::now() - start).count(),
-              static_cast<unsigned long long>((*store)->Properties()["rocksdb.total-sst-files-size"]));
+  std::printf("compact seconds=%.0f sst_bytes_before=%llu sst_bytes=%llu\n", absl::ToDoubleSeconds(compacted->took),
+              static_cast<unsigned long long>(compacted->size_bytes_before),
+              static_cast<unsigned long long>(compacted->size_bytes_after));
   return 0;
 }
 

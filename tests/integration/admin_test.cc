@@ -182,6 +182,47 @@ TEST_F(AdminTest, PrincipalsAndTokensLifeCycle) {
   EXPECT_TRUE(denied_attempt);  // the police system's refused attempt is recorded too
 }
 
+TEST_F(AdminTest, CompactStoreWhileServingKeepsEveryReportCaseAndRetryAndIsAdminOnly) {
+  const hirs::v1::SubmitReportRequest request = hirs::testing::Request(hirs::testing::ValidReport(), "a-1");
+  hirs::v1::SubmitReportResponse first;
+  ASSERT_TRUE(reporting_->SubmitReport(ContextWithToken(kCentreAToken).get(), request, &first).ok());
+
+  hirs::v1::CompactStoreResponse compacted;
+  EXPECT_EQ(admin_->CompactStore(ContextWithToken(kPoliceToken).get(), {}, &compacted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status s = admin_->CompactStore(ContextWithToken(kAdminToken).get(), {}, &compacted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_GT(compacted.size_bytes_after(), 0u);
+  EXPECT_TRUE(compacted.has_took());
+
+  // What was stored reads back, a retry is still recognised, and another
+  // centre's report of the incident still joins its case.
+  hirs::v1::Report report;
+  ASSERT_TRUE(GetReport(kCentreAToken, first.report_id(), &report).ok());
+  EXPECT_EQ(report.description(), hirs::testing::ValidReport().description());
+  hirs::v1::SubmitReportResponse retry;
+  ASSERT_TRUE(reporting_->SubmitReport(ContextWithToken(kCentreAToken).get(), request, &retry).ok());
+  EXPECT_EQ(retry.collation(), hirs::v1::ALREADY_RECEIVED);
+  EXPECT_EQ(retry.report_id(), first.report_id());
+  hirs::v1::Report witness = hirs::testing::ValidReport();
+  witness.set_reporter_role(hirs::v1::WITNESS);
+  witness.clear_victim();
+  const hirs::v1::SubmitReportResponse second = Submit(kCentreBToken, witness);
+  EXPECT_EQ(second.collation(), hirs::v1::ATTACHED_TO_CASE);
+  EXPECT_EQ(second.case_id(), first.case_id());
+
+  // Audited, under the admin.
+  hirs::v1::ListAuditEntriesRequest by_admin;
+  by_admin.set_principal_id("admin");
+  hirs::v1::ListAuditEntriesResponse entries;
+  ASSERT_TRUE(admin_->ListAuditEntries(ContextWithToken(kAdminToken).get(), by_admin, &entries).ok());
+  int compactions = 0;
+  for (const auto& e : entries.entries()) {
+    if (e.method() == "hirs.v1.AdminService/CompactStore" && e.outcome() == "OK") ++compactions;
+  }
+  EXPECT_EQ(compactions, 1);
+}
+
 TEST_F(AdminTest, RateLimitsAnswerResourceExhaustedWithRetryInfo) {
   server_.options().rate_limit_per_second = 2;
   server_.options().rate_limit_burst = 3;

@@ -174,6 +174,13 @@ grep -q '"police"' "$WORK/audit.jsonl" || fail "the police's read is not attribu
 rc=0; "$HIRS" "${P[@]}" admin audit verify 2>/dev/null || rc=$?
 [ "$rc" -eq 1 ] || fail "police may not verify the audit chain (rc $rc)"
 
+# A compaction of the store while it serves; the report still reads back.
+"$HIRS" "${A[@]}" admin store compact >"$WORK/compact.json" || fail "admin store compact exited $?"
+grep -q '"size_bytes_after"' "$WORK/compact.json" || fail "compact: $(cat "$WORK/compact.json")"
+"$HIRS" report get "$report_id" | grep -q "\"$report_id\"" || fail "report missing after the compaction"
+"$HIRS" "${A[@]}" admin audit list --principal_id=admin --all | grep -q '"hirs.v1.AdminService/CompactStore"' \
+  || fail "the compaction is not audited"
+
 # Backups: one taken while serving, listed and verified, then restored
 # offline into a new data directory, where a second hirsd serves the report.
 "$HIRS" "${A[@]}" admin backup create >"$WORK/backup.json" || fail "admin backup create exited $?"

@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <atomic>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -172,6 +173,55 @@ TEST(Fingerprints, CasesAreSetReplacedAndRemovedNewestFirstAcrossMemtableFilesAn
   EXPECT_EQ(CasesOf(*store, fp_a), expected);
   EXPECT_TRUE(CasesOf(*store, fp_b).empty());
   EXPECT_TRUE(CasesOf(*store, Fp('c')).empty());
+}
+
+TEST(Store, CompactAllFoldsEachKeyIntoOnePlaceAndStopsWhenCanceled) {
+  hirs::testing::TempDir dir;
+  uint64_t free = 0;
+  {
+    auto store = OpenAt(dir.path());
+    // Each key written three times, in three files, and one key deleted:
+    // a full compaction keeps one copy of each.
+    for (int round = 0; round < 3; ++round) {
+      WriteBatch batch;
+      for (int i = 0; i < 200; ++i) {
+        std::string value;
+        for (int j = 0; j < 64; ++j) value += absl::StrFormat("%08x", (i * 7919 + j * 104729 + round * 1299709) * 2654435761u);
+        batch.Put(Family::kReports, absl::StrFormat("r%03d", i), value);
+      }
+      if (round == 2) batch.Delete(Family::kReports, "r000");
+      ASSERT_TRUE(store->Write(std::move(batch)).ok());
+      ASSERT_TRUE(store->Flush().ok());
+    }
+    std::atomic<bool> canceled{true};
+    absl::StatusOr<CompactionInfo> stopped = store->CompactAll(&canceled);
+    EXPECT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+    EXPECT_NE(stopped.status().message().find("Run it again"), absl::string_view::npos) << stopped.status();
+
+    absl::StatusOr<CompactionInfo> info = store->CompactAll();
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_GT(info->size_bytes_after, 0u);
+    EXPECT_LT(info->size_bytes_after * 2, info->size_bytes_before) << "three copies folded into one";
+    EXPECT_EQ(store->Get(Family::kReports, "r000").value(), std::nullopt);
+    EXPECT_EQ(Keys(*store, Family::kReports, "r").size(), 199u);
+    // Reads and writes go on as before.
+    WriteBatch after;
+    after.Put(Family::kReports, "r000", "again");
+    ASSERT_TRUE(store->Write(std::move(after)).ok());
+    EXPECT_EQ(store->Get(Family::kReports, "r000").value(), std::optional<std::string>("again"));
+    free = store->FreeDiskBytes().value_or(0);
+  }
+  // Without room for the largest family beside the reserve: refused before
+  // it starts, saying what it needs.
+  StoreOptions options;
+  options.path = dir.path();
+  options.min_free_bytes = free * 2;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<CompactionInfo> refused = (*store)->CompactAll();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_NE(refused.status().message().find("MiB are free"), absl::string_view::npos) << refused.status();
+  EXPECT_EQ((*store)->Get(Family::kReports, "r000").value(), std::optional<std::string>("again"));
 }
 
 TEST(Fingerprints, OnlyTheNewestCasesAreKept) {
