@@ -592,9 +592,16 @@ int Admin(const std::vector<std::string>& words) {
         [&](grpc::ClientContext* c, hirs::v1::Backup* r) { return stub->VerifyBackup(c, request, r); });
   }
   if (noun == "store" && verb == "compact" && words.size() == 3) {
-    return Unary<hirs::v1::CompactStoreResponse>([&](grpc::ClientContext* c, hirs::v1::CompactStoreResponse* r) {
-      return stub->CompactStore(c, hirs::v1::CompactStoreRequest(), r);
-    });
+    grpc::ClientContext context;
+    Authorize(&context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+    hirs::v1::CompactStoreResponse response;
+    const grpc::Status status = stub->CompactStore(&context, hirs::v1::CompactStoreRequest(), &response);
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      std::fprintf(stderr, "the compaction stopped at the deadline and keeps what it compacted; a large store "
+                           "takes minutes: run it again with e.g. --timeout_seconds=3600\n");
+    }
+    if (!status.ok()) return Failed(status);
+    return PrintJson(response) ? kExitOk : kExitRefused;
   }
   if (noun == "retention" && verb == "run" && words.size() == 3) {
     hirs::v1::RunRetentionRequest request;
