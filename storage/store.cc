@@ -666,6 +666,11 @@ absl::StatusOr<CompactionInfo> Store::CompactAll(std::atomic<bool>* canceled) {
     return absl::FailedPreconditionError("a compaction of the store is already running; wait for it to finish");
   }
   absl::Cleanup done = [this] { compacting_.store(false); };
+  auto closing = [](absl::string_view what) {
+    return absl::UnavailableError(absl::StrCat("the store is closing (hirsd is stopping)", what,
+                                               ". Run it again once hirsd is back"));
+  };
+  if (compactions_stopped_.load()) return closing("");
   DbUse use(this);
   if (!use.ok()) return Closed();
   const absl::Time start = absl::Now();
@@ -710,16 +715,27 @@ absl::StatusOr<CompactionInfo> Store::CompactAll(std::atomic<bool>* canceled) {
   for (Family family : order) {
     const rocksdb::Status s = db_->CompactRange(compact, handle(family), nullptr, nullptr);
     if (s.IsManualCompactionPaused()) {
-      return absl::CancelledError(absl::StrCat("the compaction was stopped after ",
-                                               absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Seconds(1))),
-                                               ", in family ", FamilyName(family),
-                                               "; what it had compacted stays. Run it again to finish"));
+      const std::string where =
+          absl::StrCat(" after ", absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Seconds(1))),
+                       ", in family ", FamilyName(family), "; what it had compacted stays");
+      // Paused by StopCompactions (RocksDB's DisableManualCompaction), or
+      // else by *canceled.
+      if (compactions_stopped_.load()) return closing(absl::StrCat(": the compaction was stopped", where));
+      return absl::CancelledError(absl::StrCat("the compaction was stopped", where, ". Run it again to finish"));
     }
     RETURN_IF_ERROR(FromRocks(s, absl::StrCat("compacting family ", FamilyName(family))));
   }
   for (Family family : order) info.size_bytes_after += sst_bytes(family);
   info.took = absl::Now() - start;
   return info;
+}
+
+void Store::StopCompactions() {
+  // Set first: a CompactAll past its check and not yet in CompactRange is
+  // refused by RocksDB, which stays disabled from here on.
+  compactions_stopped_.store(true);
+  DbUse use(this);
+  if (use.ok()) db_->DisableManualCompaction();  // aborts a running CompactRange and waits for it
 }
 
 absl::flat_hash_map<std::string, uint64_t> Store::Properties() const {

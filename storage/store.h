@@ -215,9 +215,18 @@ class Store {
   // (StoreOptions::min_free_bytes), is below the largest family's size (a
   // family's new files are written before its old ones go). When `*canceled`
   // turns true it stops with CANCELLED (on a 10M store, once measured, 10 ms
-  // after the call's deadline: tests/bench/README.md, session 19); what it
-  // compacted by then stays, and the store is as correct as before.
+  // after the call's deadline: tests/bench/README.md, session 19), and with
+  // UNAVAILABLE when StopCompactions is called; what it compacted by then
+  // stays, and the store is as correct as before.
   absl::StatusOr<CompactionInfo> CompactAll(std::atomic<bool>* canceled = nullptr);
+
+  // For a shutdown, which should not wait minutes for a compaction: stops
+  // a running CompactAll (it returns UNAVAILABLE; what it compacted by then
+  // stays) and refuses later ones with UNAVAILABLE. Returns once RocksDB has
+  // stopped it. Automatic compactions go on.
+  void StopCompactions();
+  // Whether a CompactAll is running.
+  bool compacting() const { return compacting_.load(); }
 
   // RocksDB's figures for monitoring, summed over the column families:
   // total-sst-files-size, estimate-pending-compaction-bytes,
@@ -282,6 +291,7 @@ class Store {
 
   std::atomic<bool> refusing_writes_{false};
   std::atomic<bool> compacting_{false};  // a CompactAll is running
+  std::atomic<bool> compactions_stopped_{false};  // StopCompactions was called
   absl::Mutex recovery_mu_;
   absl::Status stopped_ ABSL_GUARDED_BY(recovery_mu_);  // the I/O error that stopped writes
   absl::Time last_recovery_ ABSL_GUARDED_BY(recovery_mu_);

@@ -333,6 +333,7 @@ void Server::Shutdown(absl::Duration grace) {
     state_->health_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
   state_->feed->Shutdown();  // watches never end by themselves
+  state_->store->StopCompactions();  // a CompactStore would hold the whole grace
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();
   state_->read_pool->Drain();

@@ -106,9 +106,10 @@ class Server {
   int metrics_port() const;
   const std::string& metrics_address() const;
 
-  // Reports NOT_SERVING to health checks, stops accepting calls, lets calls
-  // in flight finish for up to `grace` (then cancels them), runs queued
-  // work, and flushes the store. Idempotent.
+  // Reports NOT_SERVING to health checks, stops a running CompactStore (it
+  // answers UNAVAILABLE), stops accepting calls, lets calls in flight finish
+  // for up to `grace` (then cancels them), runs queued work, and flushes
+  // the store. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
   struct State;

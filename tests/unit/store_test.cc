@@ -224,6 +224,48 @@ TEST(Store, CompactAllFoldsEachKeyIntoOnePlaceAndStopsWhenCanceled) {
   EXPECT_EQ((*store)->Get(Family::kReports, "r000").value(), std::optional<std::string>("again"));
 }
 
+TEST(Store, CompactAllRunsOneAtATimeAndStopCompactionsEndsItForGood) {
+  hirs::testing::TempDir dir;
+  auto store = OpenAt(dir.path());
+  // 64 MB in four files, incompressible: a compaction that runs long
+  // enough (hundreds of milliseconds) to be met while it runs.
+  for (int round = 0; round < 4; ++round) {
+    WriteBatch batch;
+    for (int i = 0; i < 16000; ++i) {
+      std::string value;
+      for (int j = 0; j < 128; ++j) {
+        value += absl::StrFormat("%08x", (i * 7919u + j * 104729u + round * 1299709u) * 2654435761u);
+      }
+      batch.Put(Family::kReports, absl::StrFormat("r%05d", i), value);
+    }
+    ASSERT_TRUE(store->Write(std::move(batch)).ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  absl::StatusOr<CompactionInfo> first = absl::UnknownError("not run");
+  std::thread running([&] { first = store->CompactAll(); });
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!store->compacting() && absl::Now() < give_up) std::this_thread::yield();
+  ASSERT_TRUE(store->compacting());
+  absl::StatusOr<CompactionInfo> second = store->CompactAll();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
+  EXPECT_NE(second.status().message().find("already running"), absl::string_view::npos) << second.status();
+
+  store->StopCompactions();
+  running.join();
+  EXPECT_FALSE(store->compacting());
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable) << first.status();
+  EXPECT_NE(first.status().message().find("closing"), absl::string_view::npos) << first.status();
+  absl::StatusOr<CompactionInfo> later = store->CompactAll();
+  EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable) << later.status();
+  EXPECT_NE(later.status().message().find("closing"), absl::string_view::npos) << later.status();
+  // Nothing lost; writes go on.
+  EXPECT_EQ(Keys(*store, Family::kReports, "r").size(), 16000u);
+  WriteBatch after;
+  after.Put(Family::kReports, "r00000", "again");
+  ASSERT_TRUE(store->Write(std::move(after)).ok());
+  EXPECT_EQ(store->Get(Family::kReports, "r00000").value(), std::optional<std::string>("again"));
+}
+
 TEST(Fingerprints, OnlyTheNewestCasesAreKept) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
