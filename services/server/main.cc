@@ -37,7 +37,8 @@ ABSL_FLAG(uint64_t, min_free_disk_mb, hirs::server::ServerOptions().min_free_dis
 ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
 ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store writes (submissions, case updates, admin calls)");
 ABSL_FLAG(int64_t, block_cache_mb, 256,
-          "RocksDB block cache in MiB, holding every index and bloom filter too; about 1024 for 10M stored reports");
+          "RocksDB block cache in MiB, holding the partitioned indexes and bloom filters too; 256 served 10M stored "
+          "reports, and more did not speed them (tests/bench/README.md, session 16)");
 ABSL_FLAG(int, read_threads, 8, "threads serving calls that only read (look-ups, lists, extracts)");
 ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold,
           "collation score at or above which a report joins a case");
