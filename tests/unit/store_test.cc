@@ -227,8 +227,8 @@ TEST(Store, CompactAllFoldsEachKeyIntoOnePlaceAndStopsWhenCanceled) {
 TEST(Store, CompactAllRunsOneAtATimeAndStopCompactionsEndsItForGood) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
-  // 64 MB in four files, incompressible: a compaction that runs long
-  // enough (hundreds of milliseconds) to be met while it runs.
+  // 64 MB in four files: a compaction that runs long enough (a few hundred
+  // milliseconds here) to be met while it runs.
   for (int round = 0; round < 4; ++round) {
     WriteBatch batch;
     for (int i = 0; i < 16000; ++i) {
