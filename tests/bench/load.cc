@@ -931,9 +931,13 @@ std::vector<std::string> Fingerprints(const hirs::v1::Report& r) {
   return out;
 }
 
-// A SQL array literal of `values`, which must need no quoting (hex digits,
-// ids); libpqxx 6 has no array parameters.
-std::string SqlArray(const std::vector<std::string>& values) {
+// A SQL array literal of the distinct `values`, sorted: rows keyed by it
+// are then inserted in one order by every transaction (no deadlocks). The
+// values must need no quoting (hex digits, ids); libpqxx 6 has no array
+// parameters.
+std::string SqlArray(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
   return absl::StrCat("{", absl::StrJoin(values, ","), "}");
 }
 
@@ -1002,8 +1006,6 @@ std::string SubmitFull(pqxx::connection& c, const hirs::v1::SubmitReportRequest&
   auto hex_keys = [](const std::vector<collation::Fingerprint>& fps) {
     std::vector<std::string> out;
     for (const auto& fp : fps) out.push_back(absl::BytesToHexString(fp.value));
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
   };
   const std::string request_key = absl::StrCat("q-", centre, "-", request.request_id());
@@ -1063,8 +1065,6 @@ std::string SubmitFull(pqxx::connection& c, const hirs::v1::SubmitReportRequest&
                                       {"s-", &normalised.postcode_sector()}}) {
     if (!value->empty()) counts.push_back(absl::StrCat(prefix, absl::BytesToHexString(*value)));
   }
-  std::sort(counts.begin(), counts.end());
-  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
   const pqxx::result stored = w.exec_prepared(
       "records", report_id, case_id, centre, pqxx::binarystring(body.data(), body.size()), request_key, content_key,
       pqxx::binarystring(feature_bytes.data(), feature_bytes.size()), SqlArray(hex_keys(keys.stored)),

@@ -175,6 +175,16 @@ TEST(Fingerprints, CasesAreSetReplacedAndRemovedNewestFirstAcrossMemtableFilesAn
   EXPECT_TRUE(CasesOf(*store, Fp('c')).empty());
 }
 
+// A value of `words` 8-hex-digit words, different for each key `i` and
+// each `round` of writes.
+std::string Scrambled(unsigned i, unsigned round, int words) {
+  std::string value;
+  for (unsigned j = 0; j < static_cast<unsigned>(words); ++j) {
+    value += absl::StrFormat("%08x", (i * 7919u + j * 104729u + round * 1299709u) * 2654435761u);
+  }
+  return value;
+}
+
 TEST(Store, CompactAllFoldsEachKeyIntoOnePlaceAndStopsWhenCanceled) {
   hirs::testing::TempDir dir;
   uint64_t free = 0;
@@ -184,11 +194,7 @@ TEST(Store, CompactAllFoldsEachKeyIntoOnePlaceAndStopsWhenCanceled) {
     // a full compaction keeps one copy of each.
     for (int round = 0; round < 3; ++round) {
       WriteBatch batch;
-      for (int i = 0; i < 200; ++i) {
-        std::string value;
-        for (int j = 0; j < 64; ++j) value += absl::StrFormat("%08x", (i * 7919 + j * 104729 + round * 1299709) * 2654435761u);
-        batch.Put(Family::kReports, absl::StrFormat("r%03d", i), value);
-      }
+      for (int i = 0; i < 200; ++i) batch.Put(Family::kReports, absl::StrFormat("r%03d", i), Scrambled(i, round, 64));
       if (round == 2) batch.Delete(Family::kReports, "r000");
       ASSERT_TRUE(store->Write(std::move(batch)).ok());
       ASSERT_TRUE(store->Flush().ok());
@@ -231,13 +237,7 @@ TEST(Store, CompactAllRunsOneAtATimeAndStopCompactionsEndsItForGood) {
   // milliseconds here) to be met while it runs.
   for (int round = 0; round < 4; ++round) {
     WriteBatch batch;
-    for (int i = 0; i < 16000; ++i) {
-      std::string value;
-      for (int j = 0; j < 128; ++j) {
-        value += absl::StrFormat("%08x", (i * 7919u + j * 104729u + round * 1299709u) * 2654435761u);
-      }
-      batch.Put(Family::kReports, absl::StrFormat("r%05d", i), value);
-    }
+    for (int i = 0; i < 16000; ++i) batch.Put(Family::kReports, absl::StrFormat("r%05d", i), Scrambled(i, round, 128));
     ASSERT_TRUE(store->Write(std::move(batch)).ok());
     ASSERT_TRUE(store->Flush().ok());
   }
