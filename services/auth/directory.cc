@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
+#include "common/field_behavior.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 
@@ -125,10 +126,8 @@ absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Save(StoredPrincipal rec
 
 absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Create(const hirs::v1::Principal& principal) {
   hirs::v1::Principal p = principal;
-  p.clear_token_sha256();
-  p.clear_source();
-  p.clear_token_issued_at();
-  p.clear_previous_token_expires_at();
+  p.clear_token_sha256();  // input only in files
+  ClearOutputOnlyFields(&p);
   p.set_disabled(false);
   if (auto problem = PrincipalProblem(p)) {
     return InvalidArgumentWithViolations({{absl::StrCat("principal.", problem->field), problem->description}});

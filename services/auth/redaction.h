@@ -19,6 +19,7 @@
 #ifndef HIRS_SERVICES_AUTH_REDACTION_H_
 #define HIRS_SERVICES_AUTH_REDACTION_H_
 
+#include "absl/strings/string_view.h"
 #include "hirs/v1/types.pb.h"
 #include "services/auth/principals.h"
 
@@ -32,6 +33,19 @@ void RedactReport(const Principal& reader, hirs::v1::Report* report);
 
 // Clears every personal field of `report`, whoever reads it.
 void ClearPersonalData(hirs::v1::Report* report);
+
+// Whether a collation comparison of `field` (FieldComparison.field) compares
+// personal data: its level ("exact", "disagree") tells what the values are.
+bool IsPersonalComparison(absl::string_view field);
+
+// Removes from `explanation` the comparisons of personal fields unless
+// `reader` may see the personal data of both reports compared: `subject`
+// (explanation.report_id) and `compared` (explanation.compared_report_id).
+// Either may be null when it is not stored or not known (explanations from
+// before compared_report_id), which counts as a report the reader may not
+// see.
+void RedactExplanation(const Principal& reader, const hirs::v1::Report* subject, const hirs::v1::Report* compared,
+                       hirs::v1::CollationExplanation* explanation);
 
 }  // namespace hirs::auth
 

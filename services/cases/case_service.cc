@@ -68,7 +68,7 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(
   delete refused;  // never handed to gRPC
   // Events carry no personal data; the watch is audited as it opens.
   gate_->Record(*call, request, nullptr, absl::OkStatus(), [](const absl::Status&) {});
-  return feed_->Watch(context, request->from_cursor());
+  return feed_->Watch(context, call->principal.id, request->from_cursor());
 }
 
 }  // namespace hirs::cases

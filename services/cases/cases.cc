@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/bad_request.h"
@@ -115,6 +116,32 @@ hirs::v1::Case Summary(const hirs::v1::Case& c) {
   return out;
 }
 
+// Redacts each of `explanations` for `reader` (auth::RedactExplanation):
+// the reports compared are taken from `known` (by id) or read from the
+// store. Reads only the explanations' reports, not the cases'.
+absl::Status RedactExplanations(const storage::Store& store, const auth::Principal& reader,
+                                absl::flat_hash_map<std::string, const hirs::v1::Report*> known,
+                                const std::vector<hirs::v1::CollationExplanation*>& explanations) {
+  std::vector<std::string> missing;
+  for (const auto* e : explanations) {
+    for (const std::string* id : {&e->report_id(), &e->compared_report_id()}) {
+      if (!id->empty() && !known.contains(*id)) {
+        missing.push_back(*id);
+        known[*id] = nullptr;
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(auto read, storage::ReadProtos<hirs::store::v1::StoredReport>(store, Family::kReports, missing));
+  for (size_t i = 0; i < missing.size(); ++i) {
+    if (read[i].has_value()) known[missing[i]] = &read[i]->report();
+  }
+  for (auto* e : explanations) {
+    auto find = [&](const std::string& id) { return id.empty() ? nullptr : known[id]; };
+    auth::RedactExplanation(reader, find(e->report_id()), find(e->compared_report_id()), e);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<LabelledPairs> ReviewDecisions(const storage::Store& store, const collation::MatchModel& model) {
@@ -161,8 +188,15 @@ absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, abs
     }
     hirs::v1::Report* r = c.add_reports();
     *r = std::move(*reports[i]->mutable_report());
-    auth::RedactReport(reader, r);
   }
+  // Explanations first: they are redacted by what each compared report's
+  // consent allows, which redacting the reports does not change.
+  absl::flat_hash_map<std::string, const hirs::v1::Report*> known;
+  for (const auto& r : c.reports()) known[r.report_id()] = &r;
+  std::vector<hirs::v1::CollationExplanation*> explanations;
+  for (auto& e : *c.mutable_explanations()) explanations.push_back(&e);
+  RETURN_IF_ERROR(RedactExplanations(*store_, reader, std::move(known), explanations));
+  for (auto& r : *c.mutable_reports()) auth::RedactReport(reader, &r);
   return c;
 }
 
@@ -575,6 +609,9 @@ absl::StatusOr<hirs::v1::ListReviewItemsResponse> Cases::ListReviewItems(
       },
       storage::ScanOrder::kAscending, pager.after()));
   RETURN_IF_ERROR(inner);
+  std::vector<hirs::v1::CollationExplanation*> explanations;
+  for (auto& item : *out.mutable_items()) explanations.push_back(item.mutable_explanation());
+  RETURN_IF_ERROR(RedactExplanations(*store_, reader, {}, explanations));
   out.set_next_page_token(pager.NextPageToken());
   return out;
 }

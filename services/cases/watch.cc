@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/worker_pool.h"
 #include "storage/keys.h"
 
@@ -13,7 +14,10 @@ namespace hirs::cases {
 // it when it is idle, and gRPC calls OnWriteDone / OnCancel / OnDone.
 class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> {
  public:
-  WatchReactor(ChangeFeed* feed, uint64_t cursor) : feed_(feed), cursor_(cursor) {}
+  WatchReactor(ChangeFeed* feed, grpc::CallbackServerContext* context, std::string principal_id, uint64_t cursor)
+      : feed_(feed), context_(context), principal_id_(std::move(principal_id)), cursor_(cursor) {}
+
+  const std::string& principal_id() const { return principal_id_; }
 
   // Called by the feed thread: true when idle (no write in flight, not
   // finished) and wanting events after *cursor.
@@ -33,26 +37,48 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   }
 
   // Called by the feed thread: ends the watch if its client has not taken
-  // a message for `limit`.
-  void CheckStall(absl::Time now, absl::Duration limit) {
+  // a message for `options.stall_limit`, and cancels the call of a watch
+  // ended that long ago plus `options.cancel_grace` whose client still has
+  // not taken what was sent.
+  void CheckStall(absl::Time now, const WatchOptions& options) {
     absl::MutexLock lock(&mu_);
-    if (writing_ && !finished_ && now - write_started_ > limit) {
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                absl::StrCat("this watch fell behind (its client took no event for ",
-                                             absl::FormatDuration(limit), "); resume with from_cursor=", cursor_)));
+    if (writing_ && !finished_ && now - write_started_ > options.stall_limit) {
+      FinishLocked(grpc::StatusCode::UNAVAILABLE,
+                   absl::StrCat("this watch fell behind (its client took no event for ",
+                                absl::FormatDuration(options.stall_limit), ")"));
+      ended_at_ = now;
+    }
+    if (finished_ && writing_ && !cancelled_ && ended_at_ != absl::InfinitePast() &&
+        now - ended_at_ > options.cancel_grace) {
+      cancelled_ = true;
+      context_->TryCancel();  // gRPC drops what it holds for the call
     }
   }
 
-  void End(const grpc::Status& status) {
+  // Ends the watch with `code` and `why`, naming the cursor to resume from.
+  void End(grpc::StatusCode code, absl::string_view why) {
     absl::MutexLock lock(&mu_);
-    FinishLocked(status);
+    FinishLocked(code, why);
+  }
+
+  // Ends the watch with `status` as it is.
+  void EndWith(const grpc::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    Finish(status);
   }
 
   void OnWriteDone(bool ok) override {
     {
       absl::MutexLock lock(&mu_);
       if (!ok) {
-        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+        writing_ = false;
+        pending_.clear();
+        if (!finished_) {
+          finished_ = true;
+          Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+        }
         return;
       }
       cursor_ = pending_[next_].cursor();
@@ -67,7 +93,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     feed_->Wake();
   }
 
-  void OnCancel() override { End(grpc::Status::CANCELLED); }
+  void OnCancel() override { EndWith(grpc::Status::CANCELLED); }
 
   void OnDone() override {
     feed_->Remove(this);
@@ -81,23 +107,37 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     StartWrite(&pending_[next_]);
   }
 
-  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // The cursor of the last event handed to gRPC: the one in flight, if any.
+  // gRPC sends it before the status, so a client that reads the status has
+  // it.
+  uint64_t ResumeCursorLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return writing_ ? pending_[next_].cursor() : cursor_;
+  }
+
+  void FinishLocked(grpc::StatusCode code, absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
-    Finish(status);
+    // Events not yet handed to gRPC are dropped now; the one in flight
+    // stays until gRPC is done with it.
+    if (writing_) pending_.erase(pending_.begin() + next_ + 1, pending_.end());
+    Finish(grpc::Status(code, absl::StrCat(why, "; resume with from_cursor=", ResumeCursorLocked())));
   }
 
   ChangeFeed* const feed_;
+  grpc::CallbackServerContext* const context_;  // gRPC's, valid until OnDone
+  const std::string principal_id_;
   absl::Mutex mu_;
-  uint64_t cursor_ ABSL_GUARDED_BY(mu_);  // the last event the client was sent
+  uint64_t cursor_ ABSL_GUARDED_BY(mu_);  // the last event gRPC took from us
   std::vector<hirs::v1::CaseEvent> pending_ ABSL_GUARDED_BY(mu_);
-  size_t next_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;  // pending_[next_] is in flight while writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time write_started_ ABSL_GUARDED_BY(mu_);
+  absl::Time ended_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // set when ended for a stall
 };
 
-ChangeFeed::ChangeFeed(storage::Store* store, absl::Duration stall_limit) : store_(store), stall_limit_(stall_limit) {
+ChangeFeed::ChangeFeed(storage::Store* store, WatchOptions options) : store_(store), options_(options) {
   store_->SetChangeListener([this] { WakeForWrite(); });
   thread_ = std::thread([this] {
     NameThisThread("hirs-watch");
@@ -111,8 +151,9 @@ ChangeFeed::~ChangeFeed() {
 }
 
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackServerContext* context,
+                                                                 const std::string& principal_id,
                                                                  uint64_t from_cursor) {
-  auto* w = new WatchReactor(this, from_cursor);
+  auto* w = new WatchReactor(this, context, principal_id, from_cursor);
   {
     absl::MutexLock lock(&wake_mu_);
     ++open_;  // Remove, from OnDone, counts it out
@@ -121,15 +162,23 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackS
   {
     absl::MutexLock lock(&mu_);
     watchers_.push_back(w);  // OnDone removes it
+    const size_t open = ++per_principal_[principal_id];
     if (shut_down_) {
-      w->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down; resume from your cursor"));
+      w->End(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+      return w;
+    }
+    if (open > options_.max_per_principal) {
+      w->EndWith(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("principal ", principal_id, " already has ", open - 1, " open watches (at most ",
+                       options_.max_per_principal, "); close one, or wait for a stalled one to end")));
       return w;
     }
   }
   if (from_cursor > last) {
-    w->End(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                        absl::StrCat("from_cursor ", from_cursor, " is beyond the feed's last event (", last,
-                                     "); resume from a cursor you received, or 0 to replay everything")));
+    w->EndWith(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                            absl::StrCat("from_cursor ", from_cursor, " is beyond the feed's last event (", last,
+                                         "); resume from a cursor you received, or 0 to replay everything")));
     return w;
   }
   Wake();
@@ -150,6 +199,8 @@ void ChangeFeed::Remove(WatchReactor* w) {
   {
     absl::MutexLock lock(&mu_);
     watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+    auto it = per_principal_.find(w->principal_id());
+    if (it != per_principal_.end() && --it->second == 0) per_principal_.erase(it);
   }
   absl::MutexLock lock(&wake_mu_);
   --open_;
@@ -169,7 +220,7 @@ void ChangeFeed::Shutdown() {
   absl::MutexLock lock(&mu_);
   shut_down_ = true;
   for (WatchReactor* w : watchers_) {
-    w->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down; resume from your cursor"));
+    w->End(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
   }
 }
 
@@ -188,35 +239,43 @@ void ChangeFeed::Run() {
     const uint64_t visible = store_->LastVisibleChange();
     const absl::Time now = absl::Now();
     for (WatchReactor* w : watchers_) {
-      w->CheckStall(now, stall_limit_);
+      w->CheckStall(now, options_);
       uint64_t cursor = 0;
       if (!w->WantsEvents(&cursor) || cursor >= visible) continue;
-      std::vector<hirs::v1::CaseEvent> events;
-      bool unreadable = false;
-      absl::Status scanned = store_->Scan(
-          storage::Family::kChanges, "", kWatchBatch,
-          [&](absl::string_view key, absl::string_view value) {
-            uint64_t seq = 0;
-            if (!storage::DecodeChangeKey(key, &seq) || seq > visible) return false;
-            hirs::v1::CaseEvent event;
-            if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-              unreadable = true;
-              return false;
-            }
-            events.push_back(std::move(event));
-            return true;
-          },
-          storage::ScanOrder::kAscending, storage::EncodeChangeKey(cursor));
-      if (unreadable) scanned = absl::DataLossError("an event does not parse");
-      if (!scanned.ok()) {
-        LogError(absl::StrCat("watch: reading the change feed failed: ", scanned.message()));
-        w->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                            absl::StrCat("the change feed cannot be read now; resume with from_cursor=", cursor)));
+      absl::StatusOr<std::vector<hirs::v1::CaseEvent>> events = ReadAfter(cursor, visible);
+      if (!events.ok()) {
+        LogError(absl::StrCat("watch: reading the change feed failed: ", events.status().message()));
+        w->End(grpc::StatusCode::UNAVAILABLE, "the change feed cannot be read now");
         continue;
       }
-      w->Deliver(std::move(events));
+      w->Deliver(*std::move(events));
     }
   }
+}
+
+absl::StatusOr<std::vector<hirs::v1::CaseEvent>> ChangeFeed::ReadAfter(uint64_t cursor, uint64_t visible) const {
+  std::vector<hirs::v1::CaseEvent> events;
+  size_t bytes = 0;
+  bool unreadable = false;
+  absl::Status scanned = store_->Scan(
+      storage::Family::kChanges, "", kWatchBatch,
+      [&](absl::string_view key, absl::string_view value) {
+        uint64_t seq = 0;
+        if (!storage::DecodeChangeKey(key, &seq) || seq > visible) return false;
+        if (!events.empty() && bytes + value.size() > options_.max_batch_bytes) return false;
+        hirs::v1::CaseEvent event;
+        if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          unreadable = true;
+          return false;
+        }
+        bytes += value.size();
+        events.push_back(std::move(event));
+        return true;
+      },
+      storage::ScanOrder::kAscending, storage::EncodeChangeKey(cursor));
+  if (unreadable) return absl::DataLossError("an event does not parse");
+  RETURN_IF_ERROR(scanned);
+  return events;
 }
 
 }  // namespace hirs::cases

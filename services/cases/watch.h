@@ -8,19 +8,29 @@
 // client reconnecting with its last cursor misses nothing.
 //
 // One ChangeFeed thread serves every watcher. Events are read from the store
-// at each watcher's own pace, at most kWatchBatch at a time, so a slow
-// watcher holds a bounded amount of memory and never slows intake (writers
-// only wake the feed). A watcher whose client has not taken a message for
-// `stall_limit` is ended with UNAVAILABLE telling it the cursor to resume
-// from. A from_cursor beyond the feed's end is OUT_OF_RANGE.
+// at each watcher's own pace, at most kWatchBatch events and
+// WatchOptions::max_batch_bytes at a time, with one event in flight in
+// gRPC, so what a watcher holds is bounded in bytes and a slow watcher never
+// slows intake (writers only wake the feed). A watcher whose client has not
+// taken a message for `stall_limit` is ended with UNAVAILABLE naming the
+// cursor to resume from, and, if its client does not take that either, its
+// call is cancelled a grace period later, freeing what gRPC buffered for
+// it. Every ending (stall, shutdown, a failed read) names the cursor of
+// the last event handed to gRPC: the client receives every event before
+// the status, so resuming from that cursor repeats nothing and misses
+// nothing. A from_cursor beyond the feed's end is OUT_OF_RANGE; more than
+// max_per_principal open watches of one principal RESOURCE_EXHAUSTED.
 #ifndef HIRS_SERVICES_CASES_WATCH_H_
 #define HIRS_SERVICES_CASES_WATCH_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hirs/v1/case_service.pb.h"
@@ -30,6 +40,18 @@ namespace hirs::cases {
 
 inline constexpr size_t kWatchBatch = 128;
 
+struct WatchOptions {
+  // A watch whose client takes no event for this long is ended.
+  absl::Duration stall_limit = absl::Seconds(60);
+  // After ending a stalled watch, how long its client has to take the
+  // status before the call is cancelled.
+  absl::Duration cancel_grace = absl::Seconds(2);
+  // Open watches one principal may hold.
+  size_t max_per_principal = 16;
+  // Bytes of events read for one watcher at a time (at least one event).
+  size_t max_batch_bytes = 256 << 10;
+};
+
 class WatchReactor;
 
 // Thread safe. Owns its thread; Shutdown ends every watch.
@@ -37,14 +59,16 @@ class ChangeFeed {
  public:
   // `store` is borrowed and must outlive the feed; the feed installs the
   // store's change listener.
-  ChangeFeed(storage::Store* store, absl::Duration stall_limit = absl::Seconds(60));
+  explicit ChangeFeed(storage::Store* store, WatchOptions options = {});
   ~ChangeFeed();
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
-  // A reactor streaming events after `from_cursor` (WatchCases' handler
-  // returns it). After Shutdown, it finishes at once with UNAVAILABLE.
-  grpc::ServerWriteReactor<hirs::v1::CaseEvent>* Watch(grpc::CallbackServerContext* context, uint64_t from_cursor);
+  // A reactor streaming events after `from_cursor` to principal
+  // `principal_id` (WatchCases' handler returns it). After Shutdown, it
+  // finishes at once with UNAVAILABLE.
+  grpc::ServerWriteReactor<hirs::v1::CaseEvent>* Watch(grpc::CallbackServerContext* context,
+                                                       const std::string& principal_id, uint64_t from_cursor);
 
   // Ends every watch (UNAVAILABLE: resume from your cursor elsewhere or
   // later) and stops the thread. Idempotent.
@@ -62,9 +86,12 @@ class ChangeFeed {
   bool WokenOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return woken_ || stopping_; }
   void Run();
   void Remove(WatchReactor* w);
+  // Up to kWatchBatch events after `cursor`, at most max_batch_bytes (but
+  // one at least), none after `visible`.
+  absl::StatusOr<std::vector<hirs::v1::CaseEvent>> ReadAfter(uint64_t cursor, uint64_t visible) const;
 
   storage::Store* const store_;
-  const absl::Duration stall_limit_;
+  const WatchOptions options_;
   // Writers only touch wake_mu_, held for an instant: the feed's reading,
   // done under mu_, never delays them.
   mutable absl::Mutex wake_mu_;
@@ -76,6 +103,8 @@ class ChangeFeed {
   size_t open_ ABSL_GUARDED_BY(wake_mu_) = 0;
   mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(wake_mu_);
   std::vector<WatchReactor*> watchers_ ABSL_GUARDED_BY(mu_);
+  // Open watches by principal id (entries removed at zero).
+  absl::flat_hash_map<std::string, size_t> per_principal_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

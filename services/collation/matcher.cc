@@ -214,6 +214,7 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates,
   if (top != nullptr) {
     d.score = top->score;
     e.set_score(top->score);
+    e.set_compared_report_id(top->best->report_id);
     for (const auto& kind : top->best->found_by) e.add_matched_fingerprints(kind);
     for (int f = 0; f < kFieldCount; ++f) {
       const int level = top->best->score.levels[f];

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
+#include "common/field_behavior.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "services/collation/case_aggregate.h"
@@ -65,9 +66,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
   hirs::v1::Report report = request.report();
-  report.clear_report_id();
-  report.clear_reporting_centre();
-  report.clear_received_at();
+  ClearOutputOnlyFields(&report);
   const std::string content_sha = collation::Sha256(report.SerializeAsString());
   const hirs::store::v1::NormalisedFields normalised = Normalise(report, *router_);
   const collation::CollationInput input{&report, &normalised, std::string(centre_id)};

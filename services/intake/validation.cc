@@ -194,6 +194,8 @@ void CheckVictim(Checker& c, const Report& r, absl::Time now) {
     if (!v.phone().empty()) c.Fail("report.victim.phone", kAnonymous);
     if (!v.email().empty()) c.Fail("report.victim.email", kAnonymous);
     if (!v.address().empty()) c.Fail("report.victim.address", kAnonymous);
+    // A home postcode narrows the victim to a few dozen households.
+    if (!v.postcode().empty()) c.Fail("report.victim.postcode", kAnonymous);
   }
 }
 

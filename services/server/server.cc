@@ -209,7 +209,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), pools);
   state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(),
                                                        state->hasher.get());
-  state->feed = std::make_unique<cases::ChangeFeed>(state->store.get());
+  state->feed = std::make_unique<cases::ChangeFeed>(state->store.get(), options.watch);
   state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
                                                           state->gate.get(), pools);
   extracts::ExtractOptions extract_options;
@@ -344,5 +344,7 @@ void Server::Shutdown(absl::Duration grace) {
   absl::Status flushed = state_->store->Flush();
   LogInfo(absl::StrCat("hirsd stopped; store flush: ", flushed.ok() ? "ok" : flushed.ToString()));
 }
+
+size_t Server::open_watches() const { return state_->feed->watchers(); }
 
 }  // namespace hirs::server

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/cases/watch.h"
 #include "services/collation/matcher.h"
 
 namespace hirs::server {
@@ -81,6 +82,9 @@ struct ServerOptions {
   // HOST:PORT serving Prometheus metrics at /metrics (port 0 picks one,
   // see Server::metrics_port()); empty: no endpoint.
   std::string metrics_listen;
+  // WatchCases: stall limit, open watches per principal, bytes held per
+  // watcher (services/cases/watch.h).
+  cases::WatchOptions watch;
   // Where AdminService.CreateBackup puts backups (storage/backup.h).
   // Default: <data_dir>/backups; put it on another disk in production.
   std::string backup_dir;
@@ -105,6 +109,8 @@ class Server {
   // without it.
   int metrics_port() const;
   const std::string& metrics_address() const;
+  // WatchCases calls open now.
+  size_t open_watches() const;
 
   // Reports NOT_SERVING to health checks, stops a running CompactStore (it
   // answers UNAVAILABLE), stops accepting calls, lets calls in flight finish

@@ -425,6 +425,24 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   EXPECT_EQ(removed_events, 2);  // the school report at the status change, the adult's at the run
 }
 
+TEST_F(AdminTest, ACallerCannotExemptAReportFromRetention) {
+  server_.options().nchi_review_period = absl::ZeroDuration();
+  Restart();
+  hirs::v1::Report report = hirs::testing::ValidReport();
+  report.mutable_personal_data_removed_at()->set_seconds(978307200);  // 2001-01-01
+  const auto submitted = Submit(kCentreAToken, report);
+  ASSERT_TRUE(SetStatus(submitted.case_id(), hirs::v1::NON_CRIME_INCIDENT).ok());
+  hirs::v1::RunRetentionResponse done;
+  ASSERT_TRUE(admin_->RunRetention(ContextWithToken(kAdminToken).get(), {}, &done).ok());
+  EXPECT_EQ(done.reports_redacted(), 1);
+  hirs::v1::Report stored;
+  ASSERT_TRUE(GetReport(kCentreAToken, submitted.report_id(), &stored).ok());
+  EXPECT_TRUE(stored.victim().full_name().empty());
+  EXPECT_TRUE(stored.victim().date_of_birth().empty());
+  EXPECT_TRUE(stored.description().empty());
+  EXPECT_GT(stored.personal_data_removed_at().seconds(), 978307200);
+}
+
 TEST_F(AdminTest, TheScheduledRunRemovesDuePersonalDataByItself) {
   server_.options().nchi_review_period = absl::ZeroDuration();
   server_.options().retention_interval = absl::Milliseconds(200);

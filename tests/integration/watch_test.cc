@@ -138,7 +138,114 @@ TEST_F(WatchTest, StoppingTheServerEndsWatchesTellingThemToResume) {
   EXPECT_FALSE(reader->Read(&event));
   grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("resume from your cursor"));
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr(absl::StrCat("resume with from_cursor=", event.cursor())));
+}
+
+// A channel whose streams take at most about 1 KiB ahead of what the
+// client has read, so that a client that stops reading stalls the server's
+// writes at once.
+std::shared_ptr<grpc::Channel> NarrowChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+TEST_F(WatchTest, AStalledWatchIsToldTheCursorThatResumesWithNoDuplicateAndNoGap) {
+  server_.options().watch.stall_limit = absl::Seconds(1);
+  server_.options().watch.cancel_grace = absl::Seconds(30);
+  server_.Restart();
+  cases_ = hirs::v1::CaseService::NewStub(server_.channel());
+  constexpr int kEvents = 150;
+  for (int i = 0; i < kEvents; ++i) Submit(i);
+
+  auto narrow = hirs::v1::CaseService::NewStub(NarrowChannel(server_.address()));
+  auto context = ContextWithToken(hirs::testing::kPoliceToken);
+  auto reader = narrow->WatchCases(context.get(), hirs::v1::WatchCasesRequest());
+  hirs::v1::CaseEvent event;
+  uint64_t last = 0;
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(reader->Read(&event));
+    last = event.cursor();
+  }
+  absl::SleepFor(absl::Seconds(3));  // past the stall limit, within the grace
+  while (reader->Read(&event)) {
+    EXPECT_EQ(event.cursor(), last + 1);
+    last = event.cursor();
+  }
+  grpc::Status s = reader->Finish();
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_LT(last, static_cast<uint64_t>(kEvents));  // it did stall
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr(absl::StrCat("resume with from_cursor=", last)));
+
+  // Resuming as told starts right after the last event received.
+  auto again = ContextWithToken(hirs::testing::kPoliceToken);
+  hirs::v1::WatchCasesRequest resume;
+  resume.set_from_cursor(last);
+  auto next = cases_->WatchCases(again.get(), resume);
+  ASSERT_TRUE(next->Read(&event));
+  EXPECT_EQ(event.cursor(), last + 1);
+  again->TryCancel();
+  next->Finish();
+}
+
+TEST_F(WatchTest, AStalledWatchWhoseClientNeverReadsAgainIsCancelled) {
+  server_.options().watch.stall_limit = absl::Seconds(1);
+  server_.options().watch.cancel_grace = absl::Seconds(1);
+  server_.Restart();
+  for (int i = 0; i < 150; ++i) Submit(i);
+  auto narrow = hirs::v1::CaseService::NewStub(NarrowChannel(server_.address()));
+  auto context = ContextWithToken(hirs::testing::kPoliceToken);
+  auto reader = narrow->WatchCases(context.get(), hirs::v1::WatchCasesRequest());
+  hirs::v1::CaseEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  // Gone from the server (its call cancelled, what it held freed) within
+  // the stall limit, the grace and a feed round.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  int open = 1;
+  while (open > 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(200));
+    open = server_.WatchersOpen();
+  }
+  EXPECT_EQ(open, 0);
+  context->TryCancel();
+  reader->Finish();
+}
+
+TEST_F(WatchTest, OnePrincipalMayHoldOnlySoManyOpenWatches) {
+  server_.options().watch.max_per_principal = 2;
+  server_.Restart();
+  cases_ = hirs::v1::CaseService::NewStub(server_.channel());
+  Submit(0);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<hirs::v1::CaseEvent>>> readers;
+  hirs::v1::CaseEvent event;
+  for (int i = 0; i < 2; ++i) {
+    contexts.push_back(ContextWithToken(hirs::testing::kPoliceToken));
+    readers.push_back(cases_->WatchCases(contexts.back().get(), hirs::v1::WatchCasesRequest()));
+    ASSERT_TRUE(readers.back()->Read(&event));
+  }
+  auto third_context = ContextWithToken(hirs::testing::kPoliceToken);
+  auto third = cases_->WatchCases(third_context.get(), hirs::v1::WatchCasesRequest());
+  EXPECT_FALSE(third->Read(&event));
+  grpc::Status s = third->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("at most 2"));
+  // Closing one makes room.
+  contexts[0]->TryCancel();
+  readers[0]->Finish();
+  bool opened = false;
+  for (int attempt = 0; attempt < 50 && !opened; ++attempt) {
+    auto c = ContextWithToken(hirs::testing::kPoliceToken);
+    auto r = cases_->WatchCases(c.get(), hirs::v1::WatchCasesRequest());
+    opened = r->Read(&event);
+    c->TryCancel();
+    r->Finish();
+    if (!opened) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(opened);
+  contexts[1]->TryCancel();
+  readers[1]->Finish();
 }
 
 }  // namespace

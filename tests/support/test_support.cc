@@ -6,11 +6,132 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/field_behavior.h"
 #include "common/civil_time.h"
 #include "gtest/gtest.h"
 #include "services/auth/principals.h"
 
 namespace hirs::testing {
+
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// Sets (or adds, for a repeated field) one forged value of `field`.
+void ForgeValue(Message* m, const FieldDescriptor* field) {
+  const auto* r = m->GetReflection();
+  const bool rep = field->is_repeated();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      rep ? r->AddString(m, field, "forged-value") : r->SetString(m, field, "forged-value");
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      rep ? r->AddInt32(m, field, 7) : r->SetInt32(m, field, 7);
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:  // seconds of 2001-01-01T00:00:00Z in a Timestamp
+      rep ? r->AddInt64(m, field, 978307200) : r->SetInt64(m, field, 978307200);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      rep ? r->AddUInt32(m, field, 7) : r->SetUInt32(m, field, 7);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      rep ? r->AddUInt64(m, field, 7) : r->SetUInt64(m, field, 7);
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      rep ? r->AddDouble(m, field, 7) : r->SetDouble(m, field, 7);
+      break;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      rep ? r->AddFloat(m, field, 7) : r->SetFloat(m, field, 7);
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      rep ? r->AddBool(m, field, true) : r->SetBool(m, field, true);
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* e = field->enum_type();
+      const auto* last = e->value(e->value_count() - 1);
+      rep ? r->AddEnum(m, field, last) : r->SetEnum(m, field, last);
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      Message* sub = rep ? r->AddMessage(m, field) : r->MutableMessage(m, field);
+      for (int i = 0; i < sub->GetDescriptor()->field_count(); ++i) {
+        const FieldDescriptor* f = sub->GetDescriptor()->field(i);
+        if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) ForgeValue(sub, f);
+      }
+      break;
+    }
+  }
+}
+
+// Whether a message of type `d` can hold an OUTPUT_ONLY field (to depth 4).
+bool CanHoldOutputOnly(const google::protobuf::Descriptor* d, int depth) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (IsOutputOnly(*f)) return true;
+    if (f->message_type() != nullptr && depth < 4 && CanHoldOutputOnly(f->message_type(), depth + 1)) return true;
+  }
+  return false;
+}
+
+void Forge(Message* m, FieldPath* prefix, int depth, std::vector<FieldPath>* out) {
+  const auto* d = m->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    prefix->push_back(f);
+    if (IsOutputOnly(*f)) {
+      ForgeValue(m, f);
+      out->push_back(*prefix);
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() && depth < 4 &&
+               CanHoldOutputOnly(f->message_type(), depth + 1)) {
+      Forge(m->GetReflection()->MutableMessage(m, f), prefix, depth + 1, out);
+    }
+    prefix->pop_back();
+  }
+}
+
+// The bytes of the field at `path` alone, empty when a message on the way
+// is unset.
+std::string FieldBytes(const Message& root, const FieldPath& path) {
+  const Message* m = &root;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    if (!m->GetReflection()->HasField(*m, path[i])) return "";
+    m = &m->GetReflection()->GetMessage(*m, path[i]);
+  }
+  std::unique_ptr<Message> only(m->New());
+  only->CopyFrom(*m);
+  std::vector<const FieldDescriptor*> set;
+  only->GetReflection()->ListFields(*only, &set);
+  for (const FieldDescriptor* f : set) {
+    if (f != path.back()) only->GetReflection()->ClearField(only.get(), f);
+  }
+  return only->SerializeAsString();
+}
+
+}  // namespace
+
+std::vector<FieldPath> ForgeOutputOnlyFields(google::protobuf::Message* message) {
+  std::vector<FieldPath> out;
+  FieldPath prefix;
+  Forge(message, &prefix, 0, &out);
+  return out;
+}
+
+std::vector<std::string> KeptForgedFields(const google::protobuf::Message& forged,
+                                          const google::protobuf::Message& result,
+                                          const std::vector<FieldPath>& paths) {
+  std::vector<std::string> kept;
+  for (const FieldPath& path : paths) {
+    const std::string value = FieldBytes(forged, path);
+    if (!value.empty() && value == FieldBytes(result, path)) {
+      std::vector<std::string> names;
+      for (const auto* f : path) names.push_back(f->name());
+      kept.push_back(absl::StrJoin(names, "."));
+    }
+  }
+  return kept;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");

@@ -8,8 +8,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
 #include "services/server/server.h"
 #include "storage/store.h"
@@ -52,6 +54,21 @@ hirs::v1::Report ValidReport(absl::Time now = kTestNow);
 // A SubmitReportRequest carrying `report` and idempotency key `request_id`.
 hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& request_id = "");
 
+// A path of fields from a message type to one of its (nested) fields.
+using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
+
+// Sets every field annotated OUTPUT_ONLY in `message` and in every message
+// field within it (created where unset; recursive types to depth 4) to a
+// value no server would choose ("forged-…" strings, 7, true, the last enum
+// value, 2001-01-01 in timestamps); returns their paths.
+std::vector<FieldPath> ForgeOutputOnlyFields(google::protobuf::Message* message);
+
+// The dotted names of the fields of `paths` whose value in `result` is the
+// value `forged` holds there: forged values a server kept.
+std::vector<std::string> KeptForgedFields(const google::protobuf::Message& forged,
+                                          const google::protobuf::Message& result,
+                                          const std::vector<FieldPath>& paths);
+
 // A real hirsd in-process, with its data in a TempDir.
 class TestServer {
  public:
@@ -65,6 +82,10 @@ class TestServer {
   void Stop();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The address the server listens on, e.g. "127.0.0.1:41234".
+  std::string address() const { return server_->address(); }
+  // WatchCases calls open on the server now.
+  int WatchersOpen() const { return static_cast<int>(server_->open_watches()); }
   std::unique_ptr<hirs::v1::ReportingService::Stub> Reporting() const;
   const std::string& data_dir() const { return data_dir_; }
   server::ServerOptions& options() { return options_; }

@@ -10,7 +10,9 @@
 #include "hirs/store/v1/records.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/auth/redaction.h"
 #include "services/cases/filter.h"
+#include "services/collation/model.h"
 #include "services/cases/page_token.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
@@ -190,6 +192,53 @@ TEST_F(CasesTest, GetCaseShowsReportsWithProvenanceAndExplanations) {
   ASSERT_EQ(c->explanations_size(), 2);
   EXPECT_EQ(c->explanations(1).outcome(), hirs::v1::ATTACHED_TO_CASE);
   EXPECT_GT(c->explanations(1).comparisons_size(), 0);
+}
+
+// The fields of the comparisons in `e`.
+std::set<std::string> ComparedFields(const hirs::v1::CollationExplanation& e) {
+  std::set<std::string> out;
+  for (const auto& c : e.comparisons()) out.insert(c.field());
+  return out;
+}
+
+TEST_F(CasesTest, ExplanationsHidePersonalComparisonsWhereEitherReportIsRedacted) {
+  const auto consenting = Submit(hirs::testing::ValidReport(absl::Now()), "centre-a");
+  hirs::v1::Report withheld = hirs::testing::ValidReport(absl::Now());
+  withheld.set_source_reference("B-78");
+  withheld.mutable_consent()->set_share_with_police(false);
+  const auto attached = Submit(withheld, "centre-b");
+  ASSERT_EQ(attached.case_id, consenting.case_id);
+
+  const auto police = cases_->GetCase(kPolice, consenting.case_id).value();
+  ASSERT_EQ(police.explanations_size(), 2);
+  const auto& e = police.explanations(1);
+  EXPECT_EQ(e.report_id(), attached.report_id);
+  EXPECT_EQ(e.compared_report_id(), consenting.report_id);
+  for (const std::string& field : ComparedFields(e)) EXPECT_FALSE(auth::IsPersonalComparison(field)) << field;
+  EXPECT_TRUE(ComparedFields(e).count("time"));  // the incident's facts stay
+
+  // Where both reports consent, police see every comparison; an
+  // administrator never sees personal ones.
+  const auto both = Submit(hirs::testing::ValidReport(absl::Now()), "centre-c");
+  const auto full = cases_->GetCase(kPolice, consenting.case_id).value();
+  const auto& shown = full.explanations(2);
+  ASSERT_EQ(shown.report_id(), both.report_id);
+  if (shown.compared_report_id() == consenting.report_id) {
+    EXPECT_TRUE(ComparedFields(shown).count("surname"));
+  }
+  const auto admin = cases_->GetCase(kAdmin, consenting.case_id).value();
+  for (const auto& x : admin.explanations()) {
+    for (const std::string& field : ComparedFields(x)) EXPECT_FALSE(auth::IsPersonalComparison(field)) << field;
+  }
+}
+
+TEST(IsPersonalComparison, CoversEveryIdentityFieldOfTheModelAndTheFreeText) {
+  for (int f = 0; f < collation::kFieldCount; ++f) {
+    const auto field = static_cast<collation::Field>(f);
+    const bool personal = collation::IsIdentityField(field) || field == collation::Field::kPlaceDescription ||
+                          field == collation::Field::kDescription;
+    EXPECT_EQ(auth::IsPersonalComparison(collation::FieldName(field)), personal) << collation::FieldName(field);
+  }
 }
 
 TEST_F(CasesTest, PersonalDataFollowsConsentAndRole) {

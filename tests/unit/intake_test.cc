@@ -205,6 +205,24 @@ TEST_F(IntakeTest, ConcurrentReportsOfOneIncidentMakeExactlyOneCase) {
   EXPECT_EQ(Case(case_ids[0]).case_().report_count(), kThreads);
 }
 
+TEST_F(IntakeTest, EveryOutputOnlyFieldACallerSetsIsIgnored) {
+  hirs::v1::Report forged = hirs::testing::ValidReport();
+  const auto paths = hirs::testing::ForgeOutputOnlyFields(&forged);
+  // report_id, reporting_centre, received_at, personal_data_removed_at, and
+  // whatever is annotated later.
+  ASSERT_GE(paths.size(), 4u);
+  auto result = intake_->Submit("centre-a", Request(forged));
+  ASSERT_TRUE(result.ok()) << result.status();
+  auto stored = intake_->GetReport("centre-a", result->report_id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_THAT(hirs::testing::KeptForgedFields(forged, *stored, paths), ::testing::IsEmpty());
+  EXPECT_FALSE(stored->has_personal_data_removed_at());
+  // What was kept is the report as if they had not been sent.
+  auto plain = intake_->Submit("centre-a", Request(hirs::testing::ValidReport()));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->collation, hirs::v1::ALREADY_RECEIVED);
+}
+
 TEST_F(IntakeTest, CentreCannotReadAnotherCentresReport) {
   auto result = intake_->Submit("centre-a", Request(hirs::testing::ValidReport()));
   EXPECT_TRUE(intake_->GetReport("centre-a", result->report_id).ok());

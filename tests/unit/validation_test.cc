@@ -220,8 +220,9 @@ TEST(Validation, AnonymousReportCarriesNoIdentity) {
   auto r = Valid();
   r.mutable_consent()->set_anonymous(true);
   r.mutable_victim()->set_phone("0116 000 0000");
+  r.mutable_victim()->set_postcode("LE11 3AB");
   EXPECT_THAT(BadFields(r), UnorderedElementsAre("report.victim.full_name", "report.victim.date_of_birth",
-                                                 "report.victim.phone"));
+                                                 "report.victim.phone", "report.victim.postcode"));
   r.clear_victim();
   r.mutable_victim()->set_age_band(hirs::v1::AGE_25_TO_34);
   EXPECT_THAT(BadFields(r), IsEmpty());
