@@ -50,7 +50,7 @@ if [ ! -f "$DEMO/tokens.txt" ]; then
     entries+=("{\"id\": \"$1\", \"role\": \"$2\", \"scope\": \"$3\", \"token_sha256\": \"$(printf %s "$token" | sha256sum | cut -d' ' -f1)\"}")
   }
   add centre-loughborough-library REPORTING_CENTRE centre-loughborough-library
-  add police-leicestershire POLICE leicestershire
+  add police-leicestershire POLICE E23000021
   add district-charnwood DISTRICT E07000130
   add district-blaby DISTRICT E07000129
   add admin ADMIN ""
@@ -67,6 +67,8 @@ if [ ! -f "$DEMO/tokens.txt" ]; then
 JSON
   umask 022
 fi
+# Demo directories made before POLICE scopes were force area codes.
+sed -i 's/"role": "POLICE", "scope": "leicestershire"/"role": "POLICE", "scope": "E23000021"/' "$DEMO/principals.json"
 
 stop
 token_of() { awk -v id="$1" '$1 == id {print $2}' "$DEMO/tokens.txt"; }

@@ -52,12 +52,14 @@ hirs::v1::Principal PublicView(const StoredPrincipal& record) {
   return out;
 }
 
-PrincipalDirectory::PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock)
-    : store_(store), clock_(std::move(clock)) {}
+PrincipalDirectory::PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock,
+                                       std::string force_area)
+    : store_(store), clock_(std::move(clock)), force_area_(std::move(force_area)) {}
 
 absl::StatusOr<std::unique_ptr<PrincipalDirectory>> PrincipalDirectory::Open(
-    storage::Store* store, std::vector<StoredPrincipal> file_principals, std::function<absl::Time()> clock) {
-  std::unique_ptr<PrincipalDirectory> d(new PrincipalDirectory(store, std::move(clock)));
+    storage::Store* store, std::vector<StoredPrincipal> file_principals, std::function<absl::Time()> clock,
+    std::string force_area) {
+  std::unique_ptr<PrincipalDirectory> d(new PrincipalDirectory(store, std::move(clock), std::move(force_area)));
   absl::MutexLock lock(&d->mu_);
   d->file_ = std::move(file_principals);
   RETURN_IF_ERROR(store->Scan(storage::Family::kPrincipals, "", 0, [&](absl::string_view, absl::string_view value) {
@@ -71,6 +73,25 @@ absl::StatusOr<std::unique_ptr<PrincipalDirectory>> PrincipalDirectory::Open(
         LogInfo(absl::StrCat("principal ", f.principal().id(),
                              " is managed through AdminService: its entry in the principals file is ignored"));
       }
+    }
+  }
+  // A principal whose scope this deployment does not serve must not
+  // authenticate: the file's stop the start (the file is to be corrected);
+  // the store's are kept disabled, so that hirsd still starts and an
+  // administrator can see them (hirs admin principals list).
+  for (StoredPrincipal& record : d->stored_) {
+    if (record.principal().disabled()) continue;
+    if (auto problem = ScopeProblem(record.principal(), d->force_area_)) {
+      LogError(absl::StrCat("principal ", record.principal().id(), " (managed through AdminService) is disabled: ",
+                            problem->description));
+      record.mutable_principal()->set_disabled(true);
+    }
+  }
+  for (const StoredPrincipal& record : d->Effective()) {
+    if (record.principal().disabled()) continue;
+    if (auto problem = ScopeProblem(record.principal(), d->force_area_)) {
+      return absl::InvalidArgumentError(absl::StrCat("principal \"", record.principal().id(),
+                                                     "\" in the principals file: ", problem->description));
     }
   }
   auto registry = PrincipalRegistry::FromRecords(d->Effective());
@@ -129,7 +150,9 @@ absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Create(const hirs::v1::P
   p.clear_token_sha256();  // input only in files
   ClearOutputOnlyFields(&p);
   p.set_disabled(false);
-  if (auto problem = PrincipalProblem(p)) {
+  auto problem = PrincipalProblem(p);
+  if (!problem.has_value()) problem = ScopeProblem(p, force_area_);
+  if (problem.has_value()) {
     return InvalidArgumentWithViolations({{absl::StrCat("principal.", problem->field), problem->description}});
   }
   absl::MutexLock lock(&mu_);

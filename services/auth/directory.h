@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/area.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/admin_service.pb.h"
 #include "services/auth/principals.h"
@@ -31,12 +32,14 @@ inline constexpr absl::Duration kMaxTokenOverlap = absl::Hours(24 * 7);
 // Thread safe; changes are serialised.
 class PrincipalDirectory {
  public:
-  // The file's principals overridden by the store's. Errors: the store's
-  // records and the file's together break a rule of PrincipalRegistry
-  // (e.g. one token hash for two principals).
+  // The file's principals overridden by the store's, for a deployment
+  // serving police force area `force_area`. Errors: the store's records and
+  // the file's together break a rule of PrincipalRegistry (e.g. one token
+  // hash for two principals); an enabled principal's scope is not one this
+  // deployment serves (ScopeProblem), named with where it comes from.
   static absl::StatusOr<std::unique_ptr<PrincipalDirectory>> Open(
       storage::Store* store, std::vector<hirs::store::v1::StoredPrincipal> file_principals,
-      std::function<absl::Time()> clock);
+      std::function<absl::Time()> clock, std::string force_area = kLeicestershireForceArea);
 
   // What authenticates calls; always in step with the changes below.
   const PrincipalRegistry& registry() const { return *registry_; }
@@ -45,7 +48,8 @@ class PrincipalDirectory {
   std::vector<hirs::v1::Principal> List() const;
 
   // Adds a principal without a token. INVALID_ARGUMENT with field
-  // violations (principal.id, .role, .scope, ...), ALREADY_EXISTS for a
+  // violations (principal.id, .role, .scope, ...; a scope this deployment
+  // does not serve too), ALREADY_EXISTS for a
   // known id or a certificate name another principal has.
   absl::StatusOr<hirs::v1::Principal> Create(const hirs::v1::Principal& principal);
 
@@ -63,7 +67,7 @@ class PrincipalDirectory {
   absl::StatusOr<hirs::v1::Principal> RevokeToken(absl::string_view id);
 
  private:
-  PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock);
+  PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock, std::string force_area);
   // The principal by id (store first, then file); NOT_FOUND otherwise.
   absl::StatusOr<hirs::store::v1::StoredPrincipal> Find(absl::string_view id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -74,6 +78,7 @@ class PrincipalDirectory {
 
   storage::Store* const store_;
   const std::function<absl::Time()> clock_;
+  const std::string force_area_;
   std::unique_ptr<PrincipalRegistry> registry_;
   mutable absl::Mutex mu_;
   std::vector<hirs::store::v1::StoredPrincipal> file_ ABSL_GUARDED_BY(mu_);

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/area.h"
 #include "common/civil_time.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/config/v1/config.pb.h"
@@ -65,6 +66,28 @@ std::optional<FieldViolation> PrincipalProblem(const hirs::v1::Principal& p) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<FieldViolation> ScopeProblem(const hirs::v1::Principal& p, absl::string_view force_area) {
+  switch (p.role()) {
+    case hirs::v1::POLICE:
+      if (p.scope() == force_area) return std::nullopt;
+      return FieldViolation{"scope", absl::StrCat("a POLICE principal's scope is the GSS code of the police force "
+                                                  "area this deployment serves (\"", force_area, "\"), not \"",
+                                                  p.scope(), "\"")};
+    case hirs::v1::DISTRICT: {
+      const auto* districts = ForceAreaDistricts(force_area);
+      if (districts != nullptr && districts->contains(p.scope())) return std::nullopt;
+      return FieldViolation{"scope", absl::StrCat("\"", p.scope(), "\" is not a district of police force area ",
+                                                  force_area, ", which this deployment serves: give the GSS code of "
+                                                  "one of its districts (e.g. E07000130 for Charnwood)")};
+    }
+    case hirs::v1::ADMIN:
+      if (p.scope().empty()) return std::nullopt;
+      return FieldViolation{"scope", "an ADMIN principal has no scope: leave it empty"};
+    default:
+      return std::nullopt;
+  }
 }
 
 absl::StatusOr<std::vector<hirs::store::v1::StoredPrincipal>> ParsePrincipalsFile(absl::string_view json) {

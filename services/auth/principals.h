@@ -39,6 +39,13 @@ bool IsPrincipalId(absl::string_view id);
 // Principal), nullopt if none.
 std::optional<FieldViolation> PrincipalProblem(const hirs::v1::Principal& principal);
 
+// Whether this deployment serves the scope of `principal`: a POLICE
+// principal's scope is `force_area` (the GSS code of the police force area
+// served, e.g. "E23000021"), a DISTRICT principal's one of that area's
+// districts (common/area.h), an ADMIN principal's empty. The problem
+// (field "scope"), nullopt if none.
+std::optional<FieldViolation> ScopeProblem(const hirs::v1::Principal& principal, absl::string_view force_area);
+
 // Parses the principals file (DESIGN.md "Operational contract"):
 // {"principals": [{"id", "role", "scope", "token_sha256"}, ...]}. Each
 // entry must also carry a token hash or certificate names. INVALID_ARGUMENT

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/area.h"
 #include "common/csv_reader.h"
 #include "common/status_macros.h"
 #include "services/intake/postcode_default_table.h"
@@ -96,18 +97,7 @@ std::string PostcodeSector(absl::string_view canonical) {
 }
 
 const absl::flat_hash_set<std::string>& LeicestershireAreaCodes() {
-  static const auto* const codes = new absl::flat_hash_set<std::string>{
-      "E07000129",  // Blaby
-      "E07000130",  // Charnwood
-      "E07000131",  // Harborough
-      "E07000132",  // Hinckley and Bosworth
-      "E07000133",  // Melton
-      "E07000134",  // North West Leicestershire
-      "E07000135",  // Oadby and Wigston
-      "E06000016",  // Leicester
-      "E06000017",  // Rutland
-  };
-  return *codes;
+  return *ForceAreaDistricts(kLeicestershireForceArea);
 }
 
 bool IsAreaDistrictCode(absl::string_view code) {

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/area.h"
 #include "common/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/config/v1/config.pb.h"
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, hmac_key_file, "", "HMAC key file (hex); default <data_di
 ABSL_FLAG(bool, sync_writes, true, "sync the write-ahead log before acknowledging a write");
 ABSL_FLAG(uint64_t, min_free_disk_mb, hirs::server::ServerOptions().min_free_disk_bytes >> 20,
           "free space (MiB) on the data disk below which writes are refused while reads go on (0: no check)");
+ABSL_FLAG(std::string, force_area, hirs::kLeicestershireForceArea,
+          "GSS code of the police force area served: POLICE principals' scope; DISTRICT principals' scopes are its "
+          "districts");
 ABSL_FLAG(std::string, postcode_directory, "", "ONS Postcode Directory CSV (pcds, oslaua); default: bundled table");
 ABSL_FLAG(int, worker_threads, 16, "threads doing blocking store writes (submissions, case updates, admin calls)");
 ABSL_FLAG(int64_t, block_cache_mb, 256,
@@ -110,6 +114,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (!config.tls_client_ca_file().empty()) options->tls_client_ca_file = config.tls_client_ca_file();
   if (config.tls_require_client_cert()) options->tls_require_client_cert = true;
   if (!config.postcode_directory().empty()) options->postcode_directory = config.postcode_directory();
+  if (!config.force_area().empty()) options->force_area = config.force_area();
   if (config.has_attach_threshold()) options->collation.attach_threshold = config.attach_threshold();
   if (config.has_review_threshold()) options->collation.review_threshold = config.review_threshold();
   if (config.has_attach_threshold_without_identity()) {
@@ -151,6 +156,7 @@ int main(int argc, char** argv) {
   if (Specified("sync_writes")) options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
   if (Specified("min_free_disk_mb")) options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
   if (Specified("postcode_directory")) options.postcode_directory = absl::GetFlag(FLAGS_postcode_directory);
+  if (Specified("force_area")) options.force_area = absl::GetFlag(FLAGS_force_area);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.read_threads = absl::GetFlag(FLAGS_read_threads);
   // Clamped before the shift so that no value wraps into the accepted range;

@@ -154,6 +154,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot create data dir ", options.data_dir, ": ", ec.message()));
   }
+  if (ForceAreaDistricts(options.force_area) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("force_area \"", options.force_area,
+                                                   "\" is not a police force area this build serves (",
+                                                   kLeicestershireForceArea, ": Leicestershire)"));
+  }
   ASSIGN_OR_RETURN(std::vector<hirs::store::v1::StoredPrincipal> file_principals,
                    auth::LoadPrincipalsFile(options.principals_file));
   const std::string key_file =
@@ -173,7 +178,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
   RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
   ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
-                                                                     [] { return absl::Now(); }));
+                                                                     [] { return absl::Now(); }, options.force_area));
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
   state->metrics = std::make_unique<metrics::Metrics>();
   state->gate = std::make_unique<rpc::CallGate>(

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/area.h"
 #include "services/cases/watch.h"
 #include "services/collation/matcher.h"
 
@@ -31,6 +32,9 @@ struct ServerOptions {
   // also holds every index and bloom filter: give a large store enough for
   // its filters (tests/bench/README.md, run_scale.sh at 10M).
   size_t block_cache_bytes = size_t{256} << 20;
+  // GSS code of the police force area served (common/area.h): the scope of
+  // POLICE principals; DISTRICT principals' scopes are its districts.
+  std::string force_area = kLeicestershireForceArea;
   // ONS Postcode Directory CSV; empty: the bundled Leicestershire table.
   std::string postcode_directory;
   // Threads doing blocking store work, and how many calls may wait for one.

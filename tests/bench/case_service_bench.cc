@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   if (!std::filesystem::exists(dir + "/db/CURRENT")) Fill(dir + "/db", absl::GetFlag(FLAGS_cases));
   {
     std::ofstream p(dir + "/principals.json");
-    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"leicestershire\", \"token_sha256\": \""
+    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", \"token_sha256\": \""
       << hirs::auth::TokenSha256Hex("bench-police") << "\"}, {\"id\": \"centre-a\", \"role\": \"REPORTING_CENTRE\", "
       << "\"scope\": \"centre-a\", \"token_sha256\": \"" << hirs::auth::TokenSha256Hex("bench-centre") << "\"}]}";
   }

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   Fill(dir + "/db", absl::GetFlag(FLAGS_cases), absl::GetFlag(FLAGS_other_cases));
   {
     std::ofstream p(dir + "/principals.json");
-    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"leicestershire\", "
+    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", "
       << "\"token_sha256\": \"" << hirs::auth::TokenSha256Hex("bench-police") << "\"}]}";
   }
   hirs::server::ServerOptions options;

@@ -18,7 +18,7 @@ sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 cat > "$WORK/principals.json" <<JSON
 {"principals": [
   {"id": "centre-a", "role": "REPORTING_CENTRE", "scope": "centre-a", "token_sha256": "$(sha $CENTRE_TOKEN)"},
-  {"id": "police", "role": "POLICE", "scope": "leicestershire", "token_sha256": "$(sha $POLICE_TOKEN)"},
+  {"id": "police", "role": "POLICE", "scope": "E23000021", "token_sha256": "$(sha $POLICE_TOKEN)"},
   {"id": "charnwood", "role": "DISTRICT", "scope": "E07000130", "token_sha256": "$(sha $DISTRICT_TOKEN)"},
   {"id": "rutland", "role": "DISTRICT", "scope": "E06000017", "token_sha256": "$(sha $RUTLAND_TOKEN)"},
   {"id": "admin", "role": "ADMIN", "token_sha256": "$(sha $ADMIN_TOKEN)"}

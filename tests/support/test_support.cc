@@ -155,7 +155,7 @@ std::string WritePrincipals(const std::string& dir) {
   const std::string json = absl::StrCat(
       R"({"principals": [)", entry(kCentreA, "REPORTING_CENTRE", kCentreA, kCentreAToken), ",",
       entry(kCentreB, "REPORTING_CENTRE", kCentreB, kCentreBToken), ",",
-      entry("police", "POLICE", "leicestershire", kPoliceToken), ",",
+      entry("police", "POLICE", "E23000021", kPoliceToken), ",",
       entry("district-charnwood", "DISTRICT", "E07000130", kDistrictToken), ",",
       entry("admin", "ADMIN", "", kAdminToken), ",",
       entry("centre-c", "REPORTING_CENTRE", "centre-c", "token-centre-c", true), "]}");

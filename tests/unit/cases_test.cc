@@ -26,8 +26,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const auth::Principal kPolice{"police", hirs::v1::POLICE, "leicestershire"};
-const auth::Principal kOtherPolice{"police-2", hirs::v1::POLICE, "leicestershire"};
+const auth::Principal kPolice{"police", hirs::v1::POLICE, "E23000021"};
+const auth::Principal kOtherPolice{"police-2", hirs::v1::POLICE, "E23000021"};
 const auth::Principal kAdmin{"admin", hirs::v1::ADMIN, ""};
 
 // A report of an incident of its own: days apart from every other i, with

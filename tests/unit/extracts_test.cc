@@ -24,7 +24,7 @@ using hirs::v1::ExtractRow;
 
 constexpr char kCharnwood[] = "E07000130";
 constexpr char kMonth[] = "2026-09";  // kTestNow is 2026-09-21
-const auth::Principal kPolice{"police", hirs::v1::POLICE, "leicestershire"};
+const auth::Principal kPolice{"police", hirs::v1::POLICE, "E23000021"};
 const auth::Principal kCharnwoodCouncil{"charnwood", hirs::v1::DISTRICT, kCharnwood};
 const auth::Principal kRutlandCouncil{"rutland", hirs::v1::DISTRICT, "E06000017"};
 

@@ -1,4 +1,5 @@
 #include "services/auth/access.h"
+#include "services/auth/directory.h"
 #include "services/auth/principals.h"
 
 #include "gmock/gmock.h"
@@ -8,6 +9,8 @@
 #include "hirs/v1/extract_service.pb.h"
 #include "hirs/v1/admin_service.pb.h"
 #include "absl/strings/match.h"
+#include "common/area.h"
+#include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "tests/support/test_support.h"
 
@@ -74,7 +77,7 @@ TEST(PrincipalRegistry, BadFilesAreRefusedNamingTheEntry) {
 
 TEST(PrincipalRegistry, ClientCertificateNamesAuthenticateTheirPrincipal) {
   auto registry = PrincipalRegistry::FromJson(
-      R"({"principals": [{"id": "police", "role": "POLICE", "scope": "leicestershire",
+      R"({"principals": [{"id": "police", "role": "POLICE", "scope": "E23000021",
                           "cert_names": ["hirs:principal:police", "police.example.org"]}]})");
   ASSERT_TRUE(registry.ok()) << registry.status();  // no token needed
   auto p = (*registry)->AuthenticateCertificate({"CN=whatever", "police.example.org"});
@@ -168,7 +171,7 @@ TEST(AccessTable, EveryMethodHasExactlyOneRuleAndEachRoleReachesOnlyItsOwn) {
     EXPECT_EQ(rules, 1) << m;
   }
   const Principal centre{"c", hirs::v1::REPORTING_CENTRE, "c"};
-  const Principal police{"p", hirs::v1::POLICE, "leicestershire"};
+  const Principal police{"p", hirs::v1::POLICE, "E23000021"};
   const Principal district{"d", hirs::v1::DISTRICT, "E07000130"};
   const Principal admin{"a", hirs::v1::ADMIN, ""};
   // The expected matrix, service by service (writes to cases: police only).
@@ -192,7 +195,7 @@ TEST(AccessTable, EveryMethodHasExactlyOneRuleAndEachRoleReachesOnlyItsOwn) {
 
 TEST(AccessTable, ADistrictReachesOnlyItsOwnDistrict) {
   const Principal charnwood{"charnwood", hirs::v1::DISTRICT, "E07000130"};
-  const Principal police{"p", hirs::v1::POLICE, "leicestershire"};
+  const Principal police{"p", hirs::v1::POLICE, "E23000021"};
   hirs::v1::MonthlyExtractRequest rutland;
   rutland.set_district_code("E06000017");
   for (const char* m : {"hirs.v1.ExtractService/StreamMonthlyExtract", "hirs.v1.ExtractService/GetMonthlySummary"}) {
@@ -201,6 +204,84 @@ TEST(AccessTable, ADistrictReachesOnlyItsOwnDistrict) {
     EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("only district E07000130")) << m;
     EXPECT_TRUE(AuthorizeMethod(police, m, &rutland).ok()) << m;
   }
+}
+
+}  // namespace
+}  // namespace hirs::auth
+
+namespace hirs::auth {
+namespace {
+
+hirs::v1::Principal Make(const std::string& id, hirs::v1::Role role, const std::string& scope) {
+  hirs::v1::Principal p;
+  p.set_id(id);
+  p.set_role(role);
+  p.set_scope(scope);
+  return p;
+}
+
+TEST(ScopeProblem, ADeploymentServesItsForceAreaAndItsDistrictsOnly) {
+  const std::string area = kLeicestershireForceArea;
+  EXPECT_FALSE(ScopeProblem(Make("p", hirs::v1::POLICE, "E23000021"), area).has_value());
+  EXPECT_THAT(ScopeProblem(Make("p", hirs::v1::POLICE, "nottinghamshire"), area)->description,
+              HasSubstr("force area this deployment serves (\"E23000021\")"));
+  EXPECT_TRUE(ScopeProblem(Make("p", hirs::v1::POLICE, "leicestershire"), area).has_value());
+  EXPECT_FALSE(ScopeProblem(Make("d", hirs::v1::DISTRICT, "E06000017"), area).has_value());
+  EXPECT_THAT(ScopeProblem(Make("d", hirs::v1::DISTRICT, "E09000001"), area)->description,
+              HasSubstr("not a district of police force area E23000021"));
+  EXPECT_EQ(ScopeProblem(Make("d", hirs::v1::DISTRICT, "E09000001"), area)->field, "scope");
+  EXPECT_TRUE(ScopeProblem(Make("a", hirs::v1::ADMIN, "E23000021"), area).has_value());
+  EXPECT_FALSE(ScopeProblem(Make("c", hirs::v1::REPORTING_CENTRE, "centre-c"), area).has_value());
+}
+
+class DirectoryScopeTest : public ::testing::Test {
+ protected:
+  DirectoryScopeTest() {
+    storage::StoreOptions options;
+    options.path = dir_.path();
+    store_ = std::move(storage::Store::Open(options)).value();
+  }
+  absl::StatusOr<std::unique_ptr<PrincipalDirectory>> Open(const std::string& file_json) {
+    auto records = ParsePrincipalsFile(file_json);
+    if (!records.ok()) return records.status();
+    return PrincipalDirectory::Open(store_.get(), *records, [] { return hirs::testing::kTestNow; });
+  }
+  hirs::testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(DirectoryScopeTest, CreateRefusesScopesThisDeploymentDoesNotServe) {
+  auto directory = Open(R"({"principals": []})").value();
+  auto outside = directory->Create(Make("city", hirs::v1::DISTRICT, "E09000001"));
+  EXPECT_EQ(outside.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(outside.status()).at(0).field, "principal.scope");
+  EXPECT_EQ(directory->Create(Make("notts", hirs::v1::POLICE, "nottinghamshire")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(directory->Create(Make("melton", hirs::v1::DISTRICT, "E07000133")).ok());
+  EXPECT_TRUE(directory->Create(Make("force", hirs::v1::POLICE, "E23000021")).ok());
+}
+
+TEST_F(DirectoryScopeTest, AFilePrincipalWithAScopeNotServedStopsTheStartNamingIt) {
+  auto opened = Open(absl::StrCat(R"({"principals": [)", Entry("police", "POLICE", "leicestershire", "t"), "]}"));
+  ASSERT_FALSE(opened.ok());
+  EXPECT_THAT(opened.status().message(), HasSubstr("principal \"police\" in the principals file"));
+  EXPECT_TRUE(Open(absl::StrCat(R"({"principals": [)", Entry("police", "POLICE", "E23000021", "t"), "]}")).ok());
+}
+
+TEST_F(DirectoryScopeTest, AStoredPrincipalWithAScopeNotServedIsKeptDisabled) {
+  // As an older hirsd, which did not check scopes, could have stored it.
+  hirs::store::v1::StoredPrincipal record;
+  *record.mutable_principal() = Make("notts", hirs::v1::POLICE, "nottinghamshire");
+  record.mutable_principal()->set_source("store");
+  record.mutable_principal()->set_token_sha256(TokenSha256Hex("token-notts"));
+  storage::WriteBatch batch;
+  batch.Put(storage::Family::kPrincipals, "notts", record.SerializeAsString());
+  ASSERT_TRUE(store_->Write(std::move(batch)).ok());
+  auto directory = Open(R"({"principals": []})");
+  ASSERT_TRUE(directory.ok()) << directory.status();
+  EXPECT_FALSE((*directory)->registry().Authenticate("token-notts").ok());
+  ASSERT_EQ((*directory)->List().size(), 1u);
+  EXPECT_TRUE((*directory)->List()[0].disabled());
 }
 
 }  // namespace
