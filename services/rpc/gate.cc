@@ -121,7 +121,7 @@ void CollectResourceIds(const google::protobuf::Message& message, std::vector<st
   collector.Visit(message, 0);
 }
 
-absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::CallbackServerContext& context) const {
+absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContextBase& context) const {
   absl::string_view token;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -221,6 +221,13 @@ audit::StagedEntry CallGate::Stage(const Call& call, const google::protobuf::Mes
 void CallGate::Staged(const Call& call, audit::StagedEntry staged) {
   audit_->Chain(std::move(staged));
   Count(call.method, call.start, absl::StatusCode::kOk);
+}
+
+void CallGate::RecordUnparseable(const grpc::ServerContextBase& context, absl::string_view method) {
+  Call call{{}, std::string(method), context.peer(), absl::Now()};
+  absl::StatusOr<auth::Principal> principal = Authenticate(context);
+  if (principal.ok()) call.principal = *principal;
+  Record(call, nullptr, nullptr, absl::InvalidArgumentError("unparseable request"), [](const absl::Status&) {});
 }
 
 absl::Status CallGate::TakeItem(const Call& call) {

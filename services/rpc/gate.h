@@ -128,6 +128,11 @@ class CallGate {
   // Runs every answer queued (server shutdown, after the worker pools).
   void DrainAnswers() { answers_.Drain(); }
 
+  // Audits a call of `method` refused with INVALID_ARGUMENT because its
+  // request did not parse (unparseable.h), under whoever its credentials
+  // name (no principal when they name nobody). Does not block.
+  void RecordUnparseable(const grpc::ServerContextBase& context, absl::string_view method);
+
   // One more item of a stream (SubmitReports) against the caller's rate.
   absl::Status TakeItem(const Call& call);
 
@@ -135,7 +140,7 @@ class CallGate {
   metrics::Metrics* metrics() const { return metrics_; }
 
  private:
-  absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& context) const;
+  absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContextBase& context) const;
   // The call's entry: the ids in `request` and `response`, and the outcome
   // `code`.
   hirs::v1::AuditEntry EntryFor(const Call& call, const google::protobuf::Message* request,

@@ -28,6 +28,7 @@
 #include "services/auth/directory.h"
 #include "services/retention/retention.h"
 #include "services/rpc/gate.h"
+#include "services/rpc/unparseable.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/extracts/extract_service.h"
@@ -247,6 +248,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(state->cases.get());
   builder.RegisterService(state->extracts.get());
   builder.RegisterService(state->admin.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(rpc::UnparseableRequestInterceptor(state->gate.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   state->grpc_server = builder.BuildAndStart();
   if (state->grpc_server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,

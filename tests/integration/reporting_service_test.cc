@@ -1,5 +1,6 @@
 // ReportingService through real stubs against hirsd on 127.0.0.1:0.
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/error_details.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -289,6 +291,68 @@ TEST_F(ReportingServiceTest, HealthNeedsNoToken) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// Sends `bytes` as the request of `method` ("/pkg.Service/Method") with a
+// token; the status.
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                     const std::string& bytes, const std::string& token) {
+  grpc::GenericStub stub(channel);
+  auto context = ContextWithToken(token);
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::Status result;
+  absl::Notification done;
+  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    result = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+TEST_F(ReportingServiceTest, RequestsThatDoNotParseAreInvalidArgumentAndAudited) {
+  hirs::v1::SubmitReportRequest good = Request(hirs::testing::ValidReport(), "raw-1");
+  std::string valid = good.SerializeAsString();
+  // report.source_reference (field 4 of Report, field 2 of the request)
+  // holding "\xff\xfe": not UTF-8.
+  hirs::v1::SubmitReportRequest marked = good;
+  marked.mutable_report()->set_source_reference("@@");
+  std::string bad_utf8 = marked.SerializeAsString();
+  const size_t at = bad_utf8.find("@@");
+  ASSERT_NE(at, std::string::npos);
+  bad_utf8[at] = '\xff';
+  bad_utf8[at + 1] = '\xfe';
+  const std::string truncated = valid.substr(0, valid.size() - 3);
+  for (const std::string& bytes : {bad_utf8, truncated}) {
+    grpc::Status s = CallRaw(server_.channel(), "/hirs.v1.ReportingService/SubmitReport", bytes, kCentreAToken);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("not a valid hirs.v1.ReportingService/SubmitReport request message"));
+  }
+  // A server-streaming call is answered the same way.
+  grpc::Status watch = CallRaw(server_.channel(), "/hirs.v1.ExtractService/StreamMonthlyExtract",
+                               std::string("\x0a\x09E07\xff"), hirs::testing::kPoliceToken);
+  EXPECT_EQ(watch.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watch.error_message();
+  // Nothing was stored, and each refusal is in the audit trail under the caller.
+  EXPECT_EQ(CallRaw(server_.channel(), "/hirs.v1.ReportingService/SubmitReport", valid, kCentreAToken).error_code(),
+            grpc::StatusCode::OK);
+  auto admin = hirs::v1::AdminService::NewStub(server_.channel());
+  hirs::v1::ListAuditEntriesRequest list;
+  list.set_principal_id(hirs::testing::kCentreA);
+  hirs::v1::ListAuditEntriesResponse entries;
+  int refused = 0, accepted = 0;
+  for (int attempt = 0; attempt < 50 && refused < 2; ++attempt) {
+    ASSERT_TRUE(admin->ListAuditEntries(ContextWithToken(hirs::testing::kAdminToken).get(), list, &entries).ok());
+    refused = accepted = 0;
+    for (const auto& e : entries.entries()) {
+      if (e.method() != "hirs.v1.ReportingService/SubmitReport") continue;
+      (e.outcome() == "INVALID_ARGUMENT" ? refused : accepted)++;
+    }
+    if (refused < 2) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(refused, 2);
+  EXPECT_EQ(accepted, 1);
 }
 
 }  // namespace
