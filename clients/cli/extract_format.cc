@@ -268,7 +268,12 @@ std::string SummaryReportHtml(const std::vector<MonthlySummary>& months) {
   absl::StrAppend(&out,
                   "<p class=\"note\">One case may have been reported several times, to the police and to third-party "
                   "reporting centres; it is counted once. * marks a small number, suppressed so that no victim can "
-                  "be identified, and any figure that would reveal one. A case may have more than one motivation and "
+                  "be identified, and any figure that would reveal one. ",
+                  s.rounding_base() > 0
+                      ? absl::StrCat("Other figures are rounded to a multiple of ", s.rounding_base(),
+                                     ", so parts may not add up to the total. ")
+                      : "",
+                  "A case may have more than one motivation and "
                   "type of incident, so those tables add up to more than the total. No personal data is held in this "
                   "report.</p>\n");
   absl::StrAppend(&out, "<section><h2>12-month trend by motivation</h2>", TrendChart(months), "</section>\n");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -30,18 +31,6 @@ bool ParseMonth(const std::string& month, int* year, int* mon) {
   return *year >= 1990 && *mon >= 1 && *mon <= 12;
 }
 
-// The tables whose categories add up to the total.
-bool IsPartition(const std::string& dimension) {
-  return dimension == "place_type" || dimension == "crime" || dimension == "repeat_victim";
-}
-
-SummaryCell Cell(const std::string& dimension, const std::string& category) {
-  SummaryCell c;
-  c.set_dimension(dimension);
-  c.set_category(category);
-  return c;
-}
-
 bool SameFacts(const ExtractRow& a, const ExtractRow& b) { return a.SerializeAsString() == b.SerializeAsString(); }
 
 }  // namespace
@@ -55,6 +44,13 @@ std::string PreviousMonth(const std::string& month) {
 Extracts::Extracts(storage::Store* store, const collation::KeyedHasher* hasher, std::function<absl::Time()> clock,
                    ExtractOptions options)
     : store_(store), hasher_(hasher), clock_(std::move(clock)), options_(options) {}
+
+uint32_t Extracts::RecordKey(const std::string& case_id) const {
+  const std::string mac = hasher_->Mac("summary_cell_key", {case_id});
+  uint32_t key = 0;
+  for (int i = 0; i < 4; ++i) key = (key << 8) | static_cast<unsigned char>(mac[i]);
+  return key;
+}
 
 std::string Extracts::CaseRef(const std::string& district, const std::string& case_id) const {
   return absl::AsciiStrToUpper(collation::Hex(hasher_->Mac("extract_case_ref", {district, case_id})).substr(0, 16));
@@ -103,22 +99,36 @@ absl::StatusOr<Extracts::Checked> Extracts::Check(const hirs::v1::MonthlyExtract
 
 absl::Status Extracts::VisitRowsAt(const std::string& district, const std::string& month, absl::Time at,
                                   const std::function<void(const std::string&, const ExtractRow&)>& visit) const {
+  return VisitRowsAtEach(district, month, {at},
+                         [&](size_t, const std::string& case_id, const ExtractRow& row) { visit(case_id, row); });
+}
+
+absl::Status Extracts::VisitRowsAtEach(
+    const std::string& district, const std::string& month, const std::vector<absl::Time>& times,
+    const std::function<void(size_t, const std::string&, const ExtractRow&)>& visit) const {
   const std::string prefix = storage::ExtractRowPrefix(district, month);
-  const int64_t limit = absl::ToUnixMicros(at);
-  // Versions of one case come together, oldest first; the last one not
-  // after `at` is the row as it stood (empty: not in the month then).
-  std::string case_id, current, last;  // the case being read, its last version
-  bool have = false;
+  // Versions of one case come together, oldest first; for each time, the
+  // last one not after it is the row as it stood (empty: not in the month
+  // then).
+  std::string case_id, current;
+  std::vector<std::pair<int64_t, std::string>> versions;  // of `current`
   int64_t micros = 0;
   absl::Status bad;
   ExtractRow row;
   auto emit = [&]() -> bool {
-    if (!have || last.empty()) return true;
-    if (!row.ParseFromString(last)) {
-      bad = absl::DataLossError("an extract history row does not parse");
-      return false;
+    for (size_t k = 0; k < times.size(); ++k) {
+      const int64_t limit = absl::ToUnixMicros(times[k]);
+      const std::string* last = nullptr;
+      for (const auto& [at, value] : versions) {
+        if (at <= limit) last = &value;
+      }
+      if (last == nullptr || last->empty()) continue;
+      if (!row.ParseFromString(*last)) {
+        bad = absl::DataLossError("an extract history row does not parse");
+        return false;
+      }
+      visit(k, current, row);
     }
-    visit(current, row);
     return true;
   };
   RETURN_IF_ERROR(store_->Scan(storage::Family::kExtracts, prefix, 0, [&](absl::string_view key, absl::string_view value) {
@@ -129,12 +139,9 @@ absl::Status Extracts::VisitRowsAt(const std::string& district, const std::strin
     if (case_id != current) {
       if (!emit()) return false;
       current = case_id;
-      have = false;
+      versions.clear();
     }
-    if (micros <= limit) {
-      last.assign(value.data(), value.size());
-      have = true;
-    }
+    versions.emplace_back(micros, std::string(value));
     return true;
   }));
   RETURN_IF_ERROR(bad);
@@ -195,101 +202,77 @@ absl::StatusOr<std::vector<ExtractRow>> Extracts::MonthlyExtract(const auth::Pri
   return out;
 }
 
-std::vector<SummaryCell> EmptyCells() {
-  std::vector<SummaryCell> cells;
-  cells.push_back(Cell("total", "ALL"));
-  for (int m = 1; m <= 9; ++m) cells.push_back(Cell("motivation", hirs::v1::Motivation_Name(m)));
-  for (int t = 1; t <= 8; ++t) cells.push_back(Cell("incident_type", hirs::v1::IncidentType_Name(t)));
-  cells.push_back(Cell("place_type", "NOT_RECORDED"));
-  for (int p = 1; p <= 11; ++p) cells.push_back(Cell("place_type", hirs::v1::PlaceType_Name(p)));
-  cells.push_back(Cell("crime", "CRIME_RECORDED"));
-  cells.push_back(Cell("crime", "NOT_CRIME_RECORDED"));
-  cells.push_back(Cell("repeat_victim", "REPEAT_VICTIM"));
-  cells.push_back(Cell("repeat_victim", "NOT_REPEAT_VICTIM"));
-  return cells;
+absl::StatusOr<std::vector<absl::Time>> Extracts::ReleasePoints(const std::string& district,
+                                                                const std::string& month, absl::Time as_of) const {
+  int year = 0, mon = 0;
+  if (!ParseMonth(month, &year, &mon)) return absl::InvalidArgumentError(absl::StrCat("bad month ", month));
+  ASSIGN_OR_RETURN(absl::Time since, ExtractHistorySince(*store_));
+  std::vector<absl::Time> points;
+  auto add = [&](absl::Time point) {
+    // Before the history began the month cannot be read as it stood.
+    const absl::Time at = std::max(point, since);
+    if (at <= as_of && (points.empty() || points.back() < at)) points.push_back(at);
+  };
+  if (options_.release_at_every_change) {
+    std::set<int64_t> changes;
+    const std::string prefix = storage::ExtractRowPrefix(district, month);
+    std::string case_id;
+    int64_t micros = 0;
+    RETURN_IF_ERROR(store_->Scan(storage::Family::kExtracts, prefix, 0, [&](absl::string_view key, absl::string_view) {
+      if (storage::ParseExtractRowKey(key, prefix, &case_id, &micros)) changes.insert(micros);
+      return true;
+    }));
+    add(since);
+    for (int64_t at : changes) add(absl::FromUnixMicros(at));
+    return points;
+  }
+  for (absl::CivilMonth m = absl::CivilMonth(year, mon) + 1;; ++m) {
+    const absl::Time point = absl::FromCivil(m, UkTimeZone());
+    if (point > as_of) break;
+    add(point);
+  }
+  return points;
 }
 
-void CountRow(const ExtractRow& r, std::vector<SummaryCell>* cells) {
-  // Offsets of each table in EmptyCells' order.
-  constexpr size_t kMotivations = 1, kTypes = 10, kPlaces = 18, kCrime = 30, kRepeat = 32;
-  if (r.change() == ExtractRow::WITHDRAWN) return;
-  auto add = [&](size_t i) { (*cells)[i].set_count((*cells)[i].count() + 1); };
-  add(0);
-  for (int m : r.motivations()) {
-    if (m >= 1 && m <= 9) add(kMotivations + m - 1);
-  }
-  for (int t : r.incident_types()) {
-    if (t >= 1 && t <= 8) add(kTypes + t - 1);
-  }
-  add(kPlaces + (r.place_type() >= 1 && r.place_type() <= 11 ? r.place_type() : 0));
-  add(kCrime + (r.crime_recorded() ? 0 : 1));
-  add(kRepeat + (r.repeat_victim() ? 0 : 1));
-}
-
-std::vector<SummaryCell> CountCells(const std::vector<ExtractRow>& rows) {
-  std::vector<SummaryCell> cells = EmptyCells();
-  for (const ExtractRow& r : rows) CountRow(r, &cells);
-  return cells;
-}
-
-void Suppress(int suppress_max, std::vector<SummaryCell>* cells) {
-  if (suppress_max <= 0) return;
-  for (SummaryCell& c : *cells) {
-    if (c.count() >= 1 && c.count() <= suppress_max) c.set_suppressed(true);
-  }
-  const bool total_suppressed = !cells->empty() && cells->front().suppressed();
-  std::map<std::string, std::vector<SummaryCell*>> partitions;
-  for (SummaryCell& c : *cells) {
-    if (IsPartition(c.dimension())) partitions[c.dimension()].push_back(&c);
-  }
-  for (auto& [dimension, table] : partitions) {
-    if (total_suppressed) {
-      for (SummaryCell* c : table) c->set_suppressed(c->count() > 0);
-      continue;
-    }
-    while (true) {
-      int hidden = 0, hidden_sum = 0;
-      SummaryCell* smallest = nullptr;
-      for (SummaryCell* c : table) {
-        if (c->suppressed()) {
-          ++hidden;
-          hidden_sum += c->count();
-        } else if (c->count() > 0 && (smallest == nullptr || c->count() < smallest->count())) {
-          smallest = c;
-        }
-      }
-      // The hidden cells add up to total minus the shown ones: one hidden
-      // cell is that difference, and k cells adding to k are all 1.
-      const bool recoverable = hidden == 1 || (hidden > 1 && hidden_sum == hidden);
-      if (!recoverable || smallest == nullptr) break;
-      smallest->set_suppressed(true);
-    }
-  }
-  for (SummaryCell& c : *cells) {
-    if (c.suppressed()) c.set_count(0);
-  }
+absl::StatusOr<Extracts::Released> Extracts::Releases(const std::string& district, const std::string& month,
+                                                      absl::Time as_of) const {
+  Released out;
+  ASSIGN_OR_RETURN(out.at, ReleasePoints(district, month, as_of));
+  std::vector<Tally> tallies(out.at.size(), EmptyTally());
+  RETURN_IF_ERROR(VisitRowsAtEach(district, month, out.at,
+                                  [&](size_t k, const std::string& case_id, const ExtractRow& row) {
+                                    CountRow(row, RecordKey(case_id), &tallies[k]);
+                                  }));
+  out.cells = PublishReleases(std::move(tallies), options_.suppress_max);
+  return out;
 }
 
 absl::StatusOr<hirs::v1::MonthlySummary> Extracts::MonthlySummary(
     const auth::Principal& caller, const hirs::v1::MonthlyExtractRequest& request) const {
   ASSIGN_OR_RETURN(Checked checked, Check(request));
-  auto cells_of = [&](const std::string& month) -> absl::StatusOr<std::vector<SummaryCell>> {
-    std::vector<SummaryCell> cells = EmptyCells();
-    RETURN_IF_ERROR(VisitRowsAt(request.district_code(), month, checked.as_of,
-                                [&](const std::string&, const ExtractRow& row) { CountRow(row, &cells); }));
-    Suppress(options_.suppress_max, &cells);
-    return cells;
-  };
-  ASSIGN_OR_RETURN(std::vector<SummaryCell> cells, cells_of(request.month()));
-  ASSIGN_OR_RETURN(std::vector<SummaryCell> previous, cells_of(PreviousMonth(request.month())));
+  ASSIGN_OR_RETURN(Released month, Releases(request.district_code(), request.month(), checked.as_of));
+  if (month.at.empty()) {
+    int year = 0, mon = 0;
+    ParseMonth(request.month(), &year, &mon);
+    const absl::Time first = absl::FromCivil(absl::CivilMonth(year, mon) + 1, UkTimeZone());
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the summary of ", request.month(), " is published once the month is over, from ",
+        absl::FormatTime("%Y-%m-%d %H:%M %Z", first, UkTimeZone()),
+        " (and revised at the start of each month after); until then the district's extract counts it"));
+  }
+  ASSIGN_OR_RETURN(Released previous, Releases(request.district_code(), PreviousMonth(request.month()), checked.as_of));
+  std::vector<SummaryCell> cells = std::move(month.cells.back());
+  const std::vector<SummaryCell>& before = previous.cells.back();  // released at the same point
   for (size_t i = 0; i < cells.size(); ++i) {  // same order, same categories
-    cells[i].set_previous_count(previous[i].count());
-    cells[i].set_previous_suppressed(previous[i].suppressed());
+    cells[i].set_previous_count(before[i].count());
+    cells[i].set_previous_suppressed(before[i].suppressed());
+    cells[i].set_previous_table_hidden(before[i].table_hidden());
   }
   hirs::v1::MonthlySummary summary;
   summary.set_district_code(request.district_code());
   summary.set_month(request.month());
-  *summary.mutable_as_of() = ToTimestamp(checked.as_of);
+  *summary.mutable_as_of() = ToTimestamp(month.at.back());
+  summary.set_rounding_base(options_.suppress_max > 0 ? options_.suppress_max + 1 : 0);
   *summary.mutable_total() = cells.front();
   for (size_t i = 1; i < cells.size(); ++i) *summary.add_cells() = std::move(cells[i]);
   return summary;

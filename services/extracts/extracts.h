@@ -20,16 +20,9 @@
 //
 // Summaries count the same rows: the total, and by motivation, incident
 // type, place type, crime recorded or not, and repeat victim, each with the
-// previous month's figure at the same as_of. Small numbers are suppressed:
-// counts from 1 to `suppress_max` (default 4) show as suppressed with count
-// 0; zeros are shown. Secondary suppression: in the tables whose categories
-// add up to the total (place type, crime, repeat victim), while the
-// suppressed cells could be worked out from the total (one suppressed cell,
-// or several that can only all be 1), the smallest shown non-zero cell is
-// suppressed too; a suppressed total suppresses every non-zero cell of
-// those tables. Motivation and incident type are multi-valued (a case may
-// have several), so their cells do not add up to anything shown and only
-// primary suppression applies.
+// previous month's figure at the same as_of, published as publication.h
+// says (counts from 1 to `suppress_max` suppressed, the others rounded by
+// cell key, tables that would reveal a small count hidden).
 #ifndef HIRS_SERVICES_EXTRACTS_EXTRACTS_H_
 #define HIRS_SERVICES_EXTRACTS_EXTRACTS_H_
 
@@ -43,13 +36,19 @@
 #include "hirs/v1/extract_service.pb.h"
 #include "services/auth/principals.h"
 #include "services/collation/keyed_hasher.h"
+#include "services/extracts/publication.h"
 #include "storage/store.h"
 
 namespace hirs::extracts {
 
 struct ExtractOptions {
-  // Counts from 1 to this are suppressed in summaries; 0 turns it off.
+  // Summaries: counts from 1 to this are small (suppressed; the others
+  // rounded to multiples of this + 1); 0 publishes exact counts.
   int suppress_max = 4;
+  // Summaries are released at the start of each UK month after theirs
+  // (false), or at every change of the month's cases, month in progress
+  // included (true): current figures, with more revisions withheld.
+  bool release_at_every_change = false;
 };
 
 // Thread safe. Pointers are borrowed and must outlive the object.
@@ -79,27 +78,36 @@ class Extracts {
   // it stood at `at` (facts only), in case id order.
   absl::Status VisitRowsAt(const std::string& district, const std::string& month, absl::Time at,
                            const std::function<void(const std::string&, const hirs::v1::ExtractRow&)>& visit) const;
+  // VisitRowsAt for each of `times` in one read: `visit(k, case_id, row)`
+  // for the rows as they stood at times[k].
+  absl::Status VisitRowsAtEach(
+      const std::string& district, const std::string& month, const std::vector<absl::Time>& times,
+      const std::function<void(size_t, const std::string&, const hirs::v1::ExtractRow&)>& visit) const;
+  // The month's published summaries (publication.h), one per release point
+  // up to `as_of`, oldest first: the starts of the UK months after it
+  // (those before the extract history began are its start), none before
+  // the month is over; or, with release_at_every_change, each time the
+  // month's cases changed (the history's start when they never did).
+  struct Released {
+    std::vector<absl::Time> at;
+    std::vector<std::vector<hirs::v1::SummaryCell>> cells;
+  };
+  absl::StatusOr<Released> Releases(const std::string& district, const std::string& month, absl::Time as_of) const;
+  // The release points of Releases.
+  absl::StatusOr<std::vector<absl::Time>> ReleasePoints(const std::string& district, const std::string& month,
+                                                        absl::Time as_of) const;
   // case_ref -> row (facts and case_ref) of the district's month at `at`.
   absl::StatusOr<std::map<std::string, hirs::v1::ExtractRow>> RowsAt(const std::string& district,
                                                                       const std::string& month, absl::Time at) const;
   std::string CaseRef(const std::string& district, const std::string& case_id) const;
+  // The case's record key for cell keys (publication.h): keyed, stable.
+  uint32_t RecordKey(const std::string& case_id) const;
 
   storage::Store* const store_;
   const collation::KeyedHasher* const hasher_;
   const std::function<absl::Time()> clock_;
   const ExtractOptions options_;
 };
-
-// The cells of one summary from its rows, before suppression (exposed for
-// tests): the total first, then each dimension's categories in a fixed
-// order.
-std::vector<hirs::v1::SummaryCell> CountCells(const std::vector<hirs::v1::ExtractRow>& rows);
-// The same, one row at a time: EmptyCells, then CountRow for each.
-std::vector<hirs::v1::SummaryCell> EmptyCells();
-void CountRow(const hirs::v1::ExtractRow& row, std::vector<hirs::v1::SummaryCell>* cells);
-
-// Applies the suppression rules above to cells made by CountCells.
-void Suppress(int suppress_max, std::vector<hirs::v1::SummaryCell>* cells);
 
 // "YYYY-MM" of the month before `month` ("YYYY-MM").
 std::string PreviousMonth(const std::string& month);

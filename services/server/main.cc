@@ -50,6 +50,9 @@ ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOpt
           "collation score at or above which a report joins a case when victim identity gives no support");
 ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold,
           "collation score at or above which an uncertain match goes to review");
+ABSL_FLAG(std::string, summary_releases, hirs::server::ServerOptions().summary_releases,
+          "when district summaries are released: monthly (at the start of each month after theirs) or every_change "
+          "(current figures, more revisions withheld)");
 ABSL_FLAG(int, extract_suppression_max, hirs::server::ServerOptions().extract_suppression_max,
           "district summaries show counts from 1 to this as suppressed (0: no suppression)");
 ABSL_FLAG(std::string, tls_cert_file, "", "server certificate chain (PEM); with --tls_key_file turns TLS on");
@@ -109,6 +112,7 @@ absl::Status ApplyConfigFile(const std::string& path, hirs::server::ServerOption
   if (config.has_sync_writes()) options->sync_writes = config.sync_writes();
   if (config.has_min_free_disk_mb()) options->min_free_disk_bytes = config.min_free_disk_mb() << 20;
   if (config.has_extract_suppression_max()) options->extract_suppression_max = config.extract_suppression_max();
+  if (!config.summary_releases().empty()) options->summary_releases = config.summary_releases();
   if (!config.tls_cert_file().empty()) options->tls_cert_file = config.tls_cert_file();
   if (!config.tls_key_file().empty()) options->tls_key_file = config.tls_key_file();
   if (!config.tls_client_ca_file().empty()) options->tls_client_ca_file = config.tls_client_ca_file();
@@ -168,6 +172,11 @@ int main(int argc, char** argv) {
   if (Specified("tls_key_file")) options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   if (Specified("tls_client_ca_file")) options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   if (Specified("tls_require_client_cert")) options.tls_require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
+  if (Specified("summary_releases")) options.summary_releases = absl::GetFlag(FLAGS_summary_releases);
+  if (options.summary_releases != "monthly" && options.summary_releases != "every_change") {
+    hirs::LogError("--summary_releases must be monthly or every_change");
+    return 2;
+  }
   if (Specified("extract_suppression_max")) {
     options.extract_suppression_max = absl::GetFlag(FLAGS_extract_suppression_max);
   }

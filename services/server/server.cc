@@ -220,6 +220,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                           state->gate.get(), pools);
   extracts::ExtractOptions extract_options;
   extract_options.suppress_max = options.extract_suppression_max;
+  extract_options.release_at_every_change = options.summary_releases == "every_change";
   state->extract_domain = std::make_unique<extracts::Extracts>(state->store.get(), state->hasher.get(),
                                                                [] { return absl::Now(); }, extract_options);
   state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(),

@@ -54,6 +54,10 @@ struct ServerOptions {
   bool learn_from_reviews = false;
   // District summaries: counts from 1 to this are suppressed (0: none).
   int extract_suppression_max = 4;
+  // When district summaries are released (services/extracts/publication.h):
+  // "monthly" (at the start of each month after theirs) or "every_change"
+  // (current figures; more revisions withheld).
+  std::string summary_releases = "monthly";
   // TLS: the server's certificate chain and key (PEM). Without them the
   // server speaks plaintext, which is allowed on a loopback address only.
   // The files are watched and reloaded every tls_reload_seconds, so a

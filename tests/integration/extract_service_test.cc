@@ -75,11 +75,23 @@ TEST_F(ExtractServiceTest, ACouncilStreamsItsOwnDistrictAndIsRefusedAnother) {
   EXPECT_TRUE(rows.empty());
 
   hirs::v1::MonthlySummary summary;
+  grpc::Status early = extracts_->GetMonthlySummary(ContextWithToken(hirs::testing::kDistrictToken).get(),
+                                                    Request("E07000130", month), &summary);
+  if (month == UkMonth(absl::Now())) {  // published once the month is over
+    EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(early.error_message(), ::testing::HasSubstr("published once the month is over"));
+  } else {
+    ASSERT_TRUE(early.ok()) << early.error_message();
+  }
+  // Released at every change instead: the one case, a small number.
+  server_.options().summary_releases = "every_change";
+  server_.Restart();
+  extracts_ = hirs::v1::ExtractService::NewStub(server_.channel());
   ASSERT_TRUE(extracts_
                   ->GetMonthlySummary(ContextWithToken(hirs::testing::kDistrictToken).get(),
                                       Request("E07000130", month), &summary)
                   .ok());
-  EXPECT_TRUE(summary.total().suppressed());  // one case: a small number
+  EXPECT_TRUE(summary.total().suppressed());
   EXPECT_EQ(summary.total().count(), 0);
   EXPECT_EQ(extracts_
                 ->GetMonthlySummary(ContextWithToken(hirs::testing::kDistrictToken).get(),
