@@ -36,6 +36,12 @@ bool DecodeChangeKey(absl::string_view key, uint64_t* sequence) {
   return true;
 }
 
+std::string CaseMemberPrefix(absl::string_view case_id) { return absl::StrCat(case_id, "|"); }
+
+std::string CaseMemberKey(absl::string_view case_id, absl::string_view report_id) {
+  return absl::StrCat(case_id, "|", report_id);
+}
+
 std::string CaseIndexPrefix(absl::string_view kind, absl::string_view value) {
   return absl::StrCat(kind, "|", value, "|");
 }

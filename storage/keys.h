@@ -27,6 +27,11 @@ std::string ContentKey(absl::string_view principal_id, absl::string_view sha256)
 
 // kChanges: the change with this sequence number (8 bytes, big endian).
 std::string EncodeChangeKey(uint64_t sequence);
+
+// kMembers: "<case_id>|<report_id>"; report ids sort by creation, so a
+// case's members read oldest first.
+std::string CaseMemberPrefix(absl::string_view case_id);
+std::string CaseMemberKey(absl::string_view case_id, absl::string_view report_id);
 // False when `key` is not 8 bytes.
 bool DecodeChangeKey(absl::string_view key, uint64_t* sequence);
 

@@ -51,8 +51,9 @@ enum class Family {
   kCounts,        // term-frequency counters for collation; 8-byte little-endian, summed by Merge
   kExtracts,      // district extract history (versions of each case's row) and pulls
   kPrincipals,    // principal id -> StoredPrincipal (managed through AdminService)
+  kMembers,       // case id + "|" + report id -> CollationExplanation: every report of a case
 };
-inline constexpr int kFamilyCount = 13;
+inline constexpr int kFamilyCount = 14;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);

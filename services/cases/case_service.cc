@@ -40,6 +40,13 @@ grpc::ServerUnaryReactor* CaseServiceImpl::SplitReport(grpc::CallbackServerConte
                        [this, request](const auth::Principal& p) { return cases_->SplitReport(p, *request); });
 }
 
+grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseReports(grpc::CallbackServerContext* context,
+                                                           const hirs::v1::ListCaseReportsRequest* request,
+                                                           hirs::v1::ListCaseReportsResponse* response) {
+  return rpc::RunUnary(context, *gate_, "hirs.v1.CaseService/ListCaseReports", *request, pools_.reads, response,
+                       [this, request](const auth::Principal& p) { return cases_->ListCaseReports(p, *request); });
+}
+
 grpc::ServerUnaryReactor* CaseServiceImpl::ListReviewItems(grpc::CallbackServerContext* context,
                                                            const hirs::v1::ListReviewItemsRequest* request,
                                                            hirs::v1::ListReviewItemsResponse* response) {

@@ -31,6 +31,9 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
   grpc::ServerUnaryReactor* SplitReport(grpc::CallbackServerContext* context,
                                         const hirs::v1::SplitReportRequest* request,
                                         hirs::v1::SplitReportResponse* response) override;
+  grpc::ServerUnaryReactor* ListCaseReports(grpc::CallbackServerContext* context,
+                                            const hirs::v1::ListCaseReportsRequest* request,
+                                            hirs::v1::ListCaseReportsResponse* response) override;
   grpc::ServerUnaryReactor* ListReviewItems(grpc::CallbackServerContext* context,
                                             const hirs::v1::ListReviewItemsRequest* request,
                                             hirs::v1::ListReviewItemsResponse* response) override;

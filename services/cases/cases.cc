@@ -56,12 +56,14 @@ class Pager {
   // Checks page_size and page_token, adding their violations to
   // `violations`; `scope` is what tokens are bound to.
   Pager(const collation::KeyedHasher& hasher, std::string scope, int32_t page_size, const std::string& page_token,
-        absl::Time now, std::vector<FieldViolation>* violations)
+        absl::Time now, std::vector<FieldViolation>* violations, int default_size = kDefaultPageSize,
+        int max_size = kMaxPageSize)
       : hasher_(hasher), scope_(std::move(scope)), now_(now) {
     if (page_size < 0) {
-      violations->push_back({"page_size", "must not be negative; leave it 0 for the default of 50"});
+      violations->push_back(
+          {"page_size", absl::StrCat("must not be negative; leave it 0 for the default of ", default_size)});
     }
-    page_size_ = page_size <= 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
+    page_size_ = page_size <= 0 ? default_size : std::min(page_size, max_size);
     if (page_token.empty()) return;
     absl::StatusOr<std::string> decoded = DecodePageToken(hasher_, scope_, page_token, now_);
     if (decoded.ok()) {
@@ -180,24 +182,61 @@ absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, abs
   ASSIGN_OR_RETURN(std::optional<StoredCase> stored, storage::ReadProto<StoredCase>(*store_, Family::kCases, case_id));
   if (!stored.has_value()) return NotFound(case_id);
   hirs::v1::Case c = std::move(*stored->mutable_case_());
-  const std::vector<std::string> ids(c.report_ids().begin(), c.report_ids().end());
-  ASSIGN_OR_RETURN(auto reports, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
-  for (size_t i = 0; i < reports.size(); ++i) {
-    if (!reports[i].has_value()) {
-      return absl::DataLossError(absl::StrCat("case ", case_id, " lists report ", ids[i], ", which is not stored"));
+  c.clear_explanations();  // kept by members
+  ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, std::string(case_id), kGetCaseReports));
+  RETURN_IF_ERROR(FillReports(reader, std::move(members), c.mutable_reports(), c.mutable_explanations()));
+  return c;
+}
+
+absl::Status Cases::FillReports(const auth::Principal& reader, std::vector<hirs::v1::CollationExplanation> members,
+                                google::protobuf::RepeatedPtrField<hirs::v1::Report>* reports,
+                                google::protobuf::RepeatedPtrField<hirs::v1::CollationExplanation>* explanations) const {
+  std::vector<std::string> ids;
+  for (const auto& m : members) ids.push_back(m.report_id());
+  ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (!stored[i].has_value()) {
+      return absl::DataLossError(absl::StrCat("a case lists report ", ids[i], ", which is not stored"));
     }
-    hirs::v1::Report* r = c.add_reports();
-    *r = std::move(*reports[i]->mutable_report());
+    *reports->Add() = std::move(*stored[i]->mutable_report());
+    *explanations->Add() = std::move(members[i]);
   }
   // Explanations first: they are redacted by what each compared report's
   // consent allows, which redacting the reports does not change.
   absl::flat_hash_map<std::string, const hirs::v1::Report*> known;
-  for (const auto& r : c.reports()) known[r.report_id()] = &r;
-  std::vector<hirs::v1::CollationExplanation*> explanations;
-  for (auto& e : *c.mutable_explanations()) explanations.push_back(&e);
-  RETURN_IF_ERROR(RedactExplanations(*store_, reader, std::move(known), explanations));
-  for (auto& r : *c.mutable_reports()) auth::RedactReport(reader, &r);
-  return c;
+  for (const auto& r : *reports) known[r.report_id()] = &r;
+  std::vector<hirs::v1::CollationExplanation*> pointers;
+  for (auto& e : *explanations) pointers.push_back(&e);
+  RETURN_IF_ERROR(RedactExplanations(*store_, reader, std::move(known), pointers));
+  for (auto& r : *reports) auth::RedactReport(reader, &r);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<hirs::v1::ListCaseReportsResponse> Cases::ListCaseReports(
+    const auth::Principal& reader, const hirs::v1::ListCaseReportsRequest& request) const {
+  std::vector<FieldViolation> violations;
+  if (!IsWellFormedId("case_", request.case_id())) {
+    violations.push_back({"case_id", "is not a case id (\"case_\" followed by 26 characters)"});
+  }
+  Pager pager(*hasher_, absl::StrCat("ListCaseReports\n", reader.id, "\n", request.case_id()), request.page_size(),
+              request.page_token(), clock_(), &violations, kDefaultReportPageSize, kMaxReportPageSize);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  ASSIGN_OR_RETURN(std::optional<StoredCase> stored,
+                   storage::ReadProto<StoredCase>(*store_, Family::kCases, request.case_id()));
+  if (!stored.has_value()) return NotFound(request.case_id());
+  // One more than the page, to know whether another follows.
+  ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, request.case_id(), pager.wanted(0) + 1,
+                                                        pager.after()));
+  std::vector<hirs::v1::CollationExplanation> page;
+  for (auto& m : members) {
+    if (!pager.Visit(m.report_id(), static_cast<int>(page.size()))) break;
+    page.push_back(std::move(m));
+  }
+  hirs::v1::ListCaseReportsResponse out;
+  RETURN_IF_ERROR(FillReports(reader, std::move(page), out.mutable_reports(), out.mutable_explanations()));
+  out.set_next_page_token(pager.NextPageToken());
+  out.set_total_size(stored->case_().report_count());
+  return out;
 }
 
 absl::StatusOr<hirs::v1::ListCasesResponse> Cases::ListCases(const auth::Principal& reader,
@@ -382,7 +421,8 @@ absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>&
     for (const auto& id : moving_cases) {
       ASSIGN_OR_RETURN(auto c, storage::ReadProto<StoredCase>(*store_, Family::kCases, id));
       if (!c.has_value()) return NotFound(id);
-      reports.insert(reports.end(), c->case_().report_ids().begin(), c->case_().report_ids().end());
+      ASSIGN_OR_RETURN(std::vector<std::string> members, collation::MemberIds(*store_, id));
+      reports.insert(reports.end(), members.begin(), members.end());
     }
     if (!moving_report.empty()) reports.push_back(moving_report);
     Locked locked;
@@ -400,8 +440,9 @@ absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>&
     for (size_t i = 0; i < case_ids.size(); ++i) {
       if (!cases[i].has_value()) return NotFound(case_ids[i]);
       if (std::find(moving_cases.begin(), moving_cases.end(), case_ids[i]) != moving_cases.end()) {
-        for (const auto& r : cases[i]->case_().report_ids()) same = same && locked.moving_keys.count(r) > 0;
-        n += cases[i]->case_().report_ids_size();
+        ASSIGN_OR_RETURN(std::vector<std::string> members, collation::MemberIds(*store_, case_ids[i]));
+        for (const auto& r : members) same = same && locked.moving_keys.count(r) > 0;
+        n += members.size();
       }
       locked.cases[case_ids[i]] = std::move(*cases[i]);
     }
@@ -417,7 +458,15 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   std::vector<const StoredCase*> merging = {&before};  // the target first
   for (const auto& s : sources) merging.push_back(&locked.cases.at(s));
   std::vector<std::string> ids;
-  for (const StoredCase* c : merging) ids.insert(ids.end(), c->case_().report_ids().begin(), c->case_().report_ids().end());
+  for (const StoredCase* c : merging) {
+    ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, c->case_().case_id()));
+    for (auto& m : members) {
+      ids.push_back(m.report_id());
+      if (c == &before) continue;
+      collation::DeleteMember(c->case_().case_id(), m.report_id(), batch);
+      collation::PutMember(target, m, batch);
+    }
+  }
   ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
   std::vector<hirs::store::v1::StoredReport> reports;
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -436,7 +485,6 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   // Links and separations of every merged case, but not to each other.
   std::vector<std::string> links, separated;
   for (const StoredCase* c : merging) {
-    for (const auto& e : c->case_().explanations()) *merged.mutable_case_()->add_explanations() = e;
     for (const auto& l : c->case_().linked_case_ids()) {
       if (!gone(l)) links.push_back(l);
     }
@@ -540,13 +588,19 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
                                                                             request.report_id()));
   if (report->case_id() != from) return absl::AbortedError("the report's case changed meanwhile; retry");
   StoredCase& original = locked.cases.at(from);
-  if (original.case_().report_ids_size() < 2) {
+  if (original.case_().report_count() < 2) {
     return absl::FailedPreconditionError(
         absl::StrCat("report ", request.report_id(), " is the only report of case ", from, "; nothing to split"));
   }
+  ASSIGN_OR_RETURN(std::vector<hirs::v1::CollationExplanation> members, collation::ReadMembers(*store_, from));
   std::vector<std::string> rest;
-  for (const auto& id : original.case_().report_ids()) {
-    if (id != request.report_id()) rest.push_back(id);
+  hirs::v1::CollationExplanation moving;
+  for (auto& m : members) {
+    if (m.report_id() == request.report_id()) {
+      moving = std::move(m);
+    } else {
+      rest.push_back(m.report_id());
+    }
   }
   ASSIGN_OR_RETURN(auto rest_reports,
                    storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, rest));
@@ -560,10 +614,9 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
   StoredCase alone = collation::NewCase(to);
   report->set_case_id(to);
   collation::AddReportToCase(*report, now, &alone);
-  for (const auto& e : original.case_().explanations()) {
-    *(e.report_id() == request.report_id() ? alone.mutable_case_()->add_explanations()
-                                           : left.mutable_case_()->add_explanations()) = e;
-  }
+  collation::DeleteMember(from, request.report_id(), &batch);
+  moving.set_report_id(request.report_id());
+  collation::PutMember(to, moving, &batch);
   left.add_separated_case_ids(to);
   alone.add_separated_case_ids(from);
   // Keys the case keeps through its other reports stay with it.
@@ -578,8 +631,10 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
   batch.Put(Family::kCases, to, alone.SerializeAsString());
   extracts::RecordCaseChange(&original, &left, now, &batch);
   extracts::RecordCaseChange(nullptr, &alone, now, &batch);
-  collation::AppendCaseEvent(hirs::v1::CaseEvent::REPORT_SPLIT, left.case_(), {to}, now, &batch);
-  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_CREATED, alone.case_(), {from}, now, &batch);
+  collation::AppendCaseEvent(hirs::v1::CaseEvent::REPORT_SPLIT, left.case_(), {to}, now, &batch,
+                             {request.report_id()});
+  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_CREATED, alone.case_(), {from}, now, &batch,
+                             {request.report_id()});
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   hirs::v1::SplitReportResponse out;
   *out.mutable_original_case() = left.case_();

@@ -34,6 +34,12 @@ namespace hirs::cases {
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
+// ListCaseReports' pages: reports are up to about 22 KB each.
+inline constexpr int kDefaultReportPageSize = 20;
+inline constexpr int kMaxReportPageSize = 100;
+// Reports GetCase carries (the oldest): with the report id sample, at most
+// about 190 KB whatever the case's size.
+inline constexpr int kGetCaseReports = 8;
 inline constexpr size_t kMaxOutcomeNoteBytes = 4000;
 inline constexpr int kMaxMergeSources = 50;
 inline constexpr size_t kMaxReasonBytes = 1000;
@@ -85,6 +91,12 @@ class Cases {
 
   // Open review items, oldest first, with their explanations; page tokens
   // as ListCases'.
+  // Every report of a case with its explanation, oldest first, paged
+  // (page_size default 20, at most 100; tokens bound to the reader and
+  // case), redacted as GetCase. INVALID_ARGUMENT naming the field;
+  // NOT_FOUND for an unknown case.
+  absl::StatusOr<hirs::v1::ListCaseReportsResponse> ListCaseReports(
+      const auth::Principal& reader, const hirs::v1::ListCaseReportsRequest& request) const;
   absl::StatusOr<hirs::v1::ListReviewItemsResponse> ListReviewItems(
       const auth::Principal& reader, const hirs::v1::ListReviewItemsRequest& request) const;
 
@@ -96,6 +108,11 @@ class Cases {
                                                          const hirs::v1::ResolveReviewItemRequest& request);
 
  private:
+  // Reads the reports of `members` into `reports` and the members into
+  // `explanations`, both redacted for `reader`.
+  absl::Status FillReports(const auth::Principal& reader, std::vector<hirs::v1::CollationExplanation> members,
+                           google::protobuf::RepeatedPtrField<hirs::v1::Report>* reports,
+                           google::protobuf::RepeatedPtrField<hirs::v1::CollationExplanation>* explanations) const;
   struct Locked;
   // Locks `case_ids` and the fingerprints of the reports that will move
   // (every report of `moving_cases`, and `moving_report`), and reads the

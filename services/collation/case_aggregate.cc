@@ -1,11 +1,12 @@
 #include "services/collation/case_aggregate.h"
 
 #include <algorithm>
-
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "common/civil_time.h"
+#include "common/status_macros.h"
+#include "storage/keys.h"
 
 namespace hirs::collation {
 namespace {
@@ -48,6 +49,79 @@ hirs::v1::AgeBand AgeBandOf(const hirs::v1::Report& r, const hirs::store::v1::No
 
 }  // namespace
 
+void PutMember(const std::string& case_id, const hirs::v1::CollationExplanation& explanation,
+               storage::WriteBatch* batch) {
+  batch->Put(storage::Family::kMembers, storage::CaseMemberKey(case_id, explanation.report_id()),
+             explanation.SerializeAsString());
+}
+
+void DeleteMember(const std::string& case_id, const std::string& report_id, storage::WriteBatch* batch) {
+  batch->Delete(storage::Family::kMembers, storage::CaseMemberKey(case_id, report_id));
+}
+
+absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(const storage::Store& store,
+                                                                         const std::string& case_id, size_t limit,
+                                                                         const std::string& after,
+                                                                         storage::ScanOrder order) {
+  std::vector<hirs::v1::CollationExplanation> out;
+  bool unreadable = false;
+  const std::string prefix = storage::CaseMemberPrefix(case_id);
+  RETURN_IF_ERROR(store.Scan(
+      storage::Family::kMembers, prefix, limit,
+      [&](absl::string_view, absl::string_view value) {
+        out.emplace_back();
+        unreadable = !out.back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+        return !unreadable;
+      },
+      order, after));
+  if (unreadable) return absl::DataLossError(absl::StrCat("an unreadable member entry of case ", case_id));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, const std::string& case_id) {
+  ASSIGN_OR_RETURN(auto members, ReadMembers(store, case_id));
+  std::vector<std::string> ids;
+  ids.reserve(members.size());
+  for (auto& m : members) ids.push_back(std::move(*m.mutable_report_id()));
+  return ids;
+}
+
+absl::Status EnsureCaseMembers(storage::Store* store) {
+  constexpr char kDoneKey[] = "case_members_v1";
+  ASSIGN_OR_RETURN(std::optional<std::string> done, store->Get(storage::Family::kMeta, kDoneKey));
+  if (done.has_value()) return absl::OkStatus();
+  std::vector<std::string> ids;
+  RETURN_IF_ERROR(store->Scan(storage::Family::kCases, "", 0, [&](absl::string_view key, absl::string_view) {
+    ids.emplace_back(key);
+    return true;
+  }));
+  // One case per batch: idempotent, so an interrupted run starts again.
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(auto c, storage::ReadProto<hirs::store::v1::StoredCase>(*store, storage::Family::kCases, id));
+    if (!c.has_value()) continue;
+    hirs::v1::Case* k = c->mutable_case_();
+    storage::WriteBatch batch;
+    for (const std::string& report_id : k->report_ids()) {
+      hirs::v1::CollationExplanation e;
+      for (const auto& x : k->explanations()) {
+        if (x.report_id() == report_id) e = x;
+      }
+      e.set_report_id(report_id);
+      PutMember(id, e, &batch);
+    }
+    k->set_report_count(k->report_ids_size());
+    if (k->report_ids_size() > kCaseReportIdSample) {
+      k->mutable_report_ids()->DeleteSubrange(kCaseReportIdSample, k->report_ids_size() - kCaseReportIdSample);
+    }
+    k->clear_explanations();
+    batch.Put(storage::Family::kCases, id, c->SerializeAsString());
+    RETURN_IF_ERROR(store->Write(std::move(batch)));
+  }
+  storage::WriteBatch mark;
+  mark.Put(storage::Family::kMeta, kDoneKey, "1");
+  return store->Write(std::move(mark));
+}
+
 hirs::store::v1::StoredCase NewCase(const std::string& case_id) {
   hirs::store::v1::StoredCase c;
   c.mutable_case_()->set_case_id(case_id);
@@ -59,8 +133,8 @@ void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now
                      hirs::store::v1::StoredCase* c) {
   const hirs::v1::Report& r = stored.report();
   hirs::v1::Case* k = c->mutable_case_();
-  const bool first = k->report_ids_size() == 0;
-  k->add_report_ids(r.report_id());
+  const bool first = k->report_count() == 0;
+  if (k->report_ids_size() < kCaseReportIdSample) k->add_report_ids(r.report_id());
   SortedUnion(r.motivations(), k->mutable_motivations());
   SortedUnion(r.incident_types(), k->mutable_incident_types());
 
@@ -73,7 +147,7 @@ void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now
       c->reporting_centres().end()) {
     c->add_reporting_centres(r.reporting_centre());
   }
-  k->set_report_count(k->report_ids_size());
+  k->set_report_count(k->report_count() + 1);
   k->set_source_count(c->reporting_centres_size());
 
   const auto& n = stored.normalised();
@@ -128,14 +202,17 @@ void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store
 }
 
 void AppendCaseEvent(hirs::v1::CaseEvent::Kind kind, const hirs::v1::Case& c,
-                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch) {
+                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch,
+                     const std::vector<std::string>& report_ids) {
   hirs::v1::CaseEvent event;
   event.set_kind(kind);
   event.set_case_id(c.case_id());
   *event.mutable_case_() = c;
+  event.mutable_case_()->clear_report_ids();
   event.mutable_case_()->clear_explanations();
   event.mutable_case_()->clear_reports();
   for (const auto& id : related_case_ids) event.add_related_case_ids(id);
+  for (const auto& id : report_ids) event.add_report_ids(id);
   *event.mutable_occurred_at() = ToTimestamp(now);
   batch->AppendChange([event = std::move(event)](uint64_t sequence) mutable {
     event.set_cursor(sequence);

@@ -14,10 +14,34 @@
 
 namespace hirs::collation {
 
+// How many report ids Case.report_ids holds: the case's oldest. Every
+// report of a case is its member (below); report_count counts them all.
+inline constexpr int kCaseReportIdSample = 100;
+
+// A case's reports: one kMembers entry per report, holding the explanation
+// of how the report came to be in the case (report_id set). Writing or
+// reading one costs the same whatever the case's size.
+void PutMember(const std::string& case_id, const hirs::v1::CollationExplanation& explanation,
+               storage::WriteBatch* batch);
+void DeleteMember(const std::string& case_id, const std::string& report_id, storage::WriteBatch* batch);
+// Up to `limit` (0: all) of the case's members after report id `after`
+// ("" from the start), oldest first, or newest first with kDescending.
+absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(
+    const storage::Store& store, const std::string& case_id, size_t limit = 0, const std::string& after = "",
+    storage::ScanOrder order = storage::ScanOrder::kAscending);
+// The ids of every report of the case, oldest first.
+absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, const std::string& case_id);
+
+// Stores from before members: each case's report ids and explanations
+// become members, and the case keeps its report id sample and no
+// explanations. Runs once (a kMeta mark), before anything reads members.
+absl::Status EnsureCaseMembers(storage::Store* store);
+
 // A new, empty, OPEN case with this id.
 hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 
-// Adds `report` to `c`: report ids, motivation and incident type unions,
+// Adds `report` to `c` (the caller writes its member entry): the report
+// id sample, report count, motivation and incident type unions,
 // the time span, first received time, report and source counts, crime
 // reference and district when the case has none yet, the
 // DISTRICT_UNRESOLVED flag, the statistics for district extracts (postcode
@@ -42,10 +66,13 @@ void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c);
 
 // Appends to `batch` the change event of `kind` for `c` (storage assigns
-// the cursor). The event's case carries no explanations and no reports:
-// readers fetch them with GetCase.
+// the cursor), naming the reports the change added or moved
+// (`report_ids`). The event's case carries no report ids, explanations or
+// reports: what changed, not the whole case; readers fetch the rest with
+// GetCase and ListCaseReports.
 void AppendCaseEvent(hirs::v1::CaseEvent::Kind kind, const hirs::v1::Case& c,
-                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch);
+                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch,
+                     const std::vector<std::string>& report_ids = {});
 
 }  // namespace hirs::collation
 

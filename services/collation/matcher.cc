@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "services/collation/case_aggregate.h"
 #include "storage/fingerprints.h"
 
 namespace hirs::collation {
@@ -237,11 +238,12 @@ absl::StatusOr<bool> Matcher::NamesAnotherVictim(const hirs::store::v1::MatchFea
   }
   ASSIGN_OR_RETURN(auto c, storage::ReadProto<hirs::store::v1::StoredCase>(store, storage::Family::kCases, case_id));
   if (!c.has_value()) return false;  // gone: the caller's own check answers that
-  const auto& ids = c->case_().report_ids();
   // A case of more reports than this is no longer one quiet incident; the
   // newest reports are the ones read.
-  constexpr int kMaxReportsRead = 64;
-  std::vector<std::string> report_ids(ids.begin() + std::max(0, ids.size() - kMaxReportsRead), ids.end());
+  constexpr size_t kMaxReportsRead = 64;
+  ASSIGN_OR_RETURN(auto members, ReadMembers(store, case_id, kMaxReportsRead, "", storage::ScanOrder::kDescending));
+  std::vector<std::string> report_ids;
+  for (const auto& m : members) report_ids.push_back(m.report_id());
   ASSIGN_OR_RETURN(auto others,
                    storage::ReadProtos<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_ids));
   for (const auto& other : others) {

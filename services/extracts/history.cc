@@ -109,9 +109,9 @@ absl::Status EnsureExtractHistory(storage::Store* store, absl::Time now) {
   for (const std::string& id : old_cases) {
     ASSIGN_OR_RETURN(std::optional<StoredCase> c, storage::ReadProto<StoredCase>(*store, storage::Family::kCases, id));
     if (!c.has_value()) continue;
-    ASSIGN_OR_RETURN(auto reports, storage::ReadProtos<hirs::store::v1::StoredReport>(
-                                       *store, storage::Family::kReports,
-                                       {c->case_().report_ids().begin(), c->case_().report_ids().end()}));
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, collation::MemberIds(*store, id));
+    ASSIGN_OR_RETURN(auto reports,
+                     storage::ReadProtos<hirs::store::v1::StoredReport>(*store, storage::Family::kReports, ids));
     std::vector<hirs::store::v1::StoredReport> present;
     for (auto& r : reports) {
       if (r.has_value()) present.push_back(*std::move(r));

@@ -161,15 +161,16 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   stored.set_case_id(c.case_().case_id());
   collation::AddReportToCase(stored, now, &c);
   collation::LinkRepeatVictimCases(decision.linked_case_ids, &c);
-  hirs::v1::CollationExplanation* explanation = c.mutable_case_()->add_explanations();
-  *explanation = decision.explanation;
-  explanation->set_report_id(r.report_id());
-  explanation->set_case_id(c.case_().case_id());
-  explanation->set_outcome(decision.outcome);
+  hirs::v1::CollationExplanation member = std::move(decision.explanation);
+  const hirs::v1::CollationExplanation* explanation = &member;
+  member.set_report_id(r.report_id());
+  member.set_case_id(c.case_().case_id());
+  member.set_outcome(decision.outcome);
 
   storage::WriteBatch batch;
   batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
   batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
+  collation::PutMember(c.case_().case_id(), member, &batch);
   extracts::RecordCaseChange(before.has_value() ? &*before : nullptr, &c, now, &batch);
   collator_->Record(plan, r.report_id(), c.case_().case_id(), decision.outcome, &batch);
   if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
@@ -193,7 +194,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   if (!request_key.empty()) batch.Put(Family::kRequests, request_key, record_bytes);
   collation::AppendCaseEvent(
       before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED, c.case_(), {},
-      now, &batch);
+      now, &batch, {r.report_id()});
   SubmitResult result;
   result.report_id = r.report_id();
   result.case_id = c.case_().case_id();

@@ -19,8 +19,9 @@ using hirs::store::v1::StoredCase;
 using hirs::store::v1::StoredReport;
 using storage::Family;
 
-std::vector<std::string> ReportIds(const StoredCase& c) {
-  return {c.case_().report_ids().begin(), c.case_().report_ids().end()};
+// Every report of `c`, oldest first.
+absl::StatusOr<std::vector<std::string>> ReportIds(const storage::Store& store, const StoredCase& c) {
+  return collation::MemberIds(store, c.case_().case_id());
 }
 
 }  // namespace
@@ -47,7 +48,8 @@ absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collat
   if (changed.empty()) return 0;
   const absl::flat_hash_set<std::string> changing(changed.begin(), changed.end());
   std::vector<std::string> others;
-  for (const std::string& id : ReportIds(*after)) {
+  ASSIGN_OR_RETURN(std::vector<std::string> all, ReportIds(store, *after));
+  for (const std::string& id : all) {
     if (!changing.contains(id)) others.push_back(id);
   }
   RETURN_IF_ERROR(collator.Forget(changed, others, after->case_().case_id(), store, batch));
@@ -56,8 +58,9 @@ absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collat
 }
 
 absl::StatusOr<std::vector<std::string>> SchoolReportsToClear(const storage::Store& store, const StoredCase& c) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ReportIds(store, c));
   ASSIGN_OR_RETURN(std::vector<std::optional<StoredReport>> reports,
-                   storage::ReadProtos<StoredReport>(store, Family::kReports, ReportIds(c)));
+                   storage::ReadProtos<StoredReport>(store, Family::kReports, ids));
   std::vector<std::string> out;
   for (const std::optional<StoredReport>& r : reports) {
     if (r.has_value() && r->report().school_related() && !r->report().has_personal_data_removed_at()) {
@@ -84,7 +87,7 @@ absl::StatusOr<Outcome> Retention::ApplyToCase(const std::string& case_id, absl:
                                                          : ToAbslTime(c.updated_at());
   std::vector<std::string> due;
   if (now - since >= options_.review_period) {
-    due = ReportIds(*before);
+    ASSIGN_OR_RETURN(due, ReportIds(*store_, *before));
   } else {
     ASSIGN_OR_RETURN(due, SchoolReportsToClear(*store_, *before));
   }

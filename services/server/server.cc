@@ -27,6 +27,7 @@
 #include "services/metrics/metrics.h"
 #include "services/auth/directory.h"
 #include "services/retention/retention.h"
+#include "services/collation/case_aggregate.h"
 #include "services/rpc/gate.h"
 #include "services/rpc/unparseable.h"
 #include "services/collation/probabilistic_collator.h"
@@ -177,6 +178,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.min_free_bytes = options.min_free_disk_bytes;
   store_options.block_cache_bytes = options.block_cache_bytes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
+  RETURN_IF_ERROR(collation::EnsureCaseMembers(state->store.get()));
   RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
   ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
                                                                      [] { return absl::Now(); }, options.force_area));

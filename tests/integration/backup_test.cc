@@ -17,6 +17,7 @@
 #include "hirs/v1/admin_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
 #include "storage/backup.h"
+#include "services/collation/case_aggregate.h"
 #include "storage/store.h"
 #include "tests/support/test_support.h"
 
@@ -51,7 +52,9 @@ void ExpectConsistent(const storage::Store& store) {
   for (const auto& [id, bytes] : cases) {
     hirs::store::v1::StoredCase c;
     ASSERT_TRUE(c.ParseFromString(bytes));
-    for (const std::string& report_id : c.case_().report_ids()) {
+    const auto members = collation::MemberIds(store, id).value();
+    EXPECT_EQ(static_cast<int>(members.size()), c.case_().report_count()) << id;
+    for (const std::string& report_id : members) {
       auto it = reports.find(report_id);
       ASSERT_NE(it, reports.end()) << report_id << " of " << id;
       hirs::store::v1::StoredReport r;

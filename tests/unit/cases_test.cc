@@ -14,6 +14,7 @@
 #include "services/cases/filter.h"
 #include "services/collation/model.h"
 #include "services/cases/page_token.h"
+#include "services/collation/case_aggregate.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
 #include "storage/fingerprints.h"
@@ -464,7 +465,8 @@ TEST_F(CasesTest, MergeMovesReportsFingerprintsAndIndexes) {
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_EQ(merged->report_count(), 4);
   EXPECT_EQ(merged->source_count(), 2);
-  EXPECT_EQ(merged->explanations_size(), 4);
+  EXPECT_EQ(collation::ReadMembers(*store_, ids[0]).value().size(), 4u);
+  EXPECT_TRUE(collation::ReadMembers(*store_, ids[1]).value().empty());
   EXPECT_EQ(cases_->GetCase(kPolice, ids[1]).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(AllPages("", 10), std::vector<std::string>{ids[0]});
   ExpectConsistent();
@@ -514,7 +516,8 @@ TEST_F(CasesTest, SplitSeparatesAndALaterReportMatchingBothGoesToReview) {
   EXPECT_EQ(result->original_case().case_id(), first.case_id);
   EXPECT_THAT(result->original_case().report_ids(), ElementsAre(first.report_id));
   EXPECT_THAT(result->new_case().report_ids(), ElementsAre(second.report_id));
-  EXPECT_EQ(result->new_case().explanations_size(), 1);
+  EXPECT_EQ(collation::ReadMembers(*store_, result->new_case().case_id()).value().size(), 1u);
+  EXPECT_EQ(collation::ReadMembers(*store_, first.case_id).value().size(), 1u);
   ExpectConsistent();
   split.set_report_id(first.report_id);
   EXPECT_EQ(cases_->SplitReport(kPolice, split).status().code(), absl::StatusCode::kFailedPrecondition);

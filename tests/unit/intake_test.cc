@@ -5,6 +5,7 @@
 #include "common/bad_request.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/collation/case_aggregate.h"
 #include "services/collation/probabilistic_collator.h"
 #include "storage/keys.h"
 #include "tests/support/test_support.h"
@@ -61,7 +62,7 @@ TEST_F(IntakeTest, FirstReportStartsANewCase) {
   EXPECT_EQ(c.case_().status(), hirs::v1::OPEN);
   EXPECT_EQ(c.case_().district_code(), "E07000130");
   EXPECT_EQ(c.case_().report_count(), 1);
-  EXPECT_EQ(c.case_().explanations_size(), 1);
+  EXPECT_EQ(collation::ReadMembers(*store_, result->case_id).value().size(), 1u);
   EXPECT_EQ(Count(storage::Family::kChanges), 1u);
   EXPECT_EQ(Count(storage::Family::kIndexes), storage::CaseIndexKeys(c.case_()).size());  // d, st, om, dm, mo, it
   EXPECT_EQ(Count(storage::Family::kIndexes), 6u);

@@ -4,6 +4,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/case_service.pb.h"
+#include "services/collation/case_aggregate.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
 #include "tests/support/test_support.h"
@@ -83,8 +84,9 @@ TEST_F(MatcherTest, WitnessAccountFromAnotherCentreJoinsTheVictimsCase) {
   EXPECT_EQ(second.case_id, first.case_id);
   const hirs::v1::Case c = Case(first.case_id);
   EXPECT_EQ(c.report_count(), 2);
-  ASSERT_EQ(c.explanations_size(), 2);
-  const auto& why = c.explanations(1);
+  const auto members = ReadMembers(*store_, first.case_id).value();
+  ASSERT_EQ(members.size(), 2u);
+  const auto& why = members[1];
   EXPECT_EQ(why.outcome(), hirs::v1::ATTACHED_TO_CASE);
   EXPECT_GT(why.score(), 8.0);
   std::vector<std::string> fields;
