@@ -198,8 +198,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
   }
   if (family == Family::kCounts) {
     options.merge_operator = std::make_shared<CountAddOperator>();
-    // A hot counter (the total, a common surname) would otherwise gather
-    // thousands of operands in the memtable, each read summing them all.
+  }
+  if (family == Family::kFingerprints || family == Family::kCounts) {
+    // A hot key (a counter of a common surname; the fingerprints of one
+    // incident reported thousands of times) would otherwise gather thousands
+    // of operands in the memtable, each read folding them all: 5,000 reports
+    // of one incident fell from 739 to 133 reports/s (tests/bench/README.md).
+    // Past 16 operands a write folds them into one value.
     options.max_successive_merges = 16;
   }
   // Each family flushes its memtable at 64 MiB; the ceiling over all

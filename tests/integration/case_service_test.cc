@@ -2,6 +2,10 @@
 // what, and the calls working end to end over gRPC.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/case_service.grpc.pb.h"
@@ -99,6 +103,86 @@ TEST_F(CaseServiceTest, LearningFromReviewsStartsWithDefaultsWhenThereAreTooFewD
   hirs::v1::Report again = hirs::testing::ValidReport(absl::Now());
   again.set_source_reference("again");
   EXPECT_EQ(Submit(again).collation(), hirs::v1::ATTACHED_TO_CASE);
+}
+
+// Report `i` of one incident: the same victim, place and time, in other
+// words each time.
+hirs::v1::Report Retelling(int i) {
+  hirs::v1::Report r = hirs::testing::ValidReport(hirs::testing::kTestNow);
+  r.set_reporter_role(i == 0 ? hirs::v1::VICTIM : hirs::v1::WITNESS);
+  r.set_source_reference(absl::StrCat("TOLD-", i));
+  r.set_description(absl::StrCat("Account ", i, " of the shouting near the library, as ", i % 5, " saw it."));
+  return r;
+}
+
+TEST_F(CaseServiceTest, AManyTimesReportedCaseReadsInBoundedPiecesAndListsEveryReportOnce) {
+  constexpr int kReports = 260;
+  std::vector<std::string> submitted;
+  std::string case_id;
+  for (int i = 0; i < kReports; ++i) {
+    const auto r = Submit(Retelling(i));
+    submitted.push_back(r.report_id());
+    if (i == 0) case_id = r.case_id();
+    ASSERT_EQ(r.case_id(), case_id) << i;
+  }
+  hirs::v1::Case c;
+  ASSERT_TRUE(Get(hirs::testing::kPoliceToken, case_id, &c).ok());
+  EXPECT_EQ(c.report_count(), kReports);
+  EXPECT_EQ(c.report_ids_size(), 100);  // the oldest
+  EXPECT_EQ(c.report_ids(0), submitted[0]);
+  EXPECT_EQ(c.reports_size(), 8);
+  EXPECT_EQ(c.explanations_size(), 8);
+  EXPECT_EQ(c.explanations(3).report_id(), c.reports(3).report_id());
+  EXPECT_LT(c.ByteSizeLong(), 256u * 1024);
+
+  std::vector<std::string> listed;
+  hirs::v1::ListCaseReportsRequest request;
+  request.set_case_id(case_id);
+  request.set_page_size(64);
+  for (int page = 0; page < 10; ++page) {
+    hirs::v1::ListCaseReportsResponse response;
+    grpc::Status s = cases_->ListCaseReports(ContextWithToken(hirs::testing::kPoliceToken).get(), request, &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(response.total_size(), kReports);
+    ASSERT_EQ(response.explanations_size(), response.reports_size());
+    for (int i = 0; i < response.reports_size(); ++i) {
+      EXPECT_EQ(response.explanations(i).report_id(), response.reports(i).report_id());
+      listed.push_back(response.reports(i).report_id());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  std::vector<std::string> sorted = submitted;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(listed, sorted);  // every report once, oldest first
+
+  // A token is bound to its case; a negative size is refused.
+  hirs::v1::ListCaseReportsRequest other;
+  other.set_case_id(Submit(hirs::testing::ValidReport(hirs::testing::kTestNow - absl::Hours(24 * 40))).case_id());
+  other.set_page_token(request.page_token());
+  hirs::v1::ListCaseReportsResponse response;
+  EXPECT_EQ(cases_->ListCaseReports(ContextWithToken(hirs::testing::kPoliceToken).get(), other, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  other.clear_page_token();
+  other.set_page_size(-1);
+  EXPECT_EQ(cases_->ListCaseReports(ContextWithToken(hirs::testing::kPoliceToken).get(), other, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(cases_->ListCaseReports(ContextWithToken(hirs::testing::kCentreAToken).get(), request, &response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Events say what changed: the report attached, not every id.
+  auto context = ContextWithToken(hirs::testing::kPoliceToken);
+  auto reader = cases_->WatchCases(context.get(), hirs::v1::WatchCasesRequest());
+  hirs::v1::CaseEvent event;
+  for (int i = 0; i < kReports && reader->Read(&event); ++i) {
+    EXPECT_EQ(event.case_().report_ids_size(), 0);
+    ASSERT_EQ(event.report_ids_size(), 1);
+    EXPECT_EQ(event.report_ids(0), submitted[i]);
+    EXPECT_LT(event.ByteSizeLong(), 1024u);
+  }
+  context->TryCancel();
+  reader->Finish();
 }
 
 }  // namespace

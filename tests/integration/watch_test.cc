@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "common/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "tests/support/test_support.h"
 
@@ -246,6 +248,74 @@ TEST_F(WatchTest, OnePrincipalMayHoldOnlySoManyOpenWatches) {
   EXPECT_TRUE(opened);
   contexts[1]->TryCancel();
   readers[1]->Finish();
+}
+
+// This process's resident memory, in bytes.
+size_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+TEST_F(WatchTest, FiftyStalledWatchersHoldBoundedMemoryAndHealthStaysQuick) {
+  server_.options().watch.stall_limit = absl::Seconds(2);
+  server_.options().watch.cancel_grace = absl::Seconds(1);
+  server_.options().watch.max_per_principal = 64;
+  server_.Restart();
+  // A large case: one incident told 400 times, each telling a change event.
+  for (int i = 0; i < 400; ++i) {
+    hirs::v1::Report r = hirs::testing::ValidReport(hirs::testing::kTestNow);
+    r.set_source_reference(absl::StrCat("TOLD-", i));
+    r.set_description(absl::StrCat("Account ", i, " of the shouting near the library. ", std::string(400, 'x')));
+    hirs::v1::SubmitReportResponse response;
+    ASSERT_TRUE(server_.Reporting()
+                    ->SubmitReport(ContextWithToken(hirs::testing::kCentreAToken).get(),
+                                   hirs::testing::Request(r), &response)
+                    .ok());
+  }
+  const size_t before = ResidentBytes();
+  constexpr int kWatchers = 50;
+  auto narrow = hirs::v1::CaseService::NewStub(NarrowChannel(server_.address()));
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<hirs::v1::CaseEvent>>> readers;
+  hirs::v1::CaseEvent event;
+  for (int w = 0; w < kWatchers; ++w) {
+    contexts.push_back(ContextWithToken(hirs::testing::kPoliceToken));
+    contexts.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    readers.push_back(narrow->WatchCases(contexts.back().get(), hirs::v1::WatchCasesRequest()));
+    ASSERT_TRUE(readers.back()->Read(&event));  // then never reads again
+  }
+  // Health answers quickly while they stall, are ended and are cancelled.
+  auto health = grpc::health::v1::Health::NewStub(server_.channel());
+  absl::Duration slowest;
+  size_t peak = 0;
+  const absl::Time until = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < until) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    grpc::health::v1::HealthCheckResponse response;
+    const absl::Time t0 = absl::Now();
+    ASSERT_TRUE(health->Check(&context, grpc::health::v1::HealthCheckRequest(), &response).ok());
+    slowest = std::max(slowest, absl::Now() - t0);
+    peak = std::max(peak, ResidentBytes());
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_LT(slowest, absl::Milliseconds(100));
+  // What each may hold: a batch of at most max_batch_bytes and the event in
+  // flight; the rest is gRPC's per-call state.
+  const size_t bound = kWatchers * (server_.options().watch.max_batch_bytes + (64 << 10));
+  EXPECT_LT(peak - std::min(peak, before), bound) << "before " << before << " peak " << peak;
+  // Ended at the stall limit and cancelled after the grace.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (server_.WatchersOpen() > 0 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(server_.WatchersOpen(), 0);
+  for (int w = 0; w < kWatchers; ++w) {
+    contexts[w]->TryCancel();
+    readers[w]->Finish();
+  }
 }
 
 }  // namespace

@@ -1,0 +1,188 @@
+// big_case_bench: one incident reported thousands of times (a viral online
+// incident, a public event with many witnesses). Submits --reports reports
+// of the same incident (same victim, place and time, each in other words)
+// to a real hirsd in-process, and prints the throughput of each block of
+// --block reports, the last block's against the first's, the size of
+// GetCase, of ListCaseReports' pages and of the change events at the end.
+//
+//   big_case_bench --reports=5000 --block=500 --concurrency=4
+//
+// Exits 1 when the last block is below --min_ratio of the first, GetCase is
+// 256 KiB or more, or a change event is 4 KiB or more.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/civil_time.h"
+#include "hirs/v1/case_service.grpc.pb.h"
+#include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/auth/principals.h"
+#include "services/server/server.h"
+
+ABSL_FLAG(int, reports, 5000, "reports of the one incident");
+ABSL_FLAG(int, block, 500, "reports per measured block");
+ABSL_FLAG(int, concurrency, 4, "submitting threads");
+ABSL_FLAG(double, min_ratio, 0.8, "least last-block / first-block throughput that passes");
+ABSL_FLAG(std::string, data_dir, "", "data directory (default: a new one under /tmp, removed at the end)");
+
+namespace {
+
+std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  return c;
+}
+
+// Report `i` of the incident: one victim, place and time; its own words.
+hirs::v1::SubmitReportRequest Report(int i, absl::Time when) {
+  hirs::v1::SubmitReportRequest request;
+  request.set_request_id(absl::StrCat("big-", i));
+  hirs::v1::Report* r = request.mutable_report();
+  r->set_source_reference(absl::StrCat("BIG-", i));
+  r->set_reporter_role(i == 0 ? hirs::v1::VICTIM : hirs::v1::WITNESS);
+  r->add_motivations(hirs::v1::RELIGION_OR_BELIEF);
+  r->add_incident_types(hirs::v1::THREATS);
+  *r->mutable_occurred_start() = hirs::ToTimestamp(when);
+  r->mutable_location()->set_postcode("LE1 5WW");
+  r->mutable_location()->set_place_type(hirs::v1::STREET_OR_PUBLIC_PLACE);
+  r->set_description(absl::StrCat("Account ", i, ": a man shouted threats at a woman in a headscarf outside the ",
+                                  i % 2 ? "station" : "market", ", seen by ", 2 + i % 7, " people; filmed and shared."));
+  r->mutable_victim()->set_full_name("Samira Haddad");
+  r->mutable_victim()->set_date_of_birth("1991-03-08");
+  r->mutable_consent()->set_share_with_police(true);
+  return request;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const int total = absl::GetFlag(FLAGS_reports), block = absl::GetFlag(FLAGS_block);
+  std::string dir = absl::GetFlag(FLAGS_data_dir);
+  const bool temporary = dir.empty();
+  if (temporary) dir = absl::StrCat("/tmp/hirs-big-case-", getpid());
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream p(dir + "/principals.json");
+    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", \"token_sha256\": \""
+      << hirs::auth::TokenSha256Hex("bench-police") << "\"}, {\"id\": \"centre-a\", \"role\": \"REPORTING_CENTRE\", "
+      << "\"scope\": \"centre-a\", \"token_sha256\": \"" << hirs::auth::TokenSha256Hex("bench-centre") << "\"}]}";
+  }
+  hirs::server::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.rate_limit_per_second = 0;  // the service is measured, not the per-principal limit
+  options.data_dir = dir;
+  options.principals_file = dir + "/principals.json";
+  auto server = hirs::server::Server::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "server: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto reporting = hirs::v1::ReportingService::NewStub(channel);
+  auto cases = hirs::v1::CaseService::NewStub(channel);
+
+  const absl::Time when = absl::Now() - absl::Hours(30);
+  std::atomic<int> next{0};
+  absl::Mutex mu;
+  std::vector<absl::Time> done_at;  // completion times, in completion order
+  std::map<std::string, int> outcomes, case_ids;
+  int failed = 0;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < absl::GetFlag(FLAGS_concurrency); ++t) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < total; i = next++) {
+        hirs::v1::SubmitReportResponse response;
+        grpc::Status s = reporting->SubmitReport(As("bench-centre").get(), Report(i, when), &response);
+        absl::MutexLock lock(&mu);
+        done_at.push_back(absl::Now());
+        if (!s.ok()) {
+          ++failed;
+          continue;
+        }
+        ++outcomes[hirs::v1::CollationOutcome_Name(response.collation())];
+        ++case_ids[response.case_id()];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  std::printf("big_case_bench: %d reports of one incident, %d threads, sync writes\n", total,
+              absl::GetFlag(FLAGS_concurrency));
+  for (const auto& [name, n] : outcomes) std::printf("  %-18s %d\n", name.c_str(), n);
+  std::printf("  cases              %zu (largest %d reports)   failed %d\n", case_ids.size(),
+              case_ids.empty() ? 0 : std::max_element(case_ids.begin(), case_ids.end(), [](auto& a, auto& b) {
+                                       return a.second < b.second;
+                                     })->second,
+              failed);
+  std::vector<double> rates;
+  for (int b = 0; b + block <= static_cast<int>(done_at.size()); b += block) {
+    const absl::Time from = b == 0 ? start : done_at[b - 1];
+    rates.push_back(block / absl::ToDoubleSeconds(done_at[b + block - 1] - from));
+    std::printf("  reports %5d-%5d  %8.1f reports/s\n", b + 1, b + block, rates.back());
+  }
+  const double ratio = rates.size() >= 2 ? rates.back() / rates.front() : 1;
+  std::printf("  last block / first block: %.2f\n", ratio);
+
+  std::string largest = case_ids.empty() ? "" : case_ids.begin()->first;
+  for (const auto& [id, n] : case_ids) {
+    if (n > case_ids[largest]) largest = id;
+  }
+  hirs::v1::GetCaseRequest get;
+  get.set_case_id(largest);
+  hirs::v1::Case c;
+  grpc::Status got = cases->GetCase(As("bench-police").get(), get, &c);
+  std::printf("  GetCase: %s, %zu bytes, report_count %d, %d report ids, %d reports\n",
+              got.ok() ? "ok" : got.error_message().c_str(), c.ByteSizeLong(), c.report_count(), c.report_ids_size(),
+              c.reports_size());
+  hirs::v1::ListCaseReportsRequest list;
+  list.set_case_id(largest);
+  list.set_page_size(100);
+  int listed = 0, pages = 0;
+  size_t largest_page = 0;
+  for (;;) {
+    hirs::v1::ListCaseReportsResponse page;
+    if (!cases->ListCaseReports(As("bench-police").get(), list, &page).ok()) break;
+    listed += page.reports_size();
+    ++pages;
+    largest_page = std::max(largest_page, page.ByteSizeLong());
+    if (page.next_page_token().empty()) break;
+    list.set_page_token(page.next_page_token());
+  }
+  std::printf("  ListCaseReports: %d reports in %d pages (largest %zu bytes)\n", listed, pages, largest_page);
+
+  auto watch_context = As("bench-police");
+  auto reader = cases->WatchCases(watch_context.get(), hirs::v1::WatchCasesRequest());
+  hirs::v1::CaseEvent event;
+  size_t events = 0, event_bytes = 0, largest_event = 0;
+  while (events < static_cast<size_t>(total) && reader->Read(&event)) {
+    ++events;
+    event_bytes += event.ByteSizeLong();
+    largest_event = std::max(largest_event, event.ByteSizeLong());
+  }
+  watch_context->TryCancel();
+  reader->Finish();
+  std::printf("  change events: %zu, %zu bytes in all, largest %zu bytes\n", events, event_bytes, largest_event);
+
+  (*server)->Shutdown();
+  server->reset();
+  if (temporary) std::filesystem::remove_all(dir);
+  const bool pass = ratio >= absl::GetFlag(FLAGS_min_ratio) && got.ok() && c.ByteSizeLong() < 256 * 1024 &&
+                    largest_event < 4096 && listed == c.report_count();
+  std::printf("%s\n", pass ? "PASS" : "FAIL");
+  return pass ? 0 : 1;
+}
