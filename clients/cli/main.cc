@@ -6,6 +6,7 @@
 //   hirs ... report get REPORT_ID
 //   hirs ... cases get CASE_ID
 //   hirs ... cases list [--filter=F] [--page_size=N] [--all]
+//   hirs ... cases reports CASE_ID [--page_size=N] [--all]
 //   hirs ... cases update CASE_ID --etag=E [--status=S] [--crime_reference=R] [--outcome_note=N]
 //   hirs ... cases merge TARGET_CASE_ID SOURCE_CASE_ID...
 //   hirs ... cases split REPORT_ID
@@ -70,8 +71,8 @@ ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN)");
 ABSL_FLAG(bool, csv, false, "submit: FILE is CSV in the documented column layout");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
 ABSL_FLAG(std::string, filter, "", "cases list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");
-ABSL_FLAG(int, page_size, 0, "cases list, review list: items per page (server default 50)");
-ABSL_FLAG(bool, all, false, "cases list, review list: follow every page");
+ABSL_FLAG(int, page_size, 0, "cases list, cases reports, review list: items per page (server default 50; 20 for reports)");
+ABSL_FLAG(bool, all, false, "cases list, cases reports, review list: follow every page");
 ABSL_FLAG(std::string, etag, "", "cases update: the etag of the case as last read");
 ABSL_FLAG(std::string, status, "", "cases update: the new status, e.g. UNDER_INVESTIGATION");
 ABSL_FLAG(std::string, crime_reference, "", "cases update: the crime reference to record");
@@ -388,6 +389,17 @@ int Cases(const std::vector<std::string>& words) {
     hirs::v1::GetCaseRequest request;
     request.set_case_id(words[2]);
     return Unary<hirs::v1::Case>([&](grpc::ClientContext* c, hirs::v1::Case* r) { return stub->GetCase(c, request, r); });
+  }
+  if (verb == "reports" && words.size() == 3) {
+    hirs::v1::ListCaseReportsRequest request;
+    request.set_case_id(words[2]);
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    return ListPages<hirs::v1::ListCaseReportsRequest, hirs::v1::ListCaseReportsResponse>(
+        request,
+        [&](grpc::ClientContext* c, const hirs::v1::ListCaseReportsRequest& q, hirs::v1::ListCaseReportsResponse* r) {
+          return stub->ListCaseReports(c, q, r);
+        },
+        [](const hirs::v1::ListCaseReportsResponse& r) { return r.reports(); });
   }
   if (verb == "list" && words.size() == 2) {
     hirs::v1::ListCasesRequest request;
@@ -718,6 +730,7 @@ constexpr char kUsage[] =
     "  hirs ... report get REPORT_ID\n"
     "  hirs ... cases get CASE_ID\n"
     "  hirs ... cases list [--filter=F] [--page_size=N] [--all]             JSON Lines\n"
+    "  hirs ... cases reports CASE_ID [--page_size=N] [--all]              every report, JSON Lines\n"
     "  hirs ... cases update CASE_ID --etag=E [--status=S] [--crime_reference=R] [--outcome_note=N]\n"
     "  hirs ... cases merge TARGET_CASE_ID SOURCE_CASE_ID... [--reason=R]\n"
     "  hirs ... cases split REPORT_ID [--reason=R]\n"

@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <thread>
 
@@ -28,8 +27,8 @@
 #include "common/civil_time.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "services/auth/principals.h"
 #include "services/server/server.h"
+#include "tests/bench/bench_server.h"
 
 ABSL_FLAG(int, reports, 5000, "reports of the one incident");
 ABSL_FLAG(int, block, 500, "reports per measured block");
@@ -75,23 +74,9 @@ int main(int argc, char** argv) {
   const bool temporary = dir.empty();
   if (temporary) dir = absl::StrCat("/tmp/hirs-big-case-", getpid());
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream p(dir + "/principals.json");
-    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", \"token_sha256\": \""
-      << hirs::auth::TokenSha256Hex("bench-police") << "\"}, {\"id\": \"centre-a\", \"role\": \"REPORTING_CENTRE\", "
-      << "\"scope\": \"centre-a\", \"token_sha256\": \"" << hirs::auth::TokenSha256Hex("bench-centre") << "\"}]}";
-  }
-  hirs::server::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.rate_limit_per_second = 0;  // the service is measured, not the per-principal limit
-  options.data_dir = dir;
-  options.principals_file = dir + "/principals.json";
-  auto server = hirs::server::Server::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "server: %s\n", std::string(server.status().message()).c_str());
-    return 1;
-  }
-  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto server = hirs::bench::StartBenchServer(dir);
+  if (server == nullptr) return 1;
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
   auto reporting = hirs::v1::ReportingService::NewStub(channel);
   auto cases = hirs::v1::CaseService::NewStub(channel);
 
@@ -178,8 +163,8 @@ int main(int argc, char** argv) {
   reader->Finish();
   std::printf("  change events: %zu, %zu bytes in all, largest %zu bytes\n", events, event_bytes, largest_event);
 
-  (*server)->Shutdown();
-  server->reset();
+  server->Shutdown();
+  server.reset();
   if (temporary) std::filesystem::remove_all(dir);
   const bool pass = ratio >= absl::GetFlag(FLAGS_min_ratio) && got.ok() && c.ByteSizeLong() < 256 * 1024 &&
                     largest_event < 4096 && listed == c.report_count();

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <thread>
 
@@ -27,9 +26,9 @@
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "services/auth/principals.h"
 #include "services/extracts/history.h"
 #include "services/server/server.h"
+#include "tests/bench/bench_server.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 
@@ -135,24 +134,9 @@ int main(int argc, char** argv) {
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
   std::filesystem::create_directories(dir);
   if (!std::filesystem::exists(dir + "/db/CURRENT")) Fill(dir + "/db", absl::GetFlag(FLAGS_cases));
-  {
-    std::ofstream p(dir + "/principals.json");
-    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", \"token_sha256\": \""
-      << hirs::auth::TokenSha256Hex("bench-police") << "\"}, {\"id\": \"centre-a\", \"role\": \"REPORTING_CENTRE\", "
-      << "\"scope\": \"centre-a\", \"token_sha256\": \"" << hirs::auth::TokenSha256Hex("bench-centre") << "\"}]}";
-  }
-  hirs::server::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.rate_limit_per_second = 0;  // the service is measured, not the per-principal limit
-  options.data_dir = dir;
-  options.principals_file = dir + "/principals.json";
-  options.sync_writes = true;
-  auto server = hirs::server::Server::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "server: %s\n", std::string(server.status().message()).c_str());
-    return 1;
-  }
-  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto server = hirs::bench::StartBenchServer(dir);
+  if (server == nullptr) return 1;
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
   auto cases = hirs::v1::CaseService::NewStub(channel);
   const int calls = absl::GetFlag(FLAGS_calls);
 
@@ -257,6 +241,6 @@ int main(int argc, char** argv) {
   std::printf("intake while watching: %lld reports in %.1f s (%.0f/s, target %d/s)\n",
               static_cast<long long>(submitted.load()), seconds, submitted.load() / seconds, rate);
   std::printf("%s\n", lag.Line("WatchCases delivery lag (commit to client)").c_str());
-  (*server)->Shutdown();
+  server->Shutdown();
   return 0;
 }

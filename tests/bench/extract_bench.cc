@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include "absl/flags/flag.h"
@@ -26,9 +25,9 @@
 #include "common/ids.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
-#include "services/auth/principals.h"
 #include "services/extracts/history.h"
 #include "services/server/server.h"
+#include "tests/bench/bench_server.h"
 #include "storage/store.h"
 
 ABSL_FLAG(int, cases, 10000, "cases in the measured district and month");
@@ -107,23 +106,10 @@ int main(int argc, char** argv) {
   const std::string dir = std::filesystem::temp_directory_path() / absl::StrCat("hirs-extract-bench-", getpid());
   std::filesystem::create_directories(dir);
   Fill(dir + "/db", absl::GetFlag(FLAGS_cases), absl::GetFlag(FLAGS_other_cases));
-  {
-    std::ofstream p(dir + "/principals.json");
-    p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", "
-      << "\"token_sha256\": \"" << hirs::auth::TokenSha256Hex("bench-police") << "\"}]}";
-  }
-  hirs::server::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.rate_limit_per_second = 0;  // the service is measured, not the per-principal limit
-  options.data_dir = dir;
-  options.principals_file = dir + "/principals.json";
-  auto server = hirs::server::Server::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "server: %s\n", std::string(server.status().message()).c_str());
-    return 1;
-  }
+  auto server = hirs::bench::StartBenchServer(dir);
+  if (server == nullptr) return 1;
   auto stub = hirs::v1::ExtractService::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
   hirs::v1::MonthlyExtractRequest request;
   request.set_district_code("E07000130");
   request.set_month("2026-10");
@@ -154,8 +140,8 @@ int main(int argc, char** argv) {
     summary.ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
   }
   std::printf("%s\n", summary.Line("GetMonthlySummary (month and the one before)").c_str());
-  (*server)->Shutdown();
-  server->reset();
+  server->Shutdown();
+  server.reset();
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -5,11 +5,13 @@
 # (synchronous_commit on) on this machine, all on the same disk, and runs
 # hirs-load against each with the same concurrency; then hirsd's open-loop
 # latency at half its measured maximum, the mixed workload (GetCase,
-# ListCases, summaries) saturated and at half its rate, and bulk streams.
+# ListCases, summaries) saturated and at half its rate; bulk streams are
+# one of the saturated runs.
 # PostgreSQL runs two ways: the transaction with hirsd's look-ups and
 # records (hirs-load --pg_transaction=full), and the minimal one used
-# until session 20 (=minimal). The five saturated submit runs (echo,
-# RocksDB alone, PostgreSQL both ways, hirsd) are repeated in --rounds
+# until session 20 (=minimal). The six saturated submit runs (echo,
+# RocksDB alone, PostgreSQL both ways, hirsd, hirsd bulk streams) are
+# repeated in --rounds
 # rounds, each round in another order, every run on an empty store after
 # a sync, and the ratios are of the medians: a single PostgreSQL figure
 # moved by almost a factor of two between two runs minutes apart
@@ -103,16 +105,24 @@ saturated() {
       [ "$1" = postgres_minimal ] && shape=minimal
       run --label="$1" --target=postgres --pg_transaction="$shape" --pg="$PG" --request_prefix=pg
       pg_stop ;;
-    hirsd)
+    hirsd | hirsd_bulk)
       if [ -n "$HIRSD_PID" ]; then stop_hirsd; rm -rf "$WORK/data"; fi
       start_hirsd --rate_limit_per_second=0 --metrics_listen=127.0.0.1:0
-      run --label=hirsd --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --server_pid="$HIRSD_PID" \
-        --request_prefix=closed --seed=1 ;;
+      if [ "$1" = hirsd ]; then
+        run --label=hirsd --target=hirsd --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" --server_pid="$HIRSD_PID" \
+          --request_prefix=closed --seed=1
+      else
+        # SubmitReports streams of 100, on an empty store like the unary
+        # run, so that the two compare (run after every other run, on the
+        # store they had filled, it did not).
+        run --label=hirsd_bulk --target=hirsd --workload=bulk --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
+          --server_pid="$HIRSD_PID" --request_prefix=bulk --seed=4
+      fi ;;
   esac
 }
 # Each round in another order, hirsd last in the last (the runs below
 # continue on its store).
-TARGETS=(echo rocksdb postgres postgres_minimal hirsd)
+TARGETS=(echo rocksdb postgres postgres_minimal hirsd_bulk hirsd)
 for round in $(seq 1 "$ROUNDS"); do
   echo "== submit, closed loop, concurrency $CONCURRENCY, $DURATION each: round $round of $ROUNDS"
   for i in "${!TARGETS[@]}"; do
@@ -152,9 +162,6 @@ echo "== hirsd mixed, open loop at $mixed_half calls/s, compactions settled"
 run --label=hirsd_mixed_half_settled --target=hirsd --workload=mixed --server="$HIRSD_ADDR" \
   --token="$CENTRE_TOKEN" --police_token="$POLICE_TOKEN" --district_token="$DISTRICT_TOKEN" \
   --server_pid="$HIRSD_PID" --request_prefix=mixedhalfsettled --seed=7 --rate="$mixed_half"
-echo "== hirsd bulk streams of 100"
-run --label=hirsd_bulk --target=hirsd --workload=bulk --server="$HIRSD_ADDR" --token="$CENTRE_TOKEN" \
-  --server_pid="$HIRSD_PID" --request_prefix=bulk --seed=4
 
 python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$CONCURRENCY" "$CHANNELS" "$DURATION" "$ROUNDS" <<'PY'
 import sys
@@ -204,6 +211,11 @@ ratio(h, e, "hirsd / echo (durable submits vs the transport)", "≥ 0.60")
 ratio(h, p, "hirsd / PostgreSQL (the same look-ups and records)", "≥ 1.5")
 ratio(h, pm, "hirsd / PostgreSQL, minimal (the baseline until session 20)", "")
 ratio(h, k, "hirsd / RocksDB alone (storage ceiling)", "")
+b = get("hirsd_bulk", "bulk")
+if b and h:
+    own = [float(x["per_second"]) / float(y["per_second"]) for x, y in zip(runs_of("hirsd_bulk", "bulk"), runs_of("hirsd"))]
+    by_round = f" (by round: {', '.join(f'{x:.2f}' for x in own)})" if len(own) > 1 else ""
+    print(f"| hirsd bulk streams / unary submits | {float(b['per_second']) / float(h['per_second']):.2f}{by_round} | ≥ 1 |")
 if h and float(h.get("server_cores", "-1")) > 0:
     print(f"| hirsd CPU per durable submit (server cores / submits per second) | {float(h['server_cores']) * 1e6 / float(h['per_second']):.0f} µs | |")
 for label, when in (("hirsd_half", "right after the saturated run"), ("hirsd_half_settled", "compactions settled")):

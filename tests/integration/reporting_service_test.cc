@@ -221,6 +221,38 @@ TEST_F(ReportingServiceTest, BulkStreamAnswersEachItemInOrderAndABadItemDoesNotE
   EXPECT_EQ(server_.CountEntries(storage::Family::kReports), 4u);
 }
 
+TEST_F(ReportingServiceTest, BulkStreamItemsSubmittedTogetherAreAnsweredInRequestOrder) {
+  constexpr int kItems = 60;
+  auto context = ContextWithToken(kCentreAToken);
+  auto stream = server_.Reporting()->SubmitReports(context.get());
+  for (int i = 0; i < kItems; ++i) {
+    auto report = hirs::testing::ValidReport();
+    report.mutable_occurred_start()->set_seconds(report.occurred_start().seconds() - i * 5 * 86400);
+    report.mutable_victim()->set_full_name(absl::StrCat("Person ", i, " Ordered"));
+    report.set_source_reference(absl::StrCat("ORDER-", i));
+    if (i % 7 == 3) report.clear_incident_types();  // bad ones, here and there
+    ASSERT_TRUE(stream->Write(Request(report, absl::StrCat("order-", i))));
+  }
+  stream->WritesDone();
+  std::vector<hirs::v1::SubmitReportResponse> responses;
+  hirs::v1::SubmitReportResponse response;
+  while (stream->Read(&response)) responses.push_back(response);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(responses.size(), static_cast<size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) {
+    if (i % 7 == 3) {
+      EXPECT_EQ(responses[i].error().code(), grpc::StatusCode::INVALID_ARGUMENT) << i;
+      continue;
+    }
+    ASSERT_FALSE(responses[i].has_error()) << i;
+    hirs::v1::GetReportRequest get;
+    get.set_report_id(responses[i].report_id());
+    hirs::v1::Report report;
+    ASSERT_TRUE(server_.Reporting()->GetReport(ContextWithToken(kCentreAToken).get(), get, &report).ok());
+    EXPECT_EQ(report.source_reference(), absl::StrCat("ORDER-", i));  // the answer to its own request
+  }
+}
+
 TEST_F(ReportingServiceTest, BulkStreamRequiresAuthentication) {
   auto context = ContextWithToken("");
   auto stream = server_.Reporting()->SubmitReports(context.get());
