@@ -162,7 +162,6 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   collation::AddReportToCase(stored, now, &c);
   collation::LinkRepeatVictimCases(decision.linked_case_ids, &c);
   hirs::v1::CollationExplanation member = std::move(decision.explanation);
-  const hirs::v1::CollationExplanation* explanation = &member;
   member.set_report_id(r.report_id());
   member.set_case_id(c.case_().case_id());
   member.set_outcome(decision.outcome);
@@ -178,8 +177,8 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
     item.set_review_id(NewId("rev_", now));
     item.set_report_id(r.report_id());
     item.set_case_id(c.case_().case_id());
-    *item.mutable_candidate_case_ids() = explanation->candidate_case_ids();
-    *item.mutable_explanation() = *explanation;
+    *item.mutable_candidate_case_ids() = member.candidate_case_ids();
+    *item.mutable_explanation() = member;
     *item.mutable_created_at() = ToTimestamp(now);
     // Review ids sort by creation time: the queue reads oldest first.
     batch.Put(Family::kReview, item.review_id(), item.SerializeAsString());
