@@ -85,6 +85,8 @@ sleep 1
 P=(--token="$POLICE_TOKEN")
 "$HIRS" "${P[@]}" cases get "$case_id" >"$WORK/case.json" || fail "cases get exited $?"
 grep -q "\"report_id\": \"$report_id\"" "$WORK/case.json" || fail "case: $(cat "$WORK/case.json")"
+"$HIRS" "${P[@]}" cases reports "$case_id" --page_size=1 --all >"$WORK/reports.jsonl" || fail "cases reports exited $?"
+grep -q "\"report_id\":\"$report_id\"" "$WORK/reports.jsonl" || fail "cases reports: $(cat "$WORK/reports.jsonl")"
 etag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["etag"])' "$WORK/case.json")
 "$HIRS" "${P[@]}" cases list --filter='status = OPEN' --page_size=2 --all >"$WORK/list.jsonl" || fail "cases list"
 [ "$(wc -l <"$WORK/list.jsonl")" -ge 4 ] || fail "cases list: $(cat "$WORK/list.jsonl")"
