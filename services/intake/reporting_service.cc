@@ -81,43 +81,54 @@ class SubmitStream final
                                                 [this](const grpc::Status& status) { Finish(status); });
     if (!call.has_value()) return;
     call_ = *std::move(call);
-    absl::MutexLock lock(&mu_);
-    reading_ = true;
-    StartRead(&incoming_);
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      next.read = ReadMoreLocked();
+    }
+    Start(next);
   }
 
   void OnReadDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    reading_ = false;
-    if (!ok) {  // the client half-closed (or the call failed)
-      half_closed_ = true;
-      FinishIfDoneLocked();
-      return;
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (!ok) {  // the client half-closed (or the call failed)
+        half_closed_ = true;
+        next.finish = FinishIfDoneLocked();
+      } else {
+        items_.emplace_back();
+        Item* item = &items_.back();  // a deque keeps it in place until popped
+        item->request = std::move(incoming_);
+        ++processing_;  // before the worker runs: `this` must outlive it
+        if (!pool_->TrySchedule([this, item] { Process(item); })) {
+          --processing_;
+          item->answered = true;  // the item's own error; the stream goes on
+          *item->response.mutable_error() = rpc::ToRpcStatus(rpc::Overloaded());
+          next.write = WriteNextLocked();
+        }
+        next.read = ReadMoreLocked();
+      }
     }
-    items_.emplace_back();
-    Item* item = &items_.back();  // a deque keeps it in place until popped
-    item->request = std::move(incoming_);
-    ++processing_;  // before the worker runs: `this` must outlive it
-    if (!pool_->TrySchedule([this, item] { Process(item); })) {
-      --processing_;
-      item->answered = true;  // the item's own error; the stream goes on
-      *item->response.mutable_error() = rpc::ToRpcStatus(rpc::Overloaded());
-      WriteNextLocked();
-    }
-    ReadMoreLocked();
+    Start(next);
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke while writing"));
-      return;
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        next.finish = FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke while writing"));
+      } else {
+        items_.pop_front();
+        next.write = WriteNextLocked();
+        next.read = ReadMoreLocked();
+        next.finish = FinishIfDoneLocked();
+      }
     }
-    items_.pop_front();
-    WriteNextLocked();
-    ReadMoreLocked();
-    FinishIfDoneLocked();
+    Start(next);
   }
 
   void OnDone() override {
@@ -139,6 +150,20 @@ class SubmitStream final
     bool answered = false;
   };
 
+  // What to start once mu_ is released (no gRPC operation starts under it,
+  // since a reaction may run at once on the same thread).
+  struct Next {
+    bool read = false;
+    const hirs::v1::SubmitReportResponse* write = nullptr;
+    std::optional<grpc::Status> finish;
+  };
+
+  void Start(const Next& next) {
+    if (next.read) StartRead(&incoming_);
+    if (next.write != nullptr) gate_->Answer([this, response = next.write] { StartWrite(response); });
+    if (next.finish.has_value()) Finish(*next.finish);
+  }
+
   // On a worker: submits and audits one item.
   void Process(Item* item) {
     absl::Status admitted = rpc::CheckStillWanted(*context_);
@@ -150,40 +175,47 @@ class SubmitStream final
       item->response.Clear();
       *item->response.mutable_error() = rpc::ToRpcStatus(outcome);
     }
+    Next next;
     bool last = false;
     {
       absl::MutexLock lock(&mu_);
       item->answered = true;
       --processing_;
-      if (!done_) WriteNextLocked();
+      if (!done_) next.write = WriteNextLocked();
       last = done_ && processing_ == 0;
     }
-    if (last) delete this;
+    if (last) {
+      delete this;
+    } else if (next.write != nullptr) {
+      // writing_ is set, so the stream cannot end before this write does.
+      Start(next);
+    }
   }
 
-  // Writes the oldest item's response once it is answered, one at a time.
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || finished_ || items_.empty() || !items_.front().answered) return;
+  // The oldest item's response, once answered, to write (one at a time).
+  const hirs::v1::SubmitReportResponse* WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_ || items_.empty() || !items_.front().answered) return nullptr;
     writing_ = true;
-    const hirs::v1::SubmitReportResponse* response = &items_.front().response;
-    gate_->Answer([this, response] { StartWrite(response); });
+    return &items_.front().response;
   }
 
-  void ReadMoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (reading_ || half_closed_ || finished_ || items_.size() >= kStreamWindow) return;
+  // Whether to read another item: fewer than kStreamWindow unwritten.
+  bool ReadMoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reading_ || half_closed_ || finished_ || items_.size() >= kStreamWindow) return false;
     reading_ = true;
-    StartRead(&incoming_);
+    return true;
   }
 
-  // Every item answered and written after the client half-closed.
-  void FinishIfDoneLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (half_closed_ && items_.empty() && !writing_) FinishLocked(grpc::Status::OK);
+  // OK once every item is answered and written after the client half-closed.
+  std::optional<grpc::Status> FinishIfDoneLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (half_closed_ && items_.empty() && !writing_) return FinishLocked(grpc::Status::OK);
+    return std::nullopt;
   }
 
-  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
+  std::optional<grpc::Status> FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return std::nullopt;
     finished_ = true;
-    Finish(status);
+    return status;
   }
 
   grpc::CallbackServerContext* const context_;
@@ -192,7 +224,9 @@ class SubmitStream final
   WorkerPool* const pool_;
   rpc::Call call_;
   absl::Mutex mu_;
-  hirs::v1::SubmitReportRequest incoming_ ABSL_GUARDED_BY(mu_);  // the read in flight's target
+  // The read in flight's target: gRPC fills it while reading_, then
+  // OnReadDone takes it under mu_.
+  hirs::v1::SubmitReportRequest incoming_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);  // read and not yet written, in request order
   size_t processing_ ABSL_GUARDED_BY(mu_) = 0;   // items on a worker now
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
