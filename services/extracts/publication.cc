@@ -103,6 +103,32 @@ bool TightenBetween(std::vector<CountRange>* before, std::vector<CountRange>* af
   return moved;
 }
 
+// Tightens `x` (each release's cells' ranges) to a fixpoint: each release's
+// own relations, and only additions between releases v and v + 1 where
+// additions[v].
+void Propagate(const std::vector<std::vector<SummaryCell>>& releases, const std::vector<bool>& additions,
+               std::vector<std::vector<CountRange>>* x) {
+  // Each round moves a bound by at least one; counts are small, so this
+  // ends well before the cap, which only guards against a bug.
+  for (int round = 0; round < 1000; ++round) {
+    bool moved = false;
+    for (size_t v = 0; v < x->size(); ++v) {
+      moved |= TightenWithin(releases[v], &(*x)[v]);
+      if (v + 1 < x->size() && additions[v]) moved |= TightenBetween(&(*x)[v], &(*x)[v + 1]);
+    }
+    if (!moved) return;
+  }
+}
+
+bool Consistent(const std::vector<std::vector<CountRange>>& x) {
+  for (const auto& ranges : x) {
+    for (const CountRange& r : ranges) {
+      if (r.lo > r.hi) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool RevealsASmallCount(const std::vector<std::vector<SummaryCell>>& releases, int small_max) {
@@ -113,19 +139,19 @@ bool RevealsASmallCount(const std::vector<std::vector<SummaryCell>>& releases, i
     for (const auto& c : cells) ranges.push_back(PossibleCounts(c, small_max));
     x.push_back(std::move(ranges));
   }
-  // Each round moves a bound by at least one; counts are small, so this
-  // ends well before the cap, which only guards against a bug.
-  for (int round = 0; round < 1000; ++round) {
-    bool moved = false;
-    for (size_t v = 0; v < x.size(); ++v) {
-      moved |= TightenWithin(releases[v], &x[v]);
-      if (v + 1 < x.size()) moved |= TightenBetween(&x[v], &x[v + 1]);
-    }
-    if (!moved) break;
+  // Only additions between two releases is an attacker's guess, refuted
+  // where the two contradict it (a case merged away, a category corrected):
+  // it is used only between the releases it fits.
+  std::vector<bool> additions(releases.size(), false);
+  for (size_t v = 0; v + 1 < releases.size(); ++v) {
+    std::vector<std::vector<CountRange>> pair = {x[v], x[v + 1]};
+    Propagate({releases[v], releases[v + 1]}, {true}, &pair);
+    additions[v] = Consistent(pair);
   }
+  Propagate(releases, additions, &x);
   for (const auto& ranges : x) {
     for (const CountRange& r : ranges) {
-      if (r.lo > r.hi || (r.lo == r.hi && r.lo >= 1 && r.lo <= small_max)) return true;
+      if (r.lo == r.hi && r.lo >= 1 && r.lo <= small_max) return true;
     }
   }
   return false;

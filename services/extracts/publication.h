@@ -87,11 +87,11 @@ CountRange PossibleCounts(const hirs::v1::SummaryCell& published, int small_max)
 void Publish(int small_max, Tally* tally);
 
 // Whether the published `releases` of one month (oldest first) together let
-// an attacker pin a count to one value from 1 to small_max, or contradict
-// themselves, using: what each shown value stands for; the parts of each
-// partition adding up to its total; no count above its total; and between
-// consecutive releases only additions (no count falls, none grows by more
-// than the total did). Bounds are propagated until nothing moves.
+// an attacker pin a count to one value from 1 to small_max, using: what
+// each shown value stands for; the parts of each partition adding up to its
+// total; no count above its total; and between consecutive releases that
+// it fits, only additions (no count falls, none grows by more than the
+// total did). Bounds are propagated until nothing moves.
 bool RevealsASmallCount(const std::vector<std::vector<hirs::v1::SummaryCell>>& releases, int small_max);
 
 // Hides every table but the total (suppressed, table_hidden, count 0).
