@@ -363,9 +363,9 @@ TEST_F(ReportingServiceTest, RequestsThatDoNotParseAreInvalidArgumentAndAudited)
     EXPECT_THAT(s.error_message(), HasSubstr("not a valid hirs.v1.ReportingService/SubmitReport request message"));
   }
   // A server-streaming call is answered the same way.
-  grpc::Status watch = CallRaw(server_.channel(), "/hirs.v1.ExtractService/StreamMonthlyExtract",
-                               std::string("\x0a\x09E07\xff"), hirs::testing::kPoliceToken);
-  EXPECT_EQ(watch.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watch.error_message();
+  grpc::Status streamed = CallRaw(server_.channel(), "/hirs.v1.ExtractService/StreamMonthlyExtract",
+                               std::string("\x0a\x09" "E07\xff"), hirs::testing::kPoliceToken);
+  EXPECT_EQ(streamed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << streamed.error_message();
   // Nothing was stored, and each refusal is in the audit trail under the caller.
   EXPECT_EQ(CallRaw(server_.channel(), "/hirs.v1.ReportingService/SubmitReport", valid, kCentreAToken).error_code(),
             grpc::StatusCode::OK);
