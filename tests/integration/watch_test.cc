@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -15,6 +16,14 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "tests/support/test_support.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HIRS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HIRS_UNDER_ASAN 1
+#endif
+#endif
 
 namespace hirs {
 namespace {
@@ -307,7 +316,10 @@ TEST_F(WatchTest, FiftyStalledWatchersHoldBoundedMemoryAndHealthStaysQuick) {
   // What each may hold: a batch of at most max_batch_bytes and the event in
   // flight; the rest is gRPC's per-call state.
   const size_t bound = kWatchers * (server_.options().watch.max_batch_bytes + (64 << 10));
-  EXPECT_LT(peak - std::min(peak, before), bound) << "before " << before << " peak " << peak;
+  std::cout << "resident before " << before << ", peak " << peak << ", bound on growth " << bound << "\n";
+#ifndef HIRS_UNDER_ASAN  // its quarantine keeps freed memory resident: no measure there
+  EXPECT_LT(peak - std::min(peak, before), bound);
+#endif
   // Ended at the stall limit and cancelled after the grace.
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (server_.WatchersOpen() > 0 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(100));
