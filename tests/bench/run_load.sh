@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance comparison in one command (issue 8): installs what is
+# The performance comparison in one command: installs what is
 # missing (PostgreSQL 15, libpqxx), builds hirsd and hirs-load, starts the
 # echo baseline, hirsd (WAL synced, full collation) and PostgreSQL
 # (synchronous_commit on) on this machine, all on the same disk, and runs
@@ -9,13 +9,12 @@
 # one of the saturated runs.
 # PostgreSQL runs two ways: the transaction with hirsd's look-ups and
 # records (hirs-load --pg_transaction=full), and the minimal one used
-# until session 20 (=minimal). The six saturated submit runs (echo,
+# until 2026-11-24 (=minimal). The six saturated submit runs (echo,
 # RocksDB alone, PostgreSQL both ways, hirsd, hirsd bulk streams) are
-# repeated in --rounds
-# rounds, each round in another order, every run on an empty store after
-# a sync, and the ratios are of the medians: a single PostgreSQL figure
+# repeated in --rounds rounds, each round in another order, every run on an
+# empty store after a sync, and the ratios are of the medians: a single PostgreSQL figure
 # moved by almost a factor of two between two runs minutes apart
-# (tests/bench/README.md, session 20).
+# (tests/bench/README.md, 2026-11-24).
 # Each half-rate run is measured twice: right after the saturated run, and
 # once no flush or compaction is running or pending (settle_compactions).
 # Prints every figure and a table of ratios (Markdown, for
@@ -87,7 +86,7 @@ run() { "$LOAD" "${COMMON[@]}" "$@" | tee -a "$RESULTS"; }
 
 # One saturated submit run against $1 in round $2: every round is the same
 # experiment, so each server starts on an empty store (a young store slows
-# as it fills: tests/bench/README.md, session 18), and with no other
+# as it fills: tests/bench/README.md, 2026-11-24), and with no other
 # server's writes left in the kernel's dirty pages. hirsd's last round's
 # store is the one the runs below continue on.
 saturated() {
@@ -209,7 +208,7 @@ print("\n| ratio (of the medians) | figure | target |")
 print("|---|---|---|")
 ratio(h, e, "hirsd / echo (durable submits vs the transport)", "≥ 0.60")
 ratio(h, p, "hirsd / PostgreSQL (the same look-ups and records)", "≥ 1.5")
-ratio(h, pm, "hirsd / PostgreSQL, minimal (the baseline until session 20)", "")
+ratio(h, pm, "hirsd / PostgreSQL, minimal (the baseline until 2026-11-24)", "")
 ratio(h, k, "hirsd / RocksDB alone (storage ceiling)", "")
 b = get("hirsd_bulk", "bulk")
 if b and h:
