@@ -182,7 +182,6 @@ absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, abs
   ASSIGN_OR_RETURN(std::optional<StoredCase> stored, storage::ReadProto<StoredCase>(*store_, Family::kCases, case_id));
   if (!stored.has_value()) return NotFound(case_id);
   hirs::v1::Case c = std::move(*stored->mutable_case_());
-  c.clear_explanations();  // kept by members
   ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, std::string(case_id), kGetCaseReports));
   RETURN_IF_ERROR(FillReports(reader, std::move(members), c.mutable_reports(), c.mutable_explanations()));
   return c;
@@ -409,6 +408,8 @@ struct Cases::Locked {
   storage::LockManager::Guard case_guard;
   std::map<std::string, StoredCase> cases;                     // every locked case, as read under the locks
   std::map<std::string, std::vector<std::string>> moving_keys;  // report id -> its stored keys
+  // The members of each moving case, as read under the locks.
+  std::map<std::string, std::vector<hirs::v1::CollationExplanation>> moving_members;
 };
 
 absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>& case_ids,
@@ -440,9 +441,10 @@ absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>&
     for (size_t i = 0; i < case_ids.size(); ++i) {
       if (!cases[i].has_value()) return NotFound(case_ids[i]);
       if (std::find(moving_cases.begin(), moving_cases.end(), case_ids[i]) != moving_cases.end()) {
-        ASSIGN_OR_RETURN(std::vector<std::string> members, collation::MemberIds(*store_, case_ids[i]));
-        for (const auto& r : members) same = same && locked.moving_keys.count(r) > 0;
+        ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, case_ids[i]));
+        for (const auto& m : members) same = same && locked.moving_keys.count(m.report_id()) > 0;
         n += members.size();
+        locked.moving_members[case_ids[i]] = std::move(members);
       }
       locked.cases[case_ids[i]] = std::move(*cases[i]);
     }
@@ -457,13 +459,11 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   const StoredCase& before = locked.cases.at(target);
   std::vector<const StoredCase*> merging = {&before};  // the target first
   for (const auto& s : sources) merging.push_back(&locked.cases.at(s));
-  std::vector<std::string> ids;
-  for (const StoredCase* c : merging) {
-    ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, c->case_().case_id()));
-    for (auto& m : members) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, collation::MemberIds(*store_, target));
+  for (const auto& source : sources) {
+    for (const auto& m : locked.moving_members.at(source)) {
       ids.push_back(m.report_id());
-      if (c == &before) continue;
-      collation::DeleteMember(c->case_().case_id(), m.report_id(), batch);
+      collation::DeleteMember(source, m.report_id(), batch);
       collation::PutMember(target, m, batch);
     }
   }

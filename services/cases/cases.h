@@ -89,14 +89,15 @@ class Cases {
   absl::StatusOr<hirs::v1::SplitReportResponse> SplitReport(const auth::Principal& caller,
                                                             const hirs::v1::SplitReportRequest& request);
 
-  // Open review items, oldest first, with their explanations; page tokens
-  // as ListCases'.
   // Every report of a case with its explanation, oldest first, paged
   // (page_size default 20, at most 100; tokens bound to the reader and
   // case), redacted as GetCase. INVALID_ARGUMENT naming the field;
   // NOT_FOUND for an unknown case.
   absl::StatusOr<hirs::v1::ListCaseReportsResponse> ListCaseReports(
       const auth::Principal& reader, const hirs::v1::ListCaseReportsRequest& request) const;
+
+  // Open review items, oldest first, with their explanations; page tokens
+  // as ListCases'.
   absl::StatusOr<hirs::v1::ListReviewItemsResponse> ListReviewItems(
       const auth::Principal& reader, const hirs::v1::ListReviewItemsRequest& request) const;
 

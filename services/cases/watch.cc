@@ -64,9 +64,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   // Ends the watch with `status` as it is.
   void EndWith(const grpc::Status& status) {
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    finished_ = true;
-    Finish(status);
+    FinishAsIsLocked(status);
   }
 
   void OnWriteDone(bool ok) override {
@@ -75,10 +73,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
       if (!ok) {
         writing_ = false;
         pending_.clear();
-        if (!finished_) {
-          finished_ = true;
-          Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
-        }
+        FinishAsIsLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
         return;
       }
       cursor_ = pending_[next_].cursor();
@@ -114,13 +109,18 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     return writing_ ? pending_[next_].cursor() : cursor_;
   }
 
+  // Ends the watch with `why`, naming the cursor to resume from.
   void FinishLocked(grpc::StatusCode code, absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    FinishAsIsLocked(grpc::Status(code, absl::StrCat(why, "; resume with from_cursor=", ResumeCursorLocked())));
+  }
+
+  void FinishAsIsLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
     // Events not yet handed to gRPC are dropped now; the one in flight
     // stays until gRPC is done with it.
     if (writing_) pending_.erase(pending_.begin() + next_ + 1, pending_.end());
-    Finish(grpc::Status(code, absl::StrCat(why, "; resume with from_cursor=", ResumeCursorLocked())));
+    Finish(status);
   }
 
   ChangeFeed* const feed_;

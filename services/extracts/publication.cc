@@ -16,42 +16,6 @@ SummaryCell Cell(const std::string& dimension, const std::string& category) {
   return c;
 }
 
-// The range of part `i` of a table whose parts add up to the total, from
-// the total's range and the other parts' (one linear equation with box
-// bounds: exact for integers).
-CountRange FromTotal(const CountRange& total, const std::vector<CountRange>& parts, size_t i) {
-  int64_t others_lo = 0, others_hi = 0;
-  bool others_unbounded = false;
-  for (size_t j = 0; j < parts.size(); ++j) {
-    if (j == i) continue;
-    others_lo += parts[j].lo;
-    if (parts[j].hi == CountRange::kUnbounded) {
-      others_unbounded = true;
-    } else {
-      others_hi += parts[j].hi;
-    }
-  }
-  CountRange out = parts[i];
-  if (!others_unbounded) out.lo = static_cast<int>(std::max<int64_t>(out.lo, int64_t{total.lo} - others_hi));
-  if (total.hi != CountRange::kUnbounded) {
-    out.hi = static_cast<int>(std::min<int64_t>(out.hi, int64_t{total.hi} - others_lo));
-  }
-  return out;
-}
-
-// Whether the shown values of `table` (a partition) pin a part to one
-// count from 1 to small_max.
-bool PinsASmallCount(const SummaryCell& total, const std::vector<SummaryCell*>& table, int small_max) {
-  const CountRange t = PossibleCounts(total, small_max);
-  std::vector<CountRange> parts;
-  for (const SummaryCell* c : table) parts.push_back(PossibleCounts(*c, small_max));
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const CountRange r = FromTotal(t, parts, i);
-    if (r.lo == r.hi && r.lo >= 1 && r.lo <= small_max) return true;
-  }
-  return false;
-}
-
 bool Tighten(CountRange* r, int64_t lo, int64_t hi) {
   bool moved = false;
   if (lo > r->lo) {
@@ -67,6 +31,37 @@ bool Tighten(CountRange* r, int64_t lo, int64_t hi) {
 
 int64_t Upper(const CountRange& r) { return r.hi == CountRange::kUnbounded ? int64_t{1} << 40 : r.hi; }
 
+// One pass over one table whose `parts` (indexes into `r`) add up to the
+// total r[0]: the total from the parts' sums, each part from the total and
+// the other parts (one linear equation with box bounds: exact for
+// integers).
+bool TightenPartition(const std::vector<size_t>& parts, std::vector<CountRange>* r) {
+  bool moved = false;
+  int64_t lo_sum = 0, hi_sum = 0;
+  for (size_t i : parts) lo_sum += (*r)[i].lo, hi_sum += Upper((*r)[i]);
+  moved |= Tighten(&(*r)[0], lo_sum, hi_sum);
+  for (size_t i : parts) {
+    moved |= Tighten(&(*r)[i], (*r)[0].lo - (hi_sum - Upper((*r)[i])), Upper((*r)[0]) - (lo_sum - (*r)[i].lo));
+  }
+  return moved;
+}
+
+// Whether the shown values of `table` (a partition) pin a part to one
+// count from 1 to small_max.
+bool PinsASmallCount(const SummaryCell& total, const std::vector<SummaryCell*>& table, int small_max) {
+  std::vector<CountRange> r = {PossibleCounts(total, small_max)};
+  std::vector<size_t> parts;
+  for (const SummaryCell* c : table) {
+    parts.push_back(r.size());
+    r.push_back(PossibleCounts(*c, small_max));
+  }
+  TightenPartition(parts, &r);
+  for (size_t i : parts) {
+    if (r[i].lo == r[i].hi && r[i].lo >= 1 && r[i].lo <= small_max) return true;
+  }
+  return false;
+}
+
 // One round over one release's own relations: partitions add up to the
 // total, no count above the total.
 bool TightenWithin(const std::vector<hirs::v1::SummaryCell>& cells, std::vector<CountRange>* r) {
@@ -75,14 +70,7 @@ bool TightenWithin(const std::vector<hirs::v1::SummaryCell>& cells, std::vector<
   for (size_t i = 1; i < cells.size(); ++i) {
     if (IsPartition(cells[i].dimension())) partitions[cells[i].dimension()].push_back(i);
   }
-  for (const auto& [dimension, parts] : partitions) {
-    int64_t lo_sum = 0, hi_sum = 0;
-    for (size_t i : parts) lo_sum += (*r)[i].lo, hi_sum += Upper((*r)[i]);
-    moved |= Tighten(&(*r)[0], lo_sum, hi_sum);
-    for (size_t i : parts) {
-      moved |= Tighten(&(*r)[i], (*r)[0].lo - (hi_sum - Upper((*r)[i])), Upper((*r)[0]) - (lo_sum - (*r)[i].lo));
-    }
-  }
+  for (const auto& [dimension, parts] : partitions) moved |= TightenPartition(parts, r);
   for (size_t i = 1; i < cells.size(); ++i) moved |= Tighten(&(*r)[i], 0, Upper((*r)[0]));
   return moved;
 }
