@@ -17,4 +17,10 @@ const absl::flat_hash_set<std::string>* ForceAreaDistricts(absl::string_view for
   return force_area == kLeicestershireForceArea ? leicestershire : nullptr;
 }
 
+const absl::flat_hash_set<std::string>& LeicestershireAreaCodes() {
+  return *ForceAreaDistricts(kLeicestershireForceArea);
+}
+
+bool IsAreaDistrictCode(absl::string_view code) { return LeicestershireAreaCodes().contains(std::string(code)); }
+
 }  // namespace hirs

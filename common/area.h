@@ -18,6 +18,13 @@ inline constexpr char kLeicestershireForceArea[] = "E23000021";
 // `force_area`; nullptr for a force area this build does not know.
 const absl::flat_hash_set<std::string>* ForceAreaDistricts(absl::string_view force_area);
 
+// The districts of kLeicestershireForceArea: the seven districts of
+// Leicestershire, Leicester and Rutland.
+const absl::flat_hash_set<std::string>& LeicestershireAreaCodes();
+
+// True for a code of LeicestershireAreaCodes().
+bool IsAreaDistrictCode(absl::string_view code);
+
 }  // namespace hirs
 
 #endif  // HIRS_COMMON_AREA_H_

@@ -1,6 +1,7 @@
 // The on-disk schema version kept in kMeta under kSchemaVersionKey. Bump it
-// when a stored encoding changes incompatibly and add the migration to
-// Store::CheckSchema.
+// when a stored encoding changes incompatibly and add the migration to the
+// list in services/records/migrations.cc, which stamps this version once
+// every migration ran.
 #ifndef HIRS_STORAGE_SCHEMA_H_
 #define HIRS_STORAGE_SCHEMA_H_
 
@@ -14,13 +15,12 @@ namespace hirs::storage {
 //      victim, crime reference and occurred month (storage/keys.h); the
 //      migration from 1 rebuilds the indexes family from the cases.
 //   3  the extracts family (district extract history) and
-//      StoredCase.statistics; the migration needs the case aggregate, so
-//      hirsd runs it at start (extracts::EnsureExtractHistory): statistics
-//      rebuilt from each case's reports, and the history begins then.
+//      StoredCase.statistics; the migration rebuilds statistics from each
+//      case's reports, and the history begins then.
 //   4  the fingerprints family keyed by the fingerprint alone, its value
 //      the cases under it (storage/fingerprints.h), read by point look-ups;
 //      the migration from 3 moves each fingerprint + case_id -> report_id
-//      entry under its fingerprint (Store::MigrateFingerprints).
+//      entry under its fingerprint .
 inline constexpr uint32_t kSchemaVersion = 4;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 

@@ -86,29 +86,6 @@ class FingerprintCasesOperator final : public rocksdb::MergeOperator {
   const char* Name() const override { return "hirs.FingerprintCases"; }
 };
 
-// A migration's writes, in bounded batches: after each entry put into
-// batch(), Added() writes the batch once it holds kEntries of them.
-class MigrationWriter {
- public:
-  explicit MigrationWriter(Store* store) : store_(store) {}
-  WriteBatch* batch() { return &batch_; }
-  absl::Status Added() {
-    if (++entries_ < kEntries) return absl::OkStatus();
-    return Finish();
-  }
-  // Writes what the batch holds.
-  absl::Status Finish() {
-    entries_ = 0;
-    return store_->Write(std::exchange(batch_, WriteBatch()));
-  }
-
- private:
-  static constexpr size_t kEntries = 10000;
-  Store* const store_;
-  WriteBatch batch_;
-  size_t entries_ = 0;
-};
-
 // RocksDB's own log (warnings and errors) goes to hirsd's log, not to a LOG
 // file on the data disk: on a full disk RocksDB 7.8 aborts when it writes
 // to a log file whose earlier write failed (an assertion Debian's build
@@ -233,7 +210,8 @@ rocksdb::Status OpenDb(const StoreOptions& options, std::unique_ptr<rocksdb::DB>
   // A flush or compaction writes its file out 1 MiB at a time as it goes,
   // not all at its closing fsync: one 64 MiB sync at the end of a flush
   // held the disk while submissions waited for their WAL syncs, the
-  // half-rate p99's long episodes (tests/bench/README.md, sessions 15-16).
+  // half-rate p99's long episodes (measured 2026-11-23/24 with
+  // tests/bench/run_load.sh).
   db_options.bytes_per_sync = 1 * kMiB;
   // On a full disk RocksDB stops writes with a background error; the SST
   // file manager polls free space and resumes them when it returns (after
@@ -349,64 +327,6 @@ absl::Status Store::CheckSchema() {
         "the store at ", options_.path, " has schema version ", version,
         ", newer than this hirsd understands (", kSchemaVersion,
         "); run a newer hirsd or restore a backup made by this version"));
-  }
-  if (version < 2) RETURN_IF_ERROR(RebuildCaseIndexes());
-  if (version < 4) RETURN_IF_ERROR(MigrateFingerprints());
-  if (version < kSchemaVersion) {
-    WriteBatch batch;
-    batch.Put(Family::kMeta, kSchemaVersionKey, absl::StrCat(kSchemaVersion));
-    RETURN_IF_ERROR(Write(std::move(batch)));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Store::RebuildCaseIndexes() {
-  // Idempotent: an interrupted rebuild leaves the old version in kMeta and
-  // runs again at the next start.
-  MigrationWriter writer(this);
-  absl::Status inner;
-  RETURN_IF_ERROR(Scan(Family::kIndexes, "", 0, [&](absl::string_view key, absl::string_view) {
-    writer.batch()->Delete(Family::kIndexes, key);
-    inner = writer.Added();
-    return inner.ok();
-  }));
-  RETURN_IF_ERROR(inner);
-  RETURN_IF_ERROR(writer.Finish());
-  RETURN_IF_ERROR(Scan(Family::kCases, "", 0, [&](absl::string_view key, absl::string_view value) {
-    hirs::store::v1::StoredCase c;
-    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      inner = absl::DataLossError(absl::StrCat("unreadable case ", key, " while rebuilding indexes"));
-      return false;
-    }
-    for (const auto& k : CaseIndexKeys(c.case_())) writer.batch()->Put(Family::kIndexes, k, "");
-    inner = writer.Added();
-    return inner.ok();
-  }));
-  RETURN_IF_ERROR(inner);
-  return writer.Finish();
-}
-
-absl::Status Store::MigrateFingerprints() {
-  // Schema 3 kept one key per fingerprint and case: fingerprint + case id ->
-  // report id. Each becomes a set operand under the bare fingerprint, in
-  // the batch that deletes it: an interrupted migration leaves every entry
-  // in exactly one form and goes on at the next start. Bare fingerprints
-  // (kFingerprintBytes long) are already migrated.
-  MigrationWriter writer(this);
-  uint64_t migrated = 0;
-  absl::Status inner;
-  RETURN_IF_ERROR(Scan(Family::kFingerprints, "", 0, [&](absl::string_view key, absl::string_view report_id) {
-    if (key.size() <= kFingerprintBytes) return true;
-    SetFingerprintCase(key.substr(0, kFingerprintBytes), key.substr(kFingerprintBytes), report_id, writer.batch());
-    writer.batch()->Delete(Family::kFingerprints, key);
-    ++migrated;
-    inner = writer.Added();
-    return inner.ok();
-  }));
-  RETURN_IF_ERROR(inner);
-  RETURN_IF_ERROR(writer.Finish());
-  if (migrated > 0) {
-    LogInfo(absl::StrCat("store: schema 4: ", migrated, " fingerprint entries moved under their fingerprints"));
   }
   return absl::OkStatus();
 }

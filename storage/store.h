@@ -76,8 +76,8 @@ struct StoreOptions {
   // memtable, however small, and each flush syncs a new SST file, the
   // manifest and a new write-ahead log. A 256 MiB ceiling flushed 16
   // times in 30 s of submissions, against 6 with none, and submissions
-  // stalled for tens of milliseconds around the flushes
-  // (tests/bench/README.md, session 15).
+  // stalled for tens of milliseconds around the flushes (measured
+  // 2026-11-23 with tests/bench/run_load.sh).
   size_t block_cache_bytes = 256 << 20;
   size_t memtable_bytes = 512 << 20;
   // The write-ahead logs kept for families whose memtables are not yet
@@ -147,7 +147,10 @@ enum class ScanOrder { kAscending, kDescending };
 class Store {
  public:
   // Opens or creates the store at options.path, creating missing column
-  // families, and checks the schema version in kMeta.
+  // families, and checks the schema version in kMeta: a new store gets
+  // kSchemaVersion, one of a newer version is refused. An older store is
+  // opened as it is; hirsd brings it up to date before serving
+  // (services/records/migrations.h).
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
@@ -216,7 +219,7 @@ class Store {
   // (StoreOptions::min_free_bytes), is below the largest family's size (a
   // family's new files are written before its old ones go). When `*canceled`
   // turns true it stops with CANCELLED (on a 10M store, once measured, 10 ms
-  // after the call's deadline: tests/bench/README.md, session 19), and with
+  // after the call's deadline, measured 2026-11-24), and with
   // UNAVAILABLE when StopCompactions is called; what it compacted by then
   // stays, and the store is as correct as before.
   absl::StatusOr<CompactionInfo> CompactAll(std::atomic<bool>* canceled = nullptr);
@@ -247,10 +250,6 @@ class Store {
   Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
         std::vector<rocksdb::ColumnFamilyHandle*> handles);
   absl::Status CheckSchema();
-  // Migration to schema 2: the indexes family rebuilt from the cases.
-  absl::Status RebuildCaseIndexes();
-  // Migration to schema 4: fingerprint entries under their fingerprints.
-  absl::Status MigrateFingerprints();
   rocksdb::ColumnFamilyHandle* handle(Family family) const;
   // OK, or UNAVAILABLE when free space is below what the batch needs.
   absl::Status CheckFreeSpace(bool use_reserve);

@@ -16,10 +16,9 @@
 #include "services/cases/filter.h"
 #include "services/cases/page_token.h"
 #include "services/collation/case_aggregate.h"
-#include "services/extracts/history.h"
-#include "services/retention/retention.h"
-#include "services/intake/normalise.h"
-#include "services/intake/validation.h"
+#include "services/records/case_records.h"
+#include "services/records/field_rules.h"
+#include "services/records/personal_data.h"
 #include "storage/keys.h"
 
 namespace hirs::cases {
@@ -179,7 +178,7 @@ absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, abs
   if (!IsWellFormedId("case_", case_id)) {
     return InvalidArgumentWithViolations({{"case_id", "is not a case id (\"case_\" followed by 26 characters)"}});
   }
-  ASSIGN_OR_RETURN(std::optional<StoredCase> stored, storage::ReadProto<StoredCase>(*store_, Family::kCases, case_id));
+  ASSIGN_OR_RETURN(std::optional<StoredCase> stored, records::ReadCase(*store_, case_id));
   if (!stored.has_value()) return NotFound(case_id);
   hirs::v1::Case c = std::move(*stored->mutable_case_());
   ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, std::string(case_id), kGetCaseReports));
@@ -221,7 +220,7 @@ absl::StatusOr<hirs::v1::ListCaseReportsResponse> Cases::ListCaseReports(
               request.page_token(), clock_(), &violations, kDefaultReportPageSize, kMaxReportPageSize);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   ASSIGN_OR_RETURN(std::optional<StoredCase> stored,
-                   storage::ReadProto<StoredCase>(*store_, Family::kCases, request.case_id()));
+                   records::ReadCase(*store_, request.case_id()));
   if (!stored.has_value()) return NotFound(request.case_id());
   // One more than the page, to know whether another follows.
   ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, request.case_id(), pager.wanted(0) + 1,
@@ -341,7 +340,7 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
                                          "NON_CRIME_INCIDENT, NO_FURTHER_ACTION or CLOSED"});
   }
   if (set_crime_reference) {
-    const std::string problem = intake::CrimeReferenceProblem(change.crime_reference());
+    const std::string problem = records::CrimeReferenceProblem(change.crime_reference());
     if (!problem.empty()) violations.push_back({"case.crime_reference", problem});
   }
   if (set_note && change.outcome_note().size() > kMaxOutcomeNoteBytes) {
@@ -353,7 +352,7 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
 
   storage::LockManager::Guard guard = locks_->cases.Lock({change.case_id()});
   ASSIGN_OR_RETURN(std::optional<StoredCase> before,
-                   storage::ReadProto<StoredCase>(*store_, Family::kCases, change.case_id()));
+                   records::ReadCase(*store_, change.case_id()));
   if (!before.has_value()) return NotFound(change.case_id());
   if (before->case_().etag() != request.etag()) {
     return absl::AbortedError(absl::StrCat("case ", change.case_id(), " changed since you read it (your etag ",
@@ -362,7 +361,7 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
   }
   StoredCase after = *before;
   hirs::v1::Case& c = *after.mutable_case_();
-  if (set_crime_reference) c.set_crime_reference(intake::NormaliseCrimeReference(change.crime_reference()));
+  if (set_crime_reference) c.set_crime_reference(records::NormaliseCrimeReference(change.crime_reference()));
   if (set_note) c.set_outcome_note(change.outcome_note());
   if (set_status) {
     if (!StatusTransitionAllowed(before->case_().status(), change.status())) {
@@ -390,15 +389,14 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
   // reports (services/retention/retention.h), removed in this same write.
   int removed = 0;
   if (c.status() == hirs::v1::NON_CRIME_INCIDENT) {
-    ASSIGN_OR_RETURN(std::vector<std::string> school, retention::SchoolReportsToClear(*store_, after));
+    ASSIGN_OR_RETURN(std::vector<std::string> school, records::SchoolReportsToClear(*store_, after));
     if (!school.empty()) {
-      ASSIGN_OR_RETURN(removed, retention::RemovePersonalData(*store_, *collator_, school, now, &after, &batch));
+      ASSIGN_OR_RETURN(removed, records::RemovePersonalData(*store_, *collator_, school, now, &after, &batch));
     }
   }
-  batch.Put(Family::kCases, c.case_id(), after.SerializeAsString());
-  extracts::RecordCaseChange(&*before, &after, now, &batch);
-  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_UPDATED, c, {}, now, &batch);
-  if (removed > 0) collation::AppendCaseEvent(hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED, c, {}, now, &batch);
+  std::vector<records::CaseEventSpec> events = {{hirs::v1::CaseEvent::CASE_UPDATED}};
+  if (removed > 0) events.push_back({hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED});
+  records::PutCase(&*before, after, events, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return c;
 }
@@ -420,7 +418,7 @@ absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>&
   for (int attempt = 0; attempt < 5; ++attempt) {
     std::vector<std::string> reports;
     for (const auto& id : moving_cases) {
-      ASSIGN_OR_RETURN(auto c, storage::ReadProto<StoredCase>(*store_, Family::kCases, id));
+      ASSIGN_OR_RETURN(auto c, records::ReadCase(*store_, id));
       if (!c.has_value()) return NotFound(id);
       ASSIGN_OR_RETURN(std::vector<std::string> members, collation::MemberIds(*store_, id));
       reports.insert(reports.end(), members.begin(), members.end());
@@ -506,13 +504,8 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
       }
     }
   }
-  batch->Put(Family::kCases, target, merged.SerializeAsString());
-  extracts::RecordCaseChange(&before, &merged, now, batch);
-  for (const auto& s : sources) {
-    batch->Delete(Family::kCases, s);
-    extracts::RecordCaseChange(&locked.cases.at(s), nullptr, now, batch);
-  }
-  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASES_MERGED, merged.case_(), sources, now, batch);
+  records::PutCase(&before, merged, {{hirs::v1::CaseEvent::CASES_MERGED, sources}}, now, batch);
+  for (const auto& s : sources) records::DeleteCase(locked.cases.at(s), now, batch);
   locked.cases[target] = merged;
   return merged;
 }
@@ -523,12 +516,16 @@ void Cases::Separate(Locked& locked, const std::string& a, const std::vector<std
     const auto& s = c->separated_case_ids();
     if (std::find(s.begin(), s.end(), id) == s.end()) c->add_separated_case_ids(id);
   };
+  std::vector<std::string> changed = others;
+  changed.push_back(a);
+  std::map<std::string, StoredCase> before;
+  for (const auto& id : changed) before.emplace(id, locked.cases.at(id));
   for (const auto& b : others) {
     add(&locked.cases.at(a), b);
     add(&locked.cases.at(b), a);
   }
-  for (const auto& id : others) batch->Put(Family::kCases, id, locked.cases.at(id).SerializeAsString());
-  batch->Put(Family::kCases, a, locked.cases.at(a).SerializeAsString());
+  // Collation's bookkeeping only: no reader sees it, so no event.
+  for (const auto& id : changed) records::PutCase(&before.at(id), locked.cases.at(id), {}, now, batch);
 }
 
 absl::StatusOr<hirs::v1::Case> Cases::MergeCases(const auth::Principal& caller,
@@ -627,14 +624,8 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
   }
   collator_->Move(locked.moving_keys.at(request.report_id()), request.report_id(), from, to, staying, &batch);
   batch.Put(Family::kReports, request.report_id(), report->SerializeAsString());
-  batch.Put(Family::kCases, from, left.SerializeAsString());
-  batch.Put(Family::kCases, to, alone.SerializeAsString());
-  extracts::RecordCaseChange(&original, &left, now, &batch);
-  extracts::RecordCaseChange(nullptr, &alone, now, &batch);
-  collation::AppendCaseEvent(hirs::v1::CaseEvent::REPORT_SPLIT, left.case_(), {to}, now, &batch,
-                             {request.report_id()});
-  collation::AppendCaseEvent(hirs::v1::CaseEvent::CASE_CREATED, alone.case_(), {from}, now, &batch,
-                             {request.report_id()});
+  records::PutCase(&original, left, {{hirs::v1::CaseEvent::REPORT_SPLIT, {to}, {request.report_id()}}}, now, &batch);
+  records::PutCase(nullptr, alone, {{hirs::v1::CaseEvent::CASE_CREATED, {from}, {request.report_id()}}}, now, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   hirs::v1::SplitReportResponse out;
   *out.mutable_original_case() = left.case_();

@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
-#include "services/intake/normalise.h"
+#include "services/records/field_rules.h"
 #include "storage/keys.h"
 
 namespace hirs::cases {
@@ -281,7 +281,7 @@ class Parser {
         n->text = value.text;
         return true;
       case FilterField::kCrimeReference:
-        n->text = intake::NormaliseCrimeReference(value.text);
+        n->text = records::NormaliseCrimeReference(value.text);
         return true;
       case FilterField::kStatus:
         return EnumValue(info, value, hirs::v1::CaseStatus_descriptor(), n);

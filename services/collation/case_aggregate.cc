@@ -86,42 +86,6 @@ absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, 
   return ids;
 }
 
-absl::Status EnsureCaseMembers(storage::Store* store) {
-  constexpr char kDoneKey[] = "case_members_v1";
-  ASSIGN_OR_RETURN(std::optional<std::string> done, store->Get(storage::Family::kMeta, kDoneKey));
-  if (done.has_value()) return absl::OkStatus();
-  std::vector<std::string> ids;
-  RETURN_IF_ERROR(store->Scan(storage::Family::kCases, "", 0, [&](absl::string_view key, absl::string_view) {
-    ids.emplace_back(key);
-    return true;
-  }));
-  // One case per batch: idempotent, so an interrupted run starts again.
-  for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(auto c, storage::ReadProto<hirs::store::v1::StoredCase>(*store, storage::Family::kCases, id));
-    if (!c.has_value()) continue;
-    hirs::v1::Case* k = c->mutable_case_();
-    storage::WriteBatch batch;
-    for (const std::string& report_id : k->report_ids()) {
-      hirs::v1::CollationExplanation e;
-      for (const auto& x : k->explanations()) {
-        if (x.report_id() == report_id) e = x;
-      }
-      e.set_report_id(report_id);
-      PutMember(id, e, &batch);
-    }
-    k->set_report_count(k->report_ids_size());
-    if (k->report_ids_size() > kCaseReportIdSample) {
-      k->mutable_report_ids()->DeleteSubrange(kCaseReportIdSample, k->report_ids_size() - kCaseReportIdSample);
-    }
-    k->clear_explanations();
-    batch.Put(storage::Family::kCases, id, c->SerializeAsString());
-    RETURN_IF_ERROR(store->Write(std::move(batch)));
-  }
-  storage::WriteBatch mark;
-  mark.Put(storage::Family::kMeta, kDoneKey, "1");
-  return store->Write(std::move(mark));
-}
-
 hirs::store::v1::StoredCase NewCase(const std::string& case_id) {
   hirs::store::v1::StoredCase c;
   c.mutable_case_()->set_case_id(case_id);
@@ -199,25 +163,6 @@ void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store
     if (std::find(ids->begin(), ids->end(), id) == ids->end()) ids->Add(std::string(id));
   }
   if (!ids->empty()) c->mutable_case_()->set_repeat_victim(true);
-}
-
-void AppendCaseEvent(hirs::v1::CaseEvent::Kind kind, const hirs::v1::Case& c,
-                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch,
-                     const std::vector<std::string>& report_ids) {
-  hirs::v1::CaseEvent event;
-  event.set_kind(kind);
-  event.set_case_id(c.case_id());
-  *event.mutable_case_() = c;
-  event.mutable_case_()->clear_report_ids();
-  event.mutable_case_()->clear_explanations();
-  event.mutable_case_()->clear_reports();
-  for (const auto& id : related_case_ids) event.add_related_case_ids(id);
-  for (const auto& id : report_ids) event.add_report_ids(id);
-  *event.mutable_occurred_at() = ToTimestamp(now);
-  batch->AppendChange([event = std::move(event)](uint64_t sequence) mutable {
-    event.set_cursor(sequence);
-    return event.SerializeAsString();
-  });
 }
 
 }  // namespace hirs::collation

@@ -32,11 +32,6 @@ absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(
 // The ids of every report of the case, oldest first.
 absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, const std::string& case_id);
 
-// Stores from before members: each case's report ids and explanations
-// become members, and the case keeps its report id sample and no
-// explanations. Runs once (a kMeta mark), before anything reads members.
-absl::Status EnsureCaseMembers(storage::Store* store);
-
 // A new, empty, OPEN case with this id.
 hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 
@@ -64,15 +59,6 @@ void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);
 // Links `c` to the same victim's earlier cases (no duplicates) and marks it
 // a repeat victim when it has any link.
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c);
-
-// Appends to `batch` the change event of `kind` for `c` (storage assigns
-// the cursor), naming the reports the change added or moved
-// (`report_ids`). The event's case carries no report ids, explanations or
-// reports: what changed, not the whole case; readers fetch the rest with
-// GetCase and ListCaseReports.
-void AppendCaseEvent(hirs::v1::CaseEvent::Kind kind, const hirs::v1::Case& c,
-                     const std::vector<std::string>& related_case_ids, absl::Time now, storage::WriteBatch* batch,
-                     const std::vector<std::string>& report_ids = {});
 
 }  // namespace hirs::collation
 

@@ -10,8 +10,8 @@
 #include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "common/status_macros.h"
-#include "services/extracts/history.h"
-#include "services/intake/postcode.h"
+#include "services/records/history.h"
+#include "common/area.h"
 #include "storage/keys.h"
 
 namespace hirs::extracts {
@@ -61,7 +61,7 @@ absl::StatusOr<Extracts::Checked> Extracts::Check(const hirs::v1::MonthlyExtract
   std::vector<FieldViolation> violations;
   if (request.district_code().empty()) {
     violations.push_back({"district_code", "is required: the district's GSS code, e.g. E07000130"});
-  } else if (!intake::IsAreaDistrictCode(request.district_code())) {
+  } else if (!IsAreaDistrictCode(request.district_code())) {
     violations.push_back({"district_code", absl::StrCat("\"", request.district_code(),
                                                         "\" is not a district of the force area (E07000129 to "
                                                         "E07000135, E06000016 Leicester, E06000017 Rutland)")});
@@ -87,7 +87,7 @@ absl::StatusOr<Extracts::Checked> Extracts::Check(const hirs::v1::MonthlyExtract
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   if (checked.historic) {
-    ASSIGN_OR_RETURN(absl::Time since, ExtractHistorySince(*store_));
+    ASSIGN_OR_RETURN(absl::Time since, records::ExtractHistorySince(*store_));
     if (checked.as_of < since) {
       return absl::FailedPreconditionError(absl::StrCat("extracts can be read as they stood only from ",
                                                         absl::FormatTime(absl::RFC3339_full, since, absl::UTCTimeZone()),
@@ -206,7 +206,7 @@ absl::StatusOr<std::vector<absl::Time>> Extracts::ReleasePoints(const std::strin
                                                                 const std::string& month, absl::Time as_of) const {
   int year = 0, mon = 0;
   if (!ParseMonth(month, &year, &mon)) return absl::InvalidArgumentError(absl::StrCat("bad month ", month));
-  ASSIGN_OR_RETURN(absl::Time since, ExtractHistorySince(*store_));
+  ASSIGN_OR_RETURN(absl::Time since, records::ExtractHistorySince(*store_));
   std::vector<absl::Time> points;
   auto add = [&](absl::Time point) {
     // Before the history began the month cannot be read as it stood.

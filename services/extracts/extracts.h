@@ -1,5 +1,5 @@
 // District extracts and summaries (hirs.v1.ExtractService), read from the
-// extract history (history.h), with no personal data.
+// extract history (services/records/history.h), with no personal data.
 //
 // Who may read (enforced by the access table, services/auth/access.h, before
 // these run): a DISTRICT principal its own district only (its scope);

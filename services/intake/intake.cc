@@ -7,10 +7,10 @@
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "services/collation/case_aggregate.h"
-#include "services/extracts/history.h"
-#include "services/retention/retention.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
+#include "services/records/case_records.h"
+#include "services/records/personal_data.h"
 #include "hirs/v1/case_service.pb.h"
 #include "storage/keys.h"
 
@@ -126,7 +126,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   StoredCase c;
   if (decision.outcome == hirs::v1::ATTACHED_TO_CASE) {
     case_guard = locks_->cases.Lock({decision.case_id});
-    ASSIGN_OR_RETURN(before, storage::ReadProto<StoredCase>(*store_, Family::kCases, decision.case_id));
+    ASSIGN_OR_RETURN(before, records::ReadCase(*store_, decision.case_id));
     if (!before.has_value()) {
       return absl::UnavailableError("the matching case changed during collation; retry the submission");
     }
@@ -149,7 +149,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
     // A school-related report keeps no victim personal data in a non-crime
     // incident (services/retention/retention.h): it is stored without it,
     // and collation keeps only what the redacted report gives.
-    retention::ClearStoredReport(now, &stored);
+    records::ClearStoredReport(now, &stored);
     plan = collator_->Plan(collation::CollationInput{&r, &stored.normalised(), std::string(centre_id)});
   }
   if (before.has_value()) {
@@ -168,9 +168,9 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
 
   storage::WriteBatch batch;
   batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
-  batch.Put(Family::kCases, c.case_().case_id(), c.SerializeAsString());
   collation::PutMember(c.case_().case_id(), member, &batch);
-  extracts::RecordCaseChange(before.has_value() ? &*before : nullptr, &c, now, &batch);
+  const auto kind = before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
+  records::PutCase(before.has_value() ? &*before : nullptr, c, {{kind, {}, {r.report_id()}}}, now, &batch);
   collator_->Record(plan, r.report_id(), c.case_().case_id(), decision.outcome, &batch);
   if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
     hirs::v1::ReviewItem item;
@@ -191,9 +191,6 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   const std::string record_bytes = record.SerializeAsString();
   batch.Put(Family::kRequests, content_key, record_bytes);
   if (!request_key.empty()) batch.Put(Family::kRequests, request_key, record_bytes);
-  collation::AppendCaseEvent(
-      before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED, c.case_(), {},
-      now, &batch, {r.report_id()});
   SubmitResult result;
   result.report_id = r.report_id();
   result.case_id = c.case_().case_id();

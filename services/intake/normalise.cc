@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "common/civil_time.h"
+#include "services/records/field_rules.h"
 
 namespace hirs::intake {
 
@@ -37,14 +38,6 @@ std::string FoldName(absl::string_view name) {
   return out;
 }
 
-std::string NormaliseCrimeReference(absl::string_view reference) {
-  std::string out;
-  for (char c : reference) {
-    if (c != ' ') out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
                                             const DistrictRouter& router) {
   hirs::store::v1::NormalisedFields n;
@@ -66,7 +59,7 @@ hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
   n.set_victim_name(FoldName(report.victim().full_name()));
   n.set_victim_date_of_birth(report.victim().date_of_birth());
   n.set_occurred_day(UkDay(ToAbslTime(report.occurred_start())));
-  n.set_crime_reference(NormaliseCrimeReference(report.crime_reference()));
+  n.set_crime_reference(records::NormaliseCrimeReference(report.crime_reference()));
   return n;
 }
 

@@ -25,9 +25,6 @@ hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
 // one space, trimmed. "  O'Brien-SMITH " -> "obrien smith".
 std::string FoldName(absl::string_view name);
 
-// A crime reference in upper case without spaces.
-std::string NormaliseCrimeReference(absl::string_view reference);
-
 }  // namespace hirs::intake
 
 #endif  // HIRS_SERVICES_INTAKE_NORMALISE_H_

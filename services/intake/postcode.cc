@@ -96,14 +96,6 @@ std::string PostcodeSector(absl::string_view canonical) {
   return std::string(canonical.substr(0, canonical.size() - 2));
 }
 
-const absl::flat_hash_set<std::string>& LeicestershireAreaCodes() {
-  return *ForceAreaDistricts(kLeicestershireForceArea);
-}
-
-bool IsAreaDistrictCode(absl::string_view code) {
-  return LeicestershireAreaCodes().contains(std::string(code));
-}
-
 namespace {
 
 // Records that `area` (a sector or outward code) holds `code`; an area seen

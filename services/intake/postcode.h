@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/area.h"
 
 namespace hirs::intake {
 
@@ -34,13 +35,6 @@ struct PostcodeParts {
 // Parses a full postcode ("le113ab"), a sector ("LE11 3") or an outward code
 // ("LE11") in any common spelling. std::nullopt when it is none of these.
 std::optional<PostcodeParts> ParsePostcode(absl::string_view raw);
-
-// GSS codes of the Leicestershire police force area: the seven districts of
-// Leicestershire, Leicester and Rutland.
-const absl::flat_hash_set<std::string>& LeicestershireAreaCodes();
-
-// True for a code of LeicestershireAreaCodes().
-bool IsAreaDistrictCode(absl::string_view code);
 
 // Routes postcodes to districts (GSS codes) by full postcode, else by sector.
 // Immutable after construction; thread safe.

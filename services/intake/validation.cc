@@ -5,6 +5,7 @@
 #include "absl/time/civil_time.h"
 #include "common/civil_time.h"
 #include "services/intake/postcode.h"
+#include "services/records/field_rules.h"
 
 namespace hirs::intake {
 namespace {
@@ -266,23 +267,12 @@ std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRe
   CheckLocation(c, r);
   c.Text("report.description", r.description(), kMaxDescriptionBytes, true);
   CheckVictim(c, r, now);
-  if (c.Text("report.crime_reference", r.crime_reference(), kMaxCrimeReferenceBytes)) {
-    const std::string problem = CrimeReferenceProblem(r.crime_reference());
+  if (c.Text("report.crime_reference", r.crime_reference(), records::kMaxCrimeReferenceBytes)) {
+    const std::string problem = records::CrimeReferenceProblem(r.crime_reference());
     if (!problem.empty()) c.Fail("report.crime_reference", problem);
   }
   return out;
 }
 
-std::string CrimeReferenceProblem(absl::string_view reference) {
-  if (reference.size() > kMaxCrimeReferenceBytes) {
-    return absl::StrCat("is ", reference.size(), " bytes long; at most ", kMaxCrimeReferenceBytes, " are allowed");
-  }
-  for (char ch : reference) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '/' && ch != '-' && ch != ' ') {
-      return "may hold only letters, digits, spaces, '/' and '-'";
-    }
-  }
-  return "";
-}
 
 }  // namespace hirs::intake

@@ -23,7 +23,6 @@ inline constexpr size_t kMaxShortTextBytes = 64;
 inline constexpr size_t kMaxPhoneBytes = 32;
 inline constexpr size_t kMaxEmailBytes = 254;
 inline constexpr size_t kMaxAddressBytes = 500;
-inline constexpr size_t kMaxCrimeReferenceBytes = 64;
 inline constexpr int kMaxRepeatedEnums = 16;
 // Reports may be stamped a little ahead of the server's clock.
 inline constexpr absl::Duration kAllowedClockSkew = absl::Minutes(5);
@@ -36,10 +35,6 @@ std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRe
 // True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code
 // points above U+10FFFF).
 bool IsValidUtf8(absl::string_view s);
-
-// What is wrong with a crime reference (length, characters), or "" when
-// it is acceptable. Shared by intake and the police's UpdateCase.
-std::string CrimeReferenceProblem(absl::string_view reference);
 
 }  // namespace hirs::intake
 

@@ -13,7 +13,7 @@
 //     hirsd's daily schedule.
 // Personal data is what auth/redaction.h says it is (victim name, date of
 // birth, contacts, address, home postcode, the free text), with what
-// collation derived from it (auth::ClearPersonalData, Collator::Forget).
+// collation derived from it (services/records/personal_data.h).
 // What stays: everything district extracts and summaries count, so no
 // count or extract row changes. Each removal is one atomic write per case
 // with a PERSONAL_DATA_REMOVED change event, and is audited.
@@ -43,25 +43,6 @@ struct Outcome {
   int cases = 0;
   int reports = 0;
 };
-
-// Clears the personal data of a stored report (auth::ClearPersonalData,
-// and the victim's name and date of birth normalisation derived) and
-// stamps personal_data_removed_at with `now`.
-void ClearStoredReport(absl::Time now, hirs::store::v1::StoredReport* stored);
-
-// Adds to `batch` the removal of the personal data of `remove` (reports of
-// case `after`, read from `store`), marking them and the case: the reports
-// redacted, the collator's features and fingerprints forgotten, and the
-// case's personal_data_removed_at stamped (`after` changes; the caller
-// writes it and its change event). Returns how many reports changed
-// (reports already without personal data are skipped).
-absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collation::Collator& collator,
-                                       const std::vector<std::string>& remove, absl::Time now,
-                                       hirs::store::v1::StoredCase* after, storage::WriteBatch* batch);
-
-// The school-related reports of `c` that still hold personal data.
-absl::StatusOr<std::vector<std::string>> SchoolReportsToClear(const storage::Store& store,
-                                                             const hirs::store::v1::StoredCase& c);
 
 // Thread safe.
 class Retention {

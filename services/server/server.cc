@@ -27,13 +27,14 @@
 #include "services/metrics/metrics.h"
 #include "services/auth/directory.h"
 #include "services/retention/retention.h"
+#include "services/server/settings.h"
 #include "services/collation/case_aggregate.h"
 #include "services/rpc/gate.h"
 #include "services/rpc/unparseable.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/extracts/extract_service.h"
-#include "services/extracts/history.h"
+#include "services/records/migrations.h"
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
@@ -84,12 +85,6 @@ struct Server::State {
 namespace {
 
 // Whether HOST:PORT names a loopback host.
-bool IsLoopback(absl::string_view listen) {
-  const size_t colon = listen.rfind(':');
-  absl::string_view host = colon == absl::string_view::npos ? listen : listen.substr(0, colon);
-  return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
-}
-
 // `listen` (HOST:PORT) with the port actually bound.
 std::string BoundAddress(absl::string_view listen, int port) {
   return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
@@ -98,25 +93,9 @@ std::string BoundAddress(absl::string_view listen, int port) {
 // TLS (reloading the files as they change), mutual TLS, or plaintext on
 // loopback only.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
-  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    return absl::InvalidArgumentError("give both --tls_cert_file and --tls_key_file, or neither");
-  }
-  if (options.tls_cert_file.empty()) {
-    if (!options.tls_client_ca_file.empty() || options.tls_require_client_cert) {
-      return absl::InvalidArgumentError("client certificates need TLS: give --tls_cert_file and --tls_key_file");
-    }
-    if (!IsLoopback(options.listen)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "refusing plaintext on ", options.listen,
-          ": without TLS hirsd listens on a loopback address only; give --tls_cert_file and --tls_key_file"));
-    }
-    return grpc::InsecureServerCredentials();
-  }
+  if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();  // loopback: ValidateOptions
   for (const std::string& f : {options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file}) {
     if (!f.empty() && !std::filesystem::exists(f)) return absl::NotFoundError(absl::StrCat("cannot open ", f));
-  }
-  if (options.tls_require_client_cert && options.tls_client_ca_file.empty()) {
-    return absl::InvalidArgumentError("--tls_require_client_cert needs --tls_client_ca_file");
   }
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file,
@@ -136,18 +115,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
-  if (options.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
-  if (options.principals_file.empty()) return absl::InvalidArgumentError("--principals is required");
-  for (const auto& [flag, threads] : {std::pair<const char*, int>{"--worker_threads", options.worker_threads},
-                                      std::pair<const char*, int>{"--read_threads", options.read_threads}}) {
-    if (threads < 1 || threads > 1024) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, " must be between 1 and 1024 (it is ", threads, ")"));
-    }
-  }
-  if (options.block_cache_bytes < (size_t{8} << 20) || options.block_cache_bytes > (size_t{64} << 30)) {
-    return absl::InvalidArgumentError(absl::StrCat("--block_cache_mb must be between 8 and 65536 (it is ",
-                                                   options.block_cache_bytes >> 20, ")"));
-  }
+  RETURN_IF_ERROR(ValidateOptions(options));
   auto state = std::make_unique<State>();
   state->options = options;
 
@@ -155,11 +123,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot create data dir ", options.data_dir, ": ", ec.message()));
-  }
-  if (ForceAreaDistricts(options.force_area) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("force_area \"", options.force_area,
-                                                   "\" is not a police force area this build serves (",
-                                                   kLeicestershireForceArea, ": Leicestershire)"));
   }
   ASSIGN_OR_RETURN(std::vector<hirs::store::v1::StoredPrincipal> file_principals,
                    auth::LoadPrincipalsFile(options.principals_file));
@@ -178,8 +141,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.min_free_bytes = options.min_free_disk_bytes;
   store_options.block_cache_bytes = options.block_cache_bytes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
-  RETURN_IF_ERROR(collation::EnsureCaseMembers(state->store.get()));
-  RETURN_IF_ERROR(extracts::EnsureExtractHistory(state->store.get(), absl::Now()));
+  RETURN_IF_ERROR(records::Migrate(state->store.get(), absl::Now()));
   ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
                                                                      [] { return absl::Now(); }, options.force_area));
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
@@ -188,9 +150,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       &state->principals->registry(), state->audit.get(),
       rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst}, state->metrics.get());
 
-  if (options.collation.review_threshold > options.collation.attach_threshold) {
-    return absl::InvalidArgumentError("the review threshold must not exceed the attach threshold");
-  }
   collation::MatchModel model = collation::MatchModel::Default();
   if (options.learn_from_reviews) {
     ASSIGN_OR_RETURN(cases::LabelledPairs labelled, cases::ReviewDecisions(*state->store, model));

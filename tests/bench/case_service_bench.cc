@@ -26,7 +26,7 @@
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "services/extracts/history.h"
+#include "services/records/history.h"
 #include "services/server/server.h"
 #include "tests/bench/bench_server.h"
 #include "storage/keys.h"
@@ -111,7 +111,7 @@ void Fill(const std::string& db, int n) {
     c.mutable_statistics()->set_postcode_sector("LE11 3");
     c.mutable_statistics()->set_place_type(hirs::v1::STREET_OR_PUBLIC_PLACE);
     c.mutable_statistics()->add_reporter_roles(hirs::v1::VICTIM);
-    hirs::extracts::RecordCaseChange(nullptr, &c, received, &batch);
+    hirs::records::RecordCaseChange(nullptr, &c, received, &batch);
     if ((i + 1) % 1000 == 0 || i + 1 == n) {
       if (!store->Write(std::exchange(batch, hirs::storage::WriteBatch())).ok()) std::abort();
     }

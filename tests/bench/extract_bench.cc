@@ -25,7 +25,7 @@
 #include "common/ids.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
-#include "services/extracts/history.h"
+#include "services/records/history.h"
 #include "services/server/server.h"
 #include "tests/bench/bench_server.h"
 #include "storage/store.h"
@@ -70,11 +70,11 @@ void Fill(const std::string& db, int month_cases, int other_cases) {
     c.mutable_statistics()->set_place_type(static_cast<hirs::v1::PlaceType>(1 + rng() % 11));
     c.mutable_statistics()->add_reporter_roles(hirs::v1::VICTIM);
     c.mutable_statistics()->set_victim_age_band(static_cast<hirs::v1::AgeBand>(rng() % 8));
-    hirs::extracts::RecordCaseChange(nullptr, &c, received, &batch);
+    hirs::records::RecordCaseChange(nullptr, &c, received, &batch);
     hirs::store::v1::StoredCase later = c;  // police take it up a day later
     later.mutable_case_()->set_status(hirs::v1::UNDER_INVESTIGATION);
     *later.mutable_case_()->mutable_updated_at() = hirs::ToTimestamp(received + absl::Hours(24));
-    hirs::extracts::RecordCaseChange(&c, &later, received + absl::Hours(24), &batch);
+    hirs::records::RecordCaseChange(&c, &later, received + absl::Hours(24), &batch);
     batch.Put(hirs::storage::Family::kCases, k->case_id(), later.SerializeAsString());
     if ((i + 1) % 1000 == 0) {
       if (!store->Write(std::exchange(batch, hirs::storage::WriteBatch())).ok()) std::abort();

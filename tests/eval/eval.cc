@@ -344,7 +344,7 @@ class Generator {
     std::getline(table, line);  // header
     while (std::getline(table, line)) {
       std::vector<std::string> f = absl::StrSplit(line, ',');
-      if (f.size() == 2 && intake::IsAreaDistrictCode(f[1])) sectors_.push_back({f[0], f[1]});
+      if (f.size() == 2 && hirs::IsAreaDistrictCode(f[1])) sectors_.push_back({f[0], f[1]});
     }
   }
 

@@ -61,7 +61,7 @@ struct PersonRecord {
 };
 
 // Reads a FEBRL CSV (", "-separated with a header; see
-// tests/eval/data/febrl/README.md). `entity_prefix` keeps entities of
+// tests/data/febrl/README.md). `entity_prefix` keeps entities of
 // different files apart when several files are streamed together.
 absl::StatusOr<std::vector<PersonRecord>> LoadFebrl(const std::string& path, const std::string& entity_prefix = "");
 

@@ -8,7 +8,7 @@ namespace {
 
 TEST(CollationAccuracy, Febrl1PersonMatchingF1AboveFloor) {
   auto records = LoadFebrl(std::string(HIRS_FEBRL_DIR) + "/dataset1.csv");
-  ASSERT_TRUE(records.ok()) << records.status() << " (the FEBRL data sets live in tests/eval/data/febrl)";
+  ASSERT_TRUE(records.ok()) << records.status() << " (the FEBRL data sets live in tests/data/febrl)";
   ASSERT_EQ(records->size(), 1000u);
   auto metrics = RunFebrl(*records);
   ASSERT_TRUE(metrics.ok()) << metrics.status();

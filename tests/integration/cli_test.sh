@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hirs CLI against the real hirsd binary: the sample files of
-# deploy/examples, per-line errors in bulk mode, exit codes, report get,
-# restart persistence and a clean exit on SIGTERM.
+# deploy/examples, per-line errors in bulk mode, exit codes, help and
+# completion, lists as tables and JSON Lines, report get, restart
+# persistence and a clean exit on SIGTERM.
 # Usage: cli_test.sh HIRSD HIRS EXAMPLES_DIR
 set -euo pipefail
 HIRSD=$1
@@ -52,6 +53,23 @@ rc=0; "$HIRS" --server=127.0.0.1:1 --timeout_seconds=2 submit "$EXAMPLES/report.
 [ "$rc" -eq 3 ] || fail "unreachable server exited $rc, want 3"
 rc=0; "$HIRS" frobnicate 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "bad usage exited $rc, want 2"
+rc=0; "$HIRS" cases frobnicate 2>"$WORK/usage.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'hirs cases list' "$WORK/usage.err" || fail "bad cases usage: rc=$rc $(cat "$WORK/usage.err")"
+
+# Help: the usage on standard output and exit 0, for the whole CLI and a group.
+for args in "--help" "help" "-h" "cases --help" "help cases" "admin --help" "review -h"; do
+  rc=0; "$HIRS" $args >"$WORK/help.out" 2>"$WORK/help.err" || rc=$?
+  [ "$rc" -eq 0 ] && grep -q '^usage' "$WORK/help.out" || fail "hirs $args: rc=$rc $(cat "$WORK/help.out" "$WORK/help.err")"
+done
+"$HIRS" --help | grep -q '^  cases' || fail "hirs --help lists no groups"
+"$HIRS" cases --help | grep -q 'hirs cases watch' || fail "hirs cases --help: $("$HIRS" cases --help)"
+"$HIRS" help admin | grep -q 'hirs admin audit list' || fail "hirs help admin"
+# Bash completion completes groups, a group's commands and flags.
+"$HIRS" completion bash >"$WORK/hirs.bash" || fail "completion bash exited $?"
+complete_words() { bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _hirs; echo "${COMPREPLY[*]}"' _ "$WORK/hirs.bash" "$@"; }
+[ "$(complete_words hirs ca)" = "cases" ] || fail "completion of 'hirs ca': $(complete_words hirs ca)"
+complete_words hirs cases "" | grep -qw watch || fail "completion of 'hirs cases': $(complete_words hirs cases "")"
+complete_words hirs cases list --out | grep -qw -- --output || fail "completion of --out"
 
 # Restart on the same data: the report is still there, as received.
 stop_hirsd
@@ -90,6 +108,19 @@ grep -q "\"report_id\":\"$report_id\"" "$WORK/reports.jsonl" || fail "cases repo
 etag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["etag"])' "$WORK/case.json")
 "$HIRS" "${P[@]}" cases list --filter='status = OPEN' --page_size=2 --all >"$WORK/list.jsonl" || fail "cases list"
 [ "$(wc -l <"$WORK/list.jsonl")" -ge 4 ] || fail "cases list: $(cat "$WORK/list.jsonl")"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/list.jsonl" || fail "not JSON Lines"
+# A table when asked, or on a terminal by default; JSON Lines when asked.
+"$HIRS" "${P[@]}" cases list --output=table >"$WORK/table.out" || fail "cases list --output=table"
+head -1 "$WORK/table.out" | grep -qE '^CASE +STATUS +DISTRICT +REPORTS' || fail "table: $(cat "$WORK/table.out")"
+grep -qE "^$case_id +OPEN +E07000130 " "$WORK/table.out" || fail "table row: $(cat "$WORK/table.out")"
+script -qec "$HIRS --server=$HIRSD_ADDR --token=$POLICE_TOKEN cases list" /dev/null >"$WORK/tty.out" || fail "on a tty"
+grep -qE '^CASE +STATUS' "$WORK/tty.out" || fail "no table on a terminal: $(cat "$WORK/tty.out")"
+script -qec "$HIRS --server=$HIRSD_ADDR --token=$POLICE_TOKEN cases list --output=json" /dev/null >"$WORK/tty.json"
+grep -q '^{"case_id"' "$WORK/tty.json" || fail "--output=json on a terminal: $(cat "$WORK/tty.json")"
+rc=0; "$HIRS" "${P[@]}" cases list --output=yaml 2>"$WORK/output.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'table or json' "$WORK/output.err" || fail "--output=yaml: rc=$rc"
+"$HIRS" "${P[@]}" review list --output=table >"$WORK/review.table" || fail "review list --output=table"
+head -1 "$WORK/review.table" | grep -qE '^REVIEW +REPORT' || fail "review table: $(cat "$WORK/review.table")"
 "$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=UNDER_INVESTIGATION >"$WORK/updated.json" \
   || fail "cases update exited $?"
 grep -q UNDER_INVESTIGATION "$WORK/updated.json" || fail "update: $(cat "$WORK/updated.json")"
@@ -167,6 +198,10 @@ new_token=$("$HIRS" "${A[@]}" admin token issue centre-new | python3 -c 'import 
 rc=0; "$HIRS" --token="$new_token" report get "$report_id" 2>"$WORK/revoked.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q UNAUTHENTICATED "$WORK/revoked.err" || fail "revoked token: rc $rc $(cat "$WORK/revoked.err")"
 "$HIRS" "${A[@]}" admin principals list | grep -q '"centre-new"' || fail "principals list"
+"$HIRS" "${A[@]}" admin principals list --output=table | grep -qE '^centre-new +REPORTING_CENTRE +centre-new ' \
+  || fail "principals table: $("$HIRS" "${A[@]}" admin principals list --output=table)"
+"$HIRS" "${A[@]}" admin audit list --output=table >"$WORK/audit.table" || fail "audit list --output=table"
+head -1 "$WORK/audit.table" | grep -qE '^SEQUENCE +TIME +PRINCIPAL +METHOD' || fail "audit table: $(cat "$WORK/audit.table")"
 "$HIRS" "${A[@]}" admin audit verify >"$WORK/verify.json" 2>"$WORK/verify.err" || fail "audit verify: $(cat "$WORK/verify.err")"
 grep -q "audit chain intact" "$WORK/verify.err" || fail "audit verify: $(cat "$WORK/verify.err")"
 "$HIRS" "${A[@]}" admin audit list --case_id="$case_id" --all >"$WORK/audit.jsonl" || fail "audit list exited $?"

@@ -1,6 +1,5 @@
-// Helpers shared by the tests: temporary directories, a valid report, a
-// principals file with one principal per role, and a real hirsd started
-// in-process on 127.0.0.1:0 with stubs connected to it.
+// A real hirsd started in-process on 127.0.0.1:0 with stubs connected to
+// it, for the tests of the services; with the helpers of domain_support.h.
 #ifndef HIRS_TESTS_SUPPORT_TEST_SUPPORT_H_
 #define HIRS_TESTS_SUPPORT_TEST_SUPPORT_H_
 
@@ -11,63 +10,12 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "google/protobuf/message.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
 #include "services/server/server.h"
 #include "storage/store.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::testing {
-
-// A fresh directory under $TEST_TMPDIR (or /tmp), removed with its contents
-// on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Tokens of the principals WritePrincipals writes.
-inline constexpr char kCentreAToken[] = "token-centre-a";
-inline constexpr char kCentreBToken[] = "token-centre-b";
-inline constexpr char kPoliceToken[] = "token-police";
-inline constexpr char kDistrictToken[] = "token-district-charnwood";
-inline constexpr char kAdminToken[] = "token-admin";
-inline constexpr char kCentreA[] = "centre-a";
-inline constexpr char kCentreB[] = "centre-b";
-
-// Writes a principals file (centre-a, centre-b, police, district-charnwood,
-// admin, and a disabled centre-c) into `dir`; returns its path.
-std::string WritePrincipals(const std::string& dir);
-
-// A fixed instant (2026-09-21T14:13:20Z) for deterministic test data.
-inline const absl::Time kTestNow = absl::FromUnixSeconds(1790000000);
-
-// A report that passes validation: a racially motivated verbal abuse
-// incident in LE11 3AB (Charnwood) two days before `now`, with a victim.
-// The same `now` always gives the same bytes.
-hirs::v1::Report ValidReport(absl::Time now = kTestNow);
-
-// A SubmitReportRequest carrying `report` and idempotency key `request_id`.
-hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& request_id = "");
-
-// A path of fields from a message type to one of its (nested) fields.
-using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
-
-// Sets every field annotated OUTPUT_ONLY in `message` and in every message
-// field within it (created where unset; recursive types to depth 4) to a
-// value no server would choose ("forged-…" strings, 7, true, the last enum
-// value, 2001-01-01 in timestamps); returns their paths.
-std::vector<FieldPath> ForgeOutputOnlyFields(google::protobuf::Message* message);
-
-// The dotted names of the fields of `paths` whose value in `result` is the
-// value `forged` holds there: forged values a server kept.
-std::vector<std::string> KeptForgedFields(const google::protobuf::Message& forged,
-                                          const google::protobuf::Message& result,
-                                          const std::vector<FieldPath>& paths);
 
 // A real hirsd in-process, with its data in a TempDir.
 class TestServer {

@@ -14,7 +14,7 @@
 #include "common/civil_time.h"
 #include "gtest/gtest.h"
 #include "storage/keys.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::audit {
 namespace {

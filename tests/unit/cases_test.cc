@@ -19,7 +19,7 @@
 #include "services/intake/intake.h"
 #include "storage/fingerprints.h"
 #include "storage/keys.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::cases {
 namespace {

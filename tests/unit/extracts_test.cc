@@ -11,10 +11,11 @@
 #include "gtest/gtest.h"
 #include "services/cases/cases.h"
 #include "services/collation/probabilistic_collator.h"
-#include "services/extracts/history.h"
+#include "services/records/history.h"
+#include "services/records/migrations.h"
 #include "services/intake/intake.h"
 #include "storage/keys.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::extracts {
 namespace {
@@ -53,7 +54,7 @@ class ExtractsTest : public ::testing::Test {
     options.path = dir_.path();
     options.sync_writes = false;
     store_ = std::move(storage::Store::Open(options)).value();
-    EXPECT_TRUE(EnsureExtractHistory(store_.get(), Now()).ok());
+    EXPECT_TRUE(records::Migrate(store_.get(), Now()).ok());
     router_ = intake::DistrictRouter::LeicestershireDefault();
     auto clock = [this] { return Now(); };
     intake_ = std::make_unique<intake::Intake>(store_.get(), &locks_, &collator_, router_.get(), &hasher_, clock);
@@ -425,16 +426,16 @@ TEST_F(ExtractsTest, AStoreFromBeforeTheHistoryGetsItAtStartAndRefusesEarlierAsO
   EXPECT_EQ(Pull(kPolice, Request()).size(), 0u);
 
   const absl::Time upgrade = Now();
-  ASSERT_TRUE(EnsureExtractHistory(store_.get(), upgrade).ok());
+  ASSERT_TRUE(records::Migrate(store_.get(), upgrade).ok());
   const auto rows = Pull(kPolice, Request());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].postcode_sector(), "LE11 3");  // rebuilt from the report
-  EXPECT_EQ(ExtractHistorySince(*store_).value(), upgrade);
+  EXPECT_EQ(records::ExtractHistorySince(*store_).value(), upgrade);
   auto early = Request();
   *early.mutable_as_of() = ToTimestamp(upgrade - absl::Minutes(5));
   EXPECT_EQ(extracts_->MonthlyExtract(kPolice, early).status().code(), absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(EnsureExtractHistory(store_.get(), Now()).ok());  // once only
-  EXPECT_EQ(ExtractHistorySince(*store_).value(), upgrade);
+  ASSERT_TRUE(records::Migrate(store_.get(), Now()).ok());  // once only
+  EXPECT_EQ(records::ExtractHistorySince(*store_).value(), upgrade);
 }
 
 }  // namespace

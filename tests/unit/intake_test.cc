@@ -8,7 +8,7 @@
 #include "services/collation/case_aggregate.h"
 #include "services/collation/probabilistic_collator.h"
 #include "storage/keys.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::intake {
 namespace {

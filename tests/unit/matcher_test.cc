@@ -7,7 +7,7 @@
 #include "services/collation/case_aggregate.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::collation {
 namespace {

@@ -1,8 +1,9 @@
 #include "services/intake/normalise.h"
+#include "services/records/field_rules.h"
 
 #include "common/civil_time.h"
 #include "gtest/gtest.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::intake {
 namespace {
@@ -19,7 +20,7 @@ TEST(FoldName, FoldsUnicodeCase) {
 }
 
 TEST(NormaliseCrimeReference, UpperCaseWithoutSpaces) {
-  EXPECT_EQ(NormaliseCrimeReference("le/0012 345/26"), "LE/0012345/26");
+  EXPECT_EQ(records::NormaliseCrimeReference("le/0012 345/26"), "LE/0012345/26");
 }
 
 TEST(Normalise, RoutesByLocationPostcode) {

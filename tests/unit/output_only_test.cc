@@ -9,7 +9,7 @@
 #include "hirs/v1/admin_service.pb.h"
 #include "hirs/v1/case_service.pb.h"
 #include "services/auth/directory.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs {
 namespace {
@@ -59,10 +59,8 @@ TEST(OutputOnly, EveryRequestHoldingOutputOnlyFieldsIsCovered) {
       "hirs.v1.UpdateCaseRequest",       // update_mask admits only status, crime_reference, outcome_note
   };
   std::set<std::string> holding;
-  for (const char* service : {"hirs.v1.ReportingService", "hirs.v1.CaseService", "hirs.v1.ExtractService",
-                              "hirs.v1.AdminService"}) {
-    const auto* s = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-    ASSERT_NE(s, nullptr) << service;
+  for (const auto* s : hirs::testing::ApiServices()) {
+    ASSERT_NE(s, nullptr);
     for (int m = 0; m < s->method_count(); ++m) {
       std::set<const Descriptor*> seen;
       if (HoldsOutputOnly(s->method(m)->input_type(), &seen)) holding.insert(s->method(m)->input_type()->full_name());

@@ -12,7 +12,7 @@
 #include "common/area.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::auth {
 namespace {
@@ -151,12 +151,10 @@ TEST(PrincipalProblem, NamesTheRuleBroken) {
 // Every method of every hirs.v1 service, from the compiled descriptors.
 std::vector<std::string> AllMethods() {
   std::vector<std::string> out;
-  for (const char* service : {"hirs.v1.ReportingService", "hirs.v1.CaseService", "hirs.v1.ExtractService",
-                              "hirs.v1.AdminService"}) {
-    const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-    EXPECT_NE(d, nullptr) << service;
+  for (const auto* d : hirs::testing::ApiServices()) {
+    EXPECT_NE(d, nullptr);
     for (int m = 0; d != nullptr && m < d->method_count(); ++m) {
-      out.push_back(absl::StrCat(service, "/", d->method(m)->name()));
+      out.push_back(absl::StrCat(d->full_name(), "/", d->method(m)->name()));
     }
   }
   return out;

@@ -9,7 +9,8 @@
 #include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "storage/schema.h"
-#include "tests/support/test_support.h"
+#include "services/records/migrations.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::storage {
 namespace {
@@ -104,7 +105,7 @@ TEST(Store, SchemaVersionIsRecorded) {
   EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
 }
 
-TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
+TEST(Migrations, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
   hirs::testing::TempDir dir;
   {
     auto store = OpenAt(dir.path());
@@ -119,6 +120,7 @@ TEST(Store, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
     ASSERT_TRUE(store->Write(std::move(batch)).ok());
   }
   auto store = OpenAt(dir.path());
+  ASSERT_TRUE(records::Migrate(store.get(), absl::Now()).ok());
   EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
   EXPECT_TRUE(Keys(*store, Family::kIndexes, "rt|").empty());
   EXPECT_EQ(Keys(*store, Family::kIndexes, "st|06|"), std::vector<std::string>{"st|06|case_1"});
@@ -295,7 +297,7 @@ TEST(Fingerprints, FoldRefusesWhatDoesNotParse) {
   EXPECT_TRUE(out.empty());
 }
 
-TEST(Store, SchemaThreeFingerprintEntriesAreMovedUnderTheirFingerprints) {
+TEST(Migrations, SchemaThreeFingerprintEntriesAreMovedUnderTheirFingerprints) {
   hirs::testing::TempDir dir;
   const std::string fp_a = Fp('a');
   const std::string fp_b = Fp('b');
@@ -315,6 +317,7 @@ TEST(Store, SchemaThreeFingerprintEntriesAreMovedUnderTheirFingerprints) {
     ASSERT_TRUE(store->Write(std::move(partly)).ok());
   }
   auto store = OpenAt(dir.path());
+  ASSERT_TRUE(records::Migrate(store.get(), absl::Now()).ok());
   EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
   EXPECT_EQ(Keys(*store, Family::kFingerprints, ""), (std::vector<std::string>{fp_a, fp_b}));
   EXPECT_EQ(CasesOf(*store, fp_a),

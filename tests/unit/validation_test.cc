@@ -1,11 +1,12 @@
 #include "services/intake/validation.h"
+#include "services/records/field_rules.h"
 
 #include <set>
 
 #include "common/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/test_support.h"
+#include "tests/support/domain_support.h"
 
 namespace hirs::intake {
 namespace {
@@ -208,7 +209,7 @@ TEST(Validation, EveryStringIsBounded) {
   r.mutable_victim()->set_address(std::string(kMaxAddressBytes + 1, 'x'));
   r.mutable_victim()->set_email(std::string(kMaxEmailBytes, 'x') + "@x");
   r.mutable_victim()->set_phone(std::string(kMaxPhoneBytes + 1, '1'));
-  r.set_crime_reference(std::string(kMaxCrimeReferenceBytes + 1, 'X'));
+  r.set_crime_reference(std::string(records::kMaxCrimeReferenceBytes + 1, 'X'));
   EXPECT_THAT(BadFields(r),
               UnorderedElementsAre("report.source_reference", "report.location.description",
                                    "report.location.online_platform", "report.victim.full_name",

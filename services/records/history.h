@@ -1,6 +1,6 @@
-// The history of district extracts. Every write of a case goes through
-// RecordCaseChange, which keeps its index entries and appends a version of
-// its extract row to the `extracts` family whenever the row changes, so that
+// The history of district extracts. Every write of a case (case_records.h)
+// goes through RecordCaseChange, which keeps its index entries and appends
+// a version of its extract row to the `extracts` family whenever the row changes, so that
 // an extract can be read exactly as it stood at any time since the history
 // began (merges, splits, status changes and retention runs never rewrite a
 // version; they append new ones).
@@ -9,8 +9,8 @@
 // occurred_start (an incident spanning months counts in the month it
 // began). A case without a district (online, or a postcode outside the
 // area) is in no district's extract.
-#ifndef HIRS_SERVICES_EXTRACTS_HISTORY_H_
-#define HIRS_SERVICES_EXTRACTS_HISTORY_H_
+#ifndef HIRS_SERVICES_RECORDS_HISTORY_H_
+#define HIRS_SERVICES_RECORDS_HISTORY_H_
 
 #include <optional>
 
@@ -20,7 +20,7 @@
 #include "hirs/v1/extract_service.pb.h"
 #include "storage/store.h"
 
-namespace hirs::extracts {
+namespace hirs::records {
 
 // The case's extract row without case_ref and change (those depend on who
 // reads and when), or nullopt when the case has no district. No personal
@@ -36,17 +36,10 @@ std::optional<hirs::v1::ExtractRow> ExtractFacts(const hirs::store::v1::StoredCa
 void RecordCaseChange(const hirs::store::v1::StoredCase* before, const hirs::store::v1::StoredCase* after,
                       absl::Time now, storage::WriteBatch* batch);
 
-// Run by hirsd at start (schema 3 migration). Cases written before the
-// history existed have no statistics: each gets them rebuilt from its
-// reports and a first history version stamped `now`, and the history is
-// recorded as complete since `now`; a store without such cases is complete
-// from the beginning. Idempotent; cheap once done (one meta read).
-absl::Status EnsureExtractHistory(storage::Store* store, absl::Time now);
-
 // Since when extracts can be read as they stood (kExtractHistorySinceKey;
 // the Unix epoch when unset).
 absl::StatusOr<absl::Time> ExtractHistorySince(const storage::Store& store);
 
-}  // namespace hirs::extracts
+}  // namespace hirs::records
 
-#endif  // HIRS_SERVICES_EXTRACTS_HISTORY_H_
+#endif  // HIRS_SERVICES_RECORDS_HISTORY_H_

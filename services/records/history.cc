@@ -1,4 +1,4 @@
-#include "services/extracts/history.h"
+#include "services/records/history.h"
 
 #include <algorithm>
 #include <string>
@@ -11,7 +11,7 @@
 #include "services/collation/case_aggregate.h"
 #include "storage/keys.h"
 
-namespace hirs::extracts {
+namespace hirs::records {
 namespace {
 
 using hirs::store::v1::StoredCase;
@@ -93,45 +93,4 @@ absl::StatusOr<absl::Time> ExtractHistorySince(const storage::Store& store) {
   return absl::FromUnixMicros(micros);
 }
 
-absl::Status EnsureExtractHistory(storage::Store* store, absl::Time now) {
-  ASSIGN_OR_RETURN(std::optional<std::string> since, store->Get(storage::Family::kMeta, storage::kExtractHistorySinceKey));
-  if (since.has_value()) return absl::OkStatus();
-  // Cases from before schema 3, each rebuilt in its own batch (an
-  // interrupted run starts again: a rebuilt case has statistics).
-  std::vector<std::string> old_cases;
-  RETURN_IF_ERROR(store->Scan(storage::Family::kCases, "", 0, [&](absl::string_view key, absl::string_view value) {
-    StoredCase c;
-    if (c.ParseFromArray(value.data(), static_cast<int>(value.size())) && !c.has_statistics()) {
-      old_cases.emplace_back(key);
-    }
-    return true;
-  }));
-  for (const std::string& id : old_cases) {
-    ASSIGN_OR_RETURN(std::optional<StoredCase> c, storage::ReadProto<StoredCase>(*store, storage::Family::kCases, id));
-    if (!c.has_value()) continue;
-    ASSIGN_OR_RETURN(std::vector<std::string> ids, collation::MemberIds(*store, id));
-    ASSIGN_OR_RETURN(auto reports,
-                     storage::ReadProtos<hirs::store::v1::StoredReport>(*store, storage::Family::kReports, ids));
-    std::vector<hirs::store::v1::StoredReport> present;
-    for (auto& r : reports) {
-      if (r.has_value()) present.push_back(*std::move(r));
-    }
-    const StoredCase rebuilt = collation::RebuildCase(*c, std::move(present), now);
-    StoredCase updated = *c;
-    *updated.mutable_statistics() = rebuilt.statistics();
-    storage::WriteBatch batch;
-    batch.Put(storage::Family::kCases, id, updated.SerializeAsString());
-    if (const auto row = ExtractFacts(updated); row.has_value()) {
-      batch.Put(storage::Family::kExtracts,
-                storage::ExtractRowKey(row->district_code(), row->month(), id, absl::ToUnixMicros(now)),
-                row->SerializeAsString());
-    }
-    RETURN_IF_ERROR(store->Write(std::move(batch)));
-  }
-  storage::WriteBatch batch;
-  batch.Put(storage::Family::kMeta, storage::kExtractHistorySinceKey,
-            absl::StrCat(old_cases.empty() ? 0 : absl::ToUnixMicros(now)));
-  return store->Write(std::move(batch));
-}
-
-}  // namespace hirs::extracts
+}  // namespace hirs::records

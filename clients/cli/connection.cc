@@ -1,0 +1,121 @@
+#include <grpcpp/support/error_details.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "clients/cli/cli.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+
+ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVER, else 127.0.0.1:50051)");
+ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN)");
+ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
+ABSL_FLAG(int, page_size, 0, "cases list, cases reports, review list: items per page (server default 50; 20 for reports)");
+ABSL_FLAG(bool, all, false, "cases list, cases reports, review list: follow every page");
+ABSL_FLAG(std::string, output, "", "lists: table or json (JSON Lines); default table on a terminal, json otherwise. extract: the file to write instead of standard output (also -o)");
+ABSL_FLAG(std::string, ca_file, "", "TLS: the CA certificate(s) to trust for the server (default $HIRS_CA_FILE)");
+ABSL_FLAG(std::string, cert_file, "", "mutual TLS: this client's certificate chain (default $HIRS_CERT_FILE)");
+ABSL_FLAG(std::string, key_file, "", "mutual TLS: this client's private key (default $HIRS_KEY_FILE)");
+
+namespace hirs::cli {
+namespace {
+
+// A flag's value, else the environment variable's.
+std::string FlagOrEnv(const std::string& flag, const char* env) {
+  if (!flag.empty()) return flag;
+  const char* v = std::getenv(env);
+  return v == nullptr ? "" : v;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+
+std::shared_ptr<grpc::Channel> Channel() {
+  std::string server = FlagOrEnv(absl::GetFlag(FLAGS_server), "HIRS_SERVER");
+  if (server.empty()) server = "127.0.0.1:50051";
+  const std::string ca = FlagOrEnv(absl::GetFlag(FLAGS_ca_file), "HIRS_CA_FILE");
+  if (ca.empty()) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions tls;
+  auto read = [](const std::string& path) {
+    absl::StatusOr<std::string> content = ReadFile(path);
+    if (!content.ok()) {
+      std::fprintf(stderr, "error: cannot read %s\n", path.c_str());
+      std::exit(kExitUsage);
+    }
+    return *std::move(content);
+  };
+  tls.pem_root_certs = read(ca);
+  const std::string cert = FlagOrEnv(absl::GetFlag(FLAGS_cert_file), "HIRS_CERT_FILE");
+  const std::string key = FlagOrEnv(absl::GetFlag(FLAGS_key_file), "HIRS_KEY_FILE");
+  if (!cert.empty() || !key.empty()) {
+    tls.pem_cert_chain = read(cert);
+    tls.pem_private_key = read(key);
+  }
+  return grpc::CreateChannel(server, grpc::SslCredentials(tls));
+}
+
+void AddToken(grpc::ClientContext* context) {
+  const std::string token = FlagOrEnv(absl::GetFlag(FLAGS_token), "HIRS_TOKEN");
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+void Authorize(grpc::ClientContext* context, absl::Duration timeout) {
+  AddToken(context);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+void Authorize(grpc::ClientContext* context) {
+  Authorize(context, absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+}
+
+std::string Describe(int code, absl::string_view message, const google::rpc::Status& details) {
+  std::string out = absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), ": ", message);
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) absl::StrAppend(&out, "\n    ", v.field(), ": ", v.description());
+    }
+  }
+  return out;
+}
+
+std::string Describe(const grpc::Status& status) {
+  google::rpc::Status details;
+  grpc::ExtractErrorDetails(status, &details).IgnoreError();
+  return Describe(status.error_code(), status.error_message(), details);
+}
+
+bool PrintJson(const google::protobuf::Message& message, bool one_line) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = !one_line;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return false;
+  std::printf("%s%s", json.c_str(), one_line ? "\n" : "");
+  return true;
+}
+
+int Failed(const grpc::Status& status) {
+  std::fprintf(stderr, "error: %s\n", Describe(status).c_str());
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+}
+
+std::optional<ListFormat> ListFormatOrSay() {
+  absl::StatusOr<ListFormat> format = ResolveListFormat(absl::GetFlag(FLAGS_output), isatty(STDOUT_FILENO) != 0);
+  if (format.ok()) return *format;
+  std::fprintf(stderr, "error: %s\n", std::string(format.status().message()).c_str());
+  return std::nullopt;
+}
+
+}  // namespace hirs::cli

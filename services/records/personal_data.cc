@@ -1,0 +1,67 @@
+#include "services/records/personal_data.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "common/civil_time.h"
+#include "common/status_macros.h"
+#include "services/auth/redaction.h"
+#include "services/collation/case_aggregate.h"
+
+namespace hirs::records {
+namespace {
+
+using hirs::store::v1::StoredCase;
+using hirs::store::v1::StoredReport;
+using storage::Family;
+
+// Every report of `c`, oldest first.
+absl::StatusOr<std::vector<std::string>> ReportIds(const storage::Store& store, const StoredCase& c) {
+  return collation::MemberIds(store, c.case_().case_id());
+}
+
+}  // namespace
+
+void ClearStoredReport(absl::Time now, StoredReport* stored) {
+  auth::ClearPersonalData(stored->mutable_report());
+  *stored->mutable_report()->mutable_personal_data_removed_at() = ToTimestamp(now);
+  stored->mutable_normalised()->clear_victim_name();
+  stored->mutable_normalised()->clear_victim_date_of_birth();
+}
+
+absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collation::Collator& collator,
+                                       const std::vector<std::string>& remove, absl::Time now, StoredCase* after,
+                                       storage::WriteBatch* batch) {
+  ASSIGN_OR_RETURN(std::vector<std::optional<StoredReport>> reports,
+                   storage::ReadProtos<StoredReport>(store, Family::kReports, remove));
+  std::vector<std::string> changed;
+  for (std::optional<StoredReport>& stored : reports) {
+    if (!stored.has_value() || stored->report().has_personal_data_removed_at()) continue;
+    ClearStoredReport(now, &*stored);
+    batch->Put(Family::kReports, stored->report().report_id(), stored->SerializeAsString());
+    changed.push_back(stored->report().report_id());
+  }
+  if (changed.empty()) return 0;
+  const absl::flat_hash_set<std::string> changing(changed.begin(), changed.end());
+  std::vector<std::string> others;
+  ASSIGN_OR_RETURN(std::vector<std::string> all, ReportIds(store, *after));
+  for (const std::string& id : all) {
+    if (!changing.contains(id)) others.push_back(id);
+  }
+  RETURN_IF_ERROR(collator.Forget(changed, others, after->case_().case_id(), store, batch));
+  *after->mutable_personal_data_removed_at() = ToTimestamp(now);
+  return static_cast<int>(changed.size());
+}
+
+absl::StatusOr<std::vector<std::string>> SchoolReportsToClear(const storage::Store& store, const StoredCase& c) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ReportIds(store, c));
+  ASSIGN_OR_RETURN(std::vector<std::optional<StoredReport>> reports,
+                   storage::ReadProtos<StoredReport>(store, Family::kReports, ids));
+  std::vector<std::string> out;
+  for (const std::optional<StoredReport>& r : reports) {
+    if (r.has_value() && r->report().school_related() && !r->report().has_personal_data_removed_at()) {
+      out.push_back(r->report().report_id());
+    }
+  }
+  return out;
+}
+
+}  // namespace hirs::records
