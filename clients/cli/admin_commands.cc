@@ -1,5 +1,7 @@
 // hirs admin ...: principals, tokens, the audit trail, retention, backups
 // and the store.
+#include <map>
+
 #include "clients/cli/cli.h"
 
 #include "absl/strings/escaping.h"
@@ -18,18 +20,17 @@ ABSL_FLAG(bool, dry_run, false, "admin retention run: count what would be remove
 
 namespace hirs::cli {
 
-int AdminCommand(const std::vector<std::string>& words) {
-  if (words.size() < 3) return kNotACommand;
-  auto stub = hirs::v1::AdminService::NewStub(Channel());
-  const std::string& noun = words[1];
-  const std::string verb = words.size() > 2 ? words[2] : "";
-  if (noun == "principals" && verb == "list" && words.size() == 3) {
+namespace {
+
+// hirs admin principals list | create ID | disable ID.
+int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if (verb == "list" && words.size() == 3) {
     const std::optional<ListFormat> format = ListFormatOrSay();
     if (!format.has_value()) return kExitUsage;
     grpc::ClientContext context;
     Authorize(&context);
     hirs::v1::ListPrincipalsResponse response;
-    const grpc::Status status = stub->ListPrincipals(&context, hirs::v1::ListPrincipalsRequest(), &response);
+    const grpc::Status status = stub.ListPrincipals(&context, hirs::v1::ListPrincipalsRequest(), &response);
     if (!status.ok()) return Failed(status);
     std::vector<const hirs::v1::Principal*> page;
     for (const auto& p : response.principals()) page.push_back(&p);
@@ -39,7 +40,7 @@ int AdminCommand(const std::vector<std::string>& words) {
               *format, /*first=*/true);
     return kExitOk;
   }
-  if (noun == "principals" && verb == "create" && words.size() == 4) {
+  if (verb == "create" && words.size() == 4) {
     hirs::v1::CreatePrincipalRequest request;
     hirs::v1::Principal* p = request.mutable_principal();
     p->set_id(words[3]);
@@ -55,15 +56,20 @@ int AdminCommand(const std::vector<std::string>& words) {
       p->add_cert_names(std::string(name));
     }
     return Unary<hirs::v1::Principal>(
-        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub->CreatePrincipal(c, request, r); });
+        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub.CreatePrincipal(c, request, r); });
   }
-  if (noun == "principals" && verb == "disable" && words.size() == 4) {
+  if (verb == "disable" && words.size() == 4) {
     hirs::v1::DisablePrincipalRequest request;
     request.set_id(words[3]);
     return Unary<hirs::v1::Principal>(
-        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub->DisablePrincipal(c, request, r); });
+        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub.DisablePrincipal(c, request, r); });
   }
-  if (noun == "token" && (verb == "issue" || verb == "rotate") && words.size() == 4) {
+  return kNotACommand;
+}
+
+// hirs admin token issue|rotate|revoke ID.
+int AdminToken(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if ((verb == "issue" || verb == "rotate") && words.size() == 4) {
     hirs::v1::IssueTokenRequest request;
     request.set_principal_id(words[3]);
     std::string overlap = absl::GetFlag(FLAGS_overlap);
@@ -79,19 +85,24 @@ int AdminCommand(const std::vector<std::string>& words) {
     // The token is shown once: printed with the principal, to be stored by
     // the caller's system.
     return Unary<hirs::v1::IssueTokenResponse>(
-        [&](grpc::ClientContext* c, hirs::v1::IssueTokenResponse* r) { return stub->IssueToken(c, request, r); });
+        [&](grpc::ClientContext* c, hirs::v1::IssueTokenResponse* r) { return stub.IssueToken(c, request, r); });
   }
-  if (noun == "token" && verb == "revoke" && words.size() == 4) {
+  if (verb == "revoke" && words.size() == 4) {
     hirs::v1::RevokeTokenRequest request;
     request.set_principal_id(words[3]);
     return Unary<hirs::v1::Principal>(
-        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub->RevokeToken(c, request, r); });
+        [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub.RevokeToken(c, request, r); });
   }
-  if (noun == "audit" && verb == "verify" && words.size() == 3) {
+  return kNotACommand;
+}
+
+// hirs admin audit verify | list.
+int AdminAudit(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if (verb == "verify" && words.size() == 3) {
     grpc::ClientContext context;
     Authorize(&context);
     hirs::v1::VerifyAuditResponse response;
-    grpc::Status status = stub->VerifyAudit(&context, hirs::v1::VerifyAuditRequest(), &response);
+    grpc::Status status = stub.VerifyAudit(&context, hirs::v1::VerifyAuditRequest(), &response);
     if (!status.ok()) return Failed(status);
     PrintJson(response);
     if (!response.ok()) {
@@ -110,7 +121,7 @@ int AdminCommand(const std::vector<std::string>& words) {
     }
     return kExitOk;
   }
-  if (noun == "audit" && verb == "list" && words.size() == 3) {
+  if (verb == "list" && words.size() == 3) {
     hirs::v1::ListAuditEntriesRequest request;
     request.set_case_id(absl::GetFlag(FLAGS_case_id));
     request.set_principal_id(absl::GetFlag(FLAGS_principal_id));
@@ -118,22 +129,27 @@ int AdminCommand(const std::vector<std::string>& words) {
     return ListPages<hirs::v1::ListAuditEntriesRequest, hirs::v1::ListAuditEntriesResponse>(
         request,
         [&](grpc::ClientContext* c, const hirs::v1::ListAuditEntriesRequest& q,
-            hirs::v1::ListAuditEntriesResponse* r) { return stub->ListAuditEntries(c, q, r); },
+            hirs::v1::ListAuditEntriesResponse* r) { return stub.ListAuditEntries(c, q, r); },
         [](const hirs::v1::ListAuditEntriesResponse& r) { return r.entries(); },
         {{"SEQUENCE", "sequence"}, {"TIME", "time"}, {"PRINCIPAL", "principal_id"}, {"METHOD", "method"},
          {"OUTCOME", "outcome"}, {"RESOURCES", "resource_ids"}});
   }
-  if (noun == "backup" && verb == "create" && words.size() == 3) {
+  return kNotACommand;
+}
+
+// hirs admin backup create | list | verify ID.
+int AdminBackup(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if (verb == "create" && words.size() == 3) {
     return Unary<hirs::v1::Backup>([&](grpc::ClientContext* c, hirs::v1::Backup* r) {
-      return stub->CreateBackup(c, hirs::v1::CreateBackupRequest(), r);
+      return stub.CreateBackup(c, hirs::v1::CreateBackupRequest(), r);
     });
   }
-  if (noun == "backup" && verb == "list" && words.size() == 3) {
+  if (verb == "list" && words.size() == 3) {
     return Unary<hirs::v1::ListBackupsResponse>([&](grpc::ClientContext* c, hirs::v1::ListBackupsResponse* r) {
-      return stub->ListBackups(c, hirs::v1::ListBackupsRequest(), r);
+      return stub.ListBackups(c, hirs::v1::ListBackupsRequest(), r);
     });
   }
-  if (noun == "backup" && verb == "verify" && words.size() == 4) {
+  if (verb == "verify" && words.size() == 4) {
     hirs::v1::VerifyBackupRequest request;
     uint32_t id = 0;
     if (!absl::SimpleAtoi(words[3], &id)) {
@@ -142,13 +158,18 @@ int AdminCommand(const std::vector<std::string>& words) {
     }
     request.set_backup_id(id);
     return Unary<hirs::v1::Backup>(
-        [&](grpc::ClientContext* c, hirs::v1::Backup* r) { return stub->VerifyBackup(c, request, r); });
+        [&](grpc::ClientContext* c, hirs::v1::Backup* r) { return stub.VerifyBackup(c, request, r); });
   }
-  if (noun == "store" && verb == "compact" && words.size() == 3) {
+  return kNotACommand;
+}
+
+// hirs admin store compact.
+int AdminStore(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if (verb == "compact" && words.size() == 3) {
     grpc::ClientContext context;
     Authorize(&context);
     hirs::v1::CompactStoreResponse response;
-    const grpc::Status status = stub->CompactStore(&context, hirs::v1::CompactStoreRequest(), &response);
+    const grpc::Status status = stub.CompactStore(&context, hirs::v1::CompactStoreRequest(), &response);
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       std::fprintf(stderr, "the compaction stopped at the deadline and keeps what it compacted; a large store "
                            "takes minutes: run it again with e.g. --timeout_seconds=3600\n");
@@ -156,13 +177,37 @@ int AdminCommand(const std::vector<std::string>& words) {
     if (!status.ok()) return Failed(status);
     return PrintJson(response) ? kExitOk : kExitRefused;
   }
-  if (noun == "retention" && verb == "run" && words.size() == 3) {
+  return kNotACommand;
+}
+
+// hirs admin retention run.
+int AdminRetention(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if (verb == "run" && words.size() == 3) {
     hirs::v1::RunRetentionRequest request;
     request.set_dry_run(absl::GetFlag(FLAGS_dry_run));
     return Unary<hirs::v1::RunRetentionResponse>(
-        [&](grpc::ClientContext* c, hirs::v1::RunRetentionResponse* r) { return stub->RunRetention(c, request, r); });
+        [&](grpc::ClientContext* c, hirs::v1::RunRetentionResponse* r) { return stub.RunRetention(c, request, r); });
   }
   return kNotACommand;
+}
+
+}  // namespace
+
+int AdminCommand(const std::vector<std::string>& words) {
+  if (words.size() < 3) return kNotACommand;
+  using Noun = int (*)(hirs::v1::AdminService::Stub&, const std::string&, const std::vector<std::string>&);
+  static const auto* nouns = new std::map<std::string, Noun>{
+      {"principals", AdminPrincipals},
+      {"token", AdminToken},
+      {"audit", AdminAudit},
+      {"backup", AdminBackup},
+      {"store", AdminStore},
+      {"retention", AdminRetention},
+  };
+  const auto it = nouns->find(words[1]);
+  if (it == nouns->end()) return kNotACommand;
+  auto stub = hirs::v1::AdminService::NewStub(Channel());
+  return it->second(*stub, words[2], words);
 }
 
 }  // namespace hirs::cli

@@ -70,11 +70,11 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(
   };
   auto* refused = new Refused();
   std::optional<rpc::Call> call = gate_->Admit(*context, "hirs.v1.CaseService/WatchCases", request,
-                                              [refused](const grpc::Status& s) { refused->Finish(s); });
+                                              [refused](const absl::Status& s) { refused->Finish(rpc::ToGrpcStatus(s)); });
   if (!call.has_value()) return refused;
   delete refused;  // never handed to gRPC
   // Events carry no personal data; the watch is audited as it opens.
-  gate_->Record(*call, request, nullptr, absl::OkStatus(), [](const absl::Status&) {});
+  gate_->Audit(*call, request, nullptr, absl::OkStatus(), [](const absl::Status&) {});
   return feed_->Watch(context, call->principal.id, request->from_cursor());
 }
 

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/worker_pool.h"
+#include "services/rpc/rpc.h"
 #include "storage/keys.h"
 
 namespace hirs::cases {
@@ -43,7 +44,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   void CheckStall(absl::Time now, const WatchOptions& options) {
     absl::MutexLock lock(&mu_);
     if (writing_ && !finished_ && now - write_started_ > options.stall_limit) {
-      FinishLocked(grpc::StatusCode::UNAVAILABLE,
+      FinishLocked(absl::StatusCode::kUnavailable,
                    absl::StrCat("this watch fell behind (its client took no event for ",
                                 absl::FormatDuration(options.stall_limit), ")"));
       ended_at_ = now;
@@ -56,13 +57,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   }
 
   // Ends the watch with `code` and `why`, naming the cursor to resume from.
-  void End(grpc::StatusCode code, absl::string_view why) {
+  void End(absl::StatusCode code, absl::string_view why) {
     absl::MutexLock lock(&mu_);
     FinishLocked(code, why);
   }
 
   // Ends the watch with `status` as it is.
-  void EndWith(const grpc::Status& status) {
+  void EndWith(const absl::Status& status) {
     absl::MutexLock lock(&mu_);
     FinishAsIsLocked(status);
   }
@@ -73,7 +74,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
       if (!ok) {
         writing_ = false;
         pending_.clear();
-        FinishAsIsLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+        FinishAsIsLocked(absl::CancelledError("the client went away"));
         return;
       }
       cursor_ = pending_[next_].cursor();
@@ -88,7 +89,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     feed_->Wake();
   }
 
-  void OnCancel() override { EndWith(grpc::Status::CANCELLED); }
+  void OnCancel() override { EndWith(absl::CancelledError("the client cancelled the watch")); }
 
   void OnDone() override {
     feed_->Remove(this);
@@ -110,17 +111,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   }
 
   // Ends the watch with `why`, naming the cursor to resume from.
-  void FinishLocked(grpc::StatusCode code, absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    FinishAsIsLocked(grpc::Status(code, absl::StrCat(why, "; resume with from_cursor=", ResumeCursorLocked())));
+  void FinishLocked(absl::StatusCode code, absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    FinishAsIsLocked(absl::Status(code, absl::StrCat(why, "; resume with from_cursor=", ResumeCursorLocked())));
   }
 
-  void FinishAsIsLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void FinishAsIsLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
     // Events not yet handed to gRPC are dropped now; the one in flight
     // stays until gRPC is done with it.
     if (writing_) pending_.erase(pending_.begin() + next_ + 1, pending_.end());
-    Finish(status);
+    Finish(rpc::ToGrpcStatus(status));
   }
 
   ChangeFeed* const feed_;
@@ -164,20 +165,18 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackS
     watchers_.push_back(w);  // OnDone removes it
     const size_t open = ++per_principal_[principal_id];
     if (shut_down_) {
-      w->End(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+      w->End(absl::StatusCode::kUnavailable, "the server is shutting down");
       return w;
     }
     if (open > options_.max_per_principal) {
-      w->EndWith(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
+      w->EndWith(absl::ResourceExhaustedError(
           absl::StrCat("principal ", principal_id, " already has ", open - 1, " open watches (at most ",
                        options_.max_per_principal, "); close one, or wait for a stalled one to end")));
       return w;
     }
   }
   if (from_cursor > last) {
-    w->EndWith(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                            absl::StrCat("from_cursor ", from_cursor, " is beyond the feed's last event (", last,
+    w->EndWith(absl::OutOfRangeError(absl::StrCat("from_cursor ", from_cursor, " is beyond the feed's last event (", last,
                                          "); resume from a cursor you received, or 0 to replay everything")));
     return w;
   }
@@ -220,7 +219,7 @@ void ChangeFeed::Shutdown() {
   absl::MutexLock lock(&mu_);
   shut_down_ = true;
   for (WatchReactor* w : watchers_) {
-    w->End(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+    w->End(absl::StatusCode::kUnavailable, "the server is shutting down");
   }
 }
 
@@ -245,7 +244,7 @@ void ChangeFeed::Run() {
       absl::StatusOr<std::vector<hirs::v1::CaseEvent>> events = ReadAfter(cursor, visible);
       if (!events.ok()) {
         LogError(absl::StrCat("watch: reading the change feed failed: ", events.status().message()));
-        w->End(grpc::StatusCode::UNAVAILABLE, "the change feed cannot be read now");
+        w->End(absl::StatusCode::kUnavailable, "the change feed cannot be read now");
         continue;
       }
       w->Deliver(*std::move(events));

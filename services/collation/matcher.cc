@@ -125,11 +125,15 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   return found;
 }
 
-Decision Matcher::Decide(const std::vector<Candidate>& candidates,
-                         const absl::flat_hash_set<std::string>& other_victims) const {
-  const bool person = options_.profile == Profile::kPerson;
-  // Case id -> its best report. Ordered, so that ties go to the older case.
-  std::map<std::string, CaseScore> cases;
+namespace {
+
+using CaseScores = std::map<std::string, CaseScore>;  // ordered: ties go to the older case
+
+// Each candidate case's best report. A report sharing the crime reference
+// represents its case, whatever the scores of the case's other reports.
+CaseScores BestReportPerCase(const std::vector<Candidate>& candidates, const MatcherOptions& options) {
+  const bool person = options.profile == Profile::kPerson;
+  CaseScores cases;
   for (const Candidate& c : candidates) {
     const double score = person ? c.score.identity : c.score.total();
     CaseScore& cs = cases[c.case_id];
@@ -137,19 +141,83 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates,
     const bool same_crime = c.score.levels[static_cast<int>(Field::kCrimeReference)] == 0;
     const bool best_same_crime =
         cs.best != nullptr && cs.best->score.levels[static_cast<int>(Field::kCrimeReference)] == 0;
-    // A report sharing the crime reference represents its case, whatever
-    // the scores of the case's other reports.
     if (cs.best == nullptr || (same_crime && !best_same_crime) || (same_crime == best_same_crime && score > cs.score)) {
       cs.best = &c;
       cs.score = score;
-      cs.same_incident = person || SameIncidentPossible(c.score, options_.incident_gate);
-      cs.attach_bar = person || c.score.identity > 0 ? options_.attach_threshold
-                                                     : options_.attach_threshold_without_identity;
+      cs.same_incident = person || SameIncidentPossible(c.score, options.incident_gate);
+      cs.attach_bar = person || c.score.identity > 0 ? options.attach_threshold
+                                                     : options.attach_threshold_without_identity;
     }
   }
+  return cases;
+}
+
+// The best attachable case, established cases before provisional ones
+// (started by a report sent to review: the question a person already has,
+// so never a rival); null without one.
+const CaseScores::value_type* BestAttachable(const std::vector<const CaseScores::value_type*>& attachable) {
+  const CaseScores::value_type* best = nullptr;
+  for (const auto* a : attachable) {
+    if (best == nullptr || std::make_pair(!a->second.provisional, a->second.score) >
+                               std::make_pair(!best->second.provisional, best->second.score)) {
+      best = a;
+    }
+  }
+  return best;
+}
+
+// Whether another established case the report could be about stands too
+// close to `best`: a second attachable one (the report bridges them) or one
+// scoring within ambiguity_margin (at one school on one day, two incidents
+// an hour apart score alike).
+bool Rivalled(const CaseScores& cases, const CaseScores::value_type* best,
+              const std::vector<const CaseScores::value_type*>& attachable, const MatcherOptions& options) {
+  bool rivalled = false;
+  for (const auto& entry : cases) {
+    const CaseScore& cs = entry.second;
+    if (&entry == best || !cs.same_incident || cs.provisional) continue;
+    const bool attachable_too = std::find(attachable.begin(), attachable.end(), &entry) != attachable.end();
+    rivalled |= attachable_too ||
+                (cs.score >= options.review_threshold && best->second.score - cs.score < options.ambiguity_margin);
+  }
+  return rivalled;
+}
+
+// The decision's explanation: the candidates (for review, the ones a person
+// should weigh), and the comparison with the deciding case's best report.
+void Explain(const MatchModel& model, const CaseScores& cases, const std::vector<std::string>& reviewable,
+             const CaseScore* top, Decision* d) {
+  auto& e = d->explanation;
+  e.set_outcome(d->outcome);
+  if (d->outcome == hirs::v1::NEEDS_REVIEW) {
+    for (const auto& id : reviewable) e.add_candidate_case_ids(id);
+  } else {
+    for (const auto& [case_id, cs] : cases) e.add_candidate_case_ids(case_id);
+  }
+  if (top == nullptr) return;
+  d->score = top->score;
+  e.set_score(top->score);
+  e.set_compared_report_id(top->best->report_id);
+  for (const auto& kind : top->best->found_by) e.add_matched_fingerprints(kind);
+  for (int f = 0; f < kFieldCount; ++f) {
+    const int level = top->best->score.levels[f];
+    if (level == kMissing) continue;
+    auto* cmp = e.add_comparisons();
+    cmp->set_field(FieldName(static_cast<Field>(f)));
+    cmp->set_level(model.levels(static_cast<Field>(f))[level].name);
+    cmp->set_weight(top->best->score.weights[f]);
+  }
+}
+
+}  // namespace
+
+Decision Matcher::Decide(const std::vector<Candidate>& candidates,
+                         const absl::flat_hash_set<std::string>& other_victims) const {
+  const bool person = options_.profile == Profile::kPerson;
+  const CaseScores cases = BestReportPerCase(candidates, options_);
   Decision d;
   const CaseScore* top = nullptr;
-  std::vector<const std::pair<const std::string, CaseScore>*> attachable;
+  std::vector<const CaseScores::value_type*> attachable;
   std::vector<std::string> reviewable;
   for (const auto& entry : cases) {
     const CaseScore& cs = entry.second;
@@ -157,33 +225,13 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates,
     if (top == nullptr || cs.score > top->score) top = &cs;
     const int crime = cs.best->score.levels[static_cast<int>(Field::kCrimeReference)];
     // Police recorded two different crimes: a person decides, never the matcher.
-    if (crime == 0 || (cs.score >= cs.attach_bar && crime != 1 && !other_victims.contains(entry.first))) attachable.push_back(&entry);
+    if (crime == 0 || (cs.score >= cs.attach_bar && crime != 1 && !other_victims.contains(entry.first))) {
+      attachable.push_back(&entry);
+    }
     if (cs.score >= options_.review_threshold) reviewable.push_back(entry.first);
   }
-  // The best attachable case, established cases before provisional ones
-  // (started by a report sent to review: the question a person already
-  // has, so never a rival). It must stand clear of every other established
-  // case the report could be about: a second attachable one (the report
-  // bridges them) or one scoring within ambiguity_margin (at one school on
-  // one day, two incidents an hour apart score alike).
-  const std::pair<const std::string, CaseScore>* best = nullptr;
-  for (const auto* a : attachable) {
-    if (best == nullptr || std::make_pair(!a->second.provisional, a->second.score) >
-                               std::make_pair(!best->second.provisional, best->second.score)) {
-      best = a;
-    }
-  }
-  bool rivalled = false;
-  if (best != nullptr && !person) {
-    for (const auto& entry : cases) {
-      const CaseScore& cs = entry.second;
-      if (&entry == best || !cs.same_incident || cs.provisional) continue;
-      const bool attachable_too = std::find(attachable.begin(), attachable.end(), &entry) != attachable.end();
-      rivalled |= attachable_too ||
-                  (cs.score >= options_.review_threshold && best->second.score - cs.score < options_.ambiguity_margin);
-    }
-  }
-  if (rivalled) {
+  const CaseScores::value_type* best = BestAttachable(attachable);
+  if (best != nullptr && !person && Rivalled(cases, best, attachable, options_)) {
     d.outcome = hirs::v1::NEEDS_REVIEW;
   } else if (best != nullptr) {
     d.outcome = hirs::v1::ATTACHED_TO_CASE;
@@ -194,7 +242,6 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates,
   } else {
     d.outcome = hirs::v1::NEW_CASE;
   }
-
   // Earlier cases of the same victim that this report does not join, in
   // case id order.
   if (!person) {
@@ -204,28 +251,7 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates,
     }
     d.linked_case_ids.assign(same_victim.begin(), same_victim.end());
   }
-
-  auto& e = d.explanation;
-  e.set_outcome(d.outcome);
-  if (d.outcome == hirs::v1::NEEDS_REVIEW) {
-    for (const auto& id : reviewable) e.add_candidate_case_ids(id);
-  } else {
-    for (const auto& [case_id, cs] : cases) e.add_candidate_case_ids(case_id);
-  }
-  if (top != nullptr) {
-    d.score = top->score;
-    e.set_score(top->score);
-    e.set_compared_report_id(top->best->report_id);
-    for (const auto& kind : top->best->found_by) e.add_matched_fingerprints(kind);
-    for (int f = 0; f < kFieldCount; ++f) {
-      const int level = top->best->score.levels[f];
-      if (level == kMissing) continue;
-      auto* cmp = e.add_comparisons();
-      cmp->set_field(FieldName(static_cast<Field>(f)));
-      cmp->set_level(model_.levels(static_cast<Field>(f))[level].name);
-      cmp->set_weight(top->best->score.weights[f]);
-    }
-  }
+  Explain(model_, cases, reviewable, top, &d);
   return d;
 }
 

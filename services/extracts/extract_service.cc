@@ -21,7 +21,7 @@ class RowWriter final : public grpc::ServerWriteReactor<hirs::v1::ExtractRow> {
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped taking rows"));
+      Fail(absl::CancelledError("the client stopped taking rows"));
       return;
     }
     Next();
@@ -48,17 +48,20 @@ grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthl
   auto* writer = new RowWriter();
   rpc::AdmitAndSchedule(
       context, *gate_, "hirs.v1.ExtractService/StreamMonthlyExtract", *request, pool_,
-      [writer](const grpc::Status& status) { writer->Finish(status); },
-      [this, request, writer](const rpc::Call& call) {
+      [writer](const absl::Status& refused) { writer->Fail(refused); },
+      [this, request, writer](const rpc::Call& call, const rpc::Answer&) {
         auto rows = extracts_->MonthlyExtract(call.principal, *request);
+        const absl::Status found = rows.status();
+        auto shared = std::make_shared<std::vector<hirs::v1::ExtractRow>>(
+            rows.ok() ? *std::move(rows) : std::vector<hirs::v1::ExtractRow>());
         // The pull is audited before any row leaves.
-        const absl::Status outcome = gate_->RecordNow(call, request, nullptr, rows.status());
-        if (!outcome.ok()) {
-          gate_->Answer([writer, outcome] { writer->Fail(outcome); });
-          return;
-        }
-        auto shared = std::make_shared<std::vector<hirs::v1::ExtractRow>>(*std::move(rows));
-        gate_->Answer([writer, shared] { writer->Send(std::move(*shared)); });
+        gate_->Audit(call, request, nullptr, found, [writer, shared](const absl::Status& outcome) {
+          if (outcome.ok()) {
+            writer->Send(std::move(*shared));
+          } else {
+            writer->Fail(outcome);
+          }
+        });
       });
   return writer;
 }

@@ -58,145 +58,176 @@ absl::StatusOr<SubmitResult> Intake::AlreadyReceived(const RequestRecord& record
   return result;
 }
 
-absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
-                                            const hirs::v1::SubmitReportRequest& request,
-                                            const AlsoWrite& also_write) {
-  const absl::Time now = clock_();
-  std::vector<FieldViolation> violations = ValidateSubmitRequest(request, now);
+// A submission as it passes through the steps of Submit.
+struct Intake::Submission {
+  absl::Time now;
+  std::string centre_id;
+  std::string request_id;
+  std::string content_sha;
+  std::string content_key;  // idempotency by content, and by request_id:
+  std::string request_key;  // "" without one
+  StoredReport stored;      // the report as it will be stored
+  collation::CollationPlan plan;
+  collation::Decision decision;
+  // The case the report joins, as read under its lock (none: a new case).
+  std::optional<StoredCase> before;
+  storage::LockManager::Guard case_guard;
+};
+
+absl::StatusOr<Intake::Submission> Intake::Plan(absl::string_view centre_id,
+                                                const hirs::v1::SubmitReportRequest& request) const {
+  Submission s;
+  s.now = clock_();
+  std::vector<FieldViolation> violations = ValidateSubmitRequest(request, s.now);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-
-  hirs::v1::Report report = request.report();
+  s.centre_id = std::string(centre_id);
+  s.request_id = request.request_id();
+  hirs::v1::Report& report = *s.stored.mutable_report() = request.report();
   ClearOutputOnlyFields(&report);
-  const std::string content_sha = collation::Sha256(report.SerializeAsString());
-  const hirs::store::v1::NormalisedFields normalised = Normalise(report, *router_);
-  const collation::CollationInput input{&report, &normalised, std::string(centre_id)};
-  collation::CollationPlan plan = collator_->Plan(input);
+  s.content_sha = collation::Sha256(report.SerializeAsString());
+  *s.stored.mutable_normalised() = Normalise(report, *router_);
+  s.plan = collator_->Plan(collation::CollationInput{&report, &s.stored.normalised(), s.centre_id});
+  s.content_key = storage::ContentKey(centre_id, s.content_sha);
+  if (!s.request_id.empty()) s.request_key = storage::RequestKey(centre_id, s.request_id);
+  return s;
+}
 
-  const std::string content_key = storage::ContentKey(centre_id, content_sha);
-  const std::string request_key =
-      request.request_id().empty() ? "" : storage::RequestKey(centre_id, request.request_id());
-  std::vector<std::string> lock_keys = plan.lock_keys;
-  lock_keys.push_back(content_key);
-  if (!request_key.empty()) lock_keys.push_back(request_key);
-  storage::LockManager::Guard key_guard = locks_->keys.Lock(lock_keys);
-
-  // Idempotency: a known key, or byte-identical content from this centre.
-  if (!request_key.empty()) {
+absl::StatusOr<std::optional<SubmitResult>> Intake::Known(const Submission& s, const AlsoWrite& also_write) const {
+  if (!s.request_key.empty()) {
     ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
-                     storage::ReadProto<RequestRecord>(*store_, Family::kRequests, request_key));
+                     storage::ReadProto<RequestRecord>(*store_, Family::kRequests, s.request_key));
     if (seen.has_value()) {
-      if (seen->content_sha256() != content_sha) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "request_id \"", request.request_id(), "\" was already used for a different report (",
-            seen->report_id(), "); use a new request_id for a new report"));
+      if (seen->content_sha256() != s.content_sha) {
+        return absl::AlreadyExistsError(absl::StrCat("request_id \"", s.request_id,
+                                                     "\" was already used for a different report (",
+                                                     seen->report_id(), "); use a new request_id for a new report"));
       }
       return AlreadyReceived(*seen);
     }
   }
   ASSIGN_OR_RETURN(std::optional<RequestRecord> same_content,
-                   storage::ReadProto<RequestRecord>(*store_, Family::kRequests, content_key));
-  if (same_content.has_value()) {
-    ASSIGN_OR_RETURN(SubmitResult result, AlreadyReceived(*same_content));
-    if (!request_key.empty()) {
-      // Remember the new key too, so a retry under it is recognised directly.
-      storage::WriteBatch batch;
-      batch.Put(Family::kRequests, request_key, same_content->SerializeAsString());
-      if (also_write) also_write(result, &batch);
-      RETURN_IF_ERROR(store_->Write(std::move(batch)));
-    }
-    return result;
+                   storage::ReadProto<RequestRecord>(*store_, Family::kRequests, s.content_key));
+  if (!same_content.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(SubmitResult result, AlreadyReceived(*same_content));
+  if (!s.request_key.empty()) {
+    // Remember the new key too, so a retry under it is recognised directly.
+    storage::WriteBatch batch;
+    batch.Put(Family::kRequests, s.request_key, same_content->SerializeAsString());
+    if (also_write) also_write(result, &batch);
+    RETURN_IF_ERROR(store_->Write(std::move(batch)));
   }
+  return result;
+}
 
-  ASSIGN_OR_RETURN(collation::Decision decision, collator_->Decide(plan, *store_));
-
-  StoredReport stored;
-  *stored.mutable_report() = std::move(report);
-  hirs::v1::Report& r = *stored.mutable_report();
-  r.set_report_id(NewId("rpt_", now));
-  r.set_reporting_centre(std::string(centre_id));
-  *r.mutable_received_at() = ToTimestamp(now);
-  *stored.mutable_normalised() = normalised;
-  stored.set_content_sha256(content_sha);
-  stored.set_request_id(request.request_id());
-  stored.set_collation(decision.outcome);
-  stored.set_match_score(decision.score);
-
-  storage::LockManager::Guard case_guard;
-  std::optional<StoredCase> before;
-  StoredCase c;
+absl::Status Intake::Place(Submission& s) const {
+  collation::Decision& decision = s.decision;
   if (decision.outcome == hirs::v1::ATTACHED_TO_CASE) {
-    case_guard = locks_->cases.Lock({decision.case_id});
-    ASSIGN_OR_RETURN(before, records::ReadCase(*store_, decision.case_id));
-    if (!before.has_value()) {
+    s.case_guard = locks_->cases.Lock({decision.case_id});
+    ASSIGN_OR_RETURN(s.before, records::ReadCase(*store_, decision.case_id));
+    if (!s.before.has_value()) {
       return absl::UnavailableError("the matching case changed during collation; retry the submission");
     }
     // A person decided this case and another candidate are different
     // incidents: a report matching both is for a person to place.
+    const auto& apart = s.before->separated_case_ids();
     for (const auto& other : decision.explanation.candidate_case_ids()) {
-      const auto& apart = before->separated_case_ids();
       if (other != decision.case_id && std::find(apart.begin(), apart.end(), other) != apart.end()) {
         decision.outcome = hirs::v1::NEEDS_REVIEW;
         decision.explanation.set_outcome(hirs::v1::NEEDS_REVIEW);
         decision.case_id.clear();
-        before.reset();
-        case_guard = storage::LockManager::Guard();  // not writing it after all
-        stored.set_collation(decision.outcome);
+        s.before.reset();
+        s.case_guard = storage::LockManager::Guard();  // not writing it after all
         break;
       }
     }
   }
-  if (before.has_value() && before->case_().status() == hirs::v1::NON_CRIME_INCIDENT && r.school_related()) {
+  const hirs::v1::Report& r = s.stored.report();
+  if (s.before.has_value() && s.before->case_().status() == hirs::v1::NON_CRIME_INCIDENT && r.school_related()) {
     // A school-related report keeps no victim personal data in a non-crime
     // incident (services/retention/retention.h): it is stored without it,
     // and collation keeps only what the redacted report gives.
-    records::ClearStoredReport(now, &stored);
-    plan = collator_->Plan(collation::CollationInput{&r, &stored.normalised(), std::string(centre_id)});
+    records::ClearStoredReport(s.now, &s.stored);
+    s.plan = collator_->Plan(collation::CollationInput{&r, &s.stored.normalised(), s.centre_id});
   }
-  if (before.has_value()) {
-    c = *before;
+  return absl::OkStatus();
+}
+
+SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
+  const collation::Decision& decision = s.decision;
+  StoredCase c;
+  if (s.before.has_value()) {
+    c = *s.before;
   } else {
-    c = collation::NewCase(NewId("case_", now));
-    case_guard = locks_->cases.Lock({c.case_().case_id()});
+    c = collation::NewCase(NewId("case_", s.now));
+    s.case_guard = locks_->cases.Lock({c.case_().case_id()});
   }
-  stored.set_case_id(c.case_().case_id());
-  collation::AddReportToCase(stored, now, &c);
+  const std::string& report_id = s.stored.report().report_id();
+  s.stored.set_collation(decision.outcome);
+  s.stored.set_case_id(c.case_().case_id());
+  collation::AddReportToCase(s.stored, s.now, &c);
   collation::LinkRepeatVictimCases(decision.linked_case_ids, &c);
-  hirs::v1::CollationExplanation member = std::move(decision.explanation);
-  member.set_report_id(r.report_id());
+  hirs::v1::CollationExplanation member = decision.explanation;
+  member.set_report_id(report_id);
   member.set_case_id(c.case_().case_id());
   member.set_outcome(decision.outcome);
 
-  storage::WriteBatch batch;
-  batch.Put(Family::kReports, r.report_id(), stored.SerializeAsString());
-  collation::PutMember(c.case_().case_id(), member, &batch);
-  const auto kind = before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
-  records::PutCase(before.has_value() ? &*before : nullptr, c, {{kind, {}, {r.report_id()}}}, now, &batch);
-  collator_->Record(plan, r.report_id(), c.case_().case_id(), decision.outcome, &batch);
+  batch->Put(Family::kReports, report_id, s.stored.SerializeAsString());
+  collation::PutMember(c.case_().case_id(), member, batch);
+  const auto kind = s.before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
+  records::PutCase(s.before.has_value() ? &*s.before : nullptr, c, {{kind, {}, {report_id}}}, s.now, batch);
+  collator_->Record(s.plan, report_id, c.case_().case_id(), decision.outcome, batch);
   if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
     hirs::v1::ReviewItem item;
-    item.set_review_id(NewId("rev_", now));
-    item.set_report_id(r.report_id());
+    item.set_review_id(NewId("rev_", s.now));
+    item.set_report_id(report_id);
     item.set_case_id(c.case_().case_id());
     *item.mutable_candidate_case_ids() = member.candidate_case_ids();
     *item.mutable_explanation() = member;
-    *item.mutable_created_at() = ToTimestamp(now);
+    *item.mutable_created_at() = ToTimestamp(s.now);
     // Review ids sort by creation time: the queue reads oldest first.
-    batch.Put(Family::kReview, item.review_id(), item.SerializeAsString());
+    batch->Put(Family::kReview, item.review_id(), item.SerializeAsString());
   }
   RequestRecord record;
-  record.set_report_id(r.report_id());
+  record.set_report_id(report_id);
   record.set_case_id(c.case_().case_id());
-  record.set_content_sha256(content_sha);
-  *record.mutable_received_at() = r.received_at();
+  record.set_content_sha256(s.content_sha);
+  *record.mutable_received_at() = s.stored.report().received_at();
   const std::string record_bytes = record.SerializeAsString();
-  batch.Put(Family::kRequests, content_key, record_bytes);
-  if (!request_key.empty()) batch.Put(Family::kRequests, request_key, record_bytes);
+  batch->Put(Family::kRequests, s.content_key, record_bytes);
+  if (!s.request_key.empty()) batch->Put(Family::kRequests, s.request_key, record_bytes);
   SubmitResult result;
-  result.report_id = r.report_id();
+  result.report_id = report_id;
   result.case_id = c.case_().case_id();
   result.collation = decision.outcome;
   result.match_score = decision.score;
-  result.receipt = Receipt(stored);
+  result.receipt = Receipt(s.stored);
+  return result;
+}
+
+absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
+                                            const hirs::v1::SubmitReportRequest& request,
+                                            const AlsoWrite& also_write) {
+  ASSIGN_OR_RETURN(Submission s, Plan(centre_id, request));
+  std::vector<std::string> lock_keys = s.plan.lock_keys;
+  lock_keys.push_back(s.content_key);
+  if (!s.request_key.empty()) lock_keys.push_back(s.request_key);
+  storage::LockManager::Guard key_guard = locks_->keys.Lock(lock_keys);
+
+  ASSIGN_OR_RETURN(std::optional<SubmitResult> known, Known(s, also_write));
+  if (known.has_value()) return *std::move(known);
+
+  ASSIGN_OR_RETURN(s.decision, collator_->Decide(s.plan, *store_));
+  hirs::v1::Report& r = *s.stored.mutable_report();
+  r.set_report_id(NewId("rpt_", s.now));
+  r.set_reporting_centre(s.centre_id);
+  *r.mutable_received_at() = ToTimestamp(s.now);
+  s.stored.set_content_sha256(s.content_sha);
+  s.stored.set_request_id(s.request_id);
+  s.stored.set_match_score(s.decision.score);
+  RETURN_IF_ERROR(Place(s));
+
+  storage::WriteBatch batch;
+  SubmitResult result = Compose(s, &batch);
   if (also_write) also_write(result, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return result;

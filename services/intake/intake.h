@@ -70,6 +70,16 @@ class Intake {
                                              absl::string_view report_id) const;
 
  private:
+  // Submit's steps: Plan (validate, normalise, plan collation: no lock, no
+  // I/O), Known (idempotency, under the keys' locks), the collator's
+  // Decide, Place (the case it joins, read under its lock; a separation a
+  // person made, or a non-crime incident's rules, may change the decision
+  // or the report), Compose (the one batch that stores it all).
+  struct Submission;
+  absl::StatusOr<Submission> Plan(absl::string_view centre_id, const hirs::v1::SubmitReportRequest& request) const;
+  absl::StatusOr<std::optional<SubmitResult>> Known(const Submission& s, const AlsoWrite& also_write) const;
+  absl::Status Place(Submission& s) const;
+  SubmitResult Compose(Submission& s, storage::WriteBatch* batch);
   absl::StatusOr<SubmitResult> AlreadyReceived(const hirs::store::v1::RequestRecord& record) const;
   std::string Receipt(const hirs::store::v1::StoredReport& stored) const;
 

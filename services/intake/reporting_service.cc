@@ -40,13 +40,14 @@ void RecordSubmission(absl::string_view centre, const absl::StatusOr<SubmitResul
   }
 }
 
-// Submits `request` for `call` and audits it, leaving the answer in
-// `response` (cleared on failure): the outcome to answer with. A
-// submission's entry goes into its own write (CallGate::Stage), so it costs
-// no write of its own; a call that writes nothing or fails writes its entry
-// by itself. Runs on a worker thread.
-absl::Status SubmitAndAudit(Intake& intake, rpc::CallGate& gate, const rpc::Call& call,
-                            const hirs::v1::SubmitReportRequest& request, hirs::v1::SubmitReportResponse* response) {
+// Submits `request` for `call`, leaving the answer in `response` (cleared
+// on failure), and ends it through the gate, which answers with the
+// outcome. A submission's entry goes into its own write (CallGate::Stage),
+// so it costs no write of its own; a call that writes nothing or fails
+// writes its entry by itself. Runs on a worker thread.
+void SubmitAndAudit(Intake& intake, rpc::CallGate& gate, const rpc::Call& call,
+                    const hirs::v1::SubmitReportRequest& request, hirs::v1::SubmitReportResponse* response,
+                    rpc::Answer answer) {
   std::optional<audit::StagedEntry> staged;
   absl::StatusOr<SubmitResult> result =
       intake.Submit(call.principal.id, request, [&](const SubmitResult& will_return, storage::WriteBatch* batch) {
@@ -55,12 +56,12 @@ absl::Status SubmitAndAudit(Intake& intake, rpc::CallGate& gate, const rpc::Call
       });
   RecordSubmission(call.principal.id, result, gate.metrics());
   if (result.ok() && staged.has_value()) {
-    gate.Staged(call, *std::move(staged));
-    return absl::OkStatus();
+    gate.AuditStaged(call, *std::move(staged), std::move(answer));
+    return;
   }
   response->Clear();
   if (result.ok()) FillResponse(*result, response);
-  return gate.RecordNow(call, &request, result.ok() ? response : nullptr, result.status());
+  gate.Audit(call, &request, result.ok() ? response : nullptr, result.status(), std::move(answer));
 }
 
 // SubmitReports: up to kStreamWindow items of one stream are submitted at
@@ -77,8 +78,9 @@ class SubmitStream final
 
   SubmitStream(grpc::CallbackServerContext* context, Intake* intake, rpc::CallGate* gate, WorkerPool* pool)
       : context_(context), intake_(intake), gate_(gate), pool_(pool) {
-    std::optional<rpc::Call> call = gate->Admit(*context, "hirs.v1.ReportingService/SubmitReports", nullptr,
-                                                [this](const grpc::Status& status) { Finish(status); });
+    std::optional<rpc::Call> call =
+        gate->Admit(*context, "hirs.v1.ReportingService/SubmitReports", nullptr,
+                    [this](const absl::Status& refused) { Finish(rpc::ToGrpcStatus(refused)); });
     if (!call.has_value()) return;
     call_ = *std::move(call);
     Next next;
@@ -120,7 +122,7 @@ class SubmitStream final
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) {
-        next.finish = FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke while writing"));
+        next.finish = FinishLocked(rpc::ToGrpcStatus(absl::CancelledError("the stream broke while writing")));
       } else {
         items_.pop_front();
         next.write = WriteNextLocked();
@@ -160,17 +162,25 @@ class SubmitStream final
 
   void Start(const Next& next) {
     if (next.read) StartRead(&incoming_);
-    if (next.write != nullptr) gate_->Answer([this, response = next.write] { StartWrite(response); });
+    if (next.write != nullptr) StartWrite(next.write);
     if (next.finish.has_value()) Finish(*next.finish);
   }
 
-  // On a worker: submits and audits one item.
+  // On a worker: submits and audits one item, answered by Answered.
   void Process(Item* item) {
     absl::Status admitted = rpc::CheckStillWanted(*context_);
     if (admitted.ok()) admitted = gate_->TakeItem(call_);
-    const absl::Status outcome = admitted.ok()
-                                     ? SubmitAndAudit(*intake_, *gate_, call_, item->request, &item->response)
-                                     : gate_->RecordNow(call_, &item->request, nullptr, admitted);
+    rpc::Answer answer = [this, item](const absl::Status& outcome) { Answered(item, outcome); };
+    if (admitted.ok()) {
+      SubmitAndAudit(*intake_, *gate_, call_, item->request, &item->response, std::move(answer));
+    } else {
+      gate_->Audit(call_, &item->request, nullptr, admitted, std::move(answer));
+    }
+  }
+
+  // On the gate's answering thread: the item's outcome is audited; its
+  // response is written in its turn.
+  void Answered(Item* item, const absl::Status& outcome) {
     if (!outcome.ok()) {
       item->response.Clear();
       *item->response.mutable_error() = rpc::ToRpcStatus(outcome);
@@ -228,7 +238,7 @@ class SubmitStream final
   // OnReadDone takes it under mu_.
   hirs::v1::SubmitReportRequest incoming_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);  // read and not yet written, in request order
-  size_t processing_ ABSL_GUARDED_BY(mu_) = 0;   // items on a worker now
+  size_t processing_ ABSL_GUARDED_BY(mu_) = 0;   // items submitted and not yet answered
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool half_closed_ ABSL_GUARDED_BY(mu_) = false;
@@ -242,8 +252,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
                                                              const hirs::v1::SubmitReportRequest* request,
                                                              hirs::v1::SubmitReportResponse* response) {
   return rpc::RunUnaryAudited(context, *gate_, "hirs.v1.ReportingService/SubmitReport", *request, pools_.writes,
-                              [this, request, response](const rpc::Call& call) {
-                                return SubmitAndAudit(*intake_, *gate_, call, *request, response);
+                              [this, request, response](const rpc::Call& call, const rpc::Answer& answer) {
+                                SubmitAndAudit(*intake_, *gate_, call, *request, response, answer);
                               });
 }
 

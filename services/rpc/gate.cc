@@ -146,7 +146,7 @@ absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContext
 }
 
 std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, absl::string_view method,
-                                    const google::protobuf::Message* request, const Finisher& finish) {
+                                    const google::protobuf::Message* request, const Answer& answer) {
   Call call{{}, std::string(method), context.peer(), absl::Now()};
   absl::StatusOr<auth::Principal> principal = Authenticate(context);
   absl::Status admitted = principal.status();
@@ -159,7 +159,7 @@ std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, 
     if (wait > absl::ZeroDuration()) admitted = RateLimited(call.principal.id, wait);
   }
   if (admitted.ok()) return call;
-  Complete(call, request, nullptr, admitted, finish);
+  Audit(call, request, nullptr, admitted, answer);
   return std::nullopt;
 }
 
@@ -177,39 +177,19 @@ void CallGate::Count(absl::string_view method, absl::Time start, absl::StatusCod
   if (metrics_ != nullptr) metrics_->RecordCall(method, code, absl::Now() - start);
 }
 
-void CallGate::Record(const Call& call, const google::protobuf::Message* request,
-                      const google::protobuf::Message* response, const absl::Status& status,
-                      std::function<void(const absl::Status&)> done) {
-  audit_->Append(EntryFor(call, request, response, status.code()),
-                 [this, status, method = call.method, start = call.start,
-                  done = std::move(done)](const absl::Status& written) {
-                   const absl::Status outcome = written.ok() ? status : written;
-                   Count(method, start, outcome.code());
-                   done(outcome);
+void CallGate::Audit(const Call& call, const google::protobuf::Message* request,
+                     const google::protobuf::Message* response, const absl::Status& outcome, Answer answer) {
+  audit_->Append(EntryFor(call, request, response, outcome.code()),
+                 [this, outcome, method = call.method, start = call.start,
+                  answer = std::move(answer)](const absl::Status& written) mutable {
+                   absl::Status sent = written.ok() ? outcome : written;
+                   Count(method, start, sent.code());
+                   Send(std::move(answer), std::move(sent));
                  });
 }
 
-void CallGate::Complete(const Call& call, const google::protobuf::Message* request,
-                        const google::protobuf::Message* response, const absl::Status& status,
-                        const Finisher& finish) {
-  Record(call, request, response, status, [finish](const absl::Status& outcome) { finish(ToGrpcStatus(outcome)); });
-}
-
-absl::Status CallGate::RecordNow(const Call& call, const google::protobuf::Message* request,
-                                 const google::protobuf::Message* response, const absl::Status& status) {
-  const absl::Status written = audit_->Write(EntryFor(call, request, response, status.code()));
-  const absl::Status outcome = written.ok() ? status : written;
-  Count(call.method, call.start, outcome.code());
-  return outcome;
-}
-
-void CallGate::CompleteNow(const Call& call, const google::protobuf::Message* request,
-                           const google::protobuf::Message* response, const absl::Status& status,
-                           const Finisher& finish) {
-  Answer([finish, answer = ToGrpcStatus(RecordNow(call, request, response, status))] { finish(answer); });
-}
-
-void CallGate::Answer(std::function<void()> send) {
+void CallGate::Send(Answer answer, absl::Status outcome) {
+  auto send = [answer = std::move(answer), outcome = std::move(outcome)] { answer(outcome); };
   if (!answers_.TrySchedule(send)) send();
 }
 
@@ -218,16 +198,17 @@ audit::StagedEntry CallGate::Stage(const Call& call, const google::protobuf::Mes
   return audit_->Stage(EntryFor(call, request, response, absl::StatusCode::kOk), batch);
 }
 
-void CallGate::Staged(const Call& call, audit::StagedEntry staged) {
+void CallGate::AuditStaged(const Call& call, audit::StagedEntry staged, Answer answer) {
   audit_->Chain(std::move(staged));
   Count(call.method, call.start, absl::StatusCode::kOk);
+  Send(std::move(answer), absl::OkStatus());
 }
 
 void CallGate::RecordUnparseable(const grpc::ServerContextBase& context, absl::string_view method) {
   Call call{{}, std::string(method), context.peer(), absl::Now()};
   absl::StatusOr<auth::Principal> principal = Authenticate(context);
   if (principal.ok()) call.principal = *principal;
-  Record(call, nullptr, nullptr, absl::InvalidArgumentError("unparseable request"), [](const absl::Status&) {});
+  Audit(call, nullptr, nullptr, absl::InvalidArgumentError("unparseable request"), [](const absl::Status&) {});
 }
 
 absl::Status CallGate::TakeItem(const Call& call) {

@@ -1,10 +1,13 @@
 // The one way into and out of every RPC. Admit runs before any handler:
 // authentication (bearer token, or a client certificate the TLS layer
 // verified), the access table (services/auth/access.h), and the caller's
-// rate limit. Complete (in a reaction) or CompleteNow (on a worker) runs
-// after it: the call's audit entry (services/audit/audit_log.h) is written,
-// and only then is the answer sent; a call that writes may instead stage
-// its entry into its own batch (Stage). Refused calls are audited too.
+// rate limit. Audit runs after it: the call's audit entry
+// (services/audit/audit_log.h) is written, and only then is the answer
+// sent, from the gate's one answering thread; a call that writes may
+// instead stage its entry into its own batch (Stage, then AuditStaged).
+// Refused calls are audited too. A unary call passes through the gate
+// twice (Admit, Audit), or three times when it stages (Admit, Stage,
+// AuditStaged); a stream's items once more each (TakeItem, Audit).
 #ifndef HIRS_SERVICES_RPC_GATE_H_
 #define HIRS_SERVICES_RPC_GATE_H_
 
@@ -70,8 +73,9 @@ struct Call {
   absl::Time start;
 };
 
-// Ends a call: the reactor's Finish.
-using Finisher = std::function<void(const grpc::Status&)>;
+// Answers a call (or a stream's item) with its outcome: a reactor's
+// Finish, a stream's next write. Runs on the gate's answering thread.
+using Answer = std::function<void(const absl::Status&)>;
 
 // Thread safe.
 class CallGate {
@@ -83,49 +87,35 @@ class CallGate {
 
   // The call, when its caller is authenticated, may call `method` with
   // `request` (null for a stream whose requests come later) and is within
-  // its rate. Otherwise audits the refusal, calls `finish` with it
+  // its rate. Otherwise audits the refusal, answers it with `answer`
   // (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED with RetryInfo)
   // and returns nullopt.
   std::optional<Call> Admit(const grpc::CallbackServerContext& context, absl::string_view method,
-                            const google::protobuf::Message* request, const Finisher& finish);
+                            const google::protobuf::Message* request, const Answer& answer);
 
-  // Audits the call's outcome, naming the ids in `request` and `response`
-  // (either may be null), then runs `done` with `status`,
-  // or with UNAVAILABLE when the entry could not be written. Does not
-  // block: for gRPC reactions (AuditLog::Append).
-  void Record(const Call& call, const google::protobuf::Message* request, const google::protobuf::Message* response,
-              const absl::Status& status, std::function<void(const absl::Status&)> done);
-
-  // Record, then finish the call with the outcome.
-  void Complete(const Call& call, const google::protobuf::Message* request,
-                const google::protobuf::Message* response, const absl::Status& status, const Finisher& finish);
-
-  // As Record, but blocks for the entry's write (AuditLog::Write) and
-  // returns the outcome: for worker threads, which then answer at once.
-  absl::Status RecordNow(const Call& call, const google::protobuf::Message* request,
-                         const google::protobuf::Message* response, const absl::Status& status);
-
-  // RecordNow, then finish the call with the outcome.
-  void CompleteNow(const Call& call, const google::protobuf::Message* request,
-                   const google::protobuf::Message* response, const absl::Status& status, const Finisher& finish);
+  // Writes the call's audit entry, naming the ids in `request` and
+  // `response` (either may be null) and `outcome`'s code, then runs
+  // `answer` with `outcome` (UNAVAILABLE instead when the entry could not
+  // be written) on the answering thread, in order with other answers: gRPC
+  // then writes the answers of many calls in one go, where answers sent
+  // from each worker cost a fifth of the submit throughput. Does not
+  // block, so reactions and workers alike may call it.
+  void Audit(const Call& call, const google::protobuf::Message* request, const google::protobuf::Message* response,
+             const absl::Status& outcome, Answer answer);
 
   // For a call that writes: its entry, as if it succeeded, goes into the
   // call's own `batch` (AuditLog::Stage), so the audit costs no write of its
-  // own. Once the batch is written, pass the result to Staged; if it is
-  // not, drop it and record the failure with RecordNow.
+  // own. Once the batch is written, pass the result to AuditStaged; if it is
+  // not, drop it and Audit the failure.
   audit::StagedEntry Stage(const Call& call, const google::protobuf::Message* request,
                            const google::protobuf::Message* response, storage::WriteBatch* batch);
-  // The staged call's batch is written: its entry is durable, so the call
-  // may answer OK now. Hands the entry on to be chained, and counts the call.
-  void Staged(const Call& call, audit::StagedEntry staged);
+  // The staged call's batch is written: its entry is durable. Hands the
+  // entry on to be chained, counts the call, and answers it OK on the
+  // answering thread.
+  void AuditStaged(const Call& call, audit::StagedEntry staged, Answer answer);
 
-  // Runs `send` (a reactor's Finish or StartWrite) on the gate's one
-  // answering thread, in order; at once when its queue is full. Workers
-  // answer through it: gRPC then writes the answers of many calls in one
-  // go, where answers sent from each worker cost a fifth of the submit
-  // throughput (tests/bench/README.md).
-  void Answer(std::function<void()> send);
-  // Runs every answer queued (server shutdown, after the worker pools).
+  // Runs every answer queued (server shutdown, once no call can end any
+  // more).
   void DrainAnswers() { answers_.Drain(); }
 
   // Audits a call of `method` refused with INVALID_ARGUMENT because its
@@ -141,6 +131,9 @@ class CallGate {
 
  private:
   absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContextBase& context) const;
+  // Runs `answer` with `outcome` on the answering thread (at once when its
+  // queue is full).
+  void Send(Answer answer, absl::Status outcome);
   // The call's entry: the ids in `request` and `response`, and the outcome
   // `code`.
   hirs::v1::AuditEntry EntryFor(const Call& call, const google::protobuf::Message* request,

@@ -23,57 +23,55 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The steps every handler shares: admit the call through `gate` for
-// `method` and `request` (a refusal is finished with `finish`), then run
-// `work(call)` on `pool` unless the call's deadline has passed or the
-// client left (audited, and finished with `finish`); a full pool finishes
-// the call with UNAVAILABLE. `work` audits and answers the call itself,
-// through the gate (RecordNow or Staged, then Answer). No reaction blocks.
+// `method` and `request` (a refusal is answered with `answer`), then run
+// `work(call, answer)` on `pool` unless the call's deadline has passed or
+// the client left (audited and answered); a full pool answers UNAVAILABLE.
+// `work` ends the call through the gate itself (Audit, or Stage then
+// AuditStaged). No reaction blocks.
 template <typename Work>
 void AdmitAndSchedule(grpc::CallbackServerContext* context, CallGate& gate, absl::string_view method,
-                      const google::protobuf::Message& request, WorkerPool* pool, Finisher finish, Work work) {
-  std::optional<Call> call = gate.Admit(*context, method, &request, finish);
+                      const google::protobuf::Message& request, WorkerPool* pool, Answer answer, Work work) {
+  std::optional<Call> call = gate.Admit(*context, method, &request, answer);
   if (!call.has_value()) return;
   const bool scheduled =
-      pool->TrySchedule([context, &gate, &request, finish, work = std::move(work), call = *call]() mutable {
+      pool->TrySchedule([context, &gate, &request, answer, work = std::move(work), call = *call]() mutable {
         absl::Status wanted = CheckStillWanted(*context);
         if (!wanted.ok()) {
-          gate.CompleteNow(call, &request, nullptr, wanted, finish);
+          gate.Audit(call, &request, nullptr, wanted, answer);
           return;
         }
-        work(call);
+        work(call, answer);
       });
-  if (!scheduled) gate.Complete(*call, &request, nullptr, Overloaded(), finish);
+  if (!scheduled) gate.Audit(*call, &request, nullptr, Overloaded(), answer);
 }
 
-// A unary handler whose work audits the call itself: AdmitAndSchedule,
-// finishing with the absl::Status `work(call)` returns, which must come
-// from the gate (RecordNow, or OK after Staged).
+// A unary handler whose work ends the call itself: AdmitAndSchedule, the
+// answer finishing the reactor.
 template <typename Work>
 grpc::ServerUnaryReactor* RunUnaryAudited(grpc::CallbackServerContext* context, CallGate& gate,
                                           absl::string_view method, const google::protobuf::Message& request,
                                           WorkerPool* pool, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Finisher finish = [reactor](const grpc::Status& status) { reactor->Finish(status); };
-  AdmitAndSchedule(context, gate, method, request, pool, finish,
-                   [&gate, finish, work = std::move(work)](const Call& call) mutable {
-                     gate.Answer([finish, answer = ToGrpcStatus(work(call))] { finish(answer); });
-                   });
+  AdmitAndSchedule(context, gate, method, request, pool,
+                   [reactor](const absl::Status& outcome) { reactor->Finish(ToGrpcStatus(outcome)); },
+                   std::move(work));
   return reactor;
 }
 
 // A unary handler: as RunUnaryAudited, with `work(principal)` returning
-// absl::StatusOr<Response>; the gate audits the outcome on the worker
-// (RecordNow), then the answer is sent.
+// absl::StatusOr<Response>; the gate audits the outcome, then the answer
+// is sent.
 template <typename Response, typename Work>
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context, CallGate& gate, absl::string_view method,
                                    const google::protobuf::Message& request, WorkerPool* pool, Response* response,
                                    Work work) {
-  return RunUnaryAudited(context, gate, method, request, pool,
-                         [&gate, &request, response, work = std::move(work)](const Call& call) mutable {
-                           absl::StatusOr<Response> result = work(call.principal);
-                           if (result.ok()) *response = *std::move(result);
-                           return gate.RecordNow(call, &request, result.ok() ? response : nullptr, result.status());
-                         });
+  return RunUnaryAudited(
+      context, gate, method, request, pool,
+      [&gate, &request, response, work = std::move(work)](const Call& call, const Answer& answer) mutable {
+        absl::StatusOr<Response> result = work(call.principal);
+        if (result.ok()) *response = *std::move(result);
+        gate.Audit(call, &request, result.ok() ? response : nullptr, result.status(), answer);
+      });
 }
 
 }  // namespace hirs::rpc

@@ -114,11 +114,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
-  RETURN_IF_ERROR(ValidateOptions(options));
-  auto state = std::make_unique<State>();
-  state->options = options;
+namespace {
 
+// Start's steps, in order. Each fills its part of `state` from `options`.
+
+// The data directory, the principals, the HMAC key, the postcode table,
+// the store (migrated), the audit log, metrics and the call gate.
+absl::Status OpenFoundations(const ServerOptions& options, Server::State* state) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
@@ -150,9 +152,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       &state->principals->registry(), state->audit.get(),
       rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst}, state->metrics.get());
 
+  return absl::OkStatus();
+}
+
+// The collation model: the defaults, or with learn_from_reviews, weights
+// re-estimated from enough resolved review items.
+absl::StatusOr<collation::MatchModel> LoadModel(const ServerOptions& options, const storage::Store& store) {
   collation::MatchModel model = collation::MatchModel::Default();
   if (options.learn_from_reviews) {
-    ASSIGN_OR_RETURN(cases::LabelledPairs labelled, cases::ReviewDecisions(*state->store, model));
+    ASSIGN_OR_RETURN(cases::LabelledPairs labelled, cases::ReviewDecisions(store, model));
     const size_t merges = std::count(labelled.is_match.begin(), labelled.is_match.end(), true);
     const size_t kept = labelled.is_match.size() - merges;
     if (labelled.pairs.size() >= cases::kMinReviewDecisions && merges >= cases::kMinEachDecision &&
@@ -165,6 +173,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                            " review decisions, too few to learn from)"));
     }
   }
+  return model;
+}
+
+// The domain classes, the worker pools and the gRPC services over them.
+void BuildServices(const ServerOptions& options, collation::MatchModel model, Server::State* state) {
   state->collator = std::make_unique<collation::ProbabilisticCollator>(state->hasher.get(), std::move(model),
                                                                        options.collation);
   state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
@@ -196,6 +209,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
       state->pool.get());
 
+}
+
+// The gRPC server on options.listen, with health checking, reflection and
+// the unparseable-request interceptor.
+absl::Status Listen(const ServerOptions& options, Server::State* state) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // Link the health proto's descriptor into the pool reflection serves.
@@ -221,55 +239,82 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   state->port = port;
   state->address = BoundAddress(options.listen, port);
   state->grpc_server->GetHealthCheckService()->SetServingStatus(true);
-  if (!options.health_listen.empty()) {
+  return absl::OkStatus();
+}
+
+// The plaintext health-only listener, when asked for.
+absl::Status ServeHealth(const ServerOptions& options, Server::State* state) {
+  if (options.health_listen.empty()) return absl::OkStatus();
     // A server with no service registered: only the default health service.
-    grpc::ServerBuilder health;
-    int health_port = 0;
-    health.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
-    state->health_server = health.BuildAndStart();
-    if (state->health_server == nullptr || health_port == 0) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", options.health_listen, " for health checks"));
-    }
-    state->health_server->GetHealthCheckService()->SetServingStatus(true);
-    state->health_port = health_port;
-    LogInfo(absl::StrCat("health checks (plaintext, health only) on ", options.health_listen));
+  grpc::ServerBuilder health;
+  int health_port = 0;
+  health.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
+  state->health_server = health.BuildAndStart();
+  if (state->health_server == nullptr || health_port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.health_listen, " for health checks"));
   }
-  if (!options.metrics_listen.empty()) {
-    State* st = state.get();
-    metrics::Sources sources;
-    sources.watchers = [st] { return static_cast<int64_t>(st->feed->watchers()); };
-    sources.review_queue_length = [st] {
-      int64_t open = 0;
-      (void)st->store->Scan(storage::Family::kReview, "", 0, [&](absl::string_view, absl::string_view v) {
-        hirs::v1::ReviewItem item;
-        if (item.ParseFromArray(v.data(), static_cast<int>(v.size())) && !item.has_resolved_at()) ++open;
-        return true;
-      });
-      return open;
-    };
-    sources.rocksdb = [st] { return st->store->Properties(); };
-    sources.disk_free_bytes = [st] { return st->store->FreeDiskBytes(); };
-    sources.writes_refused = [st] { return st->store->refusing_writes(); };
-    RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
-    state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
-    LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));
-  }
-  if (options.retention_interval > absl::ZeroDuration()) {
-    State* st = state.get();
-    state->retention_thread = std::thread([st] {
-      NameThisThread("hirs-retention");
-      absl::Duration wait = std::min(absl::Minutes(1), st->options.retention_interval);
-      for (;;) {
-        {
-          absl::MutexLock lock(&st->mu);
-          if (st->mu.AwaitWithTimeout(absl::Condition(&st->shut_down), wait)) return;
-        }
-        auto outcome = st->retention->Run("hirsd", "hirsd/ScheduledRetention", /*dry_run=*/false);
-        if (!outcome.ok()) LogError(absl::StrCat("scheduled retention failed: ", outcome.status().message()));
-        wait = st->options.retention_interval;
-      }
+  state->health_server->GetHealthCheckService()->SetServingStatus(true);
+  state->health_port = health_port;
+  LogInfo(absl::StrCat("health checks (plaintext, health only) on ", options.health_listen));
+    return absl::OkStatus();
+}
+
+// The Prometheus endpoint, when asked for.
+absl::Status ServeMetrics(const ServerOptions& options, Server::State* state) {
+  if (options.metrics_listen.empty()) return absl::OkStatus();
+  Server::State* st = state;
+  metrics::Sources sources;
+  sources.watchers = [st] { return static_cast<int64_t>(st->feed->watchers()); };
+  sources.review_queue_length = [st] {
+    int64_t open = 0;
+    (void)st->store->Scan(storage::Family::kReview, "", 0, [&](absl::string_view, absl::string_view v) {
+      hirs::v1::ReviewItem item;
+      if (item.ParseFromArray(v.data(), static_cast<int>(v.size())) && !item.has_resolved_at()) ++open;
+      return true;
     });
+    return open;
+  };
+  sources.rocksdb = [st] { return st->store->Properties(); };
+  sources.disk_free_bytes = [st] { return st->store->FreeDiskBytes(); };
+  sources.writes_refused = [st] { return st->store->refusing_writes(); };
+  RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
+  state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
+  LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));
+    return absl::OkStatus();
+}
+
+// The scheduled retention runs, when an interval is set.
+void ScheduleRetention(Server::State* state) {
+  if (state->options.retention_interval <= absl::ZeroDuration()) return;
+  Server::State* st = state;
+  state->retention_thread = std::thread([st] {
+    NameThisThread("hirs-retention");
+    absl::Duration wait = std::min(absl::Minutes(1), st->options.retention_interval);
+    for (;;) {
+      {
+        absl::MutexLock lock(&st->mu);
+        if (st->mu.AwaitWithTimeout(absl::Condition(&st->shut_down), wait)) return;
+      }
+      auto outcome = st->retention->Run("hirsd", "hirsd/ScheduledRetention", /*dry_run=*/false);
+      if (!outcome.ok()) LogError(absl::StrCat("scheduled retention failed: ", outcome.status().message()));
+      wait = st->options.retention_interval;
+    }
+  });
   }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  auto state = std::make_unique<State>();
+  state->options = options;
+  RETURN_IF_ERROR(OpenFoundations(options, state.get()));
+  ASSIGN_OR_RETURN(collation::MatchModel model, LoadModel(options, *state->store));
+  BuildServices(options, std::move(model), state.get());
+  RETURN_IF_ERROR(Listen(options, state.get()));
+  RETURN_IF_ERROR(ServeHealth(options, state.get()));
+  RETURN_IF_ERROR(ServeMetrics(options, state.get()));
+  ScheduleRetention(state.get());
   LogInfo(absl::StrCat("hirsd serving on ", state->address, "; principals=", state->principals->registry().size(),
                        " postcode_sectors=", state->router->sector_count(),
                        " postcodes=", state->router->postcode_count(),
@@ -277,6 +322,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                        " min_free_disk_mb=", options.min_free_disk_bytes >> 20));
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
+
 
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
 

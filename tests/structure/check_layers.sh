@@ -7,6 +7,8 @@
 #     (services/records/case_records.h).
 #  3. Domain code links no gRPC: only an area's *_service.* files and its
 #     watch reactor include grpc or services/rpc/.
+#  4. A grpc::Status is built only in services/rpc/ (from an absl::Status,
+#     with its error details: rpc::ToGrpcStatus).
 set -euo pipefail
 root="${1:-$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$root"
@@ -42,5 +44,11 @@ for a in "${areas[@]}"; do
   done
 done
 
+if hits=$(grep -rn 'grpc::Status(' services clients --include=*.cc --include=*.h | grep -v '^services/rpc/'); then
+  echo "grpc::Status built outside services/rpc/ (return an absl::Status; rpc::ToGrpcStatus converts it):"
+  echo "$hits"
+  fail=1
+fi
+
 if [[ $fail -ne 0 ]]; then exit 1; fi
-echo "layers: sibling areas independent; cases written only by services/records; domain code gRPC-free"
+echo "layers: sibling areas independent; cases written only by services/records; domain code gRPC-free; grpc::Status only in services/rpc"
