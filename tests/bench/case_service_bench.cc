@@ -26,7 +26,9 @@
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/collation/case_aggregate.h"
 #include "services/records/history.h"
+#include "services/records/migrations.h"
 #include "services/server/server.h"
 #include "tests/bench/bench_server.h"
 #include "storage/keys.h"
@@ -77,6 +79,9 @@ void Fill(const std::string& db, int n) {
   options.path = db;
   options.sync_writes = false;
   auto store = std::move(hirs::storage::Store::Open(options)).value();
+  // A new store brought to the current layout first, as hirsd does, so
+  // that its start finds nothing to migrate.
+  if (!hirs::records::Migrate(store.get(), absl::Now()).ok()) std::abort();
   std::mt19937_64 rng(7);
   const absl::Time start = absl::Now() - absl::Hours(24 * 365 * 3);
   const absl::Time t0 = absl::Now();
@@ -94,6 +99,11 @@ void Fill(const std::string& db, int n) {
     k->set_case_id(hirs::NewId("case_", received));
     report.set_case_id(k->case_id());
     k->add_report_ids(report.report().report_id());
+    hirs::v1::CollationExplanation member;
+    member.set_report_id(report.report().report_id());
+    member.set_case_id(k->case_id());
+    member.set_outcome(hirs::v1::NEW_CASE);
+    hirs::collation::PutMember(k->case_id(), member, &batch);
     k->set_status(static_cast<hirs::v1::CaseStatus>(1 + rng() % 6));
     k->set_district_code(district);
     *k->mutable_motivations() = report.report().motivations();

@@ -25,7 +25,9 @@
 #include "common/ids.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
+#include "services/collation/case_aggregate.h"
 #include "services/records/history.h"
+#include "services/records/migrations.h"
 #include "services/server/server.h"
 #include "tests/bench/bench_server.h"
 #include "storage/store.h"
@@ -43,6 +45,9 @@ void Fill(const std::string& db, int month_cases, int other_cases) {
   options.path = db;
   options.sync_writes = false;
   auto store = std::move(hirs::storage::Store::Open(options)).value();
+  // A new store brought to the current layout first, as hirsd does, so
+  // that its start finds nothing to migrate.
+  if (!hirs::records::Migrate(store.get(), absl::Now()).ok()) std::abort();
   std::mt19937_64 rng(11);
   const absl::Time october = absl::FromCivil(absl::CivilDay(2026, 10, 1), hirs::UkTimeZone());
   hirs::storage::WriteBatch batch;
@@ -56,6 +61,10 @@ void Fill(const std::string& db, int month_cases, int other_cases) {
     hirs::v1::Case* k = c.mutable_case_();
     k->set_case_id(hirs::NewId("case_", received));
     k->add_report_ids(hirs::NewId("rpt_", received));
+    hirs::v1::CollationExplanation member;
+    member.set_report_id(k->report_ids(0));
+    member.set_case_id(k->case_id());
+    hirs::collation::PutMember(k->case_id(), member, &batch);
     k->set_status(hirs::v1::OPEN);
     k->set_district_code(measured ? "E07000130" : kDistricts[rng() % 5]);
     k->add_motivations(static_cast<hirs::v1::Motivation>(1 + rng() % 9));

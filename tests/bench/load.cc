@@ -1,7 +1,6 @@
 // hirs-load: the load generator, and the baselines it is compared with.
 //
-// Against a gRPC server (hirsd, or the echo baseline this program also
-// serves), a closed loop: --concurrency calls in flight at all times over
+// Against hirsd, a closed loop: --concurrency calls in flight at all times over
 // --channels connections, with gRPC's callback API; after --warmup, calls
 // that start and end within --duration are measured. Workloads:
 //   submit  SubmitReport of generated Leicestershire reports (tests/eval's
@@ -22,12 +21,15 @@
 //                      keys, hirs's blocking keys and candidates' features;
 //                      report, requests, features, fingerprints, case,
 //                      counters, event, extract row, audit entry);
-//                      =minimal, the baseline until session 20: request
+//                      =minimal, the earlier baseline: request
 //                      key, 3 fingerprints looked up and written, report,
 //                      a case count
 // --rate=R turns the loop open: calls start at R a second whatever the
-// answers' latency (at most --concurrency in flight; those beyond are
-// counted as "skipped"), for latency at a given load.
+// answers' latency, for latency at a given load. Against hirsd at most
+// --concurrency are in flight (those beyond are counted as "skipped"); in
+// the in-process baselines each of the --concurrency threads takes every
+// n-th start of the schedule, and a call's latency counts from its
+// scheduled start (no coordinated omission).
 // --target=preload --dir=DATA_DIR --preload=N fills a hirsd data directory
 // (created, or added to) with N generated reports through hirs's own intake
 // in process (the same validation, collation and records as SubmitReport;
@@ -44,8 +46,6 @@
 // --target=compact --dir=DATA_DIR rewrites a stopped hirsd's store in the
 // current table format (storage::Store::CompactAll), e.g. a filled store
 // after a change of the store's options.
-// --serve_echo=HOST:PORT serves the echo baseline: ReportingService whose
-// SubmitReport answers at once without reading the report.
 //
 // Prints one "result ..." line of key=value figures per run (run_load.sh
 // reads them) and a readable summary on stderr.
@@ -94,8 +94,8 @@
 #include <pqxx/pqxx>
 #endif
 
-ABSL_FLAG(std::string, target, "hirsd", "hirsd | echo | rocksdb | postgres | preload | compact");
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of hirsd or the echo server");
+ABSL_FLAG(std::string, target, "hirsd", "hirsd | rocksdb | postgres | preload | compact");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of hirsd");
 ABSL_FLAG(std::string, token, "", "a reporting centre's bearer token");
 ABSL_FLAG(std::string, police_token, "", "mixed: a police token (GetCase, ListCases)");
 ABSL_FLAG(std::string, district_token, "", "mixed: a district token (GetMonthlySummary)");
@@ -120,7 +120,6 @@ ABSL_FLAG(std::string, pg_transaction, "full",
           "postgres: full (the records and look-ups of hirsd's intake) | minimal (idempotency, 3 fingerprints, "
           "report, case count)");
 ABSL_FLAG(bool, sync, true, "rocksdb: sync the WAL on each write, as hirsd does");
-ABSL_FLAG(std::string, serve_echo, "", "serve the echo baseline on HOST:PORT and print 'listening on HOST:PORT'");
 ABSL_FLAG(std::string, label, "", "name of the run in the result line");
 ABSL_FLAG(int, window, 0,
           "the two-year window, counted back from the latest (0, to 2026-09) to 17 (1990-09 to 1992-09), of the "
@@ -727,57 +726,28 @@ void Slot::Issue() {
   }
 }
 
-// ---------------------------------------------------------------- echo
-
-class EchoService final : public hirs::v1::ReportingService::CallbackService {
-  grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context, const hirs::v1::SubmitReportRequest*,
-                                         hirs::v1::SubmitReportResponse* response) override {
-    response->set_report_id("rpt_echo");
-    response->set_case_id("case_echo");
-    auto* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-};
-
-int ServeEcho(const std::string& listen) {
-  EchoService service;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr) {
-    std::fprintf(stderr, "cannot listen on %s\n", listen.c_str());
-    return 1;
-  }
-  std::printf("listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
-  std::fflush(stdout);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int signal = 0;
-  sigwait(&signals, &signal);
-  server->Shutdown();
-  return 0;
-}
-
 // ---------------------------------------------------------------- threads
 
 // The in-process baselines: `concurrency` threads, each running `one`
-// (which returns "" or an error code) until the phases end.
+// (which returns "" or an error code) until the phases end: back to back,
+// or with --rate each thread every n-th start of the schedule, its latency
+// counted from the scheduled start.
 void RunThreads(const std::function<std::string(std::mt19937_64&, Figures&)>& one) {
   Phases phases;
   const int n = absl::GetFlag(FLAGS_concurrency);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const Clock::time_point start = Clock::now();
   std::vector<Figures> figures(n);
   std::vector<std::thread> threads;
   for (int t = 0; t < n; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937_64 rng(absl::GetFlag(FLAGS_seed) * 1000 + t);
-      while (!phases.Stopping()) {
-        const Clock::time_point begin = Clock::now();
+      for (int64_t i = 0; !phases.Stopping(); ++i) {
+        Clock::time_point begin = Clock::now();
+        if (rate > 0) {
+          begin = start + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * static_cast<double>(i * n + t) / rate));
+          std::this_thread::sleep_until(begin);
+        }
         const std::string error = one(rng, figures[t]);
         const Clock::time_point end = Clock::now();
         if (!phases.Counts(begin, end)) continue;
@@ -1183,7 +1153,6 @@ int RunPostgres() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  if (!absl::GetFlag(FLAGS_serve_echo).empty()) return hirs::load::ServeEcho(absl::GetFlag(FLAGS_serve_echo));
   if (absl::GetFlag(FLAGS_window) < 0 || absl::GetFlag(FLAGS_window) > hirs::load::kOldestWindow) {
     std::fprintf(stderr, "--window must be 0 (the latest two years) to %d (1990-09 to 1992-09)\n",
                  hirs::load::kOldestWindow);
@@ -1194,7 +1163,7 @@ int main(int argc, char** argv) {
   if (target == "postgres") return hirs::load::RunPostgres();
   if (target == "preload") return hirs::load::RunPreload();
   if (target == "compact") return hirs::load::RunCompact();
-  if (target != "hirsd" && target != "echo") {
+  if (target != "hirsd") {
     std::fprintf(stderr, "unknown --target=%s\n", target.c_str());
     return 2;
   }
