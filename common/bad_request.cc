@@ -17,8 +17,7 @@ absl::Status InvalidArgumentWithViolations(const std::vector<FieldViolation>& vi
   }
   absl::Status status = absl::InvalidArgumentError(
       absl::StrCat("invalid request (", violations.size(),
-                   violations.size() == 1 ? " problem): " : " problems): ",
-                   absl::StrJoin(parts, "; ")));
+                   violations.size() == 1 ? " problem): " : " problems): ", absl::StrJoin(parts, "; ")));
   status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
   return status;
 }

@@ -18,9 +18,7 @@ struct FieldViolation {
   std::string field;        // path, e.g. "report.location.postcode"
   std::string description;  // what is wrong and how to put it right
 
-  bool operator==(const FieldViolation& o) const {
-    return field == o.field && description == o.description;
-  }
+  bool operator==(const FieldViolation& o) const { return field == o.field && description == o.description; }
 };
 
 // INVALID_ARGUMENT whose message lists every violation and whose payload is

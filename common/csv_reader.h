@@ -17,15 +17,13 @@ namespace hirs {
 // the callback's status when it is not OK. INVALID_ARGUMENT on malformed CSV
 // (e.g. an unterminated quote), naming the line.
 absl::Status ReadCsv(absl::string_view text,
-                     const std::function<absl::Status(const std::vector<std::string>& fields,
-                                                      int line)>& row);
+                     const std::function<absl::Status(const std::vector<std::string>& fields, int line)>& row);
 
 // ReadCsv over the file at `path`, read a line at a time so that a large
 // file (the ONS Postcode Directory is over 1 GB) is never held in memory.
 // NOT_FOUND when the file cannot be opened.
 absl::Status ReadCsvFile(const std::string& path,
-                         const std::function<absl::Status(const std::vector<std::string>& fields,
-                                                          int line)>& row);
+                         const std::function<absl::Status(const std::vector<std::string>& fields, int line)>& row);
 
 // Formats one record per RFC 4180 (fields quoted only where needed), without
 // the line end.

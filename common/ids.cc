@@ -32,7 +32,7 @@ std::string NewId(absl::string_view prefix, absl::Time now) {
       last_ms = ms;
       for (int i = 0; i < 6; ++i) last[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
       if (RAND_bytes(last + 6, 10) != 1) std::abort();  // the CSPRNG failing is not recoverable
-      last[6] &= 0x7f;  // room to count up within the millisecond
+      last[6] &= 0x7f;                                  // room to count up within the millisecond
     } else {
       for (int i = 15; i >= 0 && ++last[i] == 0; --i) {
       }

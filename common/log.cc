@@ -13,8 +13,7 @@ void Log(LogLevel level, absl::string_view message) {
   const char tag = level == LogLevel::kInfo ? 'I' : level == LogLevel::kWarning ? 'W' : 'E';
   const std::string now = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   absl::MutexLock lock(&mu);
-  std::fprintf(stderr, "%s %c %.*s\n", now.c_str(), tag, static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "%s %c %.*s\n", now.c_str(), tag, static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
 }
 

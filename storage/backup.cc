@@ -66,7 +66,8 @@ absl::StatusOr<BackupInfo> Store::CreateBackup(const std::string& backup_dir) {
   std::filesystem::create_directories(backup_dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", backup_dir, ": ", ec.message()));
   rocksdb::BackupEngine* raw = nullptr;
-  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);
+  rocksdb::IOStatus s =
+      rocksdb::BackupEngine::Open(rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening backups in ", backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions options;
@@ -105,8 +106,8 @@ absl::StatusOr<BackupInfo> VerifyBackup(const std::string& backup_dir, uint32_t 
 absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir, uint32_t id, const std::string& db_dir) {
   std::error_code ec;
   if (std::filesystem::exists(db_dir, ec) && !std::filesystem::is_empty(db_dir, ec)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        db_dir, " is not empty: restore into a new data directory (nothing is overwritten)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(db_dir, " is not empty: restore into a new data directory (nothing is overwritten)"));
   }
   auto engine = OpenReadOnly(backup_dir);
   if (!engine.ok()) return engine.status();

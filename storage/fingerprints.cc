@@ -48,8 +48,8 @@ bool FoldFingerprintCases(const absl::string_view* existing, const std::vector<a
   for (absl::string_view bytes : operands) {
     Entry op;
     if (!op.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
-    auto it = std::find_if(entries->begin(), entries->end(),
-                           [&](const Entry& e) { return e.case_id() == op.case_id(); });
+    auto it =
+        std::find_if(entries->begin(), entries->end(), [&](const Entry& e) { return e.case_id() == op.case_id(); });
     if (op.report_id().empty()) {
       if (it != entries->end()) entries->erase(it);
     } else if (it != entries->end()) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "common/civil_time.h"
@@ -64,7 +64,8 @@ std::vector<std::string> CaseIndexKeys(const hirs::v1::Case& c) {
       absl::StrCat(DistrictMonthPrefix(c.district_code(), month), id),
   };
   for (int m : c.motivations()) keys.push_back(absl::StrCat(CaseIndexPrefix(kMotivationIndex, IndexNumber(m)), id));
-  for (int t : c.incident_types()) keys.push_back(absl::StrCat(CaseIndexPrefix(kIncidentTypeIndex, IndexNumber(t)), id));
+  for (int t : c.incident_types())
+    keys.push_back(absl::StrCat(CaseIndexPrefix(kIncidentTypeIndex, IndexNumber(t)), id));
   if (c.repeat_victim()) keys.push_back(absl::StrCat(CaseIndexPrefix(kRepeatVictimIndex, "1"), id));
   if (!c.crime_reference().empty()) {
     keys.push_back(absl::StrCat(CaseIndexPrefix(kCrimeReferenceIndex, c.crime_reference()), id));
@@ -107,8 +108,7 @@ std::string ExtractRowKey(absl::string_view district_code, absl::string_view mon
   return absl::StrCat(ExtractRowPrefix(district_code, month), case_id, "|", Micros(unix_micros));
 }
 
-bool ParseExtractRowKey(absl::string_view key, absl::string_view prefix, std::string* case_id,
-                        int64_t* unix_micros) {
+bool ParseExtractRowKey(absl::string_view key, absl::string_view prefix, std::string* case_id, int64_t* unix_micros) {
   if (!absl::ConsumePrefix(&key, prefix) || key.size() < 18 || key[key.size() - 17] != '|') return false;
   *case_id = std::string(key.substr(0, key.size() - 17));
   return ParseMicros(key.substr(key.size() - 16), unix_micros);

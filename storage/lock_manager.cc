@@ -6,8 +6,7 @@
 
 namespace hirs::storage {
 
-LockManager::LockManager(size_t stripes)
-    : stripes_(new std::mutex[stripes]), count_(stripes) {}
+LockManager::LockManager(size_t stripes) : stripes_(new std::mutex[stripes]), count_(stripes) {}
 
 LockManager::Guard LockManager::Lock(const std::vector<std::string>& keys) {
   std::vector<size_t> indexes;
@@ -23,9 +22,7 @@ LockManager::Guard LockManager::Lock(const std::vector<std::string>& keys) {
   return guard;
 }
 
-LockManager::Guard::Guard(Guard&& other) noexcept : held_(std::move(other.held_)) {
-  other.held_.clear();
-}
+LockManager::Guard::Guard(Guard&& other) noexcept : held_(std::move(other.held_)) { other.held_.clear(); }
 
 LockManager::Guard& LockManager::Guard::operator=(Guard&& other) noexcept {
   if (this != &other) {

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "hirs/store/v1/records.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/memtablerep.h"
@@ -24,7 +25,6 @@
 #include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
-#include "hirs/store/v1/records.pb.h"
 #include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "storage/rocks_status.h"
@@ -41,9 +41,9 @@ constexpr absl::string_view kDiskFullMessage =
 
 constexpr uint64_t kMiB = 1 << 20;
 
-constexpr absl::string_view kFamilyNames[kFamilyCount] = {
-    "reports", "cases", "fingerprints", "requests", "indexes", "changes",
-    "review", "audit", "meta", "features", "counts", "extracts", "principals", "members"};
+constexpr absl::string_view kFamilyNames[kFamilyCount] = {"reports", "cases",    "fingerprints", "requests", "indexes",
+                                                          "changes", "review",   "audit",        "meta",     "features",
+                                                          "counts",  "extracts", "principals",   "members"};
 
 std::string EncodeCount(int64_t v) {
   std::string out(8, '\0');
@@ -76,7 +76,8 @@ class FingerprintCasesOperator final : public rocksdb::MergeOperator {
  public:
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     absl::string_view existing;
-    if (in.existing_value != nullptr) existing = absl::string_view(in.existing_value->data(), in.existing_value->size());
+    if (in.existing_value != nullptr)
+      existing = absl::string_view(in.existing_value->data(), in.existing_value->size());
     std::vector<absl::string_view> operands;
     operands.reserve(in.operand_list.size());
     for (const rocksdb::Slice& op : in.operand_list) operands.emplace_back(op.data(), op.size());
@@ -102,7 +103,8 @@ class RocksLogger final : public rocksdb::Logger {
     char buffer[1024];
     const int n = std::vsnprintf(buffer, sizeof(buffer), format, ap);
     if (n < 0) return;
-    const std::string message = absl::StrCat("rocksdb: ", absl::string_view(buffer, std::min<size_t>(n, sizeof(buffer) - 1)));
+    const std::string message =
+        absl::StrCat("rocksdb: ", absl::string_view(buffer, std::min<size_t>(n, sizeof(buffer) - 1)));
     hirs::Log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? LogLevel::kError : LogLevel::kWarning, message);
   }
 };
@@ -122,8 +124,7 @@ std::string PrefixSuccessor(std::string prefix) {
   return prefix;
 }
 
-rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
-                                           const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions FamilyOptions(Family family, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -157,10 +158,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family,
     // with the centre's id, so they are hashed whole. Scans need total
     // order (ScanEach sets it).
     options.prefix_extractor.reset(family == Family::kRequests ? rocksdb::NewNoopTransform()
-                                                                : rocksdb::NewCappedPrefixTransform(32));
-    const size_t buckets = family == Family::kFingerprints                               ? 1 << 19
+                                                               : rocksdb::NewCappedPrefixTransform(32));
+    const size_t buckets = family == Family::kFingerprints                             ? 1 << 19
                            : family == Family::kFeatures || family == Family::kReports ? 1 << 18
-                                                                                        : 1 << 16;
+                                                                                       : 1 << 16;
     options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(buckets));
   }
   // Most blocking-key and idempotency look-ups find nothing; a bloom filter
@@ -254,9 +255,7 @@ void WriteBatch::AddToCount(Family family, absl::string_view key, int64_t delta)
   Merge(family, key, EncodeCount(delta));
 }
 
-void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) {
-  changes_.push_back(std::move(encode));
-}
+void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) { changes_.push_back(std::move(encode)); }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("store path is empty");
@@ -285,13 +284,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   return store;
 }
 
-Store::Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+Store::Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
     : options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {}
 
-Store::~Store() {
-  CloseDb(/*flush=*/true);
-}
+Store::~Store() { CloseDb(/*flush=*/true); }
 
 void Store::CloseDb(bool flush) {
   if (db_ == nullptr) return;
@@ -323,10 +319,9 @@ absl::Status Store::CheckSchema() {
     return absl::DataLossError(absl::StrCat("schema version is not a number: ", *stored));
   }
   if (version > kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the store at ", options_.path, " has schema version ", version,
-        ", newer than this hirsd understands (", kSchemaVersion,
-        "); run a newer hirsd or restore a backup made by this version"));
+    return absl::FailedPreconditionError(absl::StrCat("the store at ", options_.path, " has schema version ", version,
+                                                      ", newer than this hirsd understands (", kSchemaVersion,
+                                                      "); run a newer hirsd or restore a backup made by this version"));
   }
   return absl::OkStatus();
 }
@@ -341,8 +336,8 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
   return std::optional<std::string>(std::move(value));
 }
 
-absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
-    Family family, const std::vector<std::string>& keys) const {
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(Family family,
+                                                                        const std::vector<std::string>& keys) const {
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
   for (const auto& k : keys) slices.push_back(ToSlice(k));
@@ -361,18 +356,16 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 }
 
 absl::Status Store::Scan(Family family, absl::string_view prefix, size_t limit,
-                         const std::function<bool(absl::string_view, absl::string_view)>& visit,
-                         ScanOrder order, absl::string_view resume_after) const {
-  return ScanEach(
-      family, {std::string(prefix)}, {limit},
-      [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); }, order,
-      {std::string(resume_after)});
+                         const std::function<bool(absl::string_view, absl::string_view)>& visit, ScanOrder order,
+                         absl::string_view resume_after) const {
+  return ScanEach(family, {std::string(prefix)}, {limit},
+                  [&visit](size_t, absl::string_view key, absl::string_view value) { return visit(key, value); }, order,
+                  {std::string(resume_after)});
 }
 
-absl::Status Store::ScanEach(
-    Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
-    const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit, ScanOrder order,
-    const std::vector<std::string>& resume_after) const {
+absl::Status Store::ScanEach(Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
+                             const std::function<bool(size_t, absl::string_view, absl::string_view)>& visit,
+                             ScanOrder order, const std::vector<std::string>& resume_after) const {
   rocksdb::ReadOptions read;
   // Scans are in total order (the features family's prefix extractor is for
   // its memtable's hash index, not for scans).
@@ -437,8 +430,7 @@ absl::Status Store::CheckFreeSpace(bool use_reserve) {
                             ", below the reserve of ", options_.min_free_bytes / kMiB,
                             " MiB: refusing writes (reads and their audit continue) until space is freed"));
     } else {
-      LogInfo(absl::StrCat("store: ", *free / kMiB, " MiB free on the disk of ", options_.path,
-                           ": writes resume"));
+      LogInfo(absl::StrCat("store: ", *free / kMiB, " MiB free on the disk of ", options_.path, ": writes resume"));
     }
   }
   if (refuse) return absl::UnavailableError(kDiskFullMessage);
@@ -592,8 +584,8 @@ absl::StatusOr<CompactionInfo> Store::CompactAll(std::atomic<bool>* canceled) {
   }
   absl::Cleanup done = [this] { compacting_.store(false); };
   auto closing = [](absl::string_view what) {
-    return absl::UnavailableError(absl::StrCat("the store is closing (hirsd is stopping)", what,
-                                               ". Run it again once hirsd is back"));
+    return absl::UnavailableError(
+        absl::StrCat("the store is closing (hirsd is stopping)", what, ". Run it again once hirsd is back"));
   };
   if (compactions_stopped_.load()) return closing("");
   DbUse use(this);
@@ -625,11 +617,11 @@ absl::StatusOr<CompactionInfo> Store::CompactAll(std::atomic<bool>* canceled) {
   }
   const std::optional<uint64_t> free = FreeDiskBytes();
   if (free.has_value() && *free < largest + options_.min_free_bytes) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a full compaction writes a family's new files before removing its old ones and needs ",
-        (largest + options_.min_free_bytes) / kMiB, " MiB free (the largest family, ", FamilyName(largest_family), ", is ",
-        largest / kMiB, " MiB, and the reserve for writes ", options_.min_free_bytes / kMiB, " MiB); ", *free / kMiB,
-        " MiB are free: free some space first"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("a full compaction writes a family's new files before removing its old ones and needs ",
+                     (largest + options_.min_free_bytes) / kMiB, " MiB free (the largest family, ",
+                     FamilyName(largest_family), ", is ", largest / kMiB, " MiB, and the reserve for writes ",
+                     options_.min_free_bytes / kMiB, " MiB); ", *free / kMiB, " MiB are free: free some space first"));
   }
   rocksdb::CompactRangeOptions compact;  // flushes a family's memtable first when it holds anything
   // The last level too (its merge operands folded, deletions dropped), but
@@ -667,11 +659,10 @@ absl::flat_hash_map<std::string, uint64_t> Store::Properties() const {
   absl::flat_hash_map<std::string, uint64_t> out;
   DbUse use(this);
   if (!use.ok()) return out;
-  for (const char* name : {"rocksdb.total-sst-files-size", "rocksdb.estimate-pending-compaction-bytes",
-                           "rocksdb.is-write-stopped", "rocksdb.actual-delayed-write-rate",
-                           "rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
-                           "rocksdb.mem-table-flush-pending", "rocksdb.cur-size-all-mem-tables",
-                           "rocksdb.block-cache-usage"}) {
+  for (const char* name :
+       {"rocksdb.total-sst-files-size", "rocksdb.estimate-pending-compaction-bytes", "rocksdb.is-write-stopped",
+        "rocksdb.actual-delayed-write-rate", "rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
+        "rocksdb.mem-table-flush-pending", "rocksdb.cur-size-all-mem-tables", "rocksdb.block-cache-usage"}) {
     uint64_t value = 0;
     if (db_->GetAggregatedIntProperty(name, &value)) out[name] = value;
   }

@@ -179,11 +179,10 @@ class Store {
   // `limits[i]` bounds the entries visited for prefixes[i] (0: no limit).
   // `resume_after`, when not empty, holds a resume point for each prefix
   // (as Scan's; "" for none).
-  absl::Status ScanEach(Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
-                        const std::function<bool(size_t prefix_index, absl::string_view key,
-                                                 absl::string_view value)>& visit,
-                        ScanOrder order = ScanOrder::kAscending,
-                        const std::vector<std::string>& resume_after = {}) const;
+  absl::Status ScanEach(
+      Family family, const std::vector<std::string>& prefixes, const std::vector<size_t>& limits,
+      const std::function<bool(size_t prefix_index, absl::string_view key, absl::string_view value)>& visit,
+      ScanOrder order = ScanOrder::kAscending, const std::vector<std::string>& resume_after = {}) const;
 
   // Applies `batch` atomically. With sync_writes, the batch is in the synced
   // WAL when this returns OK. UNAVAILABLE, with nothing written, when free
@@ -247,8 +246,7 @@ class Store {
   const StoreOptions& options() const { return options_; }
 
  private:
-  Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
-        std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  Store(StoreOptions options, std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
   absl::Status CheckSchema();
   rocksdb::ColumnFamilyHandle* handle(Family family) const;
   // OK, or UNAVAILABLE when free space is below what the batch needs.
@@ -286,18 +284,18 @@ class Store {
   // starts when there are none).
   mutable std::atomic<int> users_{0};
   std::atomic<bool> reopening_{false};
-  std::unique_ptr<rocksdb::DB> db_;  // null after a failed reopening
+  std::unique_ptr<rocksdb::DB> db_;                    // null after a failed reopening
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned
 
   std::atomic<bool> refusing_writes_{false};
-  std::atomic<bool> compacting_{false};  // a CompactAll is running
+  std::atomic<bool> compacting_{false};           // a CompactAll is running
   std::atomic<bool> compactions_stopped_{false};  // StopCompactions was called
   absl::Mutex recovery_mu_;
   absl::Status stopped_ ABSL_GUARDED_BY(recovery_mu_);  // the I/O error that stopped writes
   absl::Time last_recovery_ ABSL_GUARDED_BY(recovery_mu_);
   std::function<void()> change_listener_;
   mutable absl::Mutex changes_mu_;
-  uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;  // next sequence to hand out
+  uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;              // next sequence to hand out
   std::set<uint64_t> changes_in_flight_ ABSL_GUARDED_BY(changes_mu_);  // handed out, not yet written
 };
 
@@ -313,15 +311,13 @@ absl::StatusOr<std::optional<Message>> ParseStored(Family family, const std::opt
   if (!bytes.has_value()) return std::optional<Message>();
   Message message;
   if (!message.ParseFromString(*bytes)) {
-    return absl::DataLossError(
-        absl::StrCat("unreadable ", Message::descriptor()->name(), " in ", FamilyName(family)));
+    return absl::DataLossError(absl::StrCat("unreadable ", Message::descriptor()->name(), " in ", FamilyName(family)));
   }
   return std::optional<Message>(std::move(message));
 }
 
 template <typename Message>
-absl::StatusOr<std::optional<Message>> ReadProto(const Store& store, Family family,
-                                                 absl::string_view key) {
+absl::StatusOr<std::optional<Message>> ReadProto(const Store& store, Family family, absl::string_view key) {
   absl::StatusOr<std::optional<std::string>> bytes = store.Get(family, key);
   if (!bytes.ok()) return bytes.status();
   return ParseStored<Message>(family, *bytes);

@@ -23,7 +23,8 @@ namespace hirs::cli {
 namespace {
 
 // hirs admin principals list | create ID | disable ID.
-int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb,
+                    const std::vector<std::string>& words) {
   if (verb == "list" && words.size() == 3) {
     const std::optional<ListFormat> format = ListFormatOrSay();
     if (!format.has_value()) return kExitUsage;
@@ -35,7 +36,11 @@ int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb,
     std::vector<const hirs::v1::Principal*> page;
     for (const auto& p : response.principals()) page.push_back(&p);
     PrintPage(page,
-              {{"ID", "id"}, {"ROLE", "role"}, {"SCOPE", "scope"}, {"DISABLED", "disabled"}, {"SOURCE", "source"},
+              {{"ID", "id"},
+               {"ROLE", "role"},
+               {"SCOPE", "scope"},
+               {"DISABLED", "disabled"},
+               {"SOURCE", "source"},
                {"NAME", "display_name"}},
               *format, /*first=*/true);
     return kExitOk;
@@ -128,11 +133,16 @@ int AdminAudit(hirs::v1::AdminService::Stub& stub, const std::string& verb, cons
     request.set_page_size(absl::GetFlag(FLAGS_page_size));
     return ListPages<hirs::v1::ListAuditEntriesRequest, hirs::v1::ListAuditEntriesResponse>(
         request,
-        [&](grpc::ClientContext* c, const hirs::v1::ListAuditEntriesRequest& q,
-            hirs::v1::ListAuditEntriesResponse* r) { return stub.ListAuditEntries(c, q, r); },
+        [&](grpc::ClientContext* c, const hirs::v1::ListAuditEntriesRequest& q, hirs::v1::ListAuditEntriesResponse* r) {
+          return stub.ListAuditEntries(c, q, r);
+        },
         [](const hirs::v1::ListAuditEntriesResponse& r) { return r.entries(); },
-        {{"SEQUENCE", "sequence"}, {"TIME", "time"}, {"PRINCIPAL", "principal_id"}, {"METHOD", "method"},
-         {"OUTCOME", "outcome"}, {"RESOURCES", "resource_ids"}});
+        {{"SEQUENCE", "sequence"},
+         {"TIME", "time"},
+         {"PRINCIPAL", "principal_id"},
+         {"METHOD", "method"},
+         {"OUTCOME", "outcome"},
+         {"RESOURCES", "resource_ids"}});
   }
   return kNotACommand;
 }
@@ -171,8 +181,9 @@ int AdminStore(hirs::v1::AdminService::Stub& stub, const std::string& verb, cons
     hirs::v1::CompactStoreResponse response;
     const grpc::Status status = stub.CompactStore(&context, hirs::v1::CompactStoreRequest(), &response);
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      std::fprintf(stderr, "the compaction stopped at the deadline and keeps what it compacted; a large store "
-                           "takes minutes: run it again with e.g. --timeout_seconds=3600\n");
+      std::fprintf(stderr,
+                   "the compaction stopped at the deadline and keeps what it compacted; a large store "
+                   "takes minutes: run it again with e.g. --timeout_seconds=3600\n");
     }
     if (!status.ok()) return Failed(status);
     return PrintJson(response) ? kExitOk : kExitRefused;
@@ -197,12 +208,8 @@ int AdminCommand(const std::vector<std::string>& words) {
   if (words.size() < 3) return kNotACommand;
   using Noun = int (*)(hirs::v1::AdminService::Stub&, const std::string&, const std::vector<std::string>&);
   static const auto* nouns = new std::map<std::string, Noun>{
-      {"principals", AdminPrincipals},
-      {"token", AdminToken},
-      {"audit", AdminAudit},
-      {"backup", AdminBackup},
-      {"store", AdminStore},
-      {"retention", AdminRetention},
+      {"principals", AdminPrincipals}, {"token", AdminToken}, {"audit", AdminAudit},
+      {"backup", AdminBackup},         {"store", AdminStore}, {"retention", AdminRetention},
   };
   const auto it = nouns->find(words[1]);
   if (it == nouns->end()) return kNotACommand;

@@ -4,7 +4,8 @@
 
 #include "hirs/v1/case_service.grpc.pb.h"
 
-ABSL_FLAG(std::string, filter, "", "cases list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");
+ABSL_FLAG(std::string, filter, "",
+          "cases list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");
 ABSL_FLAG(std::string, etag, "", "cases update: the etag of the case as last read");
 ABSL_FLAG(std::string, status, "", "cases update: the new status, e.g. UNDER_INVESTIGATION");
 ABSL_FLAG(std::string, crime_reference, "", "cases update: the crime reference to record");
@@ -22,7 +23,8 @@ int CasesCommand(const std::vector<std::string>& words) {
   if (verb == "get" && words.size() == 3) {
     hirs::v1::GetCaseRequest request;
     request.set_case_id(words[2]);
-    return Unary<hirs::v1::Case>([&](grpc::ClientContext* c, hirs::v1::Case* r) { return stub->GetCase(c, request, r); });
+    return Unary<hirs::v1::Case>(
+        [&](grpc::ClientContext* c, hirs::v1::Case* r) { return stub->GetCase(c, request, r); });
   }
   if (verb == "reports" && words.size() == 3) {
     hirs::v1::ListCaseReportsRequest request;
@@ -34,8 +36,11 @@ int CasesCommand(const std::vector<std::string>& words) {
           return stub->ListCaseReports(c, q, r);
         },
         [](const hirs::v1::ListCaseReportsResponse& r) { return r.reports(); },
-        {{"REPORT", "report_id"}, {"CENTRE", "reporting_centre"}, {"RECEIVED", "received_at"},
-         {"MOTIVATIONS", "motivations"}, {"TYPES", "incident_types"}});
+        {{"REPORT", "report_id"},
+         {"CENTRE", "reporting_centre"},
+         {"RECEIVED", "received_at"},
+         {"MOTIVATIONS", "motivations"},
+         {"TYPES", "incident_types"}});
   }
   if (verb == "list" && words.size() == 2) {
     hirs::v1::ListCasesRequest request;
@@ -47,8 +52,12 @@ int CasesCommand(const std::vector<std::string>& words) {
           return stub->ListCases(c, q, r);
         },
         [](const hirs::v1::ListCasesResponse& r) { return r.cases(); },
-        {{"CASE", "case_id"}, {"STATUS", "status"}, {"DISTRICT", "district_code"}, {"REPORTS", "report_count"},
-         {"MOTIVATIONS", "motivations"}, {"UPDATED", "updated_at"}});
+        {{"CASE", "case_id"},
+         {"STATUS", "status"},
+         {"DISTRICT", "district_code"},
+         {"REPORTS", "report_count"},
+         {"MOTIVATIONS", "motivations"},
+         {"UPDATED", "updated_at"}});
   }
   if (verb == "update" && words.size() == 3) {
     hirs::v1::UpdateCaseRequest request;
@@ -118,8 +127,11 @@ int ReviewCommand(const std::vector<std::string>& words) {
           return stub->ListReviewItems(c, q, r);
         },
         [](const hirs::v1::ListReviewItemsResponse& r) { return r.items(); },
-        {{"REVIEW", "review_id"}, {"REPORT", "report_id"}, {"CASE", "case_id"},
-         {"CANDIDATES", "candidate_case_ids"}, {"CREATED", "created_at"}});
+        {{"REVIEW", "review_id"},
+         {"REPORT", "report_id"},
+         {"CASE", "case_id"},
+         {"CANDIDATES", "candidate_case_ids"},
+         {"CREATED", "created_at"}});
   }
   if (words[1] == "resolve" && words.size() == 4 && (words[3] == "merge" || words[3] == "keep-separate")) {
     hirs::v1::ResolveReviewItemRequest request;

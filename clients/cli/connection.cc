@@ -13,9 +13,12 @@
 ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVER, else 127.0.0.1:50051)");
 ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN)");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
-ABSL_FLAG(int, page_size, 0, "cases list, cases reports, review list: items per page (server default 50; 20 for reports)");
+ABSL_FLAG(int, page_size, 0,
+          "cases list, cases reports, review list: items per page (server default 50; 20 for reports)");
 ABSL_FLAG(bool, all, false, "cases list, cases reports, review list: follow every page");
-ABSL_FLAG(std::string, output, "", "lists: table or json (JSON Lines); default table on a terminal, json otherwise. extract: the file to write instead of standard output (also -o)");
+ABSL_FLAG(std::string, output, "",
+          "lists: table or json (JSON Lines); default table on a terminal, json otherwise. extract: the file to write "
+          "instead of standard output (also -o)");
 ABSL_FLAG(std::string, ca_file, "", "TLS: the CA certificate(s) to trust for the server (default $HIRS_CA_FILE)");
 ABSL_FLAG(std::string, cert_file, "", "mutual TLS: this client's certificate chain (default $HIRS_CERT_FILE)");
 ABSL_FLAG(std::string, key_file, "", "mutual TLS: this client's private key (default $HIRS_KEY_FILE)");
@@ -39,7 +42,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   buffer << in.rdbuf();
   return buffer.str();
 }
-
 
 std::shared_ptr<grpc::Channel> Channel() {
   std::string server = FlagOrEnv(absl::GetFlag(FLAGS_server), "HIRS_SERVER");

@@ -55,8 +55,8 @@ bool ExtractRequest(hirs::v1::MonthlyExtractRequest* request) {
       return false;
     }
     request->mutable_as_of()->set_seconds(absl::ToUnixSeconds(t));
-    request->mutable_as_of()->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(absl::ToUnixSeconds(t))) /
-                                                             absl::Nanoseconds(1)));
+    request->mutable_as_of()->set_nanos(
+        static_cast<int32_t>((t - absl::FromUnixSeconds(absl::ToUnixSeconds(t))) / absl::Nanoseconds(1)));
   }
   return true;
 }

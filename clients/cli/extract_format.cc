@@ -56,9 +56,10 @@ std::vector<SummaryCell> CellsOf(const MonthlySummary& s, const std::string& dim
 
 // A table of one dimension: this month, the previous one, the change.
 std::string Table(const std::string& caption, const std::vector<SummaryCell>& cells, bool skip_zero_rows) {
-  std::string out = absl::StrCat("<table><caption>", Html(caption),
-                                 "</caption><thead><tr><th scope=\"col\">Category</th><th scope=\"col\">This month</th>"
-                                 "<th scope=\"col\">Previous month</th><th scope=\"col\">Change</th></tr></thead><tbody>");
+  std::string out =
+      absl::StrCat("<table><caption>", Html(caption),
+                   "</caption><thead><tr><th scope=\"col\">Category</th><th scope=\"col\">This month</th>"
+                   "<th scope=\"col\">Previous month</th><th scope=\"col\">Change</th></tr></thead><tbody>");
   for (const auto& c : cells) {
     const bool zero = !c.suppressed() && c.count() == 0 && !c.previous_suppressed() && c.previous_count() == 0;
     if (skip_zero_rows && zero) continue;
@@ -90,11 +91,11 @@ std::string BarChart(const std::string& title, const std::vector<SummaryCell>& c
   for (size_t i = 0; i < rows.size(); ++i) {
     const SummaryCell& c = *rows[i];
     const int y = 5 + static_cast<int>(i) * bar_h;
-    absl::StrAppend(&svg, absl::StrFormat("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", label_w - 8,
-                                          y + 15, Html(Label(c.category()))));
+    absl::StrAppend(&svg, absl::StrFormat("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", label_w - 8, y + 15,
+                                          Html(Label(c.category()))));
     if (c.suppressed()) {
-      absl::StrAppend(&svg, absl::StrFormat("<text x=\"%d\" y=\"%d\" fill=\"#555\">* suppressed</text>", label_w,
-                                            y + 15));
+      absl::StrAppend(&svg,
+                      absl::StrFormat("<text x=\"%d\" y=\"%d\" fill=\"#555\">* suppressed</text>", label_w, y + 15));
       continue;
     }
     const int w = std::max(1, c.count() * chart_w / max);
@@ -138,8 +139,8 @@ std::string TrendChart(const std::vector<MonthlySummary>& months) {
   absl::StrAppend(&svg, absl::StrFormat("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>", left, top,
                                         left, top + h));
   for (int tick : {0, max / 2, max}) {
-    absl::StrAppend(&svg, absl::StrFormat("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>", left - 4,
-                                          y(tick) + 4, tick));
+    absl::StrAppend(
+        &svg, absl::StrFormat("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>", left - 4, y(tick) + 4, tick));
   }
   for (size_t m = 0; m < months.size(); ++m) {
     absl::StrAppend(&svg, absl::StrFormat("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x(m),
@@ -170,8 +171,8 @@ std::string TrendChart(const std::vector<MonthlySummary>& months) {
                                             y(c->count()), colour));
     }
     if (!path.empty()) {
-      absl::StrAppend(&svg, absl::StrFormat("<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
-                                            path, colour));
+      absl::StrAppend(&svg,
+                      absl::StrFormat("<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>", path, colour));
     }
     absl::StrAppend(&svg, absl::StrFormat("<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                                           "<text x=\"%d\" y=\"%d\">%s</text>",
@@ -180,8 +181,8 @@ std::string TrendChart(const std::vector<MonthlySummary>& months) {
     ++legend;
   }
   if (legend == 0) {
-    absl::StrAppend(&svg, absl::StrFormat("<text x=\"%d\" y=\"%d\">No cases in these months.</text>", left + 10,
-                                          top + 20));
+    absl::StrAppend(&svg,
+                    absl::StrFormat("<text x=\"%d\" y=\"%d\">No cases in these months.</text>", left + 10, top + 20));
   }
   absl::StrAppend(&svg, "</svg>");
   return svg;
@@ -230,12 +231,15 @@ std::string ExtractCsvLine(const hirs::v1::ExtractRow& row) {
 }
 
 std::string DistrictName(const std::string& gss_code) {
-  static const std::map<std::string, std::string> kNames = {
-      {"E07000129", "Blaby"},         {"E07000130", "Charnwood"},
-      {"E07000131", "Harborough"},    {"E07000132", "Hinckley and Bosworth"},
-      {"E07000133", "Melton"},        {"E07000134", "North West Leicestershire"},
-      {"E07000135", "Oadby and Wigston"}, {"E06000016", "Leicester"},
-      {"E06000017", "Rutland"}};
+  static const std::map<std::string, std::string> kNames = {{"E07000129", "Blaby"},
+                                                            {"E07000130", "Charnwood"},
+                                                            {"E07000131", "Harborough"},
+                                                            {"E07000132", "Hinckley and Bosworth"},
+                                                            {"E07000133", "Melton"},
+                                                            {"E07000134", "North West Leicestershire"},
+                                                            {"E07000135", "Oadby and Wigston"},
+                                                            {"E06000016", "Leicester"},
+                                                            {"E06000017", "Rutland"}};
   auto it = kNames.find(gss_code);
   return it == kNames.end() ? gss_code : it->second;
 }
@@ -243,12 +247,14 @@ std::string DistrictName(const std::string& gss_code) {
 std::string SummaryReportHtml(const std::vector<MonthlySummary>& months) {
   const MonthlySummary& s = months.back();
   const std::string district = DistrictName(s.district_code());
-  const std::string as_of = absl::FormatTime("%d %B %Y %H:%M UTC",
-                                             absl::FromUnixSeconds(s.as_of().seconds()), absl::UTCTimeZone());
+  const std::string as_of =
+      absl::FormatTime("%d %B %Y %H:%M UTC", absl::FromUnixSeconds(s.as_of().seconds()), absl::UTCTimeZone());
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>Hate incidents: ", Html(district), ", ", Html(MonthName(s.month())), "</title><style>"
+      "<title>Hate incidents: ",
+      Html(district), ", ", Html(MonthName(s.month())),
+      "</title><style>"
       "body{font-family:sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4}"
       "h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}"
       ".meta{color:#444}.total{font-size:1.3rem;margin:1rem 0}"
@@ -260,25 +266,24 @@ std::string SummaryReportHtml(const std::vector<MonthlySummary>& months) {
       "@media print{body{margin:0;max-width:none}.note{background:none}a{color:inherit}}"
       "</style></head><body>\n");
   absl::StrAppend(&out, "<h1>Hate incidents in ", Html(district), "</h1>\n<p class=\"meta\">",
-                  Html(MonthName(s.month())), " &middot; district ", Html(s.district_code()), " &middot; figures as at ",
-                  Html(as_of), "</p>\n");
-  absl::StrAppend(&out, "<p class=\"total\">Cases this month: <strong>", Count(s.total().count(), s.total().suppressed()),
-                  "</strong> (previous month: ", Count(s.total().previous_count(), s.total().previous_suppressed()),
-                  ")</p>\n");
+                  Html(MonthName(s.month())), " &middot; district ", Html(s.district_code()),
+                  " &middot; figures as at ", Html(as_of), "</p>\n");
+  absl::StrAppend(
+      &out, "<p class=\"total\">Cases this month: <strong>", Count(s.total().count(), s.total().suppressed()),
+      "</strong> (previous month: ", Count(s.total().previous_count(), s.total().previous_suppressed()), ")</p>\n");
   absl::StrAppend(&out,
                   "<p class=\"note\">One case may have been reported several times, to the police and to third-party "
                   "reporting centres; it is counted once. * marks a small number, suppressed so that no victim can "
                   "be identified, and any figure that would reveal one. ",
-                  s.rounding_base() > 0
-                      ? absl::StrCat("Other figures are rounded to a multiple of ", s.rounding_base(),
-                                     ", so parts may not add up to the total. ")
-                      : "",
+                  s.rounding_base() > 0 ? absl::StrCat("Other figures are rounded to a multiple of ", s.rounding_base(),
+                                                       ", so parts may not add up to the total. ")
+                                        : "",
                   "A case may have more than one motivation and "
                   "type of incident, so those tables add up to more than the total. No personal data is held in this "
                   "report.</p>\n");
   absl::StrAppend(&out, "<section><h2>12-month trend by motivation</h2>", TrendChart(months), "</section>\n");
-  absl::StrAppend(&out, "<section><h2>Motivation</h2>", Table("Cases by perceived motivation", CellsOf(s, "motivation"), false),
-                  "</section>\n");
+  absl::StrAppend(&out, "<section><h2>Motivation</h2>",
+                  Table("Cases by perceived motivation", CellsOf(s, "motivation"), false), "</section>\n");
   absl::StrAppend(&out, "<section><h2>Type of incident</h2>",
                   BarChart("Cases by type of incident this month", CellsOf(s, "incident_type")),
                   Table("Cases by type of incident", CellsOf(s, "incident_type"), false), "</section>\n");

@@ -41,14 +41,24 @@ struct Group {
 
 const std::vector<Group>& Groups() {
   static const auto* groups = new std::vector<Group>{
-      {"submit", "submit reports", hirs::cli::SubmitCommand, {}, R"(  hirs submit FILE.json           one report (a SubmitReportRequest or a bare Report)
+      {"submit",
+       "submit reports",
+       hirs::cli::SubmitCommand,
+       {},
+       R"(  hirs submit FILE.json           one report (a SubmitReportRequest or a bare Report)
   hirs submit FILE.jsonl          JSON Lines, one report a line, over the bulk stream
   hirs submit --csv FILE.csv      CSV in the column layout of deploy/examples/README.md
 )"},
-      {"report", "read a report your centre submitted", hirs::cli::ReportCommand, {"get"},
+      {"report",
+       "read a report your centre submitted",
+       hirs::cli::ReportCommand,
+       {"get"},
        "  hirs report get REPORT_ID\n"},
-      {"cases", "the police's collated cases", hirs::cli::CasesCommand,
-       {"get", "list", "reports", "update", "merge", "split", "watch"}, R"(  hirs cases get CASE_ID
+      {"cases",
+       "the police's collated cases",
+       hirs::cli::CasesCommand,
+       {"get", "list", "reports", "update", "merge", "split", "watch"},
+       R"(  hirs cases get CASE_ID
   hirs cases list [--filter=F] [--page_size=N] [--all] [--output=table|json]
   hirs cases reports CASE_ID [--page_size=N] [--all] [--output=table|json]
   hirs cases update CASE_ID --etag=E [--status=S] [--crime_reference=R] [--outcome_note=N]
@@ -56,17 +66,26 @@ const std::vector<Group>& Groups() {
   hirs cases split REPORT_ID [--reason=R]
   hirs cases watch [--from_cursor=N]        JSON Lines until interrupted
 )"},
-      {"review", "the queue of uncertain matches", hirs::cli::ReviewCommand, {"list", "resolve"},
+      {"review",
+       "the queue of uncertain matches",
+       hirs::cli::ReviewCommand,
+       {"list", "resolve"},
        R"(  hirs review list [--page_size=N] [--all] [--output=table|json]
   hirs review resolve REVIEW_ID merge --target=CASE_ID
   hirs review resolve REVIEW_ID keep-separate
 )"},
-      {"extract", "a district's monthly extract and summary report", hirs::cli::ExtractCommand, {"report"},
+      {"extract",
+       "a district's monthly extract and summary report",
+       hirs::cli::ExtractCommand,
+       {"report"},
        R"(  hirs extract --district GSS --month YYYY-MM [--format csv|jsonl] [--as-of TIME] [-o FILE]
   hirs extract report --district GSS --month YYYY-MM [--as-of TIME] -o report.html
 )"},
-      {"admin", "principals, tokens, audit, retention, backups, the store", hirs::cli::AdminCommand,
-       {"principals", "token", "audit", "retention", "backup", "store"}, R"(  hirs admin principals list [--output=table|json]
+      {"admin",
+       "principals, tokens, audit, retention, backups, the store",
+       hirs::cli::AdminCommand,
+       {"principals", "token", "audit", "retention", "backup", "store"},
+       R"(  hirs admin principals list [--output=table|json]
   hirs admin principals create ID --role=R [--scope=S] [--display_name=N] [--cert_names=A,B]
   hirs admin principals disable ID
   hirs admin token issue|rotate|revoke ID [--overlap=24h]     the token is shown once

@@ -29,8 +29,8 @@ struct Column {
 // row when `with_headings`). A cell: a string or number as it is, an enum
 // by its name, a Timestamp as RFC 3339 UTC, a repeated field joined with
 // ",", a message as "-"; an unset field is empty.
-std::string FormatTable(const std::vector<const google::protobuf::Message*>& items,
-                        const std::vector<Column>& columns, bool with_headings);
+std::string FormatTable(const std::vector<const google::protobuf::Message*>& items, const std::vector<Column>& columns,
+                        bool with_headings);
 
 // `message` as one line of JSON (proto field names).
 std::string JsonLine(const google::protobuf::Message& message);

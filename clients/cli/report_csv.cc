@@ -32,8 +32,8 @@ absl::StatusOr<int> EnumValue(const google::protobuf::EnumDescriptor* type, absl
 }
 
 template <typename Add>
-absl::Status EnumList(const google::protobuf::EnumDescriptor* type, absl::string_view column,
-                      absl::string_view text, Add add) {
+absl::Status EnumList(const google::protobuf::EnumDescriptor* type, absl::string_view column, absl::string_view text,
+                      Add add) {
   for (absl::string_view part : absl::StrSplit(text, ';', absl::SkipWhitespace())) {
     ASSIGN_OR_RETURN(int v, EnumValue(type, column, part));
     add(v);
@@ -57,20 +57,40 @@ absl::StatusOr<google::protobuf::Timestamp> Time(absl::string_view column, absl:
       absl::ParseTime("%Y-%m-%d %H:%M:%S", s, UkTimeZone(), &t, &err)) {
     return ToTimestamp(t);
   }
-  return ColumnError(column, absl::StrCat("\"", text,
-                                          "\" is not a time; use 2026-10-03T21:30:00Z or 2026-10-03 22:30 (UK time)"));
+  return ColumnError(
+      column, absl::StrCat("\"", text, "\" is not a time; use 2026-10-03T21:30:00Z or 2026-10-03 22:30 (UK time)"));
 }
 
 }  // namespace
 
 const std::vector<std::string>& CsvLayout::Columns() {
-  static const auto* const columns = new std::vector<std::string>{
-      "request_id", "source_reference", "reporter_role", "motivations", "incident_types",
-      "occurred_start", "occurred_end", "postcode", "place_type", "location_description",
-      "online_platform", "district_code", "description", "victim_full_name", "victim_date_of_birth",
-      "victim_age_band", "victim_gender", "victim_ethnicity", "victim_phone", "victim_email",
-      "victim_address", "victim_postcode", "consent_share_with_police", "consent_contact_victim",
-      "anonymous", "school_related", "crime_reference"};
+  static const auto* const columns = new std::vector<std::string>{"request_id",
+                                                                  "source_reference",
+                                                                  "reporter_role",
+                                                                  "motivations",
+                                                                  "incident_types",
+                                                                  "occurred_start",
+                                                                  "occurred_end",
+                                                                  "postcode",
+                                                                  "place_type",
+                                                                  "location_description",
+                                                                  "online_platform",
+                                                                  "district_code",
+                                                                  "description",
+                                                                  "victim_full_name",
+                                                                  "victim_date_of_birth",
+                                                                  "victim_age_band",
+                                                                  "victim_gender",
+                                                                  "victim_ethnicity",
+                                                                  "victim_phone",
+                                                                  "victim_email",
+                                                                  "victim_address",
+                                                                  "victim_postcode",
+                                                                  "consent_share_with_police",
+                                                                  "consent_contact_victim",
+                                                                  "anonymous",
+                                                                  "school_related",
+                                                                  "crime_reference"};
   return *columns;
 }
 
@@ -81,8 +101,8 @@ absl::StatusOr<CsvLayout> CsvLayout::FromHeader(const std::vector<std::string>& 
     std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(raw));
     if (layout.columns_.empty()) name = std::string(absl::StripPrefix(name, "\xef\xbb\xbf"));  // BOM
     if (std::find(Columns().begin(), Columns().end(), name) == Columns().end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown column \"", raw, "\"; the columns are: ",
-                                                     absl::StrJoin(Columns(), ", ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown column \"", raw, "\"; the columns are: ", absl::StrJoin(Columns(), ", ")));
     }
     if (!seen.insert(name).second) {
       return absl::InvalidArgumentError(absl::StrCat("column \"", name, "\" appears twice"));
@@ -103,8 +123,10 @@ absl::StatusOr<hirs::v1::SubmitReportRequest> CsvLayout::ToRequest(const std::ve
     const std::string& c = columns_[i];
     const std::string& v = row[i];
     if (v.empty()) continue;
-    if (c == "request_id") request.set_request_id(v);
-    else if (c == "source_reference") r.set_source_reference(v);
+    if (c == "request_id")
+      request.set_request_id(v);
+    else if (c == "source_reference")
+      r.set_source_reference(v);
     else if (c == "reporter_role") {
       ASSIGN_OR_RETURN(int role, EnumValue(hirs::v1::ReporterRole_descriptor(), c, v));
       r.set_reporter_role(static_cast<hirs::v1::ReporterRole>(role));
@@ -118,25 +140,38 @@ absl::StatusOr<hirs::v1::SubmitReportRequest> CsvLayout::ToRequest(const std::ve
       ASSIGN_OR_RETURN(*r.mutable_occurred_start(), Time(c, v));
     } else if (c == "occurred_end") {
       ASSIGN_OR_RETURN(*r.mutable_occurred_end(), Time(c, v));
-    } else if (c == "postcode") r.mutable_location()->set_postcode(v);
+    } else if (c == "postcode")
+      r.mutable_location()->set_postcode(v);
     else if (c == "place_type") {
       ASSIGN_OR_RETURN(int p, EnumValue(hirs::v1::PlaceType_descriptor(), c, v));
       r.mutable_location()->set_place_type(static_cast<hirs::v1::PlaceType>(p));
-    } else if (c == "location_description") r.mutable_location()->set_description(v);
-    else if (c == "online_platform") r.mutable_location()->set_online_platform(v);
-    else if (c == "district_code") r.mutable_location()->set_district_code(v);
-    else if (c == "description") r.set_description(v);
-    else if (c == "victim_full_name") r.mutable_victim()->set_full_name(v);
-    else if (c == "victim_date_of_birth") r.mutable_victim()->set_date_of_birth(v);
+    } else if (c == "location_description")
+      r.mutable_location()->set_description(v);
+    else if (c == "online_platform")
+      r.mutable_location()->set_online_platform(v);
+    else if (c == "district_code")
+      r.mutable_location()->set_district_code(v);
+    else if (c == "description")
+      r.set_description(v);
+    else if (c == "victim_full_name")
+      r.mutable_victim()->set_full_name(v);
+    else if (c == "victim_date_of_birth")
+      r.mutable_victim()->set_date_of_birth(v);
     else if (c == "victim_age_band") {
       ASSIGN_OR_RETURN(int a, EnumValue(hirs::v1::AgeBand_descriptor(), c, v));
       r.mutable_victim()->set_age_band(static_cast<hirs::v1::AgeBand>(a));
-    } else if (c == "victim_gender") r.mutable_victim()->set_gender(v);
-    else if (c == "victim_ethnicity") r.mutable_victim()->set_ethnicity(v);
-    else if (c == "victim_phone") r.mutable_victim()->set_phone(v);
-    else if (c == "victim_email") r.mutable_victim()->set_email(v);
-    else if (c == "victim_address") r.mutable_victim()->set_address(v);
-    else if (c == "victim_postcode") r.mutable_victim()->set_postcode(v);
+    } else if (c == "victim_gender")
+      r.mutable_victim()->set_gender(v);
+    else if (c == "victim_ethnicity")
+      r.mutable_victim()->set_ethnicity(v);
+    else if (c == "victim_phone")
+      r.mutable_victim()->set_phone(v);
+    else if (c == "victim_email")
+      r.mutable_victim()->set_email(v);
+    else if (c == "victim_address")
+      r.mutable_victim()->set_address(v);
+    else if (c == "victim_postcode")
+      r.mutable_victim()->set_postcode(v);
     else if (c == "consent_share_with_police") {
       ASSIGN_OR_RETURN(bool b, Bool(c, v));
       r.mutable_consent()->set_share_with_police(b);
@@ -149,7 +184,8 @@ absl::StatusOr<hirs::v1::SubmitReportRequest> CsvLayout::ToRequest(const std::ve
     } else if (c == "school_related") {
       ASSIGN_OR_RETURN(bool b, Bool(c, v));
       r.set_school_related(b);
-    } else if (c == "crime_reference") r.set_crime_reference(v);
+    } else if (c == "crime_reference")
+      r.set_crime_reference(v);
   }
   return request;
 }

@@ -30,8 +30,7 @@ absl::StatusOr<hirs::v1::SubmitReportRequest> ParseJsonRequest(absl::string_view
   request.Clear();
   auto as_report = google::protobuf::util::JsonStringToMessage(std::string(json), request.mutable_report(), options);
   if (as_report.ok()) return request;
-  return absl::InvalidArgumentError(
-      absl::StrCat("not a report in JSON: ", as_report.message().as_string()));
+  return absl::InvalidArgumentError(absl::StrCat("not a report in JSON: ", as_report.message().as_string()));
 }
 
 void PrintResult(const hirs::v1::SubmitReportResponse& r) {
@@ -64,8 +63,8 @@ void Progress(size_t done, size_t total) {
   if (!isatty(STDERR_FILENO) || total == 0) return;
   const int width = 40;
   const int filled = static_cast<int>(width * done / total);
-  std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
-               std::string(width - filled, ' ').c_str(), done, total);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
+               done, total);
   if (done == total) std::fprintf(stderr, "\n");
   std::fflush(stderr);
 }
@@ -140,7 +139,8 @@ int Submit(const std::string& path) {
     absl::Status parsed = hirs::ReadCsv(*text, [&](const std::vector<std::string>& row, int line) -> absl::Status {
       if (!layout.has_value()) {
         auto l = hirs::cli::CsvLayout::FromHeader(row);
-        if (!l.ok()) return absl::InvalidArgumentError(absl::StrCat("header (line ", line, "): ", l.status().message()));
+        if (!l.ok())
+          return absl::InvalidArgumentError(absl::StrCat("header (line ", line, "): ", l.status().message()));
         layout = *std::move(l);
         return absl::OkStatus();
       }

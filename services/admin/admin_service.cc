@@ -56,10 +56,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListPrincipals(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AdminServiceImpl::DisablePrincipal(grpc::CallbackServerContext* context,
                                                              const hirs::v1::DisablePrincipalRequest* request,
                                                              hirs::v1::Principal* response) {
-  return rpc::RunUnary(context, *gate_, Method("DisablePrincipal"), *request, pool_, response,
-                       [this, request](const auth::Principal& caller) {
-                         return directory_->Disable(request->id(), caller.id);
-                       });
+  return rpc::RunUnary(
+      context, *gate_, Method("DisablePrincipal"), *request, pool_, response,
+      [this, request](const auth::Principal& caller) { return directory_->Disable(request->id(), caller.id); });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::IssueToken(grpc::CallbackServerContext* context,
@@ -72,8 +71,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::IssueToken(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AdminServiceImpl::RevokeToken(grpc::CallbackServerContext* context,
                                                         const hirs::v1::RevokeTokenRequest* request,
                                                         hirs::v1::Principal* response) {
-  return rpc::RunUnary(context, *gate_, Method("RevokeToken"), *request, pool_, response,
-                       [this, request](const auth::Principal&) { return directory_->RevokeToken(request->principal_id()); });
+  return rpc::RunUnary(
+      context, *gate_, Method("RevokeToken"), *request, pool_, response,
+      [this, request](const auth::Principal&) { return directory_->RevokeToken(request->principal_id()); });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::CreateBackup(grpc::CallbackServerContext* context,
@@ -105,30 +105,31 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListBackups(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyBackup(grpc::CallbackServerContext* context,
                                                          const hirs::v1::VerifyBackupRequest* request,
                                                          hirs::v1::Backup* response) {
-  return rpc::RunUnary(context, *gate_, Method("VerifyBackup"), *request, pool_, response,
-                       [this, request](const auth::Principal&) -> absl::StatusOr<hirs::v1::Backup> {
-                         if (request->backup_id() == 0) {
-                           return InvalidArgumentWithViolations(
-                               {{"backup_id", "give the id of a backup (hirs admin backup list)"}});
-                         }
-                         auto info = storage::VerifyBackup(backup_dir_, request->backup_id());
-                         if (!info.ok()) return info.status();
-                         return ToProto(*info, true);
-                       });
+  return rpc::RunUnary(
+      context, *gate_, Method("VerifyBackup"), *request, pool_, response,
+      [this, request](const auth::Principal&) -> absl::StatusOr<hirs::v1::Backup> {
+        if (request->backup_id() == 0) {
+          return InvalidArgumentWithViolations({{"backup_id", "give the id of a backup (hirs admin backup list)"}});
+        }
+        auto info = storage::VerifyBackup(backup_dir_, request->backup_id());
+        if (!info.ok()) return info.status();
+        return ToProto(*info, true);
+      });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::RunRetention(grpc::CallbackServerContext* context,
                                                          const hirs::v1::RunRetentionRequest* request,
                                                          hirs::v1::RunRetentionResponse* response) {
-  return rpc::RunUnary(context, *gate_, Method("RunRetention"), *request, pool_, response,
-                       [this, request](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::RunRetentionResponse> {
-                         auto outcome = retention_->Run(caller.id, Method("RunRetention"), request->dry_run());
-                         if (!outcome.ok()) return outcome.status();
-                         hirs::v1::RunRetentionResponse out;
-                         out.set_cases_redacted(outcome->cases);
-                         out.set_reports_redacted(outcome->reports);
-                         return out;
-                       });
+  return rpc::RunUnary(
+      context, *gate_, Method("RunRetention"), *request, pool_, response,
+      [this, request](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::RunRetentionResponse> {
+        auto outcome = retention_->Run(caller.id, Method("RunRetention"), request->dry_run());
+        if (!outcome.ok()) return outcome.status();
+        hirs::v1::RunRetentionResponse out;
+        out.set_cases_redacted(outcome->cases);
+        out.set_reports_redacted(outcome->reports);
+        return out;
+      });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAudit(grpc::CallbackServerContext* context,
@@ -180,7 +181,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::CompactStore(grpc::CallbackServerCon
                              ": ", info->size_bytes_before >> 20, " MiB of SST files before, ",
                              info->size_bytes_after >> 20, " MiB after"));
         hirs::v1::CompactStoreResponse out;
-        *out.mutable_took() = google::protobuf::util::TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(info->took));
+        *out.mutable_took() =
+            google::protobuf::util::TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(info->took));
         out.set_size_bytes_before(info->size_bytes_before);
         out.set_size_bytes_after(info->size_bytes_after);
         return out;

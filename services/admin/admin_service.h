@@ -26,8 +26,13 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
   // before them.
   AdminServiceImpl(auth::PrincipalDirectory* directory, retention::Retention* retention, storage::Store* store,
                    audit::AuditLog* audit, std::string backup_dir, rpc::CallGate* gate, WorkerPool* pool)
-      : directory_(directory), retention_(retention), store_(store), audit_(audit),
-        backup_dir_(std::move(backup_dir)), gate_(gate), pool_(pool) {}
+      : directory_(directory),
+        retention_(retention),
+        store_(store),
+        audit_(audit),
+        backup_dir_(std::move(backup_dir)),
+        gate_(gate),
+        pool_(pool) {}
 
   grpc::ServerUnaryReactor* CreatePrincipal(grpc::CallbackServerContext* context,
                                             const hirs::v1::CreatePrincipalRequest* request,
@@ -38,8 +43,7 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* DisablePrincipal(grpc::CallbackServerContext* context,
                                              const hirs::v1::DisablePrincipalRequest* request,
                                              hirs::v1::Principal* response) override;
-  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context,
-                                       const hirs::v1::IssueTokenRequest* request,
+  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* context, const hirs::v1::IssueTokenRequest* request,
                                        hirs::v1::IssueTokenResponse* response) override;
   grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
                                         const hirs::v1::RevokeTokenRequest* request,

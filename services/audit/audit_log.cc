@@ -103,16 +103,16 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store* store) 
   size_t unreadable = 0;
   RETURN_IF_ERROR(store->Scan(storage::Family::kAudit, storage::kAuditPendingPrefix, 0,
                               [&](absl::string_view key, absl::string_view value) {
-    Queued q{{}, 0, nullptr};
-    const bool parsed = ParsePending(key, value, &q.ticket, &q.entry);
-    last_ticket = std::max(last_ticket, q.ticket);
-    if (!parsed) {
-      ++unreadable;
-      return true;
-    }
-    left.push_back(std::move(q));
-    return true;
-  }));
+                                Queued q{{}, 0, nullptr};
+                                const bool parsed = ParsePending(key, value, &q.ticket, &q.entry);
+                                last_ticket = std::max(last_ticket, q.ticket);
+                                if (!parsed) {
+                                  ++unreadable;
+                                  return true;
+                                }
+                                left.push_back(std::move(q));
+                                return true;
+                              }));
   if (unreadable > 0) {
     LogError(absl::StrCat("audit trail: ", unreadable,
                           " pending records do not parse and stay unchained; hirs admin audit verify reports them"));
@@ -314,38 +314,37 @@ absl::StatusOr<hirs::v1::VerifyAuditResponse> VerifyChain(const storage::Store& 
   uint64_t expected = 1;
   std::string previous = GenesisHash();
   std::string problem;
-  RETURN_IF_ERROR(store.Scan(storage::Family::kAudit, storage::kAuditEntryPrefix, 0,
-                             [&](absl::string_view key, absl::string_view value) {
-    uint64_t key_sequence = 0;
-    if (key.size() != 9 || !storage::AuditSequenceOfKey(key, &key_sequence)) {
-      problem = absl::StrCat("a malformed entry key after entry ", expected - 1);
-      return false;
-    }
-    hirs::v1::AuditEntry entry;
-    if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      problem = absl::StrCat("entry ", key_sequence, " does not parse");
-      return false;
-    }
-    if (key_sequence != expected) {
-      problem = absl::StrCat("entry ", expected, " is missing (the next entry is ", key_sequence, ")");
-      return false;
-    }
-    if (entry.sequence() != key_sequence) {
-      problem = absl::StrCat("entry ", key_sequence, " holds sequence ", entry.sequence(),
-                             " (moved or reordered)");
-      return false;
-    }
-    const std::string stored_hash = entry.hash();
-    entry.clear_hash();
-    if (ChainHash(previous, entry) != stored_hash) {
-      problem = absl::StrCat("entry ", key_sequence, " does not match its hash (altered, or an earlier entry was)");
-      return false;
-    }
-    previous = stored_hash;
-    response.set_entries_checked(key_sequence);
-    ++expected;
-    return true;
-  }));
+  RETURN_IF_ERROR(store.Scan(
+      storage::Family::kAudit, storage::kAuditEntryPrefix, 0, [&](absl::string_view key, absl::string_view value) {
+        uint64_t key_sequence = 0;
+        if (key.size() != 9 || !storage::AuditSequenceOfKey(key, &key_sequence)) {
+          problem = absl::StrCat("a malformed entry key after entry ", expected - 1);
+          return false;
+        }
+        hirs::v1::AuditEntry entry;
+        if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          problem = absl::StrCat("entry ", key_sequence, " does not parse");
+          return false;
+        }
+        if (key_sequence != expected) {
+          problem = absl::StrCat("entry ", expected, " is missing (the next entry is ", key_sequence, ")");
+          return false;
+        }
+        if (entry.sequence() != key_sequence) {
+          problem = absl::StrCat("entry ", key_sequence, " holds sequence ", entry.sequence(), " (moved or reordered)");
+          return false;
+        }
+        const std::string stored_hash = entry.hash();
+        entry.clear_hash();
+        if (ChainHash(previous, entry) != stored_hash) {
+          problem = absl::StrCat("entry ", key_sequence, " does not match its hash (altered, or an earlier entry was)");
+          return false;
+        }
+        previous = stored_hash;
+        response.set_entries_checked(key_sequence);
+        ++expected;
+        return true;
+      }));
   if (problem.empty()) {
     ASSIGN_OR_RETURN(std::optional<std::string> head, store.Get(storage::Family::kMeta, storage::kAuditHeadKey));
     const uint64_t last = expected - 1;
@@ -360,16 +359,16 @@ absl::StatusOr<hirs::v1::VerifyAuditResponse> VerifyChain(const storage::Store& 
     }
   }
   uint64_t pending = 0;
-  RETURN_IF_ERROR(store.Scan(storage::Family::kAudit, storage::kAuditPendingPrefix, 0,
-                             [&](absl::string_view key, absl::string_view value) {
-    ++pending;
-    uint64_t ticket = 0;
-    hirs::v1::AuditEntry entry;
-    if (problem.empty() && !ParsePending(key, value, &ticket, &entry)) {
-      problem = absl::StrCat("a pending entry (not chained yet) does not parse (ticket ", ticket, ")");
-    }
-    return true;
-  }));
+  RETURN_IF_ERROR(store.Scan(
+      storage::Family::kAudit, storage::kAuditPendingPrefix, 0, [&](absl::string_view key, absl::string_view value) {
+        ++pending;
+        uint64_t ticket = 0;
+        hirs::v1::AuditEntry entry;
+        if (problem.empty() && !ParsePending(key, value, &ticket, &entry)) {
+          problem = absl::StrCat("a pending entry (not chained yet) does not parse (ticket ", ticket, ")");
+        }
+        return true;
+      }));
   response.set_pending_entries(pending);
   response.set_ok(problem.empty());
   response.set_first_problem(problem);
@@ -380,7 +379,7 @@ absl::StatusOr<hirs::v1::VerifyAuditResponse> VerifyChain(const storage::Store& 
 }
 
 absl::StatusOr<hirs::v1::ListAuditEntriesResponse> ListEntries(const storage::Store& store,
-                                                              const hirs::v1::ListAuditEntriesRequest& request) {
+                                                               const hirs::v1::ListAuditEntriesRequest& request) {
   std::vector<FieldViolation> violations;
   if (request.page_size() < 0 || request.page_size() > 1000) {
     violations.push_back({"page_size", "must be between 0 (the default, 50) and 1000"});

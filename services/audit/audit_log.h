@@ -171,7 +171,7 @@ absl::StatusOr<hirs::v1::VerifyAuditResponse> VerifyChain(const storage::Store& 
 // size 50 by default, at most 1000. INVALID_ARGUMENT for a bad page size
 // or token.
 absl::StatusOr<hirs::v1::ListAuditEntriesResponse> ListEntries(const storage::Store& store,
-                                                              const hirs::v1::ListAuditEntriesRequest& request);
+                                                               const hirs::v1::ListAuditEntriesRequest& request);
 
 }  // namespace hirs::audit
 

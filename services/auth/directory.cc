@@ -25,9 +25,8 @@ absl::StatusOr<std::string> NewToken() {
 }
 
 void SortById(std::vector<StoredPrincipal>* records) {
-  std::sort(records->begin(), records->end(), [](const StoredPrincipal& a, const StoredPrincipal& b) {
-    return a.principal().id() < b.principal().id();
-  });
+  std::sort(records->begin(), records->end(),
+            [](const StoredPrincipal& a, const StoredPrincipal& b) { return a.principal().id() < b.principal().id(); });
 }
 
 // The store's records, and the file's for ids the store does not hold.
@@ -52,8 +51,7 @@ hirs::v1::Principal PublicView(const StoredPrincipal& record) {
   return out;
 }
 
-PrincipalDirectory::PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock,
-                                       std::string force_area)
+PrincipalDirectory::PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock, std::string force_area)
     : store_(store), clock_(std::move(clock)), force_area_(std::move(force_area)) {}
 
 absl::StatusOr<std::unique_ptr<PrincipalDirectory>> PrincipalDirectory::Open(
@@ -82,16 +80,16 @@ absl::StatusOr<std::unique_ptr<PrincipalDirectory>> PrincipalDirectory::Open(
   for (StoredPrincipal& record : d->stored_) {
     if (record.principal().disabled()) continue;
     if (auto problem = ScopeProblem(record.principal(), d->force_area_)) {
-      LogError(absl::StrCat("principal ", record.principal().id(), " (managed through AdminService) is disabled: ",
-                            problem->description));
+      LogError(absl::StrCat("principal ", record.principal().id(),
+                            " (managed through AdminService) is disabled: ", problem->description));
       record.mutable_principal()->set_disabled(true);
     }
   }
   for (const StoredPrincipal& record : d->Effective()) {
     if (record.principal().disabled()) continue;
     if (auto problem = ScopeProblem(record.principal(), d->force_area_)) {
-      return absl::InvalidArgumentError(absl::StrCat("principal \"", record.principal().id(),
-                                                     "\" in the principals file: ", problem->description));
+      return absl::InvalidArgumentError(
+          absl::StrCat("principal \"", record.principal().id(), "\" in the principals file: ", problem->description));
     }
   }
   auto registry = PrincipalRegistry::FromRecords(d->Effective());
@@ -125,9 +123,8 @@ absl::StatusOr<hirs::v1::Principal> PrincipalDirectory::Save(StoredPrincipal rec
   *record.mutable_updated_at() = ToTimestamp(now);
   if (!record.has_created_at()) *record.mutable_created_at() = ToTimestamp(now);
   std::vector<StoredPrincipal> next = stored_;
-  auto it = std::find_if(next.begin(), next.end(), [&](const StoredPrincipal& s) {
-    return s.principal().id() == record.principal().id();
-  });
+  auto it = std::find_if(next.begin(), next.end(),
+                         [&](const StoredPrincipal& s) { return s.principal().id() == record.principal().id(); });
   if (it != next.end()) {
     *it = record;
   } else {

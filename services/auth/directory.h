@@ -69,8 +69,7 @@ class PrincipalDirectory {
  private:
   PrincipalDirectory(storage::Store* store, std::function<absl::Time()> clock, std::string force_area);
   // The principal by id (store first, then file); NOT_FOUND otherwise.
-  absl::StatusOr<hirs::store::v1::StoredPrincipal> Find(absl::string_view id) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<hirs::store::v1::StoredPrincipal> Find(absl::string_view id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores `record` (source "store", stamped) and rebuilds the registry (on
   // error, neither changes); returns what callers may see of it.
   absl::StatusOr<hirs::v1::Principal> Save(hirs::store::v1::StoredPrincipal record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -73,14 +73,15 @@ std::optional<FieldViolation> ScopeProblem(const hirs::v1::Principal& p, absl::s
     case hirs::v1::POLICE:
       if (p.scope() == force_area) return std::nullopt;
       return FieldViolation{"scope", absl::StrCat("a POLICE principal's scope is the GSS code of the police force "
-                                                  "area this deployment serves (\"", force_area, "\"), not \"",
-                                                  p.scope(), "\"")};
+                                                  "area this deployment serves (\"",
+                                                  force_area, "\"), not \"", p.scope(), "\"")};
     case hirs::v1::DISTRICT: {
       const auto* districts = ForceAreaDistricts(force_area);
       if (districts != nullptr && districts->contains(p.scope())) return std::nullopt;
-      return FieldViolation{"scope", absl::StrCat("\"", p.scope(), "\" is not a district of police force area ",
-                                                  force_area, ", which this deployment serves: give the GSS code of "
-                                                  "one of its districts (e.g. E07000130 for Charnwood)")};
+      return FieldViolation{"scope",
+                            absl::StrCat("\"", p.scope(), "\" is not a district of police force area ", force_area,
+                                         ", which this deployment serves: give the GSS code of "
+                                         "one of its districts (e.g. E07000130 for Charnwood)")};
     }
     case hirs::v1::ADMIN:
       if (p.scope().empty()) return std::nullopt;
@@ -103,8 +104,8 @@ absl::StatusOr<std::vector<hirs::store::v1::StoredPrincipal>> ParsePrincipalsFil
   for (int i = 0; i < file.principals_size(); ++i) {
     hirs::v1::Principal p = file.principals(i);
     auto bad = [&](absl::string_view what) {
-      return absl::InvalidArgumentError(absl::StrCat("principals file: principals[", i, "] (",
-                                                     p.id().empty() ? "no id" : p.id(), "): ", what));
+      return absl::InvalidArgumentError(
+          absl::StrCat("principals file: principals[", i, "] (", p.id().empty() ? "no id" : p.id(), "): ", what));
     };
     p.set_token_sha256(absl::AsciiStrToLower(p.token_sha256()));
     if (auto problem = PrincipalProblem(p)) return bad(problem->description);
@@ -196,8 +197,7 @@ std::shared_ptr<const PrincipalRegistry::Snapshot> PrincipalRegistry::snapshot()
 
 size_t PrincipalRegistry::size() const { return snapshot()->enabled; }
 
-absl::StatusOr<Principal> PrincipalRegistry::AuthenticateCertificate(
-    const std::vector<std::string>& names) const {
+absl::StatusOr<Principal> PrincipalRegistry::AuthenticateCertificate(const std::vector<std::string>& names) const {
   const std::shared_ptr<const Snapshot> s = snapshot();
   for (const std::string& name : names) {
     auto it = s->by_cert_name.find(name);
@@ -209,8 +209,8 @@ absl::StatusOr<Principal> PrincipalRegistry::AuthenticateCertificate(
 }
 
 absl::StatusOr<Principal> PrincipalRegistry::Authenticate(absl::string_view token, absl::Time now) const {
-  const auto unauthenticated = absl::UnauthenticatedError(
-      "a valid bearer token is required: send metadata \"authorization: Bearer <token>\"");
+  const auto unauthenticated =
+      absl::UnauthenticatedError("a valid bearer token is required: send metadata \"authorization: Bearer <token>\"");
   if (token.empty()) return unauthenticated;
   const std::string hash = TokenSha256Hex(token);
   const std::shared_ptr<const Snapshot> s = snapshot();

@@ -32,9 +32,9 @@ bool IsPersonalComparison(absl::string_view field) {
   // The fields of collation's model (services/collation/model.h) that come
   // from what ClearPersonalData clears; cases_test checks the list against
   // the model.
-  static constexpr absl::string_view kPersonal[] = {"given_name", "surname",  "date_of_birth",
-                                                    "phone",      "email",    "home_postcode",
-                                                    "address",    "place_description", "description"};
+  static constexpr absl::string_view kPersonal[] = {"given_name", "surname",       "date_of_birth", "phone",
+                                                    "email",      "home_postcode", "address",       "place_description",
+                                                    "description"};
   return std::find(std::begin(kPersonal), std::end(kPersonal), field) != std::end(kPersonal);
 }
 

@@ -61,16 +61,17 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ResolveReviewItem(grpc::CallbackServe
                        [this, request](const auth::Principal& p) { return cases_->ResolveReviewItem(p, *request); });
 }
 
-grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(
-    grpc::CallbackServerContext* context, const hirs::v1::WatchCasesRequest* request) {
+grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(grpc::CallbackServerContext* context,
+                                                                           const hirs::v1::WatchCasesRequest* request) {
   // A reactor that only reports a refusal.
   class Refused final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> {
    public:
     void OnDone() override { delete this; }
   };
   auto* refused = new Refused();
-  std::optional<rpc::Call> call = gate_->Admit(*context, "hirs.v1.CaseService/WatchCases", request,
-                                              [refused](const absl::Status& s) { refused->Finish(rpc::ToGrpcStatus(s)); });
+  std::optional<rpc::Call> call =
+      gate_->Admit(*context, "hirs.v1.CaseService/WatchCases", request,
+                   [refused](const absl::Status& s) { refused->Finish(rpc::ToGrpcStatus(s)); });
   if (!call.has_value()) return refused;
   delete refused;  // never handed to gRPC
   // Events carry no personal data; the watch is audited as it opens.

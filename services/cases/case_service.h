@@ -6,9 +6,9 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/case_service.grpc.pb.h"
-#include "services/rpc/gate.h"
 #include "services/cases/cases.h"
 #include "services/cases/watch.h"
+#include "services/rpc/gate.h"
 
 namespace hirs::cases {
 
@@ -20,14 +20,12 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
 
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const hirs::v1::GetCaseRequest* request,
                                     hirs::v1::Case* response) override;
-  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
-                                      const hirs::v1::ListCasesRequest* request,
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context, const hirs::v1::ListCasesRequest* request,
                                       hirs::v1::ListCasesResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
-                                       const hirs::v1::UpdateCaseRequest* request,
+  grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context, const hirs::v1::UpdateCaseRequest* request,
                                        hirs::v1::Case* response) override;
-  grpc::ServerUnaryReactor* MergeCases(grpc::CallbackServerContext* context,
-                                       const hirs::v1::MergeCasesRequest* request, hirs::v1::Case* response) override;
+  grpc::ServerUnaryReactor* MergeCases(grpc::CallbackServerContext* context, const hirs::v1::MergeCasesRequest* request,
+                                       hirs::v1::Case* response) override;
   grpc::ServerUnaryReactor* SplitReport(grpc::CallbackServerContext* context,
                                         const hirs::v1::SplitReportRequest* request,
                                         hirs::v1::SplitReportResponse* response) override;
@@ -41,7 +39,7 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
                                               const hirs::v1::ResolveReviewItemRequest* request,
                                               hirs::v1::ReviewItem* response) override;
   grpc::ServerWriteReactor<hirs::v1::CaseEvent>* WatchCases(grpc::CallbackServerContext* context,
-                                                           const hirs::v1::WatchCasesRequest* request) override;
+                                                            const hirs::v1::WatchCasesRequest* request) override;
 
  private:
   Cases* const cases_;

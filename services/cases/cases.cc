@@ -38,13 +38,20 @@ absl::Status NotFound(absl::string_view case_id) {
 std::vector<hirs::v1::CaseStatus> AllowedFrom(hirs::v1::CaseStatus from) {
   using namespace hirs::v1;  // NOLINT: the status names read as the table in cases.h
   switch (from) {
-    case OPEN: return {UNDER_INVESTIGATION, CRIME_RECORDED, NON_CRIME_INCIDENT, NO_FURTHER_ACTION, CLOSED};
-    case UNDER_INVESTIGATION: return {CRIME_RECORDED, NON_CRIME_INCIDENT, NO_FURTHER_ACTION, CLOSED};
-    case CRIME_RECORDED: return {UNDER_INVESTIGATION, NO_FURTHER_ACTION, CLOSED};
-    case NON_CRIME_INCIDENT: return {CRIME_RECORDED, NO_FURTHER_ACTION, CLOSED};
-    case NO_FURTHER_ACTION: return {OPEN, CLOSED};
-    case CLOSED: return {OPEN};
-    default: return {};
+    case OPEN:
+      return {UNDER_INVESTIGATION, CRIME_RECORDED, NON_CRIME_INCIDENT, NO_FURTHER_ACTION, CLOSED};
+    case UNDER_INVESTIGATION:
+      return {CRIME_RECORDED, NON_CRIME_INCIDENT, NO_FURTHER_ACTION, CLOSED};
+    case CRIME_RECORDED:
+      return {UNDER_INVESTIGATION, NO_FURTHER_ACTION, CLOSED};
+    case NON_CRIME_INCIDENT:
+      return {CRIME_RECORDED, NO_FURTHER_ACTION, CLOSED};
+    case NO_FURTHER_ACTION:
+      return {OPEN, CLOSED};
+    case CLOSED:
+      return {OPEN};
+    default:
+      return {};
   }
 }
 
@@ -91,9 +98,7 @@ class Pager {
   }
 
   // The next_page_token: empty when the walk reached the end.
-  std::string NextPageToken() const {
-    return more_ ? EncodePageToken(hasher_, scope_, cursor_, now_) : "";
-  }
+  std::string NextPageToken() const { return more_ ? EncodePageToken(hasher_, scope_, cursor_, now_) : ""; }
 
   // The key the walk has reached (the last visited, else where it started).
   const std::string& cursor() const { return cursor_; }
@@ -186,9 +191,10 @@ absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, abs
   return c;
 }
 
-absl::Status Cases::FillReports(const auth::Principal& reader, std::vector<hirs::v1::CollationExplanation> members,
-                                google::protobuf::RepeatedPtrField<hirs::v1::Report>* reports,
-                                google::protobuf::RepeatedPtrField<hirs::v1::CollationExplanation>* explanations) const {
+absl::Status Cases::FillReports(
+    const auth::Principal& reader, std::vector<hirs::v1::CollationExplanation> members,
+    google::protobuf::RepeatedPtrField<hirs::v1::Report>* reports,
+    google::protobuf::RepeatedPtrField<hirs::v1::CollationExplanation>* explanations) const {
   std::vector<std::string> ids;
   for (const auto& m : members) ids.push_back(m.report_id());
   ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
@@ -219,12 +225,11 @@ absl::StatusOr<hirs::v1::ListCaseReportsResponse> Cases::ListCaseReports(
   Pager pager(*hasher_, absl::StrCat("ListCaseReports\n", reader.id, "\n", request.case_id()), request.page_size(),
               request.page_token(), clock_(), &violations, kDefaultReportPageSize, kMaxReportPageSize);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  ASSIGN_OR_RETURN(std::optional<StoredCase> stored,
-                   records::ReadCase(*store_, request.case_id()));
+  ASSIGN_OR_RETURN(std::optional<StoredCase> stored, records::ReadCase(*store_, request.case_id()));
   if (!stored.has_value()) return NotFound(request.case_id());
   // One more than the page, to know whether another follows.
-  ASSIGN_OR_RETURN(auto members, collation::ReadMembers(*store_, request.case_id(), pager.wanted(0) + 1,
-                                                        pager.after()));
+  ASSIGN_OR_RETURN(auto members,
+                   collation::ReadMembers(*store_, request.case_id(), pager.wanted(0) + 1, pager.after()));
   std::vector<hirs::v1::CollationExplanation> page;
   for (auto& m : members) {
     if (!pager.Visit(m.report_id(), static_cast<int>(page.size()))) break;
@@ -330,29 +335,30 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
       set_note = true;
     } else {
       violations.push_back({absl::StrCat("update_mask.paths[", i, "]"),
-                            absl::StrCat("\"", path, "\" cannot be changed; only status, crime_reference and "
-                                                     "outcome_note can")});
+                            absl::StrCat("\"", path,
+                                         "\" cannot be changed; only status, crime_reference and "
+                                         "outcome_note can")});
     }
   }
-  if (set_status && (change.status() == hirs::v1::CASE_STATUS_UNSPECIFIED ||
-                     !hirs::v1::CaseStatus_IsValid(change.status()))) {
-    violations.push_back({"case.status", "give a status: OPEN, UNDER_INVESTIGATION, CRIME_RECORDED, "
-                                         "NON_CRIME_INCIDENT, NO_FURTHER_ACTION or CLOSED"});
+  if (set_status &&
+      (change.status() == hirs::v1::CASE_STATUS_UNSPECIFIED || !hirs::v1::CaseStatus_IsValid(change.status()))) {
+    violations.push_back({"case.status",
+                          "give a status: OPEN, UNDER_INVESTIGATION, CRIME_RECORDED, "
+                          "NON_CRIME_INCIDENT, NO_FURTHER_ACTION or CLOSED"});
   }
   if (set_crime_reference) {
     const std::string problem = records::CrimeReferenceProblem(change.crime_reference());
     if (!problem.empty()) violations.push_back({"case.crime_reference", problem});
   }
   if (set_note && change.outcome_note().size() > kMaxOutcomeNoteBytes) {
-    violations.push_back({"case.outcome_note", absl::StrCat("is ", change.outcome_note().size(),
-                                                            " bytes long; at most ", kMaxOutcomeNoteBytes,
-                                                            " are allowed")});
+    violations.push_back(
+        {"case.outcome_note", absl::StrCat("is ", change.outcome_note().size(), " bytes long; at most ",
+                                           kMaxOutcomeNoteBytes, " are allowed")});
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
   storage::LockManager::Guard guard = locks_->cases.Lock({change.case_id()});
-  ASSIGN_OR_RETURN(std::optional<StoredCase> before,
-                   records::ReadCase(*store_, change.case_id()));
+  ASSIGN_OR_RETURN(std::optional<StoredCase> before, records::ReadCase(*store_, change.case_id()));
   if (!before.has_value()) return NotFound(change.case_id());
   if (before->case_().etag() != request.etag()) {
     return absl::AbortedError(absl::StrCat("case ", change.case_id(), " changed since you read it (your etag ",
@@ -404,7 +410,7 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
 struct Cases::Locked {
   storage::LockManager::Guard key_guard;
   storage::LockManager::Guard case_guard;
-  std::map<std::string, StoredCase> cases;                     // every locked case, as read under the locks
+  std::map<std::string, StoredCase> cases;                      // every locked case, as read under the locks
   std::map<std::string, std::vector<std::string>> moving_keys;  // report id -> its stored keys
   // The members of each moving case, as read under the locks.
   std::map<std::string, std::vector<hirs::v1::CollationExplanation>> moving_members;
@@ -574,15 +580,15 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
     return InvalidArgumentWithViolations({{"reason", absl::StrCat("at most ", kMaxReasonBytes, " bytes")}});
   }
   const absl::Time now = clock_();
-  ASSIGN_OR_RETURN(auto report, storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports,
-                                                                                 request.report_id()));
+  ASSIGN_OR_RETURN(auto report,
+                   storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports, request.report_id()));
   if (!report.has_value()) return absl::NotFoundError(absl::StrCat("report ", request.report_id(), " not found"));
   const std::string from = report->case_id();
   const std::string to = NewId("case_", now);
   ASSIGN_OR_RETURN(Locked locked, LockForMove({from}, {}, request.report_id()));
   // Under the locks: the report's case may have changed (a merge) meanwhile.
-  ASSIGN_OR_RETURN(report, storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports,
-                                                                            request.report_id()));
+  ASSIGN_OR_RETURN(report,
+                   storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports, request.report_id()));
   if (report->case_id() != from) return absl::AbortedError("the report's case changed meanwhile; retry");
   StoredCase& original = locked.cases.at(from);
   if (original.case_().report_count() < 2) {
@@ -688,9 +694,8 @@ absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Princi
   const auto& candidates = item->candidate_case_ids();
   if (request.decision() == hirs::v1::MERGE &&
       std::find(candidates.begin(), candidates.end(), request.target_case_id()) == candidates.end()) {
-    return InvalidArgumentWithViolations(
-        {{"target_case_id", absl::StrCat("is not one of the item's candidate cases (",
-                                         absl::StrJoin(candidates, ", "), ")")}});
+    return InvalidArgumentWithViolations({{"target_case_id", absl::StrCat("is not one of the item's candidate cases (",
+                                                                          absl::StrJoin(candidates, ", "), ")")}});
   }
   // The report's case now (a merge may have moved it since the item opened).
   ASSIGN_OR_RETURN(auto report,

@@ -63,13 +63,20 @@ std::string FieldNames() {
 
 const char* OpText(FilterOp op) {
   switch (op) {
-    case FilterOp::kEq: return "=";
-    case FilterOp::kNe: return "!=";
-    case FilterOp::kLt: return "<";
-    case FilterOp::kLe: return "<=";
-    case FilterOp::kGt: return ">";
-    case FilterOp::kGe: return ">=";
-    case FilterOp::kHas: return ":";
+    case FilterOp::kEq:
+      return "=";
+    case FilterOp::kNe:
+      return "!=";
+    case FilterOp::kLt:
+      return "<";
+    case FilterOp::kLe:
+      return "<=";
+    case FilterOp::kGt:
+      return ">";
+    case FilterOp::kGe:
+      return ">=";
+    case FilterOp::kHas:
+      return ":";
   }
   return "?";
 }
@@ -91,7 +98,7 @@ class Parser {
     NodePtr root = Expression(0);
     if (root != nullptr && Peek().kind != Token::kEnd) {
       Fail(Peek(), Peek().kind == Token::kClose ? "')' without a matching '('"
-                                                 : absl::StrCat("unexpected \"", Peek().text, "\""));
+                                                : absl::StrCat("unexpected \"", Peek().text, "\""));
     }
     if (!error_.empty()) return Error();
     return root;
@@ -232,10 +239,9 @@ class Parser {
   NodePtr Comparison() {
     const Token name = Take();
     if (name.kind != Token::kWord || name.text == "AND" || name.text == "OR") {
-      Fail(name, name.kind == Token::kEnd
-                     ? "the filter ends where a comparison should start"
-                     : absl::StrCat("expected a field name, found \"", name.text, "\"; filterable fields are ",
-                                    FieldNames()));
+      Fail(name, name.kind == Token::kEnd ? "the filter ends where a comparison should start"
+                                          : absl::StrCat("expected a field name, found \"", name.text,
+                                                         "\"; filterable fields are ", FieldNames()));
       return nullptr;
     }
     const FieldInfo* info = nullptr;
@@ -262,8 +268,8 @@ class Parser {
     if (std::find(info->ops.begin(), info->ops.end(), n->op) == info->ops.end()) {
       std::vector<std::string> allowed;
       for (FilterOp op : info->ops) allowed.push_back(OpText(op));
-      Fail(op_token, absl::StrCat(info->name, " does not take \"", op_token.text, "\"; use ",
-                                  absl::StrJoin(allowed, ", ")));
+      Fail(op_token,
+           absl::StrCat(info->name, " does not take \"", op_token.text, "\"; use ", absl::StrJoin(allowed, ", ")));
       return nullptr;
     }
     const Token value = Take();
@@ -328,13 +334,20 @@ class Parser {
 
 bool Ordered(FilterOp op, absl::Time a, absl::Time b) {
   switch (op) {
-    case FilterOp::kEq: return a == b;
-    case FilterOp::kNe: return a != b;
-    case FilterOp::kLt: return a < b;
-    case FilterOp::kLe: return a <= b;
-    case FilterOp::kGt: return a > b;
-    case FilterOp::kGe: return a >= b;
-    case FilterOp::kHas: return false;
+    case FilterOp::kEq:
+      return a == b;
+    case FilterOp::kNe:
+      return a != b;
+    case FilterOp::kLt:
+      return a < b;
+    case FilterOp::kLe:
+      return a <= b;
+    case FilterOp::kGt:
+      return a > b;
+    case FilterOp::kGe:
+      return a >= b;
+    case FilterOp::kHas:
+      return false;
   }
   return false;
 }
@@ -357,14 +370,22 @@ bool Evaluate(const Node& n, const hirs::v1::Case& c) {
   }
   const bool negate = n.op == FilterOp::kNe;
   switch (n.field) {
-    case FilterField::kDistrictCode: return (c.district_code() == n.text) != negate;
-    case FilterField::kCrimeReference: return (c.crime_reference() == n.text) != negate;
-    case FilterField::kStatus: return (static_cast<int>(c.status()) == n.number) != negate;
-    case FilterField::kMotivation: return Holds(c.motivations(), n.number) != negate;
-    case FilterField::kIncidentType: return Holds(c.incident_types(), n.number) != negate;
-    case FilterField::kRepeatVictim: return (c.repeat_victim() == n.flag) != negate;
-    case FilterField::kOccurredStart: return Ordered(n.op, ToAbslTime(c.occurred_start()), n.time);
-    case FilterField::kFirstReceivedAt: return Ordered(n.op, ToAbslTime(c.first_received_at()), n.time);
+    case FilterField::kDistrictCode:
+      return (c.district_code() == n.text) != negate;
+    case FilterField::kCrimeReference:
+      return (c.crime_reference() == n.text) != negate;
+    case FilterField::kStatus:
+      return (static_cast<int>(c.status()) == n.number) != negate;
+    case FilterField::kMotivation:
+      return Holds(c.motivations(), n.number) != negate;
+    case FilterField::kIncidentType:
+      return Holds(c.incident_types(), n.number) != negate;
+    case FilterField::kRepeatVictim:
+      return (c.repeat_victim() == n.flag) != negate;
+    case FilterField::kOccurredStart:
+      return Ordered(n.op, ToAbslTime(c.occurred_start()), n.time);
+    case FilterField::kFirstReceivedAt:
+      return Ordered(n.op, ToAbslTime(c.first_received_at()), n.time);
   }
   return false;
 }
@@ -380,9 +401,7 @@ struct Cover {
   // one broader prefix (a motivation). ListCases at 1M cases: a filter on
   // motivation and two years of occurred_start went from 13.5 ms to the
   // figure in tests/bench/README.md by preferring the motivation.
-  double Cost() const {
-    return prefixes.empty() ? -1 : rank + std::log2(static_cast<double>(prefixes.size()));
-  }
+  double Cost() const { return prefixes.empty() ? -1 : rank + std::log2(static_cast<double>(prefixes.size())); }
 };
 
 constexpr size_t kMaxMonthsCovered = 240;
@@ -397,12 +416,24 @@ struct TimeRange {
   bool Narrow(const Node& n) {
     if (n.kind != Node::kCompare || n.field != FilterField::kOccurredStart) return false;
     switch (n.op) {
-      case FilterOp::kEq: from = std::max(from, n.time); to = std::min(to, n.time); break;
-      case FilterOp::kLt: to = std::min(to, n.time - absl::Nanoseconds(1)); break;
-      case FilterOp::kLe: to = std::min(to, n.time); break;
-      case FilterOp::kGt: from = std::max(from, n.time + absl::Nanoseconds(1)); break;
-      case FilterOp::kGe: from = std::max(from, n.time); break;
-      default: return false;
+      case FilterOp::kEq:
+        from = std::max(from, n.time);
+        to = std::min(to, n.time);
+        break;
+      case FilterOp::kLt:
+        to = std::min(to, n.time - absl::Nanoseconds(1));
+        break;
+      case FilterOp::kLe:
+        to = std::min(to, n.time);
+        break;
+      case FilterOp::kGt:
+        from = std::max(from, n.time + absl::Nanoseconds(1));
+        break;
+      case FilterOp::kGe:
+        from = std::max(from, n.time);
+        break;
+      default:
+        return false;
     }
     bounded = true;
     return true;

@@ -17,8 +17,9 @@ std::string TokenMac(const collation::KeyedHasher& hasher, absl::string_view pay
 
 absl::Status Refused(absl::string_view why) {
   return InvalidArgumentWithViolations(
-      {{"page_token", absl::StrCat(why, "; pass the next_page_token of the previous call with the same filter, "
-                                        "or start again without a page_token")}});
+      {{"page_token", absl::StrCat(why,
+                                   "; pass the next_page_token of the previous call with the same filter, "
+                                   "or start again without a page_token")}});
 }
 
 }  // namespace

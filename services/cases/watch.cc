@@ -44,9 +44,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   void CheckStall(absl::Time now, const WatchOptions& options) {
     absl::MutexLock lock(&mu_);
     if (writing_ && !finished_ && now - write_started_ > options.stall_limit) {
-      FinishLocked(absl::StatusCode::kUnavailable,
-                   absl::StrCat("this watch fell behind (its client took no event for ",
-                                absl::FormatDuration(options.stall_limit), ")"));
+      FinishLocked(absl::StatusCode::kUnavailable, absl::StrCat("this watch fell behind (its client took no event for ",
+                                                                absl::FormatDuration(options.stall_limit), ")"));
       ended_at_ = now;
     }
     if (finished_ && writing_ && !cancelled_ && ended_at_ != absl::InfinitePast() &&
@@ -169,15 +168,16 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackS
       return w;
     }
     if (open > options_.max_per_principal) {
-      w->EndWith(absl::ResourceExhaustedError(
-          absl::StrCat("principal ", principal_id, " already has ", open - 1, " open watches (at most ",
-                       options_.max_per_principal, "); close one, or wait for a stalled one to end")));
+      w->EndWith(absl::ResourceExhaustedError(absl::StrCat("principal ", principal_id, " already has ", open - 1,
+                                                           " open watches (at most ", options_.max_per_principal,
+                                                           "); close one, or wait for a stalled one to end")));
       return w;
     }
   }
   if (from_cursor > last) {
-    w->EndWith(absl::OutOfRangeError(absl::StrCat("from_cursor ", from_cursor, " is beyond the feed's last event (", last,
-                                         "); resume from a cursor you received, or 0 to replay everything")));
+    w->EndWith(
+        absl::OutOfRangeError(absl::StrCat("from_cursor ", from_cursor, " is beyond the feed's last event (", last,
+                                           "); resume from a cursor you received, or 0 to replay everything")));
     return w;
   }
   Wake();

@@ -45,8 +45,7 @@ class Builder {
   }
 
  private:
-  void Steps(const char* kind, absl::string_view value, int64_t step, bool store, bool look_up,
-             size_t max_cases = 0) {
+  void Steps(const char* kind, absl::string_view value, int64_t step, bool store, bool look_up, size_t max_cases = 0) {
     for (int64_t s = step - 1; s <= step + 1; ++s) {
       if (!look_up && s != step) continue;
       Fingerprint fp{kind, hasher_.Mac(absl::StrCat("block/", kind), {value, absl::StrCat(s)}), max_cases};
@@ -69,7 +68,8 @@ BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& f, Profile pro
   // Keys any profile uses: selective even in a store of millions.
   if (!f.phone().empty()) b.Exact("phone", {f.phone()});
   if (!f.email().empty()) b.Exact("email", {f.email()});
-  if (!f.surname().empty() && !f.home_postcode().empty()) b.Exact("surname_home_postcode", {f.surname(), f.home_postcode()});
+  if (!f.surname().empty() && !f.home_postcode().empty())
+    b.Exact("surname_home_postcode", {f.surname(), f.home_postcode()});
   if (!f.surname().empty() && !f.given_name().empty()) {
     // In sorted order, so that swapped given name and surname still meet.
     // A common name is shared by many victims: for incidents, which also
@@ -122,7 +122,8 @@ BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& f, Profile pro
   if (f.description_minhash_size() == kMinHashSize) {
     for (int band = 0; band < kBands; ++band) {
       std::string rows = absl::StrCat(band, ":");
-      for (int r = 0; r < kRowsPerBand; ++r) absl::StrAppend(&rows, f.description_minhash(band * kRowsPerBand + r), ",");
+      for (int r = 0; r < kRowsPerBand; ++r)
+        absl::StrAppend(&rows, f.description_minhash(band * kRowsPerBand + r), ",");
       // A backstop: everyday wording repeats across unrelated incidents,
       // so a band is keyed with the day (reports of one incident tell of
       // the same days) and read for a few cases only.

@@ -42,8 +42,7 @@ struct BlockingKeys {
   std::vector<Fingerprint> lookup;  // read to find candidates
 };
 
-BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& features, Profile profile,
-                            const KeyedHasher& hasher);
+BlockingKeys BlockingKeysOf(const hirs::store::v1::MatchFeatures& features, Profile profile, const KeyedHasher& hasher);
 
 }  // namespace hirs::collation
 

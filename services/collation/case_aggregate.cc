@@ -60,9 +60,9 @@ void DeleteMember(const std::string& case_id, const std::string& report_id, stor
 }
 
 absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(const storage::Store& store,
-                                                                         const std::string& case_id, size_t limit,
-                                                                         const std::string& after,
-                                                                         storage::ScanOrder order) {
+                                                                        const std::string& case_id, size_t limit,
+                                                                        const std::string& after,
+                                                                        storage::ScanOrder order) {
   std::vector<hirs::v1::CollationExplanation> out;
   bool unreadable = false;
   const std::string prefix = storage::CaseMemberPrefix(case_id);
@@ -93,8 +93,7 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id) {
   return c;
 }
 
-void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now,
-                     hirs::store::v1::StoredCase* c) {
+void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now, hirs::store::v1::StoredCase* c) {
   const hirs::v1::Report& r = stored.report();
   hirs::v1::Case* k = c->mutable_case_();
   const bool first = k->report_count() == 0;
@@ -131,9 +130,8 @@ void AddReportToCase(const hirs::store::v1::StoredReport& stored, absl::Time now
 
 hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
                                         std::vector<hirs::store::v1::StoredReport> reports, absl::Time now) {
-  std::sort(reports.begin(), reports.end(), [](const auto& a, const auto& b) {
-    return Before(a.report().received_at(), b.report().received_at());
-  });
+  std::sort(reports.begin(), reports.end(),
+            [](const auto& a, const auto& b) { return Before(a.report().received_at(), b.report().received_at()); });
   hirs::store::v1::StoredCase c = NewCase(base.case_().case_id());
   hirs::v1::Case* k = c.mutable_case_();
   k->set_status(base.case_().status());

@@ -42,8 +42,7 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 // DISTRICT_UNRESOLVED flag, the statistics for district extracts (postcode
 // sector, place type, age band when the case has none yet; reporter roles),
 // and a new version and etag stamped `now`.
-void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now,
-                     hirs::store::v1::StoredCase* c);
+void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now, hirs::store::v1::StoredCase* c);
 
 // `base` rebuilt from `reports` (any order; they are added oldest received
 // first): the derived fields recomputed, the police's fields (status, crime

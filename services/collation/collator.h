@@ -97,17 +97,17 @@ class Collator {
   // A case is stored once per key, whichever of its reports holds it:
   // `staying` maps the keys of reports that stay in `from` to one of them,
   // so that `from` keeps those keys (empty when every report leaves).
-  virtual void Move(const std::vector<std::string>& stored_keys, const std::string& report_id,
-                    const std::string& from, const std::string& to,
-                    const std::map<std::string, std::string>& staying, storage::WriteBatch* batch) const = 0;
+  virtual void Move(const std::vector<std::string>& stored_keys, const std::string& report_id, const std::string& from,
+                    const std::string& to, const std::map<std::string, std::string>& staying,
+                    storage::WriteBatch* batch) const = 0;
 
   // Adds to `batch` the removal of what the collator keeps about reports
   // `report_ids` of case `case_id` that is personal data
   // (auth/redaction.h): identity and free-text features, and the
   // fingerprints no other report of the case (`other_report_ids`) gives. What compares incidents (time,
   // place, motivations, types, centre) stays.
-  virtual absl::Status Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
-                      const std::string& case_id,
+  virtual absl::Status Forget(const std::vector<std::string>& report_ids,
+                              const std::vector<std::string>& other_report_ids, const std::string& case_id,
                               const storage::Store& store, storage::WriteBatch* batch) const = 0;
 };
 

@@ -88,7 +88,8 @@ double BigramSimilarity(absl::string_view a, absl::string_view b) {
     std::vector<uint16_t> out;
     out.reserve(s.size());
     for (size_t i = 0; i + 1 < s.size(); ++i) {
-      out.push_back(static_cast<uint16_t>(static_cast<unsigned char>(s[i]) << 8 | static_cast<unsigned char>(s[i + 1])));
+      out.push_back(
+          static_cast<uint16_t>(static_cast<unsigned char>(s[i]) << 8 | static_cast<unsigned char>(s[i + 1])));
     }
     std::sort(out.begin(), out.end());
     return out;

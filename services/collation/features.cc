@@ -14,11 +14,12 @@ namespace {
 // Words that say nothing about which incident a description is about.
 const absl::flat_hash_set<absl::string_view>& StopWords() {
   static const auto* const words = new absl::flat_hash_set<absl::string_view>{
-      "the", "and", "was", "were", "with", "that", "this", "they", "them", "their", "there", "then", "than",
-      "for", "from", "have", "had", "has", "his", "her", "him", "she", "you", "your", "our", "are", "been",
-      "but", "not", "who", "what", "when", "where", "which", "while", "about", "after", "before", "into",
-      "onto", "out", "off", "over", "also", "just", "some", "any", "all", "one", "two", "very", "said",
-      "would", "could", "should", "did", "does", "being", "because", "near", "outside", "inside", "around"};
+      "the",   "and",   "was",   "were",    "with",   "that",    "this",   "they",  "them",  "their", "there",
+      "then",  "than",  "for",   "from",    "have",   "had",     "has",    "his",   "her",   "him",   "she",
+      "you",   "your",  "our",   "are",     "been",   "but",     "not",    "who",   "what",  "when",  "where",
+      "which", "while", "about", "after",   "before", "into",    "onto",   "out",   "off",   "over",  "also",
+      "just",  "some",  "any",   "all",     "one",    "two",     "very",   "said",  "would", "could", "should",
+      "did",   "does",  "being", "because", "near",   "outside", "inside", "around"};
   return *words;
 }
 
@@ -69,8 +70,8 @@ std::vector<std::string> ContentWords(absl::string_view description) {
   return out;
 }
 
-hirs::store::v1::MatchFeatures FeaturesOf(const hirs::v1::Report& report,
-                                          const hirs::store::v1::NormalisedFields& n, absl::string_view centre) {
+hirs::store::v1::MatchFeatures FeaturesOf(const hirs::v1::Report& report, const hirs::store::v1::NormalisedFields& n,
+                                          absl::string_view centre) {
   hirs::store::v1::MatchFeatures f;
   SplitName(n.victim_name(), f.mutable_given_name(), f.mutable_surname());
   f.set_date_of_birth(Digits(n.victim_date_of_birth()));

@@ -73,9 +73,10 @@ absl::StatusOr<KeyedHasher> KeyedHasher::LoadOrCreate(const std::string& path) {
     bool is_hex = hex.size() % 2 == 0;
     for (char c : hex) is_hex = is_hex && absl::ascii_isxdigit(static_cast<unsigned char>(c));
     if (!is_hex || hex.size() < 64) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "HMAC key file ", path, " must hold at least 64 hex digits (32 random bytes); "
-          "create one with: openssl rand -hex 32 > ", path));
+      return absl::InvalidArgumentError(absl::StrCat("HMAC key file ", path,
+                                                     " must hold at least 64 hex digits (32 random bytes); "
+                                                     "create one with: openssl rand -hex 32 > ",
+                                                     path));
     }
     return KeyedHasher(absl::HexStringToBytes(hex));
   }
@@ -85,19 +86,16 @@ absl::StatusOr<KeyedHasher> KeyedHasher::LoadOrCreate(const std::string& path) {
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create HMAC key file ", path, ": ", std::strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("cannot create HMAC key file ", path, ": ", std::strerror(errno)));
   }
   const std::string text = absl::StrCat(absl::BytesToHexString(key), "\n");
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                       ::fsync(fd) == 0;
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!written) return absl::UnavailableError(absl::StrCat("cannot write HMAC key file ", path));
   return KeyedHasher(std::move(key));
 }
 
-std::string KeyedHasher::Mac(absl::string_view domain,
-                             std::initializer_list<absl::string_view> parts) const {
+std::string KeyedHasher::Mac(absl::string_view domain, std::initializer_list<absl::string_view> parts) const {
   std::string message;
   AppendLengthPrefixed(&message, domain);
   for (absl::string_view p : parts) AppendLengthPrefixed(&message, p);

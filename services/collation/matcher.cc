@@ -18,9 +18,9 @@ constexpr char kTotalKey[] = "total";
 // The best-scoring report of one candidate case.
 struct CaseScore {
   const Candidate* best = nullptr;
-  double score = 0;          // best->score.total()
+  double score = 0;  // best->score.total()
   bool same_incident = false;
-  double attach_bar = 0;     // the attach threshold that applies to it
+  double attach_bar = 0;  // the attach threshold that applies to it
   // Every report of it found was sent to review on arrival.
   bool provisional = true;
 };
@@ -92,8 +92,8 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   for (const Fingerprint& key : lookup) fingerprints.push_back(key.value);
   ASSIGN_OR_RETURN(auto cases_of, storage::ReadFingerprintCases(store, fingerprints));
   for (size_t p = 0; p < lookup.size() && found.size() < options_.max_candidates; ++p) {
-    const size_t limit = lookup[p].max_cases != 0 ? std::min(lookup[p].max_cases, options_.max_per_key)
-                                                  : options_.max_per_key;
+    const size_t limit =
+        lookup[p].max_cases != 0 ? std::min(lookup[p].max_cases, options_.max_per_key) : options_.max_per_key;
     // Newest cases first: where a key's cap cuts the list, the cases left
     // out are the oldest, least likely to be this incident.
     const auto& entries = cases_of[p].entries();
@@ -118,7 +118,8 @@ absl::StatusOr<std::vector<Candidate>> Matcher::FindCandidates(const hirs::store
   ASSIGN_OR_RETURN(auto others,
                    storage::ReadProtos<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_ids));
   for (size_t i = 0; i < found.size(); ++i) {
-    const hirs::store::v1::MatchFeatures& other = others[i].has_value() ? *others[i] : hirs::store::v1::MatchFeatures::default_instance();
+    const hirs::store::v1::MatchFeatures& other =
+        others[i].has_value() ? *others[i] : hirs::store::v1::MatchFeatures::default_instance();
     found[i].score = model_.Score(Compare(features, other), tf);
     found[i].sent_to_review = other.sent_to_review();
   }
@@ -145,8 +146,8 @@ CaseScores BestReportPerCase(const std::vector<Candidate>& candidates, const Mat
       cs.best = &c;
       cs.score = score;
       cs.same_incident = person || SameIncidentPossible(c.score, options.incident_gate);
-      cs.attach_bar = person || c.score.identity > 0 ? options.attach_threshold
-                                                     : options.attach_threshold_without_identity;
+      cs.attach_bar =
+          person || c.score.identity > 0 ? options.attach_threshold : options.attach_threshold_without_identity;
     }
   }
   return cases;
@@ -273,7 +274,8 @@ absl::StatusOr<bool> Matcher::NamesAnotherVictim(const hirs::store::v1::MatchFea
   ASSIGN_OR_RETURN(auto others,
                    storage::ReadProtos<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_ids));
   for (const auto& other : others) {
-    if (other.has_value() && model_.Score(Compare(features, *other), TermFrequencies()).identity <= -options_.identity_conflict) {
+    if (other.has_value() &&
+        model_.Score(Compare(features, *other), TermFrequencies()).identity <= -options_.identity_conflict) {
       return true;
     }
   }

@@ -107,8 +107,8 @@ class Matcher {
   // FindCandidates, then Decide, then NamesAnotherVictim on the chosen case
   // unless one of its candidate reports confirms the victim (identity score
   // above 0), deciding again without it while it names another victim.
-  absl::StatusOr<Decision> Place(const hirs::store::v1::MatchFeatures& features,
-                                 const std::vector<Fingerprint>& lookup, const storage::Store& store) const;
+  absl::StatusOr<Decision> Place(const hirs::store::v1::MatchFeatures& features, const std::vector<Fingerprint>& lookup,
+                                 const storage::Store& store) const;
 
   // Adds the report's features (marked sent_to_review as told), `stored`
   // keys and term counters to `batch`.

@@ -13,9 +13,10 @@ namespace {
 using hirs::store::v1::MatchFeatures;
 
 constexpr const char* kFieldNames[kFieldCount] = {
-    "given_name", "surname", "date_of_birth", "phone", "email", "home_postcode", "address",
-    "time", "place", "online_platform", "place_type", "place_description", "motivations", "incident_types", "description",
-    "crime_reference", "reporting_centre", "reporter_roles"};
+    "given_name",      "surname",           "date_of_birth", "phone",          "email",
+    "home_postcode",   "address",           "time",          "place",          "online_platform",
+    "place_type",      "place_description", "motivations",   "incident_types", "description",
+    "crime_reference", "reporting_centre",  "reporter_roles"};
 
 int NameLevel(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return kMissing;
@@ -162,33 +163,52 @@ LevelVector Compare(const MatchFeatures& a, const MatchFeatures& b) {
 
 MatchModel MatchModel::Default() {
   MatchModel model;
-  auto set = [&model](Field f, std::vector<LevelParams> levels) { model.levels_[static_cast<int>(f)] = std::move(levels); };
+  auto set = [&model](Field f, std::vector<LevelParams> levels) {
+    model.levels_[static_cast<int>(f)] = std::move(levels);
+  };
   // Identity. u is high for exact agreement because candidate pairs include
   // repeat victims: different incidents of the same person.
-  set(Field::kGivenName, Levels({{"exact", 0.91, 0.10}, {"jaro_winkler>=0.92", 0.07, 0.01},
-                                 {"jaro_winkler>=0.80", 0.01, 0.015}, {"disagree", 0.01, 0.875}}));
-  set(Field::kSurname, Levels({{"exact", 0.90, 0.10}, {"jaro_winkler>=0.92", 0.07, 0.01},
-                               {"jaro_winkler>=0.80", 0.02, 0.016}, {"disagree", 0.01, 0.874}}));
-  set(Field::kDateOfBirth, Levels({{"exact", 0.975, 0.028}, {"one_error_or_swap", 0.015, 0.008}, {"disagree", 0.01, 0.964}}));
+  set(Field::kGivenName, Levels({{"exact", 0.91, 0.10},
+                                 {"jaro_winkler>=0.92", 0.07, 0.01},
+                                 {"jaro_winkler>=0.80", 0.01, 0.015},
+                                 {"disagree", 0.01, 0.875}}));
+  set(Field::kSurname, Levels({{"exact", 0.90, 0.10},
+                               {"jaro_winkler>=0.92", 0.07, 0.01},
+                               {"jaro_winkler>=0.80", 0.02, 0.016},
+                               {"disagree", 0.01, 0.874}}));
+  set(Field::kDateOfBirth,
+      Levels({{"exact", 0.975, 0.028}, {"one_error_or_swap", 0.015, 0.008}, {"disagree", 0.01, 0.964}}));
   set(Field::kPhone, Levels({{"exact", 0.985, 0.04}, {"one_error", 0.005, 0.001}, {"disagree", 0.01, 0.959}}));
   set(Field::kEmail, Levels({{"exact", 0.98, 0.06}, {"disagree", 0.02, 0.94}}));
   set(Field::kHomePostcode, Levels({{"exact", 0.985, 0.017}, {"one_error", 0.005, 0.002}, {"disagree", 0.01, 0.981}}));
-  set(Field::kAddress, Levels({{"bigram>=0.85", 0.80, 0.005}, {"bigram>=0.60", 0.12, 0.03},
-                               {"bigram>=0.40", 0.04, 0.10}, {"disagree", 0.04, 0.865}}));
+  set(Field::kAddress, Levels({{"bigram>=0.85", 0.80, 0.005},
+                               {"bigram>=0.60", 0.12, 0.03},
+                               {"bigram>=0.40", 0.04, 0.10},
+                               {"disagree", 0.04, 0.865}}));
   // Incident.
-  set(Field::kTime, Levels({{"gap<=30m", 0.50, 0.006}, {"gap<=1h", 0.23, 0.005}, {"gap<=2h", 0.11, 0.01},
-                            {"gap<=4h", 0.08, 0.02}, {"gap<=24h", 0.055, 0.068}, {"gap<=72h", 0.02, 0.031},
+  set(Field::kTime, Levels({{"gap<=30m", 0.50, 0.006},
+                            {"gap<=1h", 0.23, 0.005},
+                            {"gap<=2h", 0.11, 0.01},
+                            {"gap<=4h", 0.08, 0.02},
+                            {"gap<=24h", 0.055, 0.068},
+                            {"gap<=72h", 0.02, 0.031},
                             {"gap>72h", 0.005, 0.86}}));
-  set(Field::kPlace, Levels({{"same_postcode", 0.69, 0.019}, {"same_sector", 0.15, 0.019},
-                             {"same_outward_code", 0.145, 0.10}, {"same_district", 0.01, 0.143},
+  set(Field::kPlace, Levels({{"same_postcode", 0.69, 0.019},
+                             {"same_sector", 0.15, 0.019},
+                             {"same_outward_code", 0.145, 0.10},
+                             {"same_district", 0.01, 0.143},
                              {"different_district", 0.005, 0.719}}));
   set(Field::kPlatform, Levels({{"same", 0.80, 0.20}, {"different", 0.20, 0.80}}));
   set(Field::kPlaceType, Levels({{"same", 0.86, 0.19}, {"different", 0.14, 0.81}}));
-  set(Field::kPlaceDescription, Levels({{"bigram>=0.80", 0.24, 0.043}, {"bigram>=0.50", 0.61, 0.18}, {"disagree", 0.15, 0.777}}));
+  set(Field::kPlaceDescription,
+      Levels({{"bigram>=0.80", 0.24, 0.043}, {"bigram>=0.50", 0.61, 0.18}, {"disagree", 0.15, 0.777}}));
   set(Field::kMotivations, Levels({{"same", 0.79, 0.21}, {"overlap", 0.20, 0.17}, {"disjoint", 0.01, 0.62}}));
   set(Field::kIncidentTypes, Levels({{"same", 0.74, 0.17}, {"overlap", 0.25, 0.26}, {"disjoint", 0.01, 0.57}}));
-  set(Field::kDescription, Levels({{"minhash>=0.60", 0.40, 0.10}, {"minhash>=0.40", 0.34, 0.32}, {"minhash>=0.25", 0.14, 0.18},
-                                   {"minhash>=0.15", 0.07, 0.04}, {"minhash<0.15", 0.05, 0.36}}));
+  set(Field::kDescription, Levels({{"minhash>=0.60", 0.40, 0.10},
+                                   {"minhash>=0.40", 0.34, 0.32},
+                                   {"minhash>=0.25", 0.14, 0.18},
+                                   {"minhash>=0.15", 0.07, 0.04},
+                                   {"minhash<0.15", 0.05, 0.36}}));
   set(Field::kCrimeReference, Levels({{"same", 0.99, 0.00076}, {"different", 0.01, 0.99924}}));
   set(Field::kReportingCentre, Levels({{"same", 0.11, 0.024}, {"different", 0.89, 0.976}}));
   set(Field::kReporterRoles, Levels({{"not_both_victims", 0.81, 0.66}, {"both_victims", 0.19, 0.34}}));
@@ -197,12 +217,19 @@ MatchModel MatchModel::Default() {
 
 MatchModel MatchModel::PersonDefault() {
   MatchModel model = Default();
-  auto set = [&model](Field f, std::vector<LevelParams> levels) { model.levels_[static_cast<int>(f)] = std::move(levels); };
-  set(Field::kGivenName, Levels({{"exact", 0.80, 0.02}, {"jaro_winkler>=0.92", 0.10, 0.02},
-                                 {"jaro_winkler>=0.80", 0.05, 0.05}, {"disagree", 0.05, 0.91}}));
-  set(Field::kSurname, Levels({{"exact", 0.82, 0.01}, {"jaro_winkler>=0.92", 0.09, 0.02},
-                               {"jaro_winkler>=0.80", 0.04, 0.05}, {"disagree", 0.05, 0.92}}));
-  set(Field::kDateOfBirth, Levels({{"exact", 0.90, 0.005}, {"one_error_or_swap", 0.07, 0.02}, {"disagree", 0.03, 0.975}}));
+  auto set = [&model](Field f, std::vector<LevelParams> levels) {
+    model.levels_[static_cast<int>(f)] = std::move(levels);
+  };
+  set(Field::kGivenName, Levels({{"exact", 0.80, 0.02},
+                                 {"jaro_winkler>=0.92", 0.10, 0.02},
+                                 {"jaro_winkler>=0.80", 0.05, 0.05},
+                                 {"disagree", 0.05, 0.91}}));
+  set(Field::kSurname, Levels({{"exact", 0.82, 0.01},
+                               {"jaro_winkler>=0.92", 0.09, 0.02},
+                               {"jaro_winkler>=0.80", 0.04, 0.05},
+                               {"disagree", 0.05, 0.92}}));
+  set(Field::kDateOfBirth,
+      Levels({{"exact", 0.90, 0.005}, {"one_error_or_swap", 0.07, 0.02}, {"disagree", 0.03, 0.975}}));
   set(Field::kPhone, Levels({{"exact", 0.88, 0.0005}, {"one_error", 0.08, 0.002}, {"disagree", 0.04, 0.9975}}));
   set(Field::kEmail, Levels({{"exact", 0.90, 0.0005}, {"disagree", 0.10, 0.9995}}));
   set(Field::kHomePostcode, Levels({{"exact", 0.85, 0.01}, {"one_error", 0.08, 0.04}, {"disagree", 0.07, 0.95}}));

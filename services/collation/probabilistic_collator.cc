@@ -3,8 +3,8 @@
 #include <map>
 #include <set>
 
-#include "common/status_macros.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "services/collation/features.h"
 #include "storage/fingerprints.h"
 
@@ -28,14 +28,13 @@ absl::StatusOr<Decision> ProbabilisticCollator::Decide(const CollationPlan& plan
   return matcher_.Place(plan.features, plan.lookup, store);
 }
 
-void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string& report_id,
-                                   const std::string& case_id, hirs::v1::CollationOutcome outcome,
-                                   storage::WriteBatch* batch) const {
+void ProbabilisticCollator::Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
+                                   hirs::v1::CollationOutcome outcome, storage::WriteBatch* batch) const {
   matcher_.Record(plan.features, plan.stored, report_id, case_id, outcome == hirs::v1::NEEDS_REVIEW, batch);
 }
 
 absl::Status ProbabilisticCollator::Settle(const std::string& report_id, const storage::Store& store,
-                                          storage::WriteBatch* batch) const {
+                                           storage::WriteBatch* batch) const {
   ASSIGN_OR_RETURN(auto features,
                    storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_id));
   if (!features.has_value() || !features->sent_to_review()) return absl::OkStatus();
@@ -45,7 +44,7 @@ absl::Status ProbabilisticCollator::Settle(const std::string& report_id, const s
 }
 
 absl::StatusOr<std::vector<std::string>> ProbabilisticCollator::StoredKeys(const std::string& report_id,
-                                                                          const storage::Store& store) const {
+                                                                           const storage::Store& store) const {
   ASSIGN_OR_RETURN(auto features,
                    storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_id));
   if (!features.has_value()) {
@@ -58,8 +57,7 @@ absl::StatusOr<std::vector<std::string>> ProbabilisticCollator::StoredKeys(const
 
 void ProbabilisticCollator::Move(const std::vector<std::string>& stored_keys, const std::string& report_id,
                                  const std::string& from, const std::string& to,
-                                 const std::map<std::string, std::string>& staying,
-                                 storage::WriteBatch* batch) const {
+                                 const std::map<std::string, std::string>& staying, storage::WriteBatch* batch) const {
   for (const std::string& key : stored_keys) {
     auto stays = staying.find(key);
     if (stays == staying.end()) {
@@ -71,14 +69,14 @@ void ProbabilisticCollator::Move(const std::vector<std::string>& stored_keys, co
   }
 }
 
-absl::Status ProbabilisticCollator::Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
-                      const std::string& case_id,
-                                          const storage::Store& store, storage::WriteBatch* batch) const {
+absl::Status ProbabilisticCollator::Forget(const std::vector<std::string>& report_ids,
+                                           const std::vector<std::string>& other_report_ids, const std::string& case_id,
+                                           const storage::Store& store, storage::WriteBatch* batch) const {
   std::set<std::string> before;
   std::map<std::string, std::string> after;  // key -> a report still giving it
   for (const std::string& report_id : report_ids) {
-    ASSIGN_OR_RETURN(auto features, storage::ReadProto<hirs::store::v1::MatchFeatures>(
-                                        store, storage::Family::kFeatures, report_id));
+    ASSIGN_OR_RETURN(auto features,
+                     storage::ReadProto<hirs::store::v1::MatchFeatures>(store, storage::Family::kFeatures, report_id));
     if (!features.has_value()) continue;
     for (const Fingerprint& fp : matcher_.Keys(*features).stored) before.insert(fp.value);
     hirs::store::v1::MatchFeatures& f = *features;

@@ -18,8 +18,7 @@ class ProbabilisticCollator final : public Collator {
   CollationPlan Plan(const CollationInput& input) const override;
   absl::StatusOr<Decision> Decide(const CollationPlan& plan, const storage::Store& store) const override;
   void Record(const CollationPlan& plan, const std::string& report_id, const std::string& case_id,
-              hirs::v1::CollationOutcome outcome,
-              storage::WriteBatch* batch) const override;
+              hirs::v1::CollationOutcome outcome, storage::WriteBatch* batch) const override;
 
   absl::Status Settle(const std::string& report_id, const storage::Store& store,
                       storage::WriteBatch* batch) const override;
@@ -30,8 +29,8 @@ class ProbabilisticCollator final : public Collator {
             storage::WriteBatch* batch) const override;
 
   absl::Status Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
-                      const std::string& case_id,
-                      const storage::Store& store, storage::WriteBatch* batch) const override;
+                      const std::string& case_id, const storage::Store& store,
+                      storage::WriteBatch* batch) const override;
   const Matcher& matcher() const { return matcher_; }
 
  private:

@@ -69,10 +69,9 @@ grpc::ServerWriteReactor<hirs::v1::ExtractRow>* ExtractServiceImpl::StreamMonthl
 grpc::ServerUnaryReactor* ExtractServiceImpl::GetMonthlySummary(grpc::CallbackServerContext* context,
                                                                 const hirs::v1::MonthlyExtractRequest* request,
                                                                 hirs::v1::MonthlySummary* response) {
-  return rpc::RunUnary(context, *gate_, "hirs.v1.ExtractService/GetMonthlySummary", *request, pool_, response,
-                       [this, request](const auth::Principal& principal) {
-                         return extracts_->MonthlySummary(principal, *request);
-                       });
+  return rpc::RunUnary(
+      context, *gate_, "hirs.v1.ExtractService/GetMonthlySummary", *request, pool_, response,
+      [this, request](const auth::Principal& principal) { return extracts_->MonthlySummary(principal, *request); });
 }
 
 }  // namespace hirs::extracts

@@ -8,8 +8,8 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
-#include "services/rpc/gate.h"
 #include "services/extracts/extracts.h"
+#include "services/rpc/gate.h"
 
 namespace hirs::extracts {
 

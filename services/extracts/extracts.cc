@@ -7,11 +7,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/area.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "common/status_macros.h"
 #include "services/records/history.h"
-#include "common/area.h"
 #include "storage/keys.h"
 
 namespace hirs::extracts {
@@ -89,16 +89,17 @@ absl::StatusOr<Extracts::Checked> Extracts::Check(const hirs::v1::MonthlyExtract
   if (checked.historic) {
     ASSIGN_OR_RETURN(absl::Time since, records::ExtractHistorySince(*store_));
     if (checked.as_of < since) {
-      return absl::FailedPreconditionError(absl::StrCat("extracts can be read as they stood only from ",
-                                                        absl::FormatTime(absl::RFC3339_full, since, absl::UTCTimeZone()),
-                                                        ", when their history began; ask for a later as_of"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("extracts can be read as they stood only from ",
+                       absl::FormatTime(absl::RFC3339_full, since, absl::UTCTimeZone()),
+                       ", when their history began; ask for a later as_of"));
     }
   }
   return checked;
 }
 
 absl::Status Extracts::VisitRowsAt(const std::string& district, const std::string& month, absl::Time at,
-                                  const std::function<void(const std::string&, const ExtractRow&)>& visit) const {
+                                   const std::function<void(const std::string&, const ExtractRow&)>& visit) const {
   return VisitRowsAtEach(district, month, {at},
                          [&](size_t, const std::string& case_id, const ExtractRow& row) { visit(case_id, row); });
 }
@@ -131,26 +132,27 @@ absl::Status Extracts::VisitRowsAtEach(
     }
     return true;
   };
-  RETURN_IF_ERROR(store_->Scan(storage::Family::kExtracts, prefix, 0, [&](absl::string_view key, absl::string_view value) {
-    if (!storage::ParseExtractRowKey(key, prefix, &case_id, &micros)) {
-      bad = absl::DataLossError("a malformed extract history key");
-      return false;
-    }
-    if (case_id != current) {
-      if (!emit()) return false;
-      current = case_id;
-      versions.clear();
-    }
-    versions.emplace_back(micros, std::string(value));
-    return true;
-  }));
+  RETURN_IF_ERROR(
+      store_->Scan(storage::Family::kExtracts, prefix, 0, [&](absl::string_view key, absl::string_view value) {
+        if (!storage::ParseExtractRowKey(key, prefix, &case_id, &micros)) {
+          bad = absl::DataLossError("a malformed extract history key");
+          return false;
+        }
+        if (case_id != current) {
+          if (!emit()) return false;
+          current = case_id;
+          versions.clear();
+        }
+        versions.emplace_back(micros, std::string(value));
+        return true;
+      }));
   RETURN_IF_ERROR(bad);
   emit();
   return bad;
 }
 
 absl::StatusOr<std::map<std::string, ExtractRow>> Extracts::RowsAt(const std::string& district,
-                                                                  const std::string& month, absl::Time at) const {
+                                                                   const std::string& month, absl::Time at) const {
   std::map<std::string, ExtractRow> rows;
   RETURN_IF_ERROR(VisitRowsAt(district, month, at, [&](const std::string& id, const ExtractRow& row) {
     ExtractRow& r = rows[CaseRef(district, id)] = row;
@@ -202,8 +204,8 @@ absl::StatusOr<std::vector<ExtractRow>> Extracts::MonthlyExtract(const auth::Pri
   return out;
 }
 
-absl::StatusOr<std::vector<absl::Time>> Extracts::ReleasePoints(const std::string& district,
-                                                                const std::string& month, absl::Time as_of) const {
+absl::StatusOr<std::vector<absl::Time>> Extracts::ReleasePoints(const std::string& district, const std::string& month,
+                                                                absl::Time as_of) const {
   int year = 0, mon = 0;
   if (!ParseMonth(month, &year, &mon)) return absl::InvalidArgumentError(absl::StrCat("bad month ", month));
   ASSIGN_OR_RETURN(absl::Time since, records::ExtractHistorySince(*store_));
@@ -239,10 +241,10 @@ absl::StatusOr<Extracts::Released> Extracts::Releases(const std::string& distric
   Released out;
   ASSIGN_OR_RETURN(out.at, ReleasePoints(district, month, as_of));
   std::vector<Tally> tallies(out.at.size(), EmptyTally());
-  RETURN_IF_ERROR(VisitRowsAtEach(district, month, out.at,
-                                  [&](size_t k, const std::string& case_id, const ExtractRow& row) {
-                                    CountRow(row, RecordKey(case_id), &tallies[k]);
-                                  }));
+  RETURN_IF_ERROR(
+      VisitRowsAtEach(district, month, out.at, [&](size_t k, const std::string& case_id, const ExtractRow& row) {
+        CountRow(row, RecordKey(case_id), &tallies[k]);
+      }));
   out.cells = PublishReleases(std::move(tallies), options_.suppress_max);
   return out;
 }
@@ -255,15 +257,15 @@ absl::StatusOr<hirs::v1::MonthlySummary> Extracts::MonthlySummary(
     int year = 0, mon = 0;
     ParseMonth(request.month(), &year, &mon);
     const absl::Time first = absl::FromCivil(absl::CivilMonth(year, mon) + 1, UkTimeZone());
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the summary of ", request.month(), " is published once the month is over, from ",
-        absl::FormatTime("%Y-%m-%d %H:%M %Z", first, UkTimeZone()),
-        " (and revised at the start of each month after); until then the district's extract counts it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the summary of ", request.month(), " is published once the month is over, from ",
+                     absl::FormatTime("%Y-%m-%d %H:%M %Z", first, UkTimeZone()),
+                     " (and revised at the start of each month after); until then the district's extract counts it"));
   }
   ASSIGN_OR_RETURN(Released previous, Releases(request.district_code(), PreviousMonth(request.month()), checked.as_of));
   std::vector<SummaryCell> cells = std::move(month.cells.back());
   const std::vector<SummaryCell>& before = previous.cells.back();  // released at the same point
-  for (size_t i = 0; i < cells.size(); ++i) {  // same order, same categories
+  for (size_t i = 0; i < cells.size(); ++i) {                      // same order, same categories
     cells[i].set_previous_count(before[i].count());
     cells[i].set_previous_suppressed(before[i].suppressed());
     cells[i].set_previous_table_hidden(before[i].table_hidden());

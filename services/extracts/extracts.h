@@ -98,7 +98,7 @@ class Extracts {
                                                         absl::Time as_of) const;
   // case_ref -> row (facts and case_ref) of the district's month at `at`.
   absl::StatusOr<std::map<std::string, hirs::v1::ExtractRow>> RowsAt(const std::string& district,
-                                                                      const std::string& month, absl::Time at) const;
+                                                                     const std::string& month, absl::Time at) const;
   std::string CaseRef(const std::string& district, const std::string& case_id) const;
   // The case's record key for cell keys (publication.h): keyed, stable.
   uint32_t RecordKey(const std::string& case_id) const;

@@ -6,12 +6,12 @@
 #include "common/field_behavior.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "hirs/v1/case_service.pb.h"
 #include "services/collation/case_aggregate.h"
 #include "services/intake/normalise.h"
 #include "services/intake/validation.h"
 #include "services/records/case_records.h"
 #include "services/records/personal_data.h"
-#include "hirs/v1/case_service.pb.h"
 #include "storage/keys.h"
 
 namespace hirs::intake {
@@ -26,12 +26,7 @@ using storage::Family;
 
 Intake::Intake(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
                const DistrictRouter* router, const collation::KeyedHasher* hasher, std::function<absl::Time()> clock)
-    : store_(store),
-      collator_(collator),
-      router_(router),
-      hasher_(hasher),
-      clock_(std::move(clock)),
-      locks_(locks) {}
+    : store_(store), collator_(collator), router_(router), hasher_(hasher), clock_(std::move(clock)), locks_(locks) {}
 
 std::string Intake::Receipt(const StoredReport& stored) const {
   const std::string received =
@@ -39,8 +34,7 @@ std::string Intake::Receipt(const StoredReport& stored) const {
   const std::string digest = collation::Hex(stored.content_sha256());
   const std::string mac = collation::Hex(
       hasher_->Mac("receipt", {stored.report().report_id(), received, stored.content_sha256()}).substr(0, 16));
-  return absl::StrCat("hirs-receipt/v1 ", stored.report().report_id(), " ", received, " sha256:", digest,
-                      " mac:", mac);
+  return absl::StrCat("hirs-receipt/v1 ", stored.report().report_id(), " ", received, " sha256:", digest, " mac:", mac);
 }
 
 absl::StatusOr<SubmitResult> Intake::AlreadyReceived(const RequestRecord& record) const {
@@ -99,8 +93,8 @@ absl::StatusOr<std::optional<SubmitResult>> Intake::Known(const Submission& s, c
     if (seen.has_value()) {
       if (seen->content_sha256() != s.content_sha) {
         return absl::AlreadyExistsError(absl::StrCat("request_id \"", s.request_id,
-                                                     "\" was already used for a different report (",
-                                                     seen->report_id(), "); use a new request_id for a new report"));
+                                                     "\" was already used for a different report (", seen->report_id(),
+                                                     "); use a new request_id for a new report"));
       }
       return AlreadyReceived(*seen);
     }
@@ -204,8 +198,7 @@ SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
   return result;
 }
 
-absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
-                                            const hirs::v1::SubmitReportRequest& request,
+absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id, const hirs::v1::SubmitReportRequest& request,
                                             const AlsoWrite& also_write) {
   ASSIGN_OR_RETURN(Submission s, Plan(centre_id, request));
   std::vector<std::string> lock_keys = s.plan.lock_keys;
@@ -233,12 +226,10 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id,
   return result;
 }
 
-absl::StatusOr<hirs::v1::Report> Intake::GetReport(absl::string_view centre_id,
-                                                   absl::string_view report_id) const {
+absl::StatusOr<hirs::v1::Report> Intake::GetReport(absl::string_view centre_id, absl::string_view report_id) const {
   const auto not_found = absl::NotFoundError(absl::StrCat("report ", report_id, " not found"));
   if (!IsWellFormedId("rpt_", report_id)) {
-    return InvalidArgumentWithViolations(
-        {{"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"}});
+    return InvalidArgumentWithViolations({{"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"}});
   }
   ASSIGN_OR_RETURN(std::optional<StoredReport> stored,
                    storage::ReadProto<StoredReport>(*store_, Family::kReports, report_id));

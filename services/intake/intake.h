@@ -66,8 +66,7 @@ class Intake {
 
   // The report as received. NOT_FOUND when there is no such report or it
   // belongs to another centre (the two are indistinguishable on purpose).
-  absl::StatusOr<hirs::v1::Report> GetReport(absl::string_view centre_id,
-                                             absl::string_view report_id) const;
+  absl::StatusOr<hirs::v1::Report> GetReport(absl::string_view centre_id, absl::string_view report_id) const;
 
  private:
   // Submit's steps: Plan (validate, normalise, plan collation: no lock, no

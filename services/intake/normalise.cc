@@ -38,8 +38,7 @@ std::string FoldName(absl::string_view name) {
   return out;
 }
 
-hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
-                                            const DistrictRouter& router) {
+hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report, const DistrictRouter& router) {
   hirs::store::v1::NormalisedFields n;
   const auto& loc = report.location();
   const std::optional<PostcodeParts> parts = ParsePostcode(loc.postcode());

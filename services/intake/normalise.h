@@ -17,8 +17,7 @@ namespace hirs::intake {
 // report with no location postcode (online), the victim's postcode. When none gives one,
 // district_code is empty and district_unresolved is set.
 // REQUIRES: ValidateSubmitRequest accepted the report.
-hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report,
-                                            const DistrictRouter& router);
+hirs::store::v1::NormalisedFields Normalise(const hirs::v1::Report& report, const DistrictRouter& router);
 
 // A person's name folded for comparison: Unicode NFKC case folding (ICU),
 // apostrophes dropped, other punctuation and runs of white space turned into

@@ -19,8 +19,8 @@ bool IsOutward(absl::string_view o) {
     case 2:
       return IsLetter(o[0]) && IsDigit(o[1]);
     case 3:
-      return IsLetter(o[0]) && ((IsDigit(o[1]) && (IsDigit(o[2]) || IsLetter(o[2]))) ||
-                                (IsLetter(o[1]) && IsDigit(o[2])));
+      return IsLetter(o[0]) &&
+             ((IsDigit(o[1]) && (IsDigit(o[2]) || IsLetter(o[2]))) || (IsLetter(o[1]) && IsDigit(o[2])));
     case 4:
       return IsLetter(o[0]) && IsLetter(o[1]) && IsDigit(o[2]) && (IsDigit(o[3]) || IsLetter(o[3]));
     default:
@@ -100,8 +100,7 @@ namespace {
 
 // Records that `area` (a sector or outward code) holds `code`; an area seen
 // with two codes maps to "" (ambiguous) for good.
-void Attribute(absl::flat_hash_map<std::string, std::string>* table, const std::string& area,
-               const std::string& code) {
+void Attribute(absl::flat_hash_map<std::string, std::string>* table, const std::string& area, const std::string& code) {
   auto [it, inserted] = table->try_emplace(area, code);
   if (!inserted && it->second != code) it->second = "";
 }
@@ -164,13 +163,11 @@ void DropEmpty(absl::flat_hash_map<std::string, std::string>* table) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DistrictRouter>> DistrictRouter::Load(
-    const std::function<absl::Status(const CsvRowFn&)>& read,
-    const absl::flat_hash_set<std::string>& keep_codes) {
+    const std::function<absl::Status(const CsvRowFn&)>& read, const absl::flat_hash_set<std::string>& keep_codes) {
   std::unique_ptr<DistrictRouter> router(new DistrictRouter);
   OnsRowReader reader(&keep_codes, &router->by_postcode_, &router->by_sector_, &router->by_outward_);
-  RETURN_IF_ERROR(read([&reader](const std::vector<std::string>& fields, int line) {
-    return reader.Row(fields, line);
-  }));
+  RETURN_IF_ERROR(
+      read([&reader](const std::vector<std::string>& fields, int line) { return reader.Row(fields, line); }));
   if (!reader.saw_header()) return absl::InvalidArgumentError("postcode directory is empty");
   DropEmpty(&router->by_sector_);
   DropEmpty(&router->by_outward_);

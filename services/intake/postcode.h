@@ -4,9 +4,9 @@
 
 #include <functional>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -46,8 +46,8 @@ class DistrictRouter {
   // routed to (an empty set keeps all). Sector and outward-code tables are
   // derived from all rows, and hold an area only where every row of it names
   // the same district. INVALID_ARGUMENT on a missing column or malformed CSV.
-  static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsCsv(
-      absl::string_view csv, const absl::flat_hash_set<std::string>& keep_codes);
+  static absl::StatusOr<std::unique_ptr<DistrictRouter>> FromOnsCsv(absl::string_view csv,
+                                                                    const absl::flat_hash_set<std::string>& keep_codes);
 
   // FromOnsCsv on a file, streamed, keeping the Leicestershire area's codes
   // (so a full national directory costs memory only for the area's rows).
@@ -70,9 +70,8 @@ class DistrictRouter {
  private:
   using CsvRowFn = std::function<absl::Status(const std::vector<std::string>&, int)>;
   // Builds a router from the rows `read` passes to its callback.
-  static absl::StatusOr<std::unique_ptr<DistrictRouter>> Load(
-      const std::function<absl::Status(const CsvRowFn&)>& read,
-      const absl::flat_hash_set<std::string>& keep_codes);
+  static absl::StatusOr<std::unique_ptr<DistrictRouter>> Load(const std::function<absl::Status(const CsvRowFn&)>& read,
+                                                              const absl::flat_hash_set<std::string>& keep_codes);
 
   DistrictRouter() = default;
   absl::flat_hash_map<std::string, std::string> by_postcode_;

@@ -9,8 +9,8 @@
 // they mark their outward codes (LE12, LE16, LE17) as spanning districts, so
 // a report giving only "LE12" is not attributed to Charnwood by guesswork.
 // Such reports get no district and the case is flagged DISTRICT_UNRESOLVED
-// for a person to look at, which is better than a silent miscount. Production deployments should load the full ONS Postcode
-// Directory with --postcode_directory for exact, postcode-level routing.
+// for a person to look at, which is better than a silent miscount. Production deployments should load the full ONS
+// Postcode Directory with --postcode_directory for exact, postcode-level routing.
 #ifndef HIRS_SERVICES_INTAKE_POSTCODE_DEFAULT_TABLE_H_
 #define HIRS_SERVICES_INTAKE_POSTCODE_DEFAULT_TABLE_H_
 

@@ -21,8 +21,7 @@ void FillResponse(const SubmitResult& result, hirs::v1::SubmitReportResponse* re
 
 // Logs the outcome of a submission (ids and codes only, never content) and
 // counts its collation outcome in `metrics` (may be null).
-void RecordSubmission(absl::string_view centre, const absl::StatusOr<SubmitResult>& result,
-                      metrics::Metrics* metrics) {
+void RecordSubmission(absl::string_view centre, const absl::StatusOr<SubmitResult>& result, metrics::Metrics* metrics) {
   if (result.ok() && metrics != nullptr) metrics->RecordCollation(result->collation);
   if (result.ok()) {
     LogInfo(absl::StrCat("submit centre=", centre, " report=", result->report_id, " case=", result->case_id,
@@ -32,11 +31,10 @@ void RecordSubmission(absl::string_view centre, const absl::StatusOr<SubmitResul
              result.status().code() == absl::StatusCode::kDataLoss) {
     // These come from storage, whose messages name files and RocksDB
     // states, never report content.
-    LogError(absl::StrCat("submit centre=", centre, " failed code=",
-                          absl::StatusCodeToString(result.status().code()), " error=", result.status().message()));
+    LogError(absl::StrCat("submit centre=", centre, " failed code=", absl::StatusCodeToString(result.status().code()),
+                          " error=", result.status().message()));
   } else {
-    LogInfo(absl::StrCat("submit centre=", centre, " refused code=",
-                         absl::StatusCodeToString(result.status().code())));
+    LogInfo(absl::StrCat("submit centre=", centre, " refused code=", absl::StatusCodeToString(result.status().code())));
   }
 }
 
@@ -265,8 +263,9 @@ ReportingServiceImpl::SubmitReports(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                           const hirs::v1::GetReportRequest* request,
                                                           hirs::v1::Report* response) {
-  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
-                       [this, request](const auth::Principal& p) { return intake_->GetReport(p.id, request->report_id()); });
+  return rpc::RunUnary(
+      context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
+      [this, request](const auth::Principal& p) { return intake_->GetReport(p.id, request->report_id()); });
 }
 
 }  // namespace hirs::intake

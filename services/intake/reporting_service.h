@@ -6,8 +6,8 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "services/rpc/gate.h"
 #include "services/intake/intake.h"
+#include "services/rpc/gate.h"
 
 namespace hirs::intake {
 
@@ -22,8 +22,7 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
                                          hirs::v1::SubmitReportResponse* response) override;
   grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse>* SubmitReports(
       grpc::CallbackServerContext* context) override;
-  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context,
-                                      const hirs::v1::GetReportRequest* request,
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context, const hirs::v1::GetReportRequest* request,
                                       hirs::v1::Report* response) override;
 
  private:

@@ -74,8 +74,7 @@ void CheckEnumList(Checker& c, absl::string_view field, const Repeated& values, 
 
 bool ValidTimestamp(const google::protobuf::Timestamp& ts) {
   // RFC 3339 range: 0001-01-01 to 9999-12-31.
-  return ts.seconds() >= -62135596800LL && ts.seconds() <= 253402300799LL && ts.nanos() >= 0 &&
-         ts.nanos() <= 999999999;
+  return ts.seconds() >= -62135596800LL && ts.seconds() <= 253402300799LL && ts.nanos() >= 0 && ts.nanos() <= 999999999;
 }
 
 void CheckTimes(Checker& c, const Report& r, absl::Time now) {
@@ -148,8 +147,7 @@ bool ValidPastDate(absl::string_view s, absl::Time now) {
   // ParseCivilTime normalises 2023-02-30 to 2023-03-02; a real date
   // round-trips unchanged.
   if (absl::FormatCivilTime(day) != s) return false;
-  return day >= absl::CivilDay(1900, 1, 1) &&
-         day <= absl::ToCivilDay(now, UkTimeZone());
+  return day >= absl::CivilDay(1900, 1, 1) && day <= absl::ToCivilDay(now, UkTimeZone());
 }
 
 void CheckVictim(Checker& c, const Report& r, absl::Time now) {
@@ -237,16 +235,15 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
-std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRequest& request,
-                                                  absl::Time now) {
+std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRequest& request, absl::Time now) {
   std::vector<FieldViolation> out;
   Checker c(&out);
   if (!request.request_id().empty()) {
     bool printable = request.request_id().size() <= kMaxRequestIdBytes;
     for (unsigned char ch : request.request_id()) printable = printable && ch > 0x20 && ch < 0x7f;
     if (!printable) {
-      c.Fail("request_id", absl::StrCat("must be printable ASCII without spaces, at most ",
-                                        kMaxRequestIdBytes, " characters"));
+      c.Fail("request_id",
+             absl::StrCat("must be printable ASCII without spaces, at most ", kMaxRequestIdBytes, " characters"));
     }
   }
   if (!request.has_report()) {
@@ -261,8 +258,7 @@ std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRe
     c.Fail("report.reporter_role", absl::StrCat("unknown reporter role ", r.reporter_role()));
   }
   CheckEnumList(c, "report.motivations", r.motivations(), hirs::v1::Motivation_IsValid, "motivation");
-  CheckEnumList(c, "report.incident_types", r.incident_types(), hirs::v1::IncidentType_IsValid,
-                "incident type");
+  CheckEnumList(c, "report.incident_types", r.incident_types(), hirs::v1::IncidentType_IsValid, "incident type");
   CheckTimes(c, r, now);
   CheckLocation(c, r);
   c.Text("report.description", r.description(), kMaxDescriptionBytes, true);
@@ -273,6 +269,5 @@ std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRe
   }
   return out;
 }
-
 
 }  // namespace hirs::intake

@@ -29,8 +29,7 @@ inline constexpr absl::Duration kAllowedClockSkew = absl::Minutes(5);
 
 // Every problem of `request`, each naming its field path from the request
 // ("report.location.postcode"). Empty: the request may be stored.
-std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRequest& request,
-                                                  absl::Time now);
+std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRequest& request, absl::Time now);
 
 // True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code
 // points above U+10FFFF).

@@ -43,8 +43,8 @@ class Metrics::Scraped final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::vector<prometheus::MetricFamily> out;
     if (sources_.review_queue_length) {
-      out.push_back(Gauge("hirs_review_queue_length", "Open review items.",
-                          static_cast<double>(sources_.review_queue_length())));
+      out.push_back(
+          Gauge("hirs_review_queue_length", "Open review items.", static_cast<double>(sources_.review_queue_length())));
     }
     if (sources_.watchers) {
       out.push_back(Gauge("hirs_watchers", "Open WatchCases streams.", static_cast<double>(sources_.watchers())));
@@ -116,8 +116,8 @@ void Metrics::RecordCall(absl::string_view method, absl::StatusCode code, absl::
       // Bounds at 2 ms and 10 ms, the GetCase and ListCases latency
       // objectives (tests/bench/README.md), so a dashboard reads their
       // share of calls straight from the buckets.
-      static const prometheus::Histogram::BucketBoundaries kBuckets = {
-          0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+      static const prometheus::Histogram::BucketBoundaries kBuckets = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
+                                                                       0.1,    0.25,  0.5,   1,     2.5,  5,     10};
       histogram = &handling_->Add({{"grpc_service", service}, {"grpc_method", name}}, kBuckets);
       by_method_.emplace(std::string(method), histogram);
     } else {

@@ -13,8 +13,7 @@ using hirs::store::v1::StoredCase;
 // The event's case carries no report ids, explanations or reports: what
 // changed, not the whole case; readers fetch the rest with GetCase and
 // ListCaseReports. Storage assigns the cursor.
-void AppendCaseEvent(const CaseEventSpec& spec, const hirs::v1::Case& c, absl::Time now,
-                     storage::WriteBatch* batch) {
+void AppendCaseEvent(const CaseEventSpec& spec, const hirs::v1::Case& c, absl::Time now, storage::WriteBatch* batch) {
   hirs::v1::CaseEvent event;
   event.set_kind(spec.kind);
   event.set_case_id(c.case_id());

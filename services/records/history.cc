@@ -53,8 +53,7 @@ std::optional<hirs::v1::ExtractRow> ExtractFacts(const StoredCase& c) {
   return row;
 }
 
-void RecordCaseChange(const StoredCase* before, const StoredCase* after, absl::Time now,
-                      storage::WriteBatch* batch) {
+void RecordCaseChange(const StoredCase* before, const StoredCase* after, absl::Time now, storage::WriteBatch* batch) {
   storage::UpdateCaseIndexes(before != nullptr ? &before->case_() : nullptr,
                              after != nullptr ? &after->case_() : nullptr, batch);
   absl::Time stamp = now;
@@ -65,12 +64,12 @@ void RecordCaseChange(const StoredCase* before, const StoredCase* after, absl::T
     stamp = std::max(stamp, ToAbslTime(after->case_().updated_at()));
   }
   const int64_t micros = absl::ToUnixMicros(stamp);
-  const std::optional<hirs::v1::ExtractRow> old_row =
-      before != nullptr ? ExtractFacts(*before) : std::nullopt;
+  const std::optional<hirs::v1::ExtractRow> old_row = before != nullptr ? ExtractFacts(*before) : std::nullopt;
   const std::optional<hirs::v1::ExtractRow> new_row = after != nullptr ? ExtractFacts(*after) : std::nullopt;
   const std::string& id = after != nullptr ? after->case_().case_id() : before->case_().case_id();
-  const bool moved = old_row.has_value() && (!new_row.has_value() || old_row->district_code() != new_row->district_code() ||
-                                             old_row->month() != new_row->month());
+  const bool moved =
+      old_row.has_value() && (!new_row.has_value() || old_row->district_code() != new_row->district_code() ||
+                              old_row->month() != new_row->month());
   if (moved) {
     batch->Put(storage::Family::kExtracts,
                storage::ExtractRowKey(old_row->district_code(), old_row->month(), id, micros), "");
@@ -85,7 +84,8 @@ void RecordCaseChange(const StoredCase* before, const StoredCase* after, absl::T
 }
 
 absl::StatusOr<absl::Time> ExtractHistorySince(const storage::Store& store) {
-  ASSIGN_OR_RETURN(std::optional<std::string> since, store.Get(storage::Family::kMeta, storage::kExtractHistorySinceKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> since,
+                   store.Get(storage::Family::kMeta, storage::kExtractHistorySinceKey));
   int64_t micros = 0;
   if (since.has_value() && !absl::SimpleAtoi(*since, &micros)) {
     return absl::DataLossError(absl::StrCat("meta ", storage::kExtractHistorySinceKey, " is not a number"));

@@ -126,7 +126,8 @@ absl::Status MoveExplanationsToMembers(storage::Store* store, absl::Time) {
     }
     k->set_report_count(k->report_ids_size());
     if (k->report_ids_size() > collation::kCaseReportIdSample) {
-      k->mutable_report_ids()->DeleteSubrange(collation::kCaseReportIdSample, k->report_ids_size() - collation::kCaseReportIdSample);
+      k->mutable_report_ids()->DeleteSubrange(collation::kCaseReportIdSample,
+                                              k->report_ids_size() - collation::kCaseReportIdSample);
     }
     k->clear_explanations();
     batch.Put(storage::Family::kCases, id, c->SerializeAsString());
@@ -149,7 +150,8 @@ hirs::store::v1::StoredCase NewCase(const std::string& case_id) {
 // stamped `now`, and the history is recorded as complete since `now`; a
 // store without such cases is complete from the beginning. Needs members.
 absl::Status StartExtractHistory(storage::Store* store, absl::Time now) {
-  ASSIGN_OR_RETURN(std::optional<std::string> since, store->Get(storage::Family::kMeta, storage::kExtractHistorySinceKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> since,
+                   store->Get(storage::Family::kMeta, storage::kExtractHistorySinceKey));
   if (since.has_value()) return absl::OkStatus();
   // Cases from before schema 3, each rebuilt in its own batch (an
   // interrupted run starts again: a rebuilt case has statistics).

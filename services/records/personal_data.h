@@ -35,7 +35,7 @@ absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collat
 
 // The school-related reports of `c` that still hold personal data.
 absl::StatusOr<std::vector<std::string>> SchoolReportsToClear(const storage::Store& store,
-                                                             const hirs::store::v1::StoredCase& c);
+                                                              const hirs::store::v1::StoredCase& c);
 
 }  // namespace hirs::records
 

@@ -17,8 +17,7 @@ using storage::Family;
 
 Retention::Retention(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
                      audit::AuditLog* audit, std::function<absl::Time()> clock, RetentionOptions options)
-    : store_(store), locks_(locks), collator_(collator), audit_(audit), clock_(std::move(clock)),
-      options_(options) {}
+    : store_(store), locks_(locks), collator_(collator), audit_(audit), clock_(std::move(clock)), options_(options) {}
 
 absl::StatusOr<Outcome> Retention::ApplyToCase(const std::string& case_id, absl::string_view actor,
                                                absl::string_view method, bool dry_run) {
@@ -28,8 +27,8 @@ absl::StatusOr<Outcome> Retention::ApplyToCase(const std::string& case_id, absl:
   Outcome outcome;
   if (!before.has_value() || before->case_().status() != hirs::v1::NON_CRIME_INCIDENT) return outcome;
   const hirs::v1::Case& c = before->case_();
-  const absl::Time since = before->has_non_crime_since() ? ToAbslTime(before->non_crime_since())
-                                                         : ToAbslTime(c.updated_at());
+  const absl::Time since =
+      before->has_non_crime_since() ? ToAbslTime(before->non_crime_since()) : ToAbslTime(c.updated_at());
   std::vector<std::string> due;
   if (now - since >= options_.review_period) {
     ASSIGN_OR_RETURN(due, collation::MemberIds(*store_, case_id));
@@ -49,15 +48,16 @@ absl::StatusOr<Outcome> Retention::ApplyToCase(const std::string& case_id, absl:
   std::vector<std::string> touched = {case_id};
   touched.insert(touched.end(), due.begin(), due.end());
   if (audit_ != nullptr) {
-    RETURN_IF_ERROR(audit_->AppendAndWait(audit::NewEntry(actor, method, now, absl::StatusCode::kOk, std::move(touched))));
+    RETURN_IF_ERROR(
+        audit_->AppendAndWait(audit::NewEntry(actor, method, now, absl::StatusCode::kOk, std::move(touched))));
   }
   return outcome;
 }
 
 absl::StatusOr<Outcome> Retention::Run(absl::string_view actor, absl::string_view method, bool dry_run) {
   std::vector<std::string> case_ids;
-  const std::string prefix = storage::CaseIndexPrefix(storage::kStatusIndex,
-                                                      storage::IndexNumber(hirs::v1::NON_CRIME_INCIDENT));
+  const std::string prefix =
+      storage::CaseIndexPrefix(storage::kStatusIndex, storage::IndexNumber(hirs::v1::NON_CRIME_INCIDENT));
   RETURN_IF_ERROR(store_->Scan(Family::kIndexes, prefix, 0, [&](absl::string_view key, absl::string_view) {
     case_ids.emplace_back(storage::CaseIdOfIndexKey(key));
     return true;

@@ -54,8 +54,8 @@ class Retention {
   // Removes what the rules above make due in case `case_id` now, as
   // `actor` (principal id, or "hirsd" for the schedule) calling `method`.
   // dry_run: counts only.
-  absl::StatusOr<Outcome> ApplyToCase(const std::string& case_id, absl::string_view actor,
-                                      absl::string_view method, bool dry_run);
+  absl::StatusOr<Outcome> ApplyToCase(const std::string& case_id, absl::string_view actor, absl::string_view method,
+                                      bool dry_run);
 
   // ApplyToCase for every non-crime incident.
   absl::StatusOr<Outcome> Run(absl::string_view actor, absl::string_view method, bool dry_run);

@@ -52,9 +52,9 @@ grpc::ServerUnaryReactor* RunUnaryAudited(grpc::CallbackServerContext* context, 
                                           absl::string_view method, const google::protobuf::Message& request,
                                           WorkerPool* pool, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AdmitAndSchedule(context, gate, method, request, pool,
-                   [reactor](const absl::Status& outcome) { reactor->Finish(ToGrpcStatus(outcome)); },
-                   std::move(work));
+  AdmitAndSchedule(
+      context, gate, method, request, pool,
+      [reactor](const absl::Status& outcome) { reactor->Finish(ToGrpcStatus(outcome)); }, std::move(work));
   return reactor;
 }
 

@@ -24,12 +24,12 @@ class Interceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && unparsed_ &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
       const std::string method = std::string(info_->method()).substr(1);  // "/pkg.Service/Method"
-      methods->ModifySendStatus(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat("the request is not a valid ", method,
-                       " request message: it does not parse (a string field holding invalid UTF-8, or a "
-                       "truncated or malformed message); send the message your client's generated code "
-                       "builds, with text in UTF-8")));
+      methods->ModifySendStatus(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat("the request is not a valid ", method,
+                                    " request message: it does not parse (a string field holding invalid UTF-8, or a "
+                                    "truncated or malformed message); send the message your client's generated code "
+                                    "builds, with text in UTF-8")));
       gate_->RecordUnparseable(*info_->server_context(), method);
     }
     methods->Proceed();
@@ -54,8 +54,7 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
 
 }  // namespace
 
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnparseableRequestInterceptor(
-    CallGate* gate) {
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnparseableRequestInterceptor(CallGate* gate) {
   return std::make_unique<Factory>(gate);
 }
 

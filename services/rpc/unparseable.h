@@ -23,8 +23,7 @@ namespace hirs::rpc {
 
 // The interceptor's factory, for ServerBuilder::experimental()
 // .SetInterceptorCreators. `gate` is borrowed and must outlive the server.
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnparseableRequestInterceptor(
-    CallGate* gate);
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnparseableRequestInterceptor(CallGate* gate);
 
 }  // namespace hirs::rpc
 

@@ -32,10 +32,11 @@ int Restore(const hirs::server::CommandLine& command) {
     hirs::LogError(absl::StrCat("restore failed: ", restored.status().ToString()));
     return 1;
   }
-  std::printf("restored backup %u (taken %s, schema %u) into %s/db; start hirsd on --data_dir=%s with the "
-              "same HMAC key file\n",
-              restored->id, absl::FormatTime(absl::RFC3339_sec, restored->created, absl::UTCTimeZone()).c_str(),
-              restored->schema_version, data_dir.c_str(), data_dir.c_str());
+  std::printf(
+      "restored backup %u (taken %s, schema %u) into %s/db; start hirsd on --data_dir=%s with the "
+      "same HMAC key file\n",
+      restored->id, absl::FormatTime(absl::RFC3339_sec, restored->created, absl::UTCTimeZone()).c_str(),
+      restored->schema_version, data_dir.c_str(), data_dir.c_str());
   return 0;
 }
 

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
@@ -24,22 +24,22 @@
 #include "hirs/v1/extract_service.grpc.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/audit/audit_log.h"
-#include "services/metrics/metrics.h"
 #include "services/auth/directory.h"
-#include "services/retention/retention.h"
-#include "services/server/settings.h"
+#include "services/cases/case_service.h"
+#include "services/cases/cases.h"
 #include "services/collation/case_aggregate.h"
-#include "services/rpc/gate.h"
-#include "services/rpc/unparseable.h"
-#include "services/collation/probabilistic_collator.h"
 #include "services/collation/keyed_hasher.h"
+#include "services/collation/probabilistic_collator.h"
 #include "services/extracts/extract_service.h"
-#include "services/records/migrations.h"
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
-#include "services/cases/case_service.h"
-#include "services/cases/cases.h"
+#include "services/metrics/metrics.h"
+#include "services/records/migrations.h"
+#include "services/retention/retention.h"
+#include "services/rpc/gate.h"
+#include "services/rpc/unparseable.h"
+#include "services/server/settings.h"
 #include "storage/store.h"
 
 namespace hirs::server {
@@ -106,8 +106,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
     tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   } else {
     tls.watch_root_certs();
-    tls.set_cert_request_type(options.tls_require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                                                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.set_cert_request_type(options.tls_require_client_cert
+                                  ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                  : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   }
   return grpc::experimental::TlsServerCredentials(tls);
 }
@@ -128,8 +129,7 @@ absl::Status OpenFoundations(const ServerOptions& options, Server::State* state)
   }
   ASSIGN_OR_RETURN(std::vector<hirs::store::v1::StoredPrincipal> file_principals,
                    auth::LoadPrincipalsFile(options.principals_file));
-  const std::string key_file =
-      options.hmac_key_file.empty() ? options.data_dir + "/hmac.key" : options.hmac_key_file;
+  const std::string key_file = options.hmac_key_file.empty() ? options.data_dir + "/hmac.key" : options.hmac_key_file;
   ASSIGN_OR_RETURN(collation::KeyedHasher hasher, collation::KeyedHasher::LoadOrCreate(key_file));
   state->hasher = std::make_unique<collation::KeyedHasher>(std::move(hasher));
   if (options.postcode_directory.empty()) {
@@ -144,13 +144,14 @@ absl::Status OpenFoundations(const ServerOptions& options, Server::State* state)
   store_options.block_cache_bytes = options.block_cache_bytes;
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
   RETURN_IF_ERROR(records::Migrate(state->store.get(), absl::Now()));
-  ASSIGN_OR_RETURN(state->principals, auth::PrincipalDirectory::Open(state->store.get(), std::move(file_principals),
-                                                                     [] { return absl::Now(); }, options.force_area));
+  ASSIGN_OR_RETURN(state->principals,
+                   auth::PrincipalDirectory::Open(
+                       state->store.get(), std::move(file_principals), [] { return absl::Now(); }, options.force_area));
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
   state->metrics = std::make_unique<metrics::Metrics>();
-  state->gate = std::make_unique<rpc::CallGate>(
-      &state->principals->registry(), state->audit.get(),
-      rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst}, state->metrics.get());
+  state->gate = std::make_unique<rpc::CallGate>(&state->principals->registry(), state->audit.get(),
+                                                rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst},
+                                                state->metrics.get());
 
   return absl::OkStatus();
 }
@@ -166,8 +167,8 @@ absl::StatusOr<collation::MatchModel> LoadModel(const ServerOptions& options, co
     if (labelled.pairs.size() >= cases::kMinReviewDecisions && merges >= cases::kMinEachDecision &&
         kept >= cases::kMinEachDecision) {
       model = model.FromLabelled(labelled.pairs, labelled.is_match);
-      LogInfo(absl::StrCat("collation weights re-estimated from ", labelled.pairs.size(), " review decisions (",
-                           merges, " merge, ", kept, " keep separate):\n", model.ToText()));
+      LogInfo(absl::StrCat("collation weights re-estimated from ", labelled.pairs.size(), " review decisions (", merges,
+                           " merge, ", kept, " keep separate):\n", model.ToText()));
     } else {
       LogInfo(absl::StrCat("collation weights: defaults (", labelled.pairs.size(),
                            " review decisions, too few to learn from)"));
@@ -178,37 +179,35 @@ absl::StatusOr<collation::MatchModel> LoadModel(const ServerOptions& options, co
 
 // The domain classes, the worker pools and the gRPC services over them.
 void BuildServices(const ServerOptions& options, collation::MatchModel model, Server::State* state) {
-  state->collator = std::make_unique<collation::ProbabilisticCollator>(state->hasher.get(), std::move(model),
-                                                                       options.collation);
+  state->collator =
+      std::make_unique<collation::ProbabilisticCollator>(state->hasher.get(), std::move(model), options.collation);
   state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls, "hirs-writes");
   state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls, "hirs-reads");
   const WorkerPools pools{state->read_pool.get(), state->pool.get()};
-  state->reporting =
-      std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), pools);
-  state->case_domain = std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(),
-                                                       state->hasher.get());
+  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), pools);
+  state->case_domain =
+      std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(), state->hasher.get());
   state->feed = std::make_unique<cases::ChangeFeed>(state->store.get(), options.watch);
-  state->cases = std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(),
-                                                          state->gate.get(), pools);
+  state->cases =
+      std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(), state->gate.get(), pools);
   extracts::ExtractOptions extract_options;
   extract_options.suppress_max = options.extract_suppression_max;
   extract_options.release_at_every_change = options.summary_releases == "every_change";
-  state->extract_domain = std::make_unique<extracts::Extracts>(state->store.get(), state->hasher.get(),
-                                                               [] { return absl::Now(); }, extract_options);
-  state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(),
-                                                                   state->gate.get(), state->read_pool.get());
+  state->extract_domain = std::make_unique<extracts::Extracts>(
+      state->store.get(), state->hasher.get(), [] { return absl::Now(); }, extract_options);
+  state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(), state->gate.get(),
+                                                                   state->read_pool.get());
   retention::RetentionOptions retention_options;
   retention_options.review_period = options.nchi_review_period;
-  state->retention = std::make_unique<retention::Retention>(state->store.get(), &state->locks, state->collator.get(),
-                                                            state->audit.get(), [] { return absl::Now(); },
-                                                            retention_options);
+  state->retention = std::make_unique<retention::Retention>(
+      state->store.get(), &state->locks, state->collator.get(), state->audit.get(), [] { return absl::Now(); },
+      retention_options);
   state->admin = std::make_unique<admin::AdminServiceImpl>(
       state->principals.get(), state->retention.get(), state->store.get(), state->audit.get(),
       options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
       state->pool.get());
-
 }
 
 // The gRPC server on options.listen, with health checking, reflection and
@@ -233,8 +232,8 @@ absl::Status Listen(const ServerOptions& options, Server::State* state) {
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   state->grpc_server = builder.BuildAndStart();
   if (state->grpc_server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
-                                               " (address in use, or not an address of this host)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen, " (address in use, or not an address of this host)"));
   }
   state->port = port;
   state->address = BoundAddress(options.listen, port);
@@ -245,7 +244,7 @@ absl::Status Listen(const ServerOptions& options, Server::State* state) {
 // The plaintext health-only listener, when asked for.
 absl::Status ServeHealth(const ServerOptions& options, Server::State* state) {
   if (options.health_listen.empty()) return absl::OkStatus();
-    // A server with no service registered: only the default health service.
+  // A server with no service registered: only the default health service.
   grpc::ServerBuilder health;
   int health_port = 0;
   health.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
@@ -256,7 +255,7 @@ absl::Status ServeHealth(const ServerOptions& options, Server::State* state) {
   state->health_server->GetHealthCheckService()->SetServingStatus(true);
   state->health_port = health_port;
   LogInfo(absl::StrCat("health checks (plaintext, health only) on ", options.health_listen));
-    return absl::OkStatus();
+  return absl::OkStatus();
 }
 
 // The Prometheus endpoint, when asked for.
@@ -280,7 +279,7 @@ absl::Status ServeMetrics(const ServerOptions& options, Server::State* state) {
   RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
   state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
   LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));
-    return absl::OkStatus();
+  return absl::OkStatus();
 }
 
 // The scheduled retention runs, when an interval is set.
@@ -300,7 +299,7 @@ void ScheduleRetention(Server::State* state) {
       wait = st->options.retention_interval;
     }
   });
-  }
+}
 
 }  // namespace
 
@@ -315,14 +314,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   RETURN_IF_ERROR(ServeHealth(options, state.get()));
   RETURN_IF_ERROR(ServeMetrics(options, state.get()));
   ScheduleRetention(state.get());
-  LogInfo(absl::StrCat("hirsd serving on ", state->address, "; principals=", state->principals->registry().size(),
-                       " postcode_sectors=", state->router->sector_count(),
-                       " postcodes=", state->router->postcode_count(),
-                       " sync_writes=", options.sync_writes ? "on" : "off",
-                       " min_free_disk_mb=", options.min_free_disk_bytes >> 20));
+  LogInfo(absl::StrCat(
+      "hirsd serving on ", state->address, "; principals=", state->principals->registry().size(),
+      " postcode_sectors=", state->router->sector_count(), " postcodes=", state->router->postcode_count(),
+      " sync_writes=", options.sync_writes ? "on" : "off", " min_free_disk_mb=", options.min_free_disk_bytes >> 20));
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
-
 
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -349,7 +346,7 @@ void Server::Shutdown(absl::Duration grace) {
     state_->health_server->GetHealthCheckService()->SetServingStatus(false);
     state_->health_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
-  state_->feed->Shutdown();  // watches never end by themselves
+  state_->feed->Shutdown();          // watches never end by themselves
   state_->store->StopCompactions();  // a CompactStore would hold the whole grace
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->pool->Drain();

@@ -263,8 +263,8 @@ void CheckRanges(const ServerOptions& o, std::vector<std::string>* problems) {
         absl::StrCat("--block_cache_mb must be between 8 and 65536 (it is ", o.block_cache_bytes >> 20, ")"));
   }
   if (o.summary_releases != "monthly" && o.summary_releases != "every_change") {
-    problems->push_back(absl::StrCat("--summary_releases must be monthly or every_change (it is \"",
-                                     o.summary_releases, "\")"));
+    problems->push_back(
+        absl::StrCat("--summary_releases must be monthly or every_change (it is \"", o.summary_releases, "\")"));
   }
   if (o.extract_suppression_max < 0) problems->push_back("--extract_suppression_max must be 0 or more");
   if (o.rate_limit_per_second < 0 || o.rate_limit_burst < 0) {

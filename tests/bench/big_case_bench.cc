@@ -58,7 +58,8 @@ hirs::v1::SubmitReportRequest Report(int i, absl::Time when) {
   r->mutable_location()->set_postcode("LE1 5WW");
   r->mutable_location()->set_place_type(hirs::v1::STREET_OR_PUBLIC_PLACE);
   r->set_description(absl::StrCat("Account ", i, ": a man shouted threats at a woman in a headscarf outside the ",
-                                  i % 2 ? "station" : "market", ", seen by ", 2 + i % 7, " people; filmed and shared."));
+                                  i % 2 ? "station" : "market", ", seen by ", 2 + i % 7,
+                                  " people; filmed and shared."));
   r->mutable_victim()->set_full_name("Samira Haddad");
   r->mutable_victim()->set_date_of_birth("1991-03-08");
   r->mutable_consent()->set_share_with_police(true);
@@ -110,9 +111,10 @@ int main(int argc, char** argv) {
               absl::GetFlag(FLAGS_concurrency));
   for (const auto& [name, n] : outcomes) std::printf("  %-18s %d\n", name.c_str(), n);
   std::printf("  cases              %zu (largest %d reports)   failed %d\n", case_ids.size(),
-              case_ids.empty() ? 0 : std::max_element(case_ids.begin(), case_ids.end(), [](auto& a, auto& b) {
-                                       return a.second < b.second;
-                                     })->second,
+              case_ids.empty() ? 0
+                               : std::max_element(case_ids.begin(), case_ids.end(),
+                                                  [](auto& a, auto& b) { return a.second < b.second; })
+                                     ->second,
               failed);
   std::vector<double> rates;
   for (int b = 0; b + block <= static_cast<int>(done_at.size()); b += block) {

@@ -30,9 +30,9 @@
 #include "services/records/history.h"
 #include "services/records/migrations.h"
 #include "services/server/server.h"
-#include "tests/bench/bench_server.h"
 #include "storage/keys.h"
 #include "storage/store.h"
+#include "tests/bench/bench_server.h"
 
 ABSL_FLAG(int, cases, 1000000, "cases to store before measuring");
 ABSL_FLAG(std::string, data_dir, "/tmp/hirs-case-bench", "data directory; filled if it holds no store");
@@ -54,8 +54,8 @@ struct Percentiles {
   std::string Line(const std::string& what) {
     std::sort(v.begin(), v.end());
     auto at = [&](double q) { return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))]; };
-    return absl::StrFormat("%-46s n=%-6zu p50 %8.0f us   p90 %8.0f us   p99 %8.0f us", what, v.size(), at(0.5),
-                           at(0.9), at(0.99));
+    return absl::StrFormat("%-46s n=%-6zu p50 %8.0f us   p90 %8.0f us   p99 %8.0f us", what, v.size(), at(0.5), at(0.9),
+                           at(0.99));
   }
 };
 
@@ -176,8 +176,7 @@ int main(int argc, char** argv) {
        {std::string(""), std::string("district_code = \"E07000130\""),
         std::string("district_code = \"E07000130\" AND status = OPEN"),
         std::string("motivation = RACE AND occurred_start >= \"2025-01-01T00:00:00Z\""),
-        std::string("status = CRIME_RECORDED OR status = UNDER_INVESTIGATION"),
-        std::string("NOT status = CLOSED")}) {
+        std::string("status = CRIME_RECORDED OR status = UNDER_INVESTIGATION"), std::string("NOT status = CLOSED")}) {
     Percentiles list;
     hirs::v1::ListCasesRequest request;
     request.set_filter(filter);

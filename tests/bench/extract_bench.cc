@@ -29,8 +29,8 @@
 #include "services/records/history.h"
 #include "services/records/migrations.h"
 #include "services/server/server.h"
-#include "tests/bench/bench_server.h"
 #include "storage/store.h"
+#include "tests/bench/bench_server.h"
 
 ABSL_FLAG(int, cases, 10000, "cases in the measured district and month");
 ABSL_FLAG(int, other_cases, 90000, "cases in other districts and months");
@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
   Fill(dir + "/db", absl::GetFlag(FLAGS_cases), absl::GetFlag(FLAGS_other_cases));
   auto server = hirs::bench::StartBenchServer(dir);
   if (server == nullptr) return 1;
-  auto stub = hirs::v1::ExtractService::NewStub(
-      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+  auto stub =
+      hirs::v1::ExtractService::NewStub(grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
   hirs::v1::MonthlyExtractRequest request;
   request.set_district_code("E07000130");
   request.set_month("2026-10");
@@ -138,8 +138,9 @@ int main(int argc, char** argv) {
       if (!reader->Finish().ok()) return 1;
       t.ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
     }
-    std::printf("%s\n", t.Line(absl::StrCat("StreamMonthlyExtract", r->has_as_of() ? " as_of 20 Oct" : "", " (",
-                                            rows, " rows)")).c_str());
+    std::printf("%s\n", t.Line(absl::StrCat("StreamMonthlyExtract", r->has_as_of() ? " as_of 20 Oct" : "", " (", rows,
+                                            " rows)"))
+                            .c_str());
   }
   Timings summary;
   for (int i = 0; i < absl::GetFlag(FLAGS_calls); ++i) {

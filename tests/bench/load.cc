@@ -58,8 +58,8 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -173,7 +173,8 @@ bool ReadStat(const std::filesystem::path& path, std::string* name, double* cpu_
   if (open == std::string::npos || close == std::string::npos || close < open) return false;
   std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(stat).substr(close + 2), ' ');
   int64_t user = 0, system = 0;  // fields 14 and 15 of stat(5), 12 and 13 after the name
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) return false;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system))
+    return false;
   *name = stat.substr(open + 1, close - open - 1);
   *cpu_seconds = static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
   return true;
@@ -268,7 +269,8 @@ void ReportThreads(int64_t calls) {
     const double switches = static_cast<double>(u.switches) / static_cast<double>(calls);
     if (us < 0.05 && switches < 0.005) continue;  // idle in this run
     std::string key = name;
-    std::replace_if(key.begin(), key.end(), [](char c) { return c == ':' || c == ' ' || c == '='; }, '-');
+    std::replace_if(
+        key.begin(), key.end(), [](char c) { return c == ':' || c == ' ' || c == '='; }, '-');
     absl::StrAppend(&line, " ", key, "=", absl::StrFormat("%.1f/%.2f", us, switches));
   }
   std::printf("%s\n", line.c_str());
@@ -290,7 +292,8 @@ void Report(const std::string& kind, Figures f, double seconds, int server_pid) 
       label.c_str(), absl::GetFlag(FLAGS_target).c_str(), absl::GetFlag(FLAGS_workload).c_str(), kind.c_str(),
       absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels), static_cast<long long>(calls),
       static_cast<long long>(f.items), seconds, per_second, Percentile(f.micros, 0.50), Percentile(f.micros, 0.95),
-      Percentile(f.micros, 0.99), Percentile(f.micros, 0.999), errors.empty() ? "none" : absl::StrJoin(errors, ",").c_str(),
+      Percentile(f.micros, 0.99), Percentile(f.micros, 0.999),
+      errors.empty() ? "none" : absl::StrJoin(errors, ",").c_str(),
       static_cast<long long>(server_pid > 0 ? PeakRssMb(server_pid) : -1), static_cast<long long>(PeakRssMb(0)),
       server_cores.load());
   std::fflush(stdout);
@@ -548,8 +551,10 @@ class GrpcLoad {
       }
     }
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* left) { return *left == 0; }, &outstanding_));
-    if (skipped_ > 0) std::fprintf(stderr, "open loop: %lld calls skipped (all slots busy)\n", static_cast<long long>(skipped_));
+    mu_.Await(absl::Condition(
+        +[](int* left) { return *left == 0; }, &outstanding_));
+    if (skipped_ > 0)
+      std::fprintf(stderr, "open loop: %lld calls skipped (all slots busy)\n", static_cast<long long>(skipped_));
   }
 
   void Print(int server_pid) {
@@ -559,7 +564,8 @@ class GrpcLoad {
       Figures all;
       for (auto& slot : slots_) all.Merge(slot->figures[k]);
       calls += all.items > 0 ? all.items : static_cast<int64_t>(all.micros.size());
-      if (!all.micros.empty() || !all.errors.empty()) Report(kKindNames[k], std::move(all), phases_.Seconds(), server_pid);
+      if (!all.micros.empty() || !all.errors.empty())
+        Report(kKindNames[k], std::move(all), phases_.Seconds(), server_pid);
     }
     ReportThreads(calls);
   }
@@ -814,7 +820,8 @@ int RunPreload() {
   store_options.path = dir + "/db";
   store_options.sync_writes = false;  // a fill, not acknowledgements: hirsd's start finds it all flushed
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
-      hasher.ok() ? storage::Store::Open(store_options) : absl::StatusOr<std::unique_ptr<storage::Store>>(hasher.status());
+      hasher.ok() ? storage::Store::Open(store_options)
+                  : absl::StatusOr<std::unique_ptr<storage::Store>>(hasher.status());
   if (!store.ok()) {
     std::fprintf(stderr, "preload: %s\n", store.status().ToString().c_str());
     return 1;
@@ -903,7 +910,9 @@ int RunCompact() {
 std::vector<std::string> Fingerprints(const hirs::v1::Report& r) {
   std::vector<std::string> out;
   const auto& v = r.victim();
-  auto add = [&](const std::string& s) { out.push_back(absl::BytesToHexString(absl::StrCat(std::hash<std::string>()(s)))); };
+  auto add = [&](const std::string& s) {
+    out.push_back(absl::BytesToHexString(absl::StrCat(std::hash<std::string>()(s))));
+  };
   add(absl::StrCat("n|", v.full_name(), "|", v.date_of_birth()));
   add(absl::StrCat("p|", r.location().postcode(), "|", r.occurred_start().seconds() / 86400));
   add(absl::StrCat("v|", v.postcode(), "|", r.occurred_start().seconds() / 86400));
@@ -1044,10 +1053,10 @@ std::string SubmitFull(pqxx::connection& c, const hirs::v1::SubmitReportRequest&
                                       {"s-", &normalised.postcode_sector()}}) {
     if (!value->empty()) counts.push_back(absl::StrCat(prefix, absl::BytesToHexString(*value)));
   }
-  const pqxx::result stored = w.exec_prepared(
-      "records", report_id, case_id, centre, pqxx::binarystring(body.data(), body.size()), request_key, content_key,
-      pqxx::binarystring(feature_bytes.data(), feature_bytes.size()), SqlArray(hex_keys(keys.stored)),
-      SqlArray(counts), kind, normalised.district_code(), month);
+  const pqxx::result stored =
+      w.exec_prepared("records", report_id, case_id, centre, pqxx::binarystring(body.data(), body.size()), request_key,
+                      content_key, pqxx::binarystring(feature_bytes.data(), feature_bytes.size()),
+                      SqlArray(hex_keys(keys.stored)), SqlArray(counts), kind, normalised.district_code(), month);
   if (stored[0][0].as<int>() < 2) {
     w.abort();  // another connection stored the same request meanwhile
     return "";
@@ -1106,8 +1115,9 @@ int RunPostgres() {
     c.prepare("request",
               "INSERT INTO requests (principal, request_id, report_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
     c.prepare("fingerprint", "INSERT INTO fingerprints VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
-    c.prepare("case",
-              "INSERT INTO cases VALUES ($1, 1) ON CONFLICT (case_id) DO UPDATE SET report_count = cases.report_count + 1");
+    c.prepare(
+        "case",
+        "INSERT INTO cases VALUES ($1, 1) ON CONFLICT (case_id) DO UPDATE SET report_count = cases.report_count + 1");
   }
   std::atomic<int> next_connection{0};
   thread_local pqxx::connection* mine = nullptr;

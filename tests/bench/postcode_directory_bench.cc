@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     for (long i = 0; i < rows; ++i) {
       const bool in_area = i % 40 == 0;
       static constexpr char kInward[] = "ABDEFGHJLNPQRSTUWXYZ";  // letters valid in an inward code
-      const long j = in_area ? i / 40 : i;  // distinct postcodes for the area's rows
+      const long j = in_area ? i / 40 : i;                       // distinct postcodes for the area's rows
       const std::string pc =
           absl::StrCat(in_area ? "LE" : "ZZ", 1 + j % 19, " ", (j / 19) % 10, std::string(1, kInward[(j / 190) % 20]),
                        std::string(1, kInward[(j / 3800) % 20]));

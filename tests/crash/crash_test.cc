@@ -49,13 +49,12 @@ extern char** environ;
 namespace {
 
 int failures = 0;
-#define CHECK_THAT(cond, ...)                                                                       \
-  do {                                                                                              \
-    if (!(cond)) {                                                                                  \
-      ++failures;                                                                                   \
-      std::fprintf(stderr, "FAIL %s:%d %s: %s\n", __FILE__, __LINE__, #cond,                       \
-                   absl::StrCat(__VA_ARGS__).c_str());                                              \
-    }                                                                                               \
+#define CHECK_THAT(cond, ...)                                                                                    \
+  do {                                                                                                           \
+    if (!(cond)) {                                                                                               \
+      ++failures;                                                                                                \
+      std::fprintf(stderr, "FAIL %s:%d %s: %s\n", __FILE__, __LINE__, #cond, absl::StrCat(__VA_ARGS__).c_str()); \
+    }                                                                                                            \
   } while (0)
 
 struct Hirsd {
@@ -67,10 +66,9 @@ struct Hirsd {
 Hirsd Start(const std::string& work) {
   const std::string out = work + "/hirsd.out";
   std::remove(out.c_str());
-  const std::string command = absl::StrCat("exec '", absl::GetFlag(FLAGS_hirsd), "' --listen=127.0.0.1:0 --data_dir='",
-                                           work, "/data' --principals='", work,
-                                           "/principals.json' --rate_limit_per_second=0 >'", out, "' 2>>'", work,
-                                           "/hirsd.log'");
+  const std::string command = absl::StrCat(
+      "exec '", absl::GetFlag(FLAGS_hirsd), "' --listen=127.0.0.1:0 --data_dir='", work, "/data' --principals='", work,
+      "/principals.json' --rate_limit_per_second=0 >'", out, "' 2>>'", work, "/hirsd.log'");
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   Hirsd h;
   if (posix_spawn(&h.pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) {
@@ -110,8 +108,7 @@ hirs::v1::Report Incident(uint64_t n, int centre) {
   // Incidents a day apart, each in its own postcode: they never collate.
   // After 12,001 days (back to 1993; reports before 1990 are refused) the
   // days repeat, with the next postcode (12,001 is not a multiple of 5).
-  const absl::Time when =
-      absl::FromUnixSeconds(1760000000) - absl::Hours(24 * static_cast<int64_t>(n % 12001));
+  const absl::Time when = absl::FromUnixSeconds(1760000000) - absl::Hours(24 * static_cast<int64_t>(n % 12001));
   *r.mutable_occurred_start() = hirs::ToTimestamp(when);
   static const char* postcodes[] = {"LE11 3AB", "LE1 5WW", "LE18 2AA", "LE10 1AA", "LE13 0AA"};
   r.mutable_location()->set_postcode(postcodes[n % 5]);
@@ -169,10 +166,10 @@ int main(int argc, char** argv) {
   }
   std::mt19937 rng(absl::GetFlag(FLAGS_seed));
   const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
-  std::map<std::string, Ack> acked;  // request id ("centre/key") -> first answer
-  std::map<std::string, int> answers;  // report id -> OK answers naming it (first ones and retries)
+  std::map<std::string, Ack> acked;                      // request id ("centre/key") -> first answer
+  std::map<std::string, int> answers;                    // report id -> OK answers naming it (first ones and retries)
   std::map<std::string, std::pair<int, uint64_t>> sent;  // request id -> (centre, incident)
-  std::vector<std::string> recent;  // acknowledged in the current cycle
+  std::vector<std::string> recent;                       // acknowledged in the current cycle
   std::atomic<uint64_t> next_incident{0};
   int cycles = 0, retried = 0;
 
@@ -192,11 +189,11 @@ int main(int argc, char** argv) {
       auto it = acked.find(key);
       if (it != acked.end()) {
         ++retried;
-        CHECK_THAT(response.collation() == hirs::v1::ALREADY_RECEIVED, key, " retried: ",
-                   hirs::v1::CollationOutcome_Name(response.collation()));
-        CHECK_THAT(response.report_id() == it->second.report_id && response.case_id() == it->second.case_id,
-                   key, " came back as ", response.report_id(), "/", response.case_id(), " not ",
-                   it->second.report_id, "/", it->second.case_id);
+        CHECK_THAT(response.collation() == hirs::v1::ALREADY_RECEIVED, key,
+                   " retried: ", hirs::v1::CollationOutcome_Name(response.collation()));
+        CHECK_THAT(response.report_id() == it->second.report_id && response.case_id() == it->second.case_id, key,
+                   " came back as ", response.report_id(), "/", response.case_id(), " not ", it->second.report_id, "/",
+                   it->second.case_id);
       } else {
         acked[key] = Ack{response.report_id(), response.case_id(), incident};
       }
@@ -321,12 +318,13 @@ int main(int argc, char** argv) {
     shared += incident % 2 == 0 ? 1 : 0;
   }
   auto audit = hirs::audit::VerifyChain(**store);
-  CHECK_THAT(audit.ok() && audit->ok(), "audit chain: ", audit.ok() ? audit->first_problem() : audit.status().ToString());
+  CHECK_THAT(audit.ok() && audit->ok(),
+             "audit chain: ", audit.ok() ? audit->first_problem() : audit.status().ToString());
   // Every answered submission is in the chain, retries too: its entry was
   // durable with its report (or written before the answer), and entries a
   // kill left pending were chained at the next start.
-  CHECK_THAT(audit.ok() && audit->pending_entries() == 0, "audit entries still pending after a clean stop: ",
-             audit.ok() ? audit->pending_entries() : 0);
+  CHECK_THAT(audit.ok() && audit->pending_entries() == 0,
+             "audit entries still pending after a clean stop: ", audit.ok() ? audit->pending_entries() : 0);
   std::map<std::string, int> audited;  // report id -> OK SubmitReport entries naming it
   CHECK_THAT((*store)
                  ->Scan(hirs::storage::Family::kAudit, hirs::storage::kAuditEntryPrefix, 0,
@@ -349,8 +347,7 @@ int main(int argc, char** argv) {
       "crash_test: %d SIGKILL cycles, %zu reports acknowledged (%zu incidents reported by two centres at once), "
       "%d acknowledged reports retried after a crash, %zu cases, %zu index entries, audit entries %llu: %s\n",
       cycles, acked.size(), shared, retried, cases.size(), index_keys.size(),
-      audit.ok() ? static_cast<unsigned long long>(audit->entries_checked()) : 0ULL,
-      failures == 0 ? "ok" : "FAILED");
+      audit.ok() ? static_cast<unsigned long long>(audit->entries_checked()) : 0ULL, failures == 0 ? "ok" : "FAILED");
   if (failures == 0 && absl::GetFlag(FLAGS_work_dir).empty()) std::system(absl::StrCat("rm -rf '", work, "'").c_str());
   return failures == 0 && cycles >= std::min(20, absl::GetFlag(FLAGS_cycles)) ? 0 : 1;
 }

@@ -114,8 +114,8 @@ class TimedCollator final : public collation::Collator {
     inner_->Move(keys, report_id, from, to, staying, batch);
   }
   absl::Status Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
-                      const std::string& case_id,
-                      const storage::Store& store, storage::WriteBatch* batch) const override {
+                      const std::string& case_id, const storage::Store& store,
+                      storage::WriteBatch* batch) const override {
     return inner_->Forget(report_ids, other_report_ids, case_id, store, batch);
   }
   // Plan plus Decide of the last submission. Single-threaded use only.
@@ -146,18 +146,20 @@ std::string Metrics::ToText(const std::string& title) const {
   if (!matching_micros.empty()) {
     std::vector<double> v = matching_micros;
     std::sort(v.begin(), v.end());
-    matching = absl::StrFormat("  matching (blocking, candidates, scoring, decision): median %.0f us, p90 %.0f us, p99 %.0f us\n",
-                               v[v.size() / 2], v[v.size() * 9 / 10], v[v.size() * 99 / 100]);
+    matching = absl::StrFormat(
+        "  matching (blocking, candidates, scoring, decision): median %.0f us, p90 %.0f us, p99 %.0f us\n",
+        v[v.size() / 2], v[v.size() * 9 / 10], v[v.size() * 99 / 100]);
   }
-  return matching + absl::StrFormat(
-      "%s\n"
-      "  records %zu  true pairs %zu  predicted pairs %zu  correct %zu\n"
-      "  precision %.4f  recall %.4f  F1 %.4f\n"
-      "  pair completeness (true pairs sharing a blocking key) %.4f  candidates compared per record %.1f\n"
-      "  sent to review %.2f%%  time per record (%s): median %.0f us, mean %.0f us\n",
-      title, records, true_pairs, predicted_pairs, correct_pairs, precision(), recall(), f1(),
-      pair_completeness(), records ? double(candidate_comparisons) / records : 0, 100 * review_share(),
-      timed, MedianMicros(), records ? seconds * 1e6 / records : 0);
+  return matching +
+         absl::StrFormat(
+             "%s\n"
+             "  records %zu  true pairs %zu  predicted pairs %zu  correct %zu\n"
+             "  precision %.4f  recall %.4f  F1 %.4f\n"
+             "  pair completeness (true pairs sharing a blocking key) %.4f  candidates compared per record %.1f\n"
+             "  sent to review %.2f%%  time per record (%s): median %.0f us, mean %.0f us\n",
+             title, records, true_pairs, predicted_pairs, correct_pairs, precision(), recall(), f1(),
+             pair_completeness(), records ? double(candidate_comparisons) / records : 0, 100 * review_share(), timed,
+             MedianMicros(), records ? seconds * 1e6 / records : 0);
 }
 
 void CountPairs(const std::vector<std::string>& truth, const std::vector<std::string>& predicted, Metrics* m) {
@@ -249,38 +251,58 @@ namespace {
 
 // Fictitious names of the mix found in Leicestershire.
 constexpr const char* kGivenNames[] = {
-    "mohammed", "aisha", "fatima", "ahmed", "priya", "rajesh", "sunita", "arjun", "deepa", "harpreet", "gurpreet",
-    "amrit", "jaswinder", "kiran", "ravi", "neha", "anil", "meera", "yusuf", "zainab", "omar", "hassan", "amina",
-    "abdi", "hodan", "farah", "ayaan", "oliver", "george", "harry", "jack", "jacob", "charlie", "thomas", "james",
-    "william", "emily", "olivia", "amelia", "isla", "ava", "jessica", "sophie", "grace", "chloe", "lucy", "daniel",
-    "ryan", "liam", "connor", "megan", "hannah", "katarzyna", "piotr", "tomasz", "agnieszka", "marek", "anna",
-    "andrei", "ioana", "mihai", "elena", "darius", "kwame", "ama", "chidi", "ngozi", "tunde", "blessing", "samuel",
-    "grace", "joseph", "maria", "jose", "lukas", "sofia", "ibrahim", "maryam", "bilal", "sana", "imran", "nadia"};
+    "mohammed", "aisha",   "fatima",    "ahmed",  "priya",  "rajesh",    "sunita",  "arjun",  "deepa",    "harpreet",
+    "gurpreet", "amrit",   "jaswinder", "kiran",  "ravi",   "neha",      "anil",    "meera",  "yusuf",    "zainab",
+    "omar",     "hassan",  "amina",     "abdi",   "hodan",  "farah",     "ayaan",   "oliver", "george",   "harry",
+    "jack",     "jacob",   "charlie",   "thomas", "james",  "william",   "emily",   "olivia", "amelia",   "isla",
+    "ava",      "jessica", "sophie",    "grace",  "chloe",  "lucy",      "daniel",  "ryan",   "liam",     "connor",
+    "megan",    "hannah",  "katarzyna", "piotr",  "tomasz", "agnieszka", "marek",   "anna",   "andrei",   "ioana",
+    "mihai",    "elena",   "darius",    "kwame",  "ama",    "chidi",     "ngozi",   "tunde",  "blessing", "samuel",
+    "grace",    "joseph",  "maria",     "jose",   "lukas",  "sofia",     "ibrahim", "maryam", "bilal",    "sana",
+    "imran",    "nadia"};
 constexpr const char* kSurnames[] = {
-    "patel", "khan", "singh", "kaur", "ahmed", "hussain", "begum", "ali", "shah", "mistry", "parmar", "chauhan",
-    "lad", "solanki", "vaghela", "gohil", "chudasama", "sharma", "gupta", "mehta", "joshi", "desai", "rahman",
-    "islam", "uddin", "mahmood", "iqbal", "hassan", "mohamed", "abdi", "warsame", "farah", "osman", "smith",
-    "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies", "robinson", "wright", "thompson",
-    "evans", "walker", "white", "roberts", "green", "hall", "wood", "jackson", "clarke", "nowak", "kowalski",
-    "wisniewski", "wojcik", "kaminski", "lewandowski", "popescu", "ionescu", "popa", "okafor", "adeyemi",
-    "mensah", "owusu", "boateng", "nwosu", "adebayo", "osei", "fernandes", "silva", "santos", "costa",
-    "kumar", "bibi", "akhtar", "javed", "qureshi", "malik", "chowdhury", "miah", "sheikh", "bhatt", "pandya",
-    "thakkar", "raval", "tailor", "makwana", "jadeja", "rathod", "dabhi", "bhatti", "sandhu", "gill", "dhillon"};
-constexpr const char* kActors[] = {"two men", "a man", "a woman", "a group of teenagers", "three youths",
-                                   "an older man", "two women", "a cyclist", "a taxi driver", "a neighbour",
-                                   "a customer", "a group of men", "a delivery driver", "a passenger"};
-constexpr const char* kActions[] = {"shouted racist abuse", "spat", "threw a bottle", "pushed", "threatened",
-                                    "made monkey noises", "pulled at headscarf", "mocked accent", "filmed",
-                                    "kicked door", "sprayed graffiti", "called names", "blocked the path",
-                                    "threw eggs", "followed home", "smashed window", "mimicked disability"};
-constexpr const char* kPlaces[] = {"bus stop", "corner shop", "park", "car park", "playground", "petrol station",
-                                   "takeaway", "train station", "market", "library", "supermarket", "pub",
-                                   "mosque", "temple", "gurdwara", "church", "school gates", "allotment"};
-constexpr const char* kDetails[] = {"red car", "black hoodie", "white van", "dog", "scooter", "football shirt",
-                                    "baseball cap", "blue jacket", "bicycle", "mobile phone", "grey tracksuit",
-                                    "silver hatchback", "rucksack", "tattoo", "beard", "glasses", "pushchair",
-                                    "motorbike", "green coat", "umbrella", "can of beer", "flag", "balaclava"};
-constexpr const char* kFillers[] = {"I was", "They were", "It happened", "The victim was", "Someone was",
+    "patel",    "khan",       "singh",   "kaur",     "ahmed",       "hussain",  "begum",   "ali",       "shah",
+    "mistry",   "parmar",     "chauhan", "lad",      "solanki",     "vaghela",  "gohil",   "chudasama", "sharma",
+    "gupta",    "mehta",      "joshi",   "desai",    "rahman",      "islam",    "uddin",   "mahmood",   "iqbal",
+    "hassan",   "mohamed",    "abdi",    "warsame",  "farah",       "osman",    "smith",   "jones",     "taylor",
+    "brown",    "williams",   "wilson",  "johnson",  "davies",      "robinson", "wright",  "thompson",  "evans",
+    "walker",   "white",      "roberts", "green",    "hall",        "wood",     "jackson", "clarke",    "nowak",
+    "kowalski", "wisniewski", "wojcik",  "kaminski", "lewandowski", "popescu",  "ionescu", "popa",      "okafor",
+    "adeyemi",  "mensah",     "owusu",   "boateng",  "nwosu",       "adebayo",  "osei",    "fernandes", "silva",
+    "santos",   "costa",      "kumar",   "bibi",     "akhtar",      "javed",    "qureshi", "malik",     "chowdhury",
+    "miah",     "sheikh",     "bhatt",   "pandya",   "thakkar",     "raval",    "tailor",  "makwana",   "jadeja",
+    "rathod",   "dabhi",      "bhatti",  "sandhu",   "gill",        "dhillon"};
+constexpr const char* kActors[] = {"two men",           "a man",        "a woman",    "a group of teenagers",
+                                   "three youths",      "an older man", "two women",  "a cyclist",
+                                   "a taxi driver",     "a neighbour",  "a customer", "a group of men",
+                                   "a delivery driver", "a passenger"};
+constexpr const char* kActions[] = {"shouted racist abuse",
+                                    "spat",
+                                    "threw a bottle",
+                                    "pushed",
+                                    "threatened",
+                                    "made monkey noises",
+                                    "pulled at headscarf",
+                                    "mocked accent",
+                                    "filmed",
+                                    "kicked door",
+                                    "sprayed graffiti",
+                                    "called names",
+                                    "blocked the path",
+                                    "threw eggs",
+                                    "followed home",
+                                    "smashed window",
+                                    "mimicked disability"};
+constexpr const char* kPlaces[] = {"bus stop",       "corner shop",  "park",          "car park", "playground",
+                                   "petrol station", "takeaway",     "train station", "market",   "library",
+                                   "supermarket",    "pub",          "mosque",        "temple",   "gurdwara",
+                                   "church",         "school gates", "allotment"};
+constexpr const char* kDetails[] = {
+    "red car",      "black hoodie", "white van",   "dog",          "scooter",        "football shirt",
+    "baseball cap", "blue jacket",  "bicycle",     "mobile phone", "grey tracksuit", "silver hatchback",
+    "rucksack",     "tattoo",       "beard",       "glasses",      "pushchair",      "motorbike",
+    "green coat",   "umbrella",     "can of beer", "flag",         "balaclava"};
+constexpr const char* kFillers[] = {"I was",  "They were",          "It happened",    "The victim was", "Someone was",
                                     "We saw", "My client reported", "The pupil said", "I witnessed"};
 
 template <size_t N>
@@ -317,10 +339,18 @@ std::string Typo(std::mt19937_64& rng, const std::string& s) {
   std::string t = s;
   const size_t i = Uniform(rng, 1, static_cast<int>(s.size()) - 2);
   switch (Uniform(rng, 0, 3)) {
-    case 0: t[i] = static_cast<char>('a' + Uniform(rng, 0, 25)); break;
-    case 1: t.erase(i, 1); break;
-    case 2: t.insert(i, 1, t[i]); break;
-    default: std::swap(t[i], t[i + 1]); break;
+    case 0:
+      t[i] = static_cast<char>('a' + Uniform(rng, 0, 25));
+      break;
+    case 1:
+      t.erase(i, 1);
+      break;
+    case 2:
+      t.insert(i, 1, t[i]);
+      break;
+    default:
+      std::swap(t[i], t[i + 1]);
+      break;
   }
   return t;
 }
@@ -384,7 +414,8 @@ class Generator {
   Place RandomPostcode() {
     const auto& [sector, district] = sectors_[Uniform(rng_, 0, static_cast<int>(sectors_.size()) - 1)];
     static constexpr char kInward[] = "ABDEFGHJLNPQRSTUWXYZ";
-    return {absl::StrCat(sector, std::string(1, kInward[Uniform(rng_, 0, 19)]), std::string(1, kInward[Uniform(rng_, 0, 19)])),
+    return {absl::StrCat(sector, std::string(1, kInward[Uniform(rng_, 0, 19)]),
+                         std::string(1, kInward[Uniform(rng_, 0, 19)])),
             district};
   }
 
@@ -401,8 +432,10 @@ class Generator {
     v->name = absl::StrCat(Pick(rng_, kGivenNames), " ", Pick(rng_, kSurnames));
     const int year = child ? Uniform(rng_, 2009, 2014) : Uniform(rng_, 1940, 2006);
     v->dob = absl::StrFormat("%04d-%02d-%02d", year, Uniform(rng_, 1, 12), Uniform(rng_, 1, 28));
-    if (!child && Chance(rng_, 0.6)) v->phone = absl::StrFormat("07%03d %06d", Uniform(rng_, 100, 999), Uniform(rng_, 0, 999999));
-    if (!child && Chance(rng_, 0.3)) v->email = absl::StrCat(absl::StrReplaceAll(v->name, {{" ", "."}}), Uniform(rng_, 1, 99), "@example.org");
+    if (!child && Chance(rng_, 0.6))
+      v->phone = absl::StrFormat("07%03d %06d", Uniform(rng_, 100, 999), Uniform(rng_, 0, 999999));
+    if (!child && Chance(rng_, 0.3))
+      v->email = absl::StrCat(absl::StrReplaceAll(v->name, {{" ", "."}}), Uniform(rng_, 1, 99), "@example.org");
     v->home = RandomPostcode().postcode;
     v->child = child;
     victims_.push_back(std::move(v));
@@ -416,12 +449,16 @@ class Generator {
     inc.when = when;
     inc.postcode = place.postcode;
     inc.district = place.district;
-    static constexpr hirs::v1::PlaceType kPlaceTypes[] = {
-        hirs::v1::STREET_OR_PUBLIC_PLACE, hirs::v1::STREET_OR_PUBLIC_PLACE, hirs::v1::HOME, hirs::v1::PUBLIC_TRANSPORT,
-        hirs::v1::SHOP_OR_BUSINESS, hirs::v1::WORKPLACE, hirs::v1::LEISURE_OR_NIGHT_TIME_ECONOMY};
+    static constexpr hirs::v1::PlaceType kPlaceTypes[] = {hirs::v1::STREET_OR_PUBLIC_PLACE,
+                                                          hirs::v1::STREET_OR_PUBLIC_PLACE,
+                                                          hirs::v1::HOME,
+                                                          hirs::v1::PUBLIC_TRANSPORT,
+                                                          hirs::v1::SHOP_OR_BUSINESS,
+                                                          hirs::v1::WORKPLACE,
+                                                          hirs::v1::LEISURE_OR_NIGHT_TIME_ECONOMY};
     inc.place_type = kPlaceTypes[Uniform(rng_, 0, 6)];
     const double m = std::uniform_real_distribution<double>(0, 1)(rng_);
-    inc.motivations.push_back(m < 0.5   ? hirs::v1::RACE
+    inc.motivations.push_back(m < 0.5    ? hirs::v1::RACE
                               : m < 0.65 ? hirs::v1::RELIGION_OR_BELIEF
                               : m < 0.77 ? hirs::v1::SEXUAL_ORIENTATION
                               : m < 0.87 ? hirs::v1::DISABILITY
@@ -520,7 +557,9 @@ class Generator {
       int64_t when = inc.when;
       if (!first) {
         const double t = std::uniform_real_distribution<double>(0, 1)(rng_);
-        when += t < 0.75 ? Uniform(rng_, -45, 45) * 60 : t < 0.95 ? Uniform(rng_, -180, 180) * 60 : 86400 * (Chance(rng_, 0.5) ? 1 : -1);
+        when += t < 0.75   ? Uniform(rng_, -45, 45) * 60
+                : t < 0.95 ? Uniform(rng_, -180, 180) * 60
+                           : 86400 * (Chance(rng_, 0.5) ? 1 : -1);
       }
       rep.mutable_occurred_start()->set_seconds(when);
       // Where: the full postcode, or only part of it with the district.
@@ -529,7 +568,8 @@ class Generator {
       // Reporters name the kind of place differently now and then.
       loc->set_place_type(!first && Chance(rng_, 0.15) ? hirs::v1::STREET_OR_PUBLIC_PLACE : inc.place_type);
       if (first || p < 0.75) {
-        loc->set_postcode(Chance(rng_, 0.5) ? inc.postcode : absl::AsciiStrToLower(absl::StrReplaceAll(inc.postcode, {{" ", ""}})));
+        loc->set_postcode(Chance(rng_, 0.5) ? inc.postcode
+                                            : absl::AsciiStrToLower(absl::StrReplaceAll(inc.postcode, {{" ", ""}})));
       } else if (p < 0.88) {
         loc->set_postcode(inc.postcode.substr(0, inc.postcode.size() - 2));  // sector
         loc->set_district_code(inc.district);
@@ -537,14 +577,16 @@ class Generator {
         loc->set_postcode(inc.postcode.substr(0, inc.postcode.find(' ')));  // outward code
         loc->set_district_code(inc.district);
       }
-      static constexpr const char* kPlacePhrases[] = {"near the ", "outside the ", "by the ", "at the ", "",
-                                                      "round the corner from the ", "opposite the "};
+      static constexpr const char* kPlacePhrases[] = {
+          "near the ", "outside the ", "by the ", "at the ", "", "round the corner from the ", "opposite the "};
       if (Chance(rng_, 0.85)) loc->set_description(absl::StrCat(Pick(rng_, kPlacePhrases), inc.place));
       // What: motivations and types as this reporter saw them.
       std::vector<hirs::v1::Motivation> mot = inc.motivations;
       if (!first && Chance(rng_, 0.2)) {
-        if (mot.size() > 1) mot.pop_back();
-        else mot.push_back(static_cast<hirs::v1::Motivation>(Uniform(rng_, 1, 5)));
+        if (mot.size() > 1)
+          mot.pop_back();
+        else
+          mot.push_back(static_cast<hirs::v1::Motivation>(Uniform(rng_, 1, 5)));
       }
       for (auto m : mot) rep.add_motivations(m);
       std::vector<hirs::v1::IncidentType> types = inc.types;
@@ -567,8 +609,10 @@ class Generator {
           if (dob.substr(8) == "00" || dob.substr(8) > "28") dob = inc.victim->dob;
           v->set_date_of_birth(dob);
         }
-        if (role == hirs::v1::VICTIM && !inc.victim->phone.empty() && Chance(rng_, 0.7)) v->set_phone(inc.victim->phone);
-        if (role == hirs::v1::VICTIM && !inc.victim->email.empty() && Chance(rng_, 0.5)) v->set_email(inc.victim->email);
+        if (role == hirs::v1::VICTIM && !inc.victim->phone.empty() && Chance(rng_, 0.7))
+          v->set_phone(inc.victim->phone);
+        if (role == hirs::v1::VICTIM && !inc.victim->email.empty() && Chance(rng_, 0.5))
+          v->set_email(inc.victim->email);
         if (Chance(rng_, 0.6)) v->set_postcode(inc.victim->home);
         rep.mutable_consent()->set_share_with_police(Chance(rng_, 0.7));
       }
@@ -590,7 +634,8 @@ class Generator {
 
 std::vector<GeneratedReport> GenerateIncidents(const GeneratorOptions& options) { return Generator(options).Run(); }
 
-absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& reports, const IncidentRunOptions& options) {
+absl::StatusOr<IncidentRun> RunIncidents(const std::vector<GeneratedReport>& reports,
+                                         const IncidentRunOptions& options) {
   ScratchStore store;
   auto router = intake::DistrictRouter::LeicestershireDefault();
   collation::ProbabilisticCollator collator(&EvalHasher(), collation::MatchModel::Default(), options.matcher);

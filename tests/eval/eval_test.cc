@@ -1,7 +1,7 @@
 // Accuracy floors, run by ctest on small inputs (the full figures come from
 // hirs-eval; see tests/eval/README.md).
-#include "gtest/gtest.h"
 #include "tests/eval/eval.h"
+#include "gtest/gtest.h"
 
 namespace hirs::eval {
 namespace {

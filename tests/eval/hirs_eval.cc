@@ -29,10 +29,12 @@ ABSL_FLAG(int, days, 730, "synthetic: days the incidents span");
 ABSL_FLAG(bool, estimate, false, "synthetic: print re-estimated m/u");
 ABSL_FLAG(int, show_false_merges, 0, "synthetic: print explanations of this many wrong attachments");
 ABSL_FLAG(double, attach_threshold, hirs::collation::MatcherOptions().attach_threshold, "synthetic: attach threshold");
-ABSL_FLAG(double, attach_threshold_without_identity, hirs::collation::MatcherOptions().attach_threshold_without_identity,
+ABSL_FLAG(double, attach_threshold_without_identity,
+          hirs::collation::MatcherOptions().attach_threshold_without_identity,
           "synthetic: attach threshold where victim identity gives no support");
 ABSL_FLAG(double, ambiguity_margin, hirs::collation::MatcherOptions().ambiguity_margin, "synthetic: ambiguity margin");
-ABSL_FLAG(double, identity_conflict, hirs::collation::MatcherOptions().identity_conflict, "synthetic: identity conflict");
+ABSL_FLAG(double, identity_conflict, hirs::collation::MatcherOptions().identity_conflict,
+          "synthetic: identity conflict");
 ABSL_FLAG(double, review_threshold, hirs::collation::MatcherOptions().review_threshold, "synthetic: review threshold");
 
 namespace {
@@ -81,8 +83,10 @@ int Synthetic() {
     std::fprintf(stderr, "%s\n", run.status().ToString().c_str());
     return 1;
   }
-  std::printf("%s", run->metrics.ToText(absl::StrCat("synthetic incidents: ", g.reports, " reports, seed ", g.seed,
-                                                     ", ", g.days, " days")).c_str());
+  std::printf("%s", run->metrics
+                        .ToText(absl::StrCat("synthetic incidents: ", g.reports, " reports, seed ", g.seed, ", ",
+                                             g.days, " days"))
+                        .c_str());
   std::printf("  repeat-victim links %zu, of which to the same victim %zu\n", run->repeat_victim_links,
               run->correct_repeat_links);
   for (const auto& [kinds, n] : run->false_pairs_by_kind) std::printf("  false pairs %s: %zu\n", kinds.c_str(), n);

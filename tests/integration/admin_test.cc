@@ -60,7 +60,8 @@ class AdminTest : public ::testing::Test {
   hirs::v1::IssueTokenResponse Issue(const std::string& id, absl::Duration overlap = absl::ZeroDuration()) {
     hirs::v1::IssueTokenRequest request;
     request.set_principal_id(id);
-    if (overlap > absl::ZeroDuration()) request.mutable_previous_token_valid_for()->set_seconds(absl::ToInt64Seconds(overlap));
+    if (overlap > absl::ZeroDuration())
+      request.mutable_previous_token_valid_for()->set_seconds(absl::ToInt64Seconds(overlap));
     hirs::v1::IssueTokenResponse response;
     grpc::Status s = admin_->IssueToken(ContextWithToken(kAdminToken).get(), request, &response);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -299,14 +300,29 @@ std::vector<std::string> Fields(const Planted& p) {
 TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchanged) {
   server_.options().nchi_review_period = absl::Hours(24 * 365);
   Restart();
-  const Planted school{"Zebedee Quartermaine", "2011-02-28", "07700 900111", "zq@example.org",
-                       "1 Sparrow Lane",       "LE12 7AA",   "pupils chanted xyzzy-school-words",
+  const Planted school{"Zebedee Quartermaine",
+                       "2011-02-28",
+                       "07700 900111",
+                       "zq@example.org",
+                       "1 Sparrow Lane",
+                       "LE12 7AA",
+                       "pupils chanted xyzzy-school-words",
                        "behind the sports hall xyzzy"};
-  const Planted adult{"Ottoline Vanderpump", "1979-03-14", "07700 900222", "ov@example.org",
-                      "2 Heron Close",       "LE11 9ZZ",   "neighbour shouted plugh-adult-words",
+  const Planted adult{"Ottoline Vanderpump",
+                      "1979-03-14",
+                      "07700 900222",
+                      "ov@example.org",
+                      "2 Heron Close",
+                      "LE11 9ZZ",
+                      "neighbour shouted plugh-adult-words",
                       "outside number plugh"};
-  const Planted open{"Perpetua Mandeville", "1965-07-01", "07700 900333", "pm@example.org",
-                     "3 Finch Row",         "LE11 4QQ",   "graffiti on door frobozz-open-words",
+  const Planted open{"Perpetua Mandeville",
+                     "1965-07-01",
+                     "07700 900333",
+                     "pm@example.org",
+                     "3 Finch Row",
+                     "LE11 4QQ",
+                     "graffiti on door frobozz-open-words",
                      "front door frobozz"};
   const absl::Time t = hirs::testing::kTestNow;
   const auto school_case = Submit(kCentreAToken, PlantedReport(school, t - absl::Hours(72), "LE11 3AB", true));
@@ -404,10 +420,13 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   ASSERT_TRUE(store.ok()) << store.status();
   std::vector<std::string> all;
   for (int f = 0; f < storage::kFamilyCount; ++f) {
-    ASSERT_TRUE((*store)->Scan(static_cast<storage::Family>(f), "", 0, [&](absl::string_view k, absl::string_view v) {
-      all.push_back(absl::StrCat(k, v));
-      return true;
-    }).ok());
+    ASSERT_TRUE((*store)
+                    ->Scan(static_cast<storage::Family>(f), "", 0,
+                           [&](absl::string_view k, absl::string_view v) {
+                             all.push_back(absl::StrCat(k, v));
+                             return true;
+                           })
+                    .ok());
   }
   auto found = [&](const std::string& needle) {
     return std::any_of(all.begin(), all.end(), [&](const std::string& s) { return absl::StrContains(s, needle); });
@@ -416,12 +435,15 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   for (const std::string& field : Fields(adult)) EXPECT_FALSE(found(field)) << field;
   for (const std::string& field : Fields(open)) EXPECT_TRUE(found(field)) << field;
   int removed_events = 0;
-  ASSERT_TRUE((*store)->Scan(storage::Family::kChanges, "", 0, [&](absl::string_view, absl::string_view v) {
-    hirs::v1::CaseEvent event;
-    EXPECT_TRUE(event.ParseFromString(std::string(v)));
-    removed_events += event.kind() == hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED ? 1 : 0;
-    return true;
-  }).ok());
+  ASSERT_TRUE((*store)
+                  ->Scan(storage::Family::kChanges, "", 0,
+                         [&](absl::string_view, absl::string_view v) {
+                           hirs::v1::CaseEvent event;
+                           EXPECT_TRUE(event.ParseFromString(std::string(v)));
+                           removed_events += event.kind() == hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED ? 1 : 0;
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(removed_events, 2);  // the school report at the status change, the adult's at the run
 }
 

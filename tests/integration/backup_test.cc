@@ -16,8 +16,8 @@
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/admin_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "storage/backup.h"
 #include "services/collation/case_aggregate.h"
+#include "storage/backup.h"
 #include "storage/store.h"
 #include "tests/support/test_support.h"
 
@@ -29,10 +29,13 @@ using hirs::testing::kAdminToken;
 
 std::map<std::string, std::string> Family(const storage::Store& store, storage::Family family) {
   std::map<std::string, std::string> out;
-  EXPECT_TRUE(store.Scan(family, "", 0, [&](absl::string_view k, absl::string_view v) {
-    out.emplace(std::string(k), std::string(v));
-    return true;
-  }).ok());
+  EXPECT_TRUE(store
+                  .Scan(family, "", 0,
+                        [&](absl::string_view k, absl::string_view v) {
+                          out.emplace(std::string(k), std::string(v));
+                          return true;
+                        })
+                  .ok());
   return out;
 }
 

@@ -14,8 +14,8 @@
 namespace hirs {
 namespace {
 
-using ::testing::HasSubstr;
 using hirs::testing::ContextWithToken;
+using ::testing::HasSubstr;
 
 class CaseServiceTest : public ::testing::Test {
  protected:
@@ -167,9 +167,9 @@ TEST_F(CaseServiceTest, AManyTimesReportedCaseReadsInBoundedPiecesAndListsEveryR
   other.set_page_size(-1);
   EXPECT_EQ(cases_->ListCaseReports(ContextWithToken(hirs::testing::kPoliceToken).get(), other, &response).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(cases_->ListCaseReports(ContextWithToken(hirs::testing::kCentreAToken).get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      cases_->ListCaseReports(ContextWithToken(hirs::testing::kCentreAToken).get(), request, &response).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // Events say what changed: the report attached, not every id.
   auto context = ContextWithToken(hirs::testing::kPoliceToken);

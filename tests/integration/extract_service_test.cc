@@ -94,8 +94,8 @@ TEST_F(ExtractServiceTest, ACouncilStreamsItsOwnDistrictAndIsRefusedAnother) {
   EXPECT_TRUE(summary.total().suppressed());
   EXPECT_EQ(summary.total().count(), 0);
   EXPECT_EQ(extracts_
-                ->GetMonthlySummary(ContextWithToken(hirs::testing::kDistrictToken).get(),
-                                    Request("E06000016", month), &summary)
+                ->GetMonthlySummary(ContextWithToken(hirs::testing::kDistrictToken).get(), Request("E06000016", month),
+                                    &summary)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
@@ -112,8 +112,7 @@ TEST_F(ExtractServiceTest, BadRequestsNameTheFieldAndSpentDeadlinesEndTheCall) {
   ASSERT_EQ(request.field_violations_size(), 1);
   EXPECT_EQ(request.field_violations(0).field(), "month");
 
-  EXPECT_EQ(Stream(hirs::testing::kPoliceToken, Request("E07000130", "2026-09"), &rows, absl::Seconds(-1))
-                .error_code(),
+  EXPECT_EQ(Stream(hirs::testing::kPoliceToken, Request("E07000130", "2026-09"), &rows, absl::Seconds(-1)).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 

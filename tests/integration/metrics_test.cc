@@ -47,8 +47,9 @@ TEST(Metrics, PrometheusEndpointCountsCallsWithoutPersonalData) {
   server.Restart();
   auto reporting = server.Reporting();
   hirs::v1::SubmitReportResponse response;
-  ASSERT_TRUE(reporting->SubmitReport(hirs::testing::ContextWithToken(hirs::testing::kCentreAToken).get(),
-                                      hirs::testing::Request(hirs::testing::ValidReport()), &response)
+  ASSERT_TRUE(reporting
+                  ->SubmitReport(hirs::testing::ContextWithToken(hirs::testing::kCentreAToken).get(),
+                                 hirs::testing::Request(hirs::testing::ValidReport()), &response)
                   .ok());
   auto cases = hirs::v1::CaseService::NewStub(server.channel());
   hirs::v1::GetCaseRequest get;
@@ -61,10 +62,21 @@ TEST(Metrics, PrometheusEndpointCountsCallsWithoutPersonalData) {
 
   const std::string body = Fetch(server.metrics_port());
   ASSERT_FALSE(body.empty());
-  EXPECT_THAT(body, HasSubstr(R"(grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitReport",grpc_service="hirs.v1.ReportingService"} 1)"));
-  EXPECT_THAT(body, HasSubstr(R"(grpc_server_handled_total{grpc_code="PERMISSION_DENIED",grpc_method="GetCase",grpc_service="hirs.v1.CaseService"} 1)"));
-  EXPECT_THAT(body, HasSubstr(R"(grpc_server_handling_seconds_count{grpc_method="GetCase",grpc_service="hirs.v1.CaseService"} 2)"));
-  EXPECT_THAT(body, HasSubstr(R"(grpc_server_handling_seconds_bucket{grpc_method="GetCase",grpc_service="hirs.v1.CaseService",le="0.002"})"));
+  EXPECT_THAT(
+      body,
+      HasSubstr(
+          R"(grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitReport",grpc_service="hirs.v1.ReportingService"} 1)"));
+  EXPECT_THAT(
+      body,
+      HasSubstr(
+          R"(grpc_server_handled_total{grpc_code="PERMISSION_DENIED",grpc_method="GetCase",grpc_service="hirs.v1.CaseService"} 1)"));
+  EXPECT_THAT(
+      body,
+      HasSubstr(R"(grpc_server_handling_seconds_count{grpc_method="GetCase",grpc_service="hirs.v1.CaseService"} 2)"));
+  EXPECT_THAT(
+      body,
+      HasSubstr(
+          R"(grpc_server_handling_seconds_bucket{grpc_method="GetCase",grpc_service="hirs.v1.CaseService",le="0.002"})"));
   EXPECT_THAT(body, HasSubstr(R"(hirs_collation_outcomes_total{outcome="NEW_CASE"} 1)"));
   EXPECT_THAT(body, HasSubstr("hirs_review_queue_length 0"));
   EXPECT_THAT(body, HasSubstr("hirs_watchers 0"));

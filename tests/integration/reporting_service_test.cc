@@ -1,6 +1,6 @@
 // ReportingService through real stubs against hirsd on 127.0.0.1:0.
-#include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <grpcpp/support/error_details.h>
 
 #include <atomic>
@@ -20,11 +20,11 @@
 namespace hirs {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
 using hirs::testing::ContextWithToken;
 using hirs::testing::kCentreAToken;
 using hirs::testing::kCentreBToken;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 
 using hirs::testing::Request;
 
@@ -108,8 +108,8 @@ TEST_F(ReportingServiceTest, InvalidInputIsInvalidArgumentWithFieldViolationsAnd
     fields.push_back(v.field());
     EXPECT_FALSE(v.description().empty());
   }
-  EXPECT_THAT(fields, UnorderedElementsAre("report.incident_types", "report.location.postcode",
-                                           "report.victim.date_of_birth"));
+  EXPECT_THAT(fields,
+              UnorderedElementsAre("report.incident_types", "report.location.postcode", "report.victim.date_of_birth"));
   server_.Stop();
   for (auto family : {storage::Family::kReports, storage::Family::kCases, storage::Family::kRequests,
                       storage::Family::kFingerprints, storage::Family::kIndexes, storage::Family::kChanges}) {
@@ -274,7 +274,8 @@ TEST_F(ReportingServiceTest, ExpiredDeadlineStoresNothing) {
   auto context = ContextWithToken(kCentreAToken);
   context->set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
   hirs::v1::SubmitReportResponse response;
-  grpc::Status status = server_.Reporting()->SubmitReport(context.get(), Request(hirs::testing::ValidReport()), &response);
+  grpc::Status status =
+      server_.Reporting()->SubmitReport(context.get(), Request(hirs::testing::ValidReport()), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   server_.Stop();
   EXPECT_EQ(server_.CountEntries(storage::Family::kReports), 0u);
@@ -327,8 +328,8 @@ TEST_F(ReportingServiceTest, HealthNeedsNoToken) {
 
 // Sends `bytes` as the request of `method` ("/pkg.Service/Method") with a
 // token; the status.
-grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
-                     const std::string& bytes, const std::string& token) {
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::string& method, const std::string& bytes,
+                     const std::string& token) {
   grpc::GenericStub stub(channel);
   auto context = ContextWithToken(token);
   grpc::Slice slice(bytes);
@@ -364,7 +365,9 @@ TEST_F(ReportingServiceTest, RequestsThatDoNotParseAreInvalidArgumentAndAudited)
   }
   // A server-streaming call is answered the same way.
   grpc::Status streamed = CallRaw(server_.channel(), "/hirs.v1.ExtractService/StreamMonthlyExtract",
-                               std::string("\x0a\x09" "E07\xff"), hirs::testing::kPoliceToken);
+                                  std::string("\x0a\x09"
+                                              "E07\xff"),
+                                  hirs::testing::kPoliceToken);
   EXPECT_EQ(streamed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << streamed.error_message();
   // Nothing was stored, and each refusal is in the audit trail under the caller.
   EXPECT_EQ(CallRaw(server_.channel(), "/hirs.v1.ReportingService/SubmitReport", valid, kCentreAToken).error_code(),

@@ -61,7 +61,7 @@ class TlsTest : public ::testing::Test {
   // A channel trusting `ca_dir`'s CA, presenting client-ID's certificate
   // from `client_dir` (none when `id` is empty).
   std::unique_ptr<hirs::v1::ReportingService::Stub> Stub(const std::string& ca_dir, const std::string& client_dir = "",
-                                                          const std::string& id = "") {
+                                                         const std::string& id = "") {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = Read(ca_dir + "/ca.pem");
     if (!id.empty()) {
@@ -109,11 +109,10 @@ TEST_F(TlsTest, MutualTlsMapsTheClientCertificateToItsPrincipal) {
             grpc::StatusCode::UNAUTHENTICATED);
   // No client certificate, or one from another CA: no connection at all.
   EXPECT_EQ(Submit(Stub(certs_).get(), "token-a", &response).error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(Submit(Stub(certs_, other_, "centre-a").get(), "", &response).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Submit(Stub(certs_, other_, "centre-a").get(), "", &response).error_code(), grpc::StatusCode::UNAVAILABLE);
   // Plaintext to a TLS port.
-  auto plain = hirs::v1::ReportingService::NewStub(
-      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  auto plain =
+      hirs::v1::ReportingService::NewStub(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   EXPECT_EQ(Submit(plain.get(), "token-a", &response).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 

@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/civil_time.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "tests/support/test_support.h"
 
@@ -280,10 +280,10 @@ TEST_F(WatchTest, FiftyStalledWatchersHoldBoundedMemoryAndHealthStaysQuick) {
     r.set_source_reference(absl::StrCat("TOLD-", i));
     r.set_description(absl::StrCat("Account ", i, " of the shouting near the library. ", std::string(400, 'x')));
     hirs::v1::SubmitReportResponse response;
-    ASSERT_TRUE(server_.Reporting()
-                    ->SubmitReport(ContextWithToken(hirs::testing::kCentreAToken).get(),
-                                   hirs::testing::Request(r), &response)
-                    .ok());
+    ASSERT_TRUE(
+        server_.Reporting()
+            ->SubmitReport(ContextWithToken(hirs::testing::kCentreAToken).get(), hirs::testing::Request(r), &response)
+            .ok());
   }
   const size_t before = ResidentBytes();
   constexpr int kWatchers = 50;

@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/field_behavior.h"
 #include "common/civil_time.h"
+#include "common/field_behavior.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/admin_service.pb.h"
 #include "hirs/v1/case_service.pb.h"
@@ -163,13 +163,13 @@ std::string WritePrincipals(const std::string& dir) {
                         R"(", "token_sha256": ")", auth::TokenSha256Hex(token), R"(", "disabled": )",
                         disabled ? "true" : "false", "}");
   };
-  const std::string json = absl::StrCat(
-      R"({"principals": [)", entry(kCentreA, "REPORTING_CENTRE", kCentreA, kCentreAToken), ",",
-      entry(kCentreB, "REPORTING_CENTRE", kCentreB, kCentreBToken), ",",
-      entry("police", "POLICE", "E23000021", kPoliceToken), ",",
-      entry("district-charnwood", "DISTRICT", "E07000130", kDistrictToken), ",",
-      entry("admin", "ADMIN", "", kAdminToken), ",",
-      entry("centre-c", "REPORTING_CENTRE", "centre-c", "token-centre-c", true), "]}");
+  const std::string json =
+      absl::StrCat(R"({"principals": [)", entry(kCentreA, "REPORTING_CENTRE", kCentreA, kCentreAToken), ",",
+                   entry(kCentreB, "REPORTING_CENTRE", kCentreB, kCentreBToken), ",",
+                   entry("police", "POLICE", "E23000021", kPoliceToken), ",",
+                   entry("district-charnwood", "DISTRICT", "E07000130", kDistrictToken), ",",
+                   entry("admin", "ADMIN", "", kAdminToken), ",",
+                   entry("centre-c", "REPORTING_CENTRE", "centre-c", "token-centre-c", true), "]}");
   const std::string path = dir + "/principals.json";
   std::ofstream(path) << json;
   return path;

@@ -66,8 +66,7 @@ std::vector<FieldPath> ForgeOutputOnlyFields(google::protobuf::Message* message)
 // The dotted names of the fields of `paths` whose value in `result` is the
 // value `forged` holds there: forged values a server kept.
 std::vector<std::string> KeptForgedFields(const google::protobuf::Message& forged,
-                                          const google::protobuf::Message& result,
-                                          const std::vector<FieldPath>& paths);
+                                          const google::protobuf::Message& result, const std::vector<FieldPath>& paths);
 
 }  // namespace hirs::testing
 

@@ -112,10 +112,13 @@ TEST(AuditLog, ConcurrentAppendsAreChainedWithoutGaps) {
 // The pending records under the audit family's pending prefix.
 size_t PendingRecords(const storage::Store& store) {
   size_t n = 0;
-  EXPECT_TRUE(store.Scan(Family::kAudit, storage::kAuditPendingPrefix, 0, [&](absl::string_view, absl::string_view) {
-    ++n;
-    return true;
-  }).ok());
+  EXPECT_TRUE(store
+                  .Scan(Family::kAudit, storage::kAuditPendingPrefix, 0,
+                        [&](absl::string_view, absl::string_view) {
+                          ++n;
+                          return true;
+                        })
+                  .ok());
   return n;
 }
 

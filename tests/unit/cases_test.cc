@@ -7,14 +7,14 @@
 
 #include "common/bad_request.h"
 #include "common/civil_time.h"
-#include "hirs/store/v1/records.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hirs/store/v1/records.pb.h"
 #include "services/auth/redaction.h"
 #include "services/cases/filter.h"
-#include "services/collation/model.h"
 #include "services/cases/page_token.h"
 #include "services/collation/case_aggregate.h"
+#include "services/collation/model.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
 #include "storage/fingerprints.h"
@@ -35,7 +35,8 @@ const auth::Principal kAdmin{"admin", hirs::v1::ADMIN, ""};
 // its own victim, so that none collates with another.
 hirs::v1::Report DistinctReport(int i, absl::Time now) {
   hirs::v1::Report r = hirs::testing::ValidReport(now);
-  *r.mutable_occurred_start() = ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now) - 48 * 3600 - i * 4 * 86400));
+  *r.mutable_occurred_start() =
+      ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now) - 48 * 3600 - i * 4 * 86400));
   r.mutable_victim()->set_full_name(absl::StrCat("Victim", i, " Person", i));
   r.mutable_victim()->clear_date_of_birth();
   r.set_description(absl::StrCat("Incident number ", i, " of a series of unrelated test incidents."));
@@ -55,7 +56,8 @@ class CasesTest : public ::testing::Test {
     store_ = std::move(storage::Store::Open(options)).value();
     router_ = intake::DistrictRouter::LeicestershireDefault();
     intake_ = std::make_unique<intake::Intake>(store_.get(), &locks_, &collator_, router_.get(), &hasher_);
-    cases_ = std::make_unique<Cases>(store_.get(), &locks_, &collator_, &hasher_, [this] { return absl::Now() + clock_offset_; });
+    cases_ = std::make_unique<Cases>(store_.get(), &locks_, &collator_, &hasher_,
+                                     [this] { return absl::Now() + clock_offset_; });
   }
 
   intake::SubmitResult Submit(const hirs::v1::Report& r, const std::string& centre = "centre-a") {
@@ -77,8 +79,8 @@ class CasesTest : public ::testing::Test {
 
   // Every case of every page, following next_page_token; `between` runs
   // after each page.
-  std::vector<std::string> AllPages(const std::string& filter, int page_size,
-                                    const std::function<void()>& between = [] {}) {
+  std::vector<std::string> AllPages(
+      const std::string& filter, int page_size, const std::function<void()>& between = [] {}) {
     std::vector<std::string> seen;
     hirs::v1::ListCasesRequest request;
     request.set_filter(filter);
@@ -115,35 +117,46 @@ class CasesTest : public ::testing::Test {
   void ExpectConsistent() {
     std::map<std::string, std::string> case_of_report;
     std::set<std::string> index_keys, expected_index_keys;
-    ASSERT_TRUE(store_->Scan(storage::Family::kCases, "", 0, [&](absl::string_view id, absl::string_view v) {
-      hirs::store::v1::StoredCase c;
-      EXPECT_TRUE(c.ParseFromArray(v.data(), static_cast<int>(v.size())));
-      EXPECT_EQ(c.case_().report_count(), c.case_().report_ids_size());
-      for (const auto& r : c.case_().report_ids()) {
-        EXPECT_TRUE(case_of_report.emplace(r, std::string(id)).second) << r << " is in two cases";
-      }
-      for (const auto& k : storage::CaseIndexKeys(c.case_())) expected_index_keys.insert(k);
-      return true;
-    }).ok());
-    ASSERT_TRUE(store_->Scan(storage::Family::kReports, "", 0, [&](absl::string_view id, absl::string_view v) {
-      hirs::store::v1::StoredReport r;
-      EXPECT_TRUE(r.ParseFromArray(v.data(), static_cast<int>(v.size())));
-      auto it = case_of_report.find(std::string(id));
-      EXPECT_TRUE(it != case_of_report.end() && it->second == r.case_id()) << id;
-      return true;
-    }).ok());
-    ASSERT_TRUE(store_->Scan(storage::Family::kFingerprints, "", 0, [&](absl::string_view, absl::string_view v) {
-      hirs::store::v1::FingerprintCases cases;
-      EXPECT_TRUE(cases.ParseFromArray(v.data(), static_cast<int>(v.size())));
-      for (const auto& e : cases.entries()) {
-        auto it = case_of_report.find(e.report_id());
-        EXPECT_TRUE(it != case_of_report.end()) << "a fingerprint names an unknown report " << e.report_id();
-        if (it != case_of_report.end()) {
-          EXPECT_EQ(e.case_id(), it->second) << e.report_id();
-        }
-      }
-      return true;
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Scan(storage::Family::kCases, "", 0,
+                           [&](absl::string_view id, absl::string_view v) {
+                             hirs::store::v1::StoredCase c;
+                             EXPECT_TRUE(c.ParseFromArray(v.data(), static_cast<int>(v.size())));
+                             EXPECT_EQ(c.case_().report_count(), c.case_().report_ids_size());
+                             for (const auto& r : c.case_().report_ids()) {
+                               EXPECT_TRUE(case_of_report.emplace(r, std::string(id)).second)
+                                   << r << " is in two cases";
+                             }
+                             for (const auto& k : storage::CaseIndexKeys(c.case_())) expected_index_keys.insert(k);
+                             return true;
+                           })
+                    .ok());
+    ASSERT_TRUE(store_
+                    ->Scan(storage::Family::kReports, "", 0,
+                           [&](absl::string_view id, absl::string_view v) {
+                             hirs::store::v1::StoredReport r;
+                             EXPECT_TRUE(r.ParseFromArray(v.data(), static_cast<int>(v.size())));
+                             auto it = case_of_report.find(std::string(id));
+                             EXPECT_TRUE(it != case_of_report.end() && it->second == r.case_id()) << id;
+                             return true;
+                           })
+                    .ok());
+    ASSERT_TRUE(store_
+                    ->Scan(storage::Family::kFingerprints, "", 0,
+                           [&](absl::string_view, absl::string_view v) {
+                             hirs::store::v1::FingerprintCases cases;
+                             EXPECT_TRUE(cases.ParseFromArray(v.data(), static_cast<int>(v.size())));
+                             for (const auto& e : cases.entries()) {
+                               auto it = case_of_report.find(e.report_id());
+                               EXPECT_TRUE(it != case_of_report.end())
+                                   << "a fingerprint names an unknown report " << e.report_id();
+                               if (it != case_of_report.end()) {
+                                 EXPECT_EQ(e.case_id(), it->second) << e.report_id();
+                               }
+                             }
+                             return true;
+                           })
+                    .ok());
     // ...and every report's keys present under its case.
     for (const auto& [report, case_id] : case_of_report) {
       auto keys = collator_.StoredKeys(report, *store_);
@@ -156,10 +169,13 @@ class CasesTest : public ::testing::Test {
         EXPECT_TRUE(present) << "a key of " << report << " is missing from " << case_id;
       }
     }
-    ASSERT_TRUE(store_->Scan(storage::Family::kIndexes, "", 0, [&](absl::string_view k, absl::string_view) {
-      index_keys.emplace(k);
-      return true;
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Scan(storage::Family::kIndexes, "", 0,
+                           [&](absl::string_view k, absl::string_view) {
+                             index_keys.emplace(k);
+                             return true;
+                           })
+                    .ok());
     EXPECT_EQ(index_keys, expected_index_keys);
   }
 
@@ -280,8 +296,7 @@ TEST_F(CasesTest, GetCaseRefusesBadAndUnknownIds) {
   auto bad = cases_->GetCase(kPolice, "nonsense");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldViolationsOf(bad.status())[0].field, "case_id");
-  EXPECT_EQ(cases_->GetCase(kPolice, "case_01HZZZZZZZZZZZZZZZZZZZZZZZ").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(cases_->GetCase(kPolice, "case_01HZZZZZZZZZZZZZZZZZZZZZZZ").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(CasesTest, PagesListEveryCaseOnceNewestFirst) {
@@ -353,8 +368,7 @@ TEST_F(CasesTest, PageTokensCannotBeForgedOrReused) {
   // A token made with another key (another server) is forged too.
   collation::KeyedHasher other(std::string(32, 'x'));
   refused(kPolice, "status = OPEN",
-          EncodePageToken(other, absl::StrCat("ListCases\npolice\nstatus = OPEN"), "case_0", absl::Now()),
-          "other key");
+          EncodePageToken(other, absl::StrCat("ListCases\npolice\nstatus = OPEN"), "case_0", absl::Now()), "other key");
   clock_offset_ = kPageTokenLifetime + absl::Minutes(1);
   refused(kPolice, "status = OPEN", first.next_page_token(), "expired");
   clock_offset_ = absl::ZeroDuration();
@@ -401,19 +415,19 @@ TEST_F(CasesTest, UpdateCaseNeedsTheCurrentEtag) {
 TEST_F(CasesTest, UpdateCaseMovesIndexesAndWritesAnEvent) {
   const std::string id = SubmitDistinct(1)[0];
   const uint64_t mark = store_->LastVisibleChange();
-  auto updated = Update(id, cases_->GetCase(kPolice, id).value().etag(), {"status", "crime_reference"},
-                        [](hirs::v1::Case* c) {
-                          c->set_status(hirs::v1::CRIME_RECORDED);
-                          c->set_crime_reference("le/555/26");
-                        });
+  auto updated =
+      Update(id, cases_->GetCase(kPolice, id).value().etag(), {"status", "crime_reference"}, [](hirs::v1::Case* c) {
+        c->set_status(hirs::v1::CRIME_RECORDED);
+        c->set_crime_reference("le/555/26");
+      });
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->crime_reference(), "LE/555/26");
   EXPECT_EQ(AllPages("status = CRIME_RECORDED", 10), std::vector<std::string>{id});
   EXPECT_TRUE(AllPages("status = OPEN", 10).empty());
   EXPECT_EQ(AllPages("crime_reference = \"LE/555/26\"", 10), std::vector<std::string>{id});
   ASSERT_EQ(store_->LastVisibleChange(), mark + 1);
-  auto event = storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges,
-                                                        storage::EncodeChangeKey(mark + 1));
+  auto event =
+      storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges, storage::EncodeChangeKey(mark + 1));
   ASSERT_TRUE(event.ok() && event->has_value());
   EXPECT_EQ((*event)->kind(), hirs::v1::CaseEvent::CASE_UPDATED);
   EXPECT_EQ((*event)->case_().status(), hirs::v1::CRIME_RECORDED);
@@ -470,8 +484,8 @@ TEST_F(CasesTest, MergeMovesReportsFingerprintsAndIndexes) {
   EXPECT_EQ(cases_->GetCase(kPolice, ids[1]).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(AllPages("", 10), std::vector<std::string>{ids[0]});
   ExpectConsistent();
-  auto event = storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges,
-                                                        storage::EncodeChangeKey(mark + 1));
+  auto event =
+      storage::ReadProto<hirs::v1::CaseEvent>(*store_, storage::Family::kChanges, storage::EncodeChangeKey(mark + 1));
   EXPECT_EQ((*event)->kind(), hirs::v1::CaseEvent::CASES_MERGED);
   EXPECT_THAT((*event)->related_case_ids(), ElementsAre(ids[2], ids[1]));
   // A later report of the merged-away incident finds it in the target.
@@ -579,8 +593,8 @@ TEST_F(CasesTest, ResolvingReviewItemsMergesOrKeepsApartOnce) {
   keep.set_decision(hirs::v1::KEEP_SEPARATE);
   ASSERT_TRUE(cases_->ResolveReviewItem(kPolice, keep).ok());
   EXPECT_EQ(cases_->ListReviewItems(kPolice, hirs::v1::ListReviewItemsRequest()).value().items_size(), 0);
-  auto kept = storage::ReadProto<hirs::store::v1::StoredCase>(*store_, storage::Family::kCases,
-                                                               items.items(1).case_id());
+  auto kept =
+      storage::ReadProto<hirs::store::v1::StoredCase>(*store_, storage::Family::kCases, items.items(1).case_id());
   EXPECT_THAT((*kept)->separated_case_ids(), ::testing::Contains(apart));
   EXPECT_FALSE(provisional(items.items(0).report_id()));
   EXPECT_FALSE(provisional(items.items(1).report_id()));

@@ -57,7 +57,7 @@ TEST(MinHash, EstimatesJaccardAndIsStable) {
   const auto sb = MinHash(b, 256);
   EXPECT_THAT(MinHashSimilarity(sa, sb), DoubleNear(0.333, 0.08));
   EXPECT_EQ(MinHashSimilarity(sa, sa), 1.0);
-  EXPECT_EQ(MinHash(a, 8), MinHash(a, 8));  // deterministic: values are stored
+  EXPECT_EQ(MinHash(a, 8), MinHash(a, 8));              // deterministic: values are stored
   EXPECT_EQ(StableHash("abc"), 0xe71fa2190541574bull);  // FNV-1a 64 reference value
 }
 
@@ -89,8 +89,8 @@ int Level(const LevelVector& v, Field f) { return v[static_cast<int>(f)]; }
 TEST(Compare, NameLevelsAndSwappedNames) {
   auto a = Person("aisha", "patel", "19900412");
   EXPECT_EQ(Level(Compare(a, Person("aisha", "patel", "")), Field::kGivenName), 0);
-  EXPECT_EQ(Level(Compare(a, Person("aisha", "patell", "")), Field::kSurname), 1);   // JW >= 0.92
-  EXPECT_EQ(Level(Compare(a, Person("aisha", "khan", "")), Field::kSurname), 3);     // disagree
+  EXPECT_EQ(Level(Compare(a, Person("aisha", "patell", "")), Field::kSurname), 1);  // JW >= 0.92
+  EXPECT_EQ(Level(Compare(a, Person("aisha", "khan", "")), Field::kSurname), 3);    // disagree
   const LevelVector swapped = Compare(a, Person("patel", "aisha", ""));
   EXPECT_EQ(Level(swapped, Field::kGivenName), 0);
   EXPECT_EQ(Level(swapped, Field::kSurname), 0);
@@ -119,8 +119,8 @@ hirs::store::v1::MatchFeatures Event(int64_t start, const std::string& postcode,
 
 TEST(Compare, TimeGapLevels) {
   const auto a = Event(100000, "", "", "", "");
-  const std::vector<std::pair<int64_t, int>> gaps = {
-      {20 * 60, 0}, {50 * 60, 1}, {90 * 60, 2}, {3 * 3600, 3}, {20 * 3600, 4}, {50 * 3600, 5}, {80 * 3600, 6}};
+  const std::vector<std::pair<int64_t, int>> gaps = {{20 * 60, 0},   {50 * 60, 1},   {90 * 60, 2},  {3 * 3600, 3},
+                                                     {20 * 3600, 4}, {50 * 3600, 5}, {80 * 3600, 6}};
   for (const auto& [gap, level] : gaps) {
     EXPECT_EQ(Level(Compare(a, Event(100000 + gap, "", "", "", "")), Field::kTime), level) << gap;
   }
@@ -173,7 +173,7 @@ TEST(MatchModel, CommonSurnamesWeighLessThanRareOnes) {
   v.fill(kMissing);
   v[static_cast<int>(Field::kSurname)] = 0;
   TermFrequencies common, rare;
-  common.surname = 0.08;   // like Patel in Leicester
+  common.surname = 0.08;  // like Patel in Leicester
   rare.surname = 0.0002;
   const double w_common = model.Score(v, common).identity;
   const double w_rare = model.Score(v, rare).identity;
@@ -189,7 +189,7 @@ TEST(MatchModel, AgreementAtABusyPostcodeWeighsLess) {
   v.fill(kMissing);
   v[static_cast<int>(Field::kPlace)] = 0;  // same postcode
   TermFrequencies busy, quiet;
-  busy.location_postcode = 0.01;     // 1% of all reports: a hotspot
+  busy.location_postcode = 0.01;  // 1% of all reports: a hotspot
   quiet.location_postcode = 0.0001;
   EXPECT_LT(model.Score(v, busy).incident, model.Score(v, TermFrequencies()).incident);
   EXPECT_GT(model.Score(v, quiet).incident, model.Score(v, TermFrequencies()).incident);

@@ -1,10 +1,10 @@
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "common/csv_reader.h"
 #include "common/ids.h"
 #include "common/worker_pool.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -56,15 +56,12 @@ TEST(ReadCsvFile, StreamsAFileExactlyAsReadCsvReadsText) {
   ASSERT_EQ(from_file.size(), 3u);
   EXPECT_EQ(from_file[1].second[0], "multi\nline");
   EXPECT_EQ(from_file[2], (std::pair<int, std::vector<std::string>>(5, {"last", "q\""})));
-  EXPECT_EQ(ReadCsvFile("/nonexistent/x.csv", [](const std::vector<std::string>&, int) {
-              return absl::OkStatus();
-            }).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      ReadCsvFile("/nonexistent/x.csv", [](const std::vector<std::string>&, int) { return absl::OkStatus(); }).code(),
+      absl::StatusCode::kNotFound);
 }
 
-TEST(ReadCsv, LastLineWithoutNewlineIsRead) {
-  EXPECT_EQ(Parse("h\nv").size(), 2u);
-}
+TEST(ReadCsv, LastLineWithoutNewlineIsRead) { EXPECT_EQ(Parse("h\nv").size(), 2u); }
 
 TEST(ReadCsv, UnterminatedQuoteIsAnError) {
   absl::Status status;

@@ -11,18 +11,18 @@
 #include "gtest/gtest.h"
 #include "services/cases/cases.h"
 #include "services/collation/probabilistic_collator.h"
+#include "services/intake/intake.h"
 #include "services/records/history.h"
 #include "services/records/migrations.h"
-#include "services/intake/intake.h"
 #include "storage/keys.h"
 #include "tests/support/domain_support.h"
 
 namespace hirs::extracts {
 namespace {
 
+using hirs::v1::ExtractRow;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using hirs::v1::ExtractRow;
 
 constexpr char kCharnwood[] = "E07000130";
 constexpr char kMonth[] = "2026-09";  // kTestNow is 2026-09-21
@@ -33,11 +33,11 @@ const auth::Principal kRutlandCouncil{"rutland", hirs::v1::DISTRICT, "E06000017"
 // Incident `i` (0 to 5) of its own in Loughborough (Charnwood), three days
 // after i + 1's, in September 2026 (`days_back` moves it earlier).
 hirs::v1::Report Incident(int i, int days_back = 0) {
-  static constexpr const char* kNames[] = {"Amrit Kaur",   "Tomasz Nowak", "Grace Okafor",
-                                           "Yusuf Farah",  "Ioana Popescu", "Liam Walsh", "Meera Shah", "Kwame Boateng"};
+  static constexpr const char* kNames[] = {"Amrit Kaur",    "Tomasz Nowak", "Grace Okafor", "Yusuf Farah",
+                                           "Ioana Popescu", "Liam Walsh",   "Meera Shah",   "Kwame Boateng"};
   hirs::v1::Report r = hirs::testing::ValidReport();
-  *r.mutable_occurred_start() =
-      ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(hirs::testing::kTestNow) - (2 + 3 * i + days_back) * 86400));
+  *r.mutable_occurred_start() = ToTimestamp(
+      absl::FromUnixSeconds(absl::ToUnixSeconds(hirs::testing::kTestNow) - (2 + 3 * i + days_back) * 86400));
   r.mutable_victim()->set_full_name(kNames[i % 8]);
   r.mutable_victim()->clear_date_of_birth();
   r.set_description(absl::StrCat("Unrelated test incident number ", i, "."));
@@ -266,10 +266,13 @@ TEST_F(ExtractsTest, BadRequestsNameEveryFieldAtFaultAndStoreNothing) {
   // A refused council pull records nothing.
   EXPECT_FALSE(extracts_->MonthlyExtract(kCharnwoodCouncil, bad).ok());
   int pulls = 0;
-  ASSERT_TRUE(store_->Scan(storage::Family::kExtracts, "p|", 0, [&](absl::string_view, absl::string_view) {
-    ++pulls;
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Scan(storage::Family::kExtracts, "p|", 0,
+                         [&](absl::string_view, absl::string_view) {
+                           ++pulls;
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(pulls, 0);
 }
 
@@ -342,10 +345,12 @@ TEST(PublicationTest, SmallCountsAreSuppressedTheOthersRoundedAndZerosShown) {
     EXPECT_EQ(At(cells, dimension, category).count(), 0) << category;
   }
   // 17, 19, 18, 6 and 14: multiples of 5 within 4 of the count.
-  for (const auto& [dimension, category, count] : std::vector<std::tuple<std::string, std::string, int>>{
-           {"place_type", "STREET_OR_PUBLIC_PLACE", 17}, {"crime", "NOT_CRIME_RECORDED", 19},
-           {"motivation", "RACE", 18}, {"repeat_victim", "REPEAT_VICTIM", 6},
-           {"repeat_victim", "NOT_REPEAT_VICTIM", 14}}) {
+  for (const auto& [dimension, category, count] :
+       std::vector<std::tuple<std::string, std::string, int>>{{"place_type", "STREET_OR_PUBLIC_PLACE", 17},
+                                                              {"crime", "NOT_CRIME_RECORDED", 19},
+                                                              {"motivation", "RACE", 18},
+                                                              {"repeat_victim", "REPEAT_VICTIM", 6},
+                                                              {"repeat_victim", "NOT_REPEAT_VICTIM", 14}}) {
     const auto& c = At(cells, dimension, category);
     EXPECT_FALSE(c.suppressed()) << category;
     EXPECT_EQ(c.count() % 5, 0) << category;
@@ -418,10 +423,13 @@ TEST_F(ExtractsTest, AStoreFromBeforeTheHistoryGetsItAtStartAndRefusesEarlierAsO
   storage::WriteBatch batch;
   batch.Put(storage::Family::kCases, placed.case_id, (*c)->SerializeAsString());
   batch.Delete(storage::Family::kMeta, storage::kExtractHistorySinceKey);
-  ASSERT_TRUE(store_->Scan(storage::Family::kExtracts, "", 0, [&](absl::string_view k, absl::string_view) {
-    batch.Delete(storage::Family::kExtracts, k);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Scan(storage::Family::kExtracts, "", 0,
+                         [&](absl::string_view k, absl::string_view) {
+                           batch.Delete(storage::Family::kExtracts, k);
+                           return true;
+                         })
+                  .ok());
   ASSERT_TRUE(store_->Write(std::move(batch)).ok());
   EXPECT_EQ(Pull(kPolice, Request()).size(), 0u);
 

@@ -109,7 +109,7 @@ TEST(Filter, IndexCoverNarrowsWhereItSafelyCan) {
   EXPECT_EQ(cover("occurred_start >= \"2026-07-15T00:00:00Z\" AND occurred_start < \"2026-09-01T00:00:00+01:00\""),
             Prefixes({"om|2026-07|", "om|2026-08|"}));  // both bounds make one range, in UK months
   EXPECT_EQ(cover("occurred_start >= \"2026-08-15T00:00:00Z\""),
-            Prefixes({"om|2026-08|", "om|2026-09|", "om|2026-10|"}));  // open: to a month past now
+            Prefixes({"om|2026-08|", "om|2026-09|", "om|2026-10|"}));           // open: to a month past now
   EXPECT_EQ(cover("occurred_start < \"2020-01-01T00:00:00Z\""), std::nullopt);  // 360 months: no narrowing
   EXPECT_EQ(cover("occurred_start > \"2026-09-01T00:00:00Z\" AND occurred_start < \"2026-08-01T00:00:00Z\""),
             Prefixes(std::vector<std::string>()));  // an empty range matches nothing

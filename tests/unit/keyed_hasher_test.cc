@@ -55,8 +55,8 @@ TEST(KeyedHasher, AgreesWithOpensslHmacForAnyKeyAndMessageLength) {
       message += part;
       unsigned char expected[32];
       unsigned int expected_size = 0;
-      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-           message.size(), expected, &expected_size);
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), expected, &expected_size);
       ASSERT_EQ(hasher.Mac("fp", {part}), std::string(reinterpret_cast<char*>(expected), expected_size))
           << "key " << key_size << " bytes, part " << part_size << " bytes";
     }

@@ -41,10 +41,13 @@ class MatcherTest : public ::testing::Test {
 
   std::vector<hirs::v1::ReviewItem> ReviewItems() {
     std::vector<hirs::v1::ReviewItem> items;
-    EXPECT_TRUE(store_->Scan(storage::Family::kReview, "", 0, [&](absl::string_view, absl::string_view v) {
-      items.emplace_back();
-      return items.back().ParseFromString(std::string(v));
-    }).ok());
+    EXPECT_TRUE(store_
+                    ->Scan(storage::Family::kReview, "", 0,
+                           [&](absl::string_view, absl::string_view v) {
+                             items.emplace_back();
+                             return items.back().ParseFromString(std::string(v));
+                           })
+                    .ok());
     return items;
   }
 

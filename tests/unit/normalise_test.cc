@@ -16,7 +16,9 @@ TEST(FoldName, FoldsCaseSpacingAndPunctuation) {
 
 TEST(FoldName, FoldsUnicodeCase) {
   EXPECT_EQ(FoldName("ZO\xc3\x8b \xc5\x81UKASZ"), "zo\xc3\xab \xc5\x82ukasz");  // ZOË ŁUKASZ
-  EXPECT_EQ(FoldName("Stra\xc3\x9f" "e"), "strasse");                          // ß folds to ss
+  EXPECT_EQ(FoldName("Stra\xc3\x9f"
+                     "e"),
+            "strasse");  // ß folds to ss
 }
 
 TEST(NormaliseCrimeReference, UpperCaseWithoutSpaces) {

@@ -24,8 +24,8 @@ TEST(CanonicalPostcode, AcceptsEveryOutwardShape) {
 }
 
 TEST(CanonicalPostcode, RefusesMalformed) {
-  for (const char* p : {"", "LE11", "LE11 3A", "1E11 3AB", "LE11 AAB", "LE11 3CB", "LE111 3AB", "LE11 3AB X",
-                        "LE-11 3AB"}) {
+  for (const char* p :
+       {"", "LE11", "LE11 3A", "1E11 3AB", "LE11 AAB", "LE11 3CB", "LE111 3AB", "LE11 3AB X", "LE-11 3AB"}) {
     EXPECT_FALSE(CanonicalPostcode(p).has_value()) << p;
   }
 }
@@ -80,11 +80,11 @@ TEST(DistrictRouter, FullPostcodeBeatsASectorThatSpansDistricts) {
 
 TEST(DistrictRouter, PartialPostcodesRouteOnlyWhereTheAreaLiesInOneDistrict) {
   auto router = DistrictRouter::LeicestershireDefault();
-  EXPECT_EQ(router->Route(*ParsePostcode("LE11")), "E07000130");    // all of LE11 is Charnwood
+  EXPECT_EQ(router->Route(*ParsePostcode("LE11")), "E07000130");  // all of LE11 is Charnwood
   EXPECT_EQ(router->Route(*ParsePostcode("le11 3")), "E07000130");
-  EXPECT_EQ(router->Route(*ParsePostcode("LE15")), "E06000017");    // Rutland
-  EXPECT_EQ(router->Route(*ParsePostcode("LE2")), "");              // Leicester and Oadby and Wigston
-  EXPECT_EQ(router->Route(*ParsePostcode("LE12")), "");             // LE12 6 lies outside the area
+  EXPECT_EQ(router->Route(*ParsePostcode("LE15")), "E06000017");  // Rutland
+  EXPECT_EQ(router->Route(*ParsePostcode("LE2")), "");            // Leicester and Oadby and Wigston
+  EXPECT_EQ(router->Route(*ParsePostcode("LE12")), "");           // LE12 6 lies outside the area
   EXPECT_EQ(router->Route(*ParsePostcode("LE12 6AA")), "");
 }
 
@@ -122,8 +122,7 @@ TEST(DistrictRouter, LoadsFromFile) {
   auto router = DistrictRouter::FromOnsFile(path);
   ASSERT_TRUE(router.ok()) << router.status();
   EXPECT_EQ((*router)->Route("LE67 9AA"), "E07000132");
-  EXPECT_EQ(DistrictRouter::FromOnsFile(dir.path() + "/missing.csv").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(DistrictRouter::FromOnsFile(dir.path() + "/missing.csv").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,17 +1,17 @@
+#include "services/auth/principals.h"
 #include "services/auth/access.h"
 #include "services/auth/directory.h"
-#include "services/auth/principals.h"
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
-#include "hirs/v1/reporting_service.pb.h"
-#include "hirs/v1/case_service.pb.h"
-#include "hirs/v1/extract_service.pb.h"
-#include "hirs/v1/admin_service.pb.h"
 #include "absl/strings/match.h"
 #include "common/area.h"
 #include "common/bad_request.h"
 #include "common/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hirs/v1/admin_service.pb.h"
+#include "hirs/v1/case_service.pb.h"
+#include "hirs/v1/extract_service.pb.h"
+#include "hirs/v1/reporting_service.pb.h"
 #include "tests/support/domain_support.h"
 
 namespace hirs::auth {
@@ -19,15 +19,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Entry(const std::string& id, const std::string& role, const std::string& scope,
-                  const std::string& token) {
+std::string Entry(const std::string& id, const std::string& role, const std::string& scope, const std::string& token) {
   return absl::StrCat(R"({"id":")", id, R"(","role":")", role, R"(","scope":")", scope, R"(","token_sha256":")",
                       TokenSha256Hex(token), R"("})");
 }
 
 TEST(PrincipalRegistry, AuthenticatesByTokenHash) {
-  auto registry = PrincipalRegistry::FromJson(absl::StrCat(
-      R"({"principals":[)", Entry("centre-x", "REPORTING_CENTRE", "centre-x", "secret"), "]}"));
+  auto registry = PrincipalRegistry::FromJson(
+      absl::StrCat(R"({"principals":[)", Entry("centre-x", "REPORTING_CENTRE", "centre-x", "secret"), "]}"));
   ASSERT_TRUE(registry.ok()) << registry.status();
   auto p = (*registry)->Authenticate("secret");
   ASSERT_TRUE(p.ok());

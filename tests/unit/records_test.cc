@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "common/civil_time.h"
+#include "gtest/gtest.h"
 #include "services/collation/case_aggregate.h"
 #include "services/records/history.h"
 #include "storage/keys.h"
@@ -33,19 +33,25 @@ class CaseRecordsTest : public ::testing::Test {
 
   std::vector<std::string> Keys(Family family, absl::string_view prefix = "") const {
     std::vector<std::string> keys;
-    EXPECT_TRUE(store_->Scan(family, prefix, 0, [&](absl::string_view k, absl::string_view) {
-                        keys.emplace_back(k);
-                        return true;
-                      }).ok());
+    EXPECT_TRUE(store_
+                    ->Scan(family, prefix, 0,
+                           [&](absl::string_view k, absl::string_view) {
+                             keys.emplace_back(k);
+                             return true;
+                           })
+                    .ok());
     return keys;
   }
 
   std::vector<hirs::v1::CaseEvent> Events() const {
     std::vector<hirs::v1::CaseEvent> events;
-    EXPECT_TRUE(store_->Scan(Family::kChanges, "", 0, [&](absl::string_view, absl::string_view v) {
-                        events.emplace_back().ParseFromArray(v.data(), static_cast<int>(v.size()));
-                        return true;
-                      }).ok());
+    EXPECT_TRUE(store_
+                    ->Scan(Family::kChanges, "", 0,
+                           [&](absl::string_view, absl::string_view v) {
+                             events.emplace_back().ParseFromArray(v.data(), static_cast<int>(v.size()));
+                             return true;
+                           })
+                    .ok());
     return events;
   }
 
@@ -89,8 +95,7 @@ TEST_F(CaseRecordsTest, PutCaseWritesTheCaseItsIndexesItsHistoryAndItsEventsToge
   updated.mutable_case_()->set_status(hirs::v1::CLOSED);
   collation::StampChange(t0 + absl::Minutes(1), &updated);
   storage::WriteBatch second;
-  PutCase(&created, updated,
-          {{hirs::v1::CaseEvent::CASE_UPDATED}, {hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED}},
+  PutCase(&created, updated, {{hirs::v1::CaseEvent::CASE_UPDATED}, {hirs::v1::CaseEvent::PERSONAL_DATA_REMOVED}},
           t0 + absl::Minutes(1), &second);
   Write(std::move(second));
   const std::string open_status = storage::CaseIndexPrefix(storage::kStatusIndex, storage::IndexNumber(hirs::v1::OPEN));
@@ -120,10 +125,13 @@ TEST_F(CaseRecordsTest, DeleteCaseRemovesTheCaseAndItsIndexesAndLeavesAHistoryTo
   EXPECT_TRUE(Keys(Family::kIndexes).empty());
   EXPECT_TRUE(Keys(Family::kCases).empty());
   std::vector<std::string> versions;
-  ASSERT_TRUE(store_->Scan(Family::kExtracts, "", 0, [&](absl::string_view, absl::string_view v) {
-                      versions.emplace_back(v);
-                      return true;
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Scan(Family::kExtracts, "", 0,
+                         [&](absl::string_view, absl::string_view v) {
+                           versions.emplace_back(v);
+                           return true;
+                         })
+                  .ok());
   ASSERT_EQ(versions.size(), 2u);
   EXPECT_EQ(versions[1], "") << "the second version is a tombstone";
 }

@@ -11,11 +11,33 @@ using ::testing::HasSubstr;
 TEST(CsvLayout, MapsEveryDocumentedColumn) {
   auto layout = CsvLayout::FromHeader(CsvLayout::Columns());
   ASSERT_TRUE(layout.ok()) << layout.status();
-  const std::vector<std::string> row = {
-      "req-1", "SRC-1", "witness", "race; Religion_Or_Belief", "verbal_abuse;threats", "2026-10-03T21:30:00Z",
-      "2026-10-03 22:45", "le11 3ab", "street_or_public_place", "by the bus stop", "", "E07000130",
-      "shouted at", "A Person", "1990-01-02", "age_25_to_34", "woman", "White British", "0116 000", "a@b.org",
-      "1 High St", "LE11 2AA", "yes", "no", "n", "1", "LE/1/26"};
+  const std::vector<std::string> row = {"req-1",
+                                        "SRC-1",
+                                        "witness",
+                                        "race; Religion_Or_Belief",
+                                        "verbal_abuse;threats",
+                                        "2026-10-03T21:30:00Z",
+                                        "2026-10-03 22:45",
+                                        "le11 3ab",
+                                        "street_or_public_place",
+                                        "by the bus stop",
+                                        "",
+                                        "E07000130",
+                                        "shouted at",
+                                        "A Person",
+                                        "1990-01-02",
+                                        "age_25_to_34",
+                                        "woman",
+                                        "White British",
+                                        "0116 000",
+                                        "a@b.org",
+                                        "1 High St",
+                                        "LE11 2AA",
+                                        "yes",
+                                        "no",
+                                        "n",
+                                        "1",
+                                        "LE/1/26"};
   auto request = layout->ToRequest(row);
   ASSERT_TRUE(request.ok()) << request.status();
   const auto& r = request->report();
@@ -48,8 +70,7 @@ TEST(CsvLayout, BadValuesNameTheColumn) {
               HasSubstr("column motivations: \"racism\" is not one of RACE"));
   EXPECT_THAT(std::string(layout.ToRequest({"race", "last tuesday", ""}).status().message()),
               HasSubstr("column occurred_start"));
-  EXPECT_THAT(std::string(layout.ToRequest({"race", "", "perhaps"}).status().message()),
-              HasSubstr("column anonymous"));
+  EXPECT_THAT(std::string(layout.ToRequest({"race", "", "perhaps"}).status().message()), HasSubstr("column anonymous"));
   EXPECT_THAT(std::string(layout.ToRequest({"race"}).status().message()), HasSubstr("1 fields but the header has 3"));
 }
 

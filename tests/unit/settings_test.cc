@@ -62,8 +62,9 @@ TEST(Settings, EverySettingCanBeGivenByFlagOrInTheConfigFile) {
     ASSERT_TRUE(f->options().GetExtension(hirs::config::v1::setting).help().size() > 10) << f->name() << " has no help";
 
     const std::string file = dir.path() + "/config.json";
-    std::ofstream(file) << "{\"" << f->json_name() << "\": "
-                        << (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "\"" + value + "\"" : value) << "}";
+    std::ofstream(file) << "{\"" << f->json_name()
+                        << "\": " << (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "\"" + value + "\"" : value)
+                        << "}";
     auto by_file = ParseCommandLine({"--config=" + file});
     ASSERT_TRUE(by_file.ok()) << f->name() << ": " << by_file.status();
     EXPECT_EQ(by_file->settings.SerializeAsString(), by_flag->settings.SerializeAsString()) << f->name();
@@ -74,7 +75,8 @@ TEST(Settings, AFlagGivenOverridesTheConfigFileWhichOverridesTheDefault) {
   hirs::testing::TempDir dir;
   const std::string file = dir.path() + "/config.json";
   std::ofstream(file) << R"({"workerThreads": 4, "readThreads": 3, "syncWrites": false})";
-  auto parsed = ParseCommandLine({"--read_threads", "2", "--config=" + file, "--principals=/p.json", "--nosync_writes"});
+  auto parsed =
+      ParseCommandLine({"--read_threads", "2", "--config=" + file, "--principals=/p.json", "--nosync_writes"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->settings.worker_threads(), 4);
   EXPECT_EQ(parsed->settings.read_threads(), 2);

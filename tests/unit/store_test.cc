@@ -3,13 +3,13 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "hirs/store/v1/records.pb.h"
-#include "absl/strings/str_format.h"
+#include "services/records/migrations.h"
 #include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "storage/schema.h"
-#include "services/records/migrations.h"
 #include "tests/support/domain_support.h"
 
 namespace hirs::storage {
@@ -102,7 +102,8 @@ TEST(Store, BelowTheFreeSpaceReserveOnlyReserveWritesGoOnAndReadsWork) {
 TEST(Store, SchemaVersionIsRecorded) {
   hirs::testing::TempDir dir;
   auto store = OpenAt(dir.path());
-  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(),
+            std::optional<std::string>(absl::StrCat(kSchemaVersion)));
 }
 
 TEST(Migrations, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
@@ -121,7 +122,8 @@ TEST(Migrations, SchemaOneIsMigratedByRebuildingTheCaseIndexes) {
   }
   auto store = OpenAt(dir.path());
   ASSERT_TRUE(records::Migrate(store.get(), absl::Now()).ok());
-  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(),
+            std::optional<std::string>(absl::StrCat(kSchemaVersion)));
   EXPECT_TRUE(Keys(*store, Family::kIndexes, "rt|").empty());
   EXPECT_EQ(Keys(*store, Family::kIndexes, "st|06|"), std::vector<std::string>{"st|06|case_1"});
   EXPECT_EQ(Keys(*store, Family::kIndexes, "d|E07000130|"), std::vector<std::string>{"d|E07000130|case_1"});
@@ -318,7 +320,8 @@ TEST(Migrations, SchemaThreeFingerprintEntriesAreMovedUnderTheirFingerprints) {
   }
   auto store = OpenAt(dir.path());
   ASSERT_TRUE(records::Migrate(store.get(), absl::Now()).ok());
-  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(), std::optional<std::string>(absl::StrCat(kSchemaVersion)));
+  EXPECT_EQ(store->Get(Family::kMeta, kSchemaVersionKey).value(),
+            std::optional<std::string>(absl::StrCat(kSchemaVersion)));
   EXPECT_EQ(Keys(*store, Family::kFingerprints, ""), (std::vector<std::string>{fp_a, fp_b}));
   EXPECT_EQ(CasesOf(*store, fp_a),
             (std::vector<std::pair<std::string, std::string>>{{"case_2", "rpt_2"}, {"case_1", "rpt_1"}}));
@@ -521,9 +524,9 @@ TEST(Keys, CaseIndexKeysUseTheUkMonth) {
   c.add_motivations(hirs::v1::DISABILITY);
   c.add_incident_types(hirs::v1::THREATS);
   const auto keys = CaseIndexKeys(c);
-  EXPECT_EQ(keys, (std::vector<std::string>{"d|E07000130|case_1", "st|01|case_1", "om|2026-10|case_1",
-                                            "dm|E07000130|2026-10|case_1", "mo|01|case_1", "mo|04|case_1",
-                                            "it|02|case_1"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"d|E07000130|case_1", "st|01|case_1", "om|2026-10|case_1",
+                                      "dm|E07000130|2026-10|case_1", "mo|01|case_1", "mo|04|case_1", "it|02|case_1"}));
   EXPECT_EQ(DistrictMonthPrefix("", "2026-10"), "dm|-|2026-10|");
   EXPECT_EQ(CaseIdOfIndexKey(keys[3]), "case_1");
 

@@ -32,9 +32,7 @@ hirs::v1::Report Valid() { return hirs::testing::ValidReport(kNow); }
 
 TEST(Validation, ValidReportHasNoViolations) { EXPECT_THAT(BadFields(Valid()), IsEmpty()); }
 
-TEST(Validation, ReportIsRequired) {
-  EXPECT_THAT(BadFields(hirs::v1::SubmitReportRequest()), ElementsAre("report"));
-}
+TEST(Validation, ReportIsRequired) { EXPECT_THAT(BadFields(hirs::v1::SubmitReportRequest()), ElementsAre("report")); }
 
 TEST(Validation, RequestIdMustBePrintableAndBounded) {
   auto request = Request(Valid());
@@ -60,9 +58,9 @@ TEST(Validation, UnspecifiedAndUnknownEnumValuesAreRefused) {
   r.set_reporter_role(hirs::v1::REPORTER_ROLE_UNSPECIFIED);
   r.mutable_location()->set_place_type(static_cast<hirs::v1::PlaceType>(42));
   r.mutable_victim()->set_age_band(hirs::v1::AGE_BAND_UNSPECIFIED);
-  EXPECT_THAT(BadFields(r), UnorderedElementsAre("report.motivations[1]", "report.incident_types[1]",
-                                                 "report.reporter_role", "report.location.place_type",
-                                                 "report.victim.age_band"));
+  EXPECT_THAT(BadFields(r),
+              UnorderedElementsAre("report.motivations[1]", "report.incident_types[1]", "report.reporter_role",
+                                   "report.location.place_type", "report.victim.age_band"));
 }
 
 TEST(Validation, OccurredStartIsRequired) {
@@ -161,7 +159,7 @@ TEST(Validation, DescriptionMustBeValidUtf8) {
 
 TEST(Validation, Utf8ValidatorRefusesOverlongsSurrogatesAndTruncation) {
   EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));  // U+1F600
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));   // U+1F600
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate U+D800
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
@@ -194,8 +192,8 @@ TEST(Validation, VictimContactsAreChecked) {
   r.mutable_victim()->set_phone("call me");
   r.mutable_victim()->set_email("not-an-address");
   r.mutable_victim()->set_postcode("nowhere");
-  EXPECT_THAT(BadFields(r), UnorderedElementsAre("report.victim.phone", "report.victim.email",
-                                                 "report.victim.postcode"));
+  EXPECT_THAT(BadFields(r),
+              UnorderedElementsAre("report.victim.phone", "report.victim.email", "report.victim.postcode"));
 }
 
 TEST(Validation, EveryStringIsBounded) {
@@ -212,9 +210,9 @@ TEST(Validation, EveryStringIsBounded) {
   r.set_crime_reference(std::string(records::kMaxCrimeReferenceBytes + 1, 'X'));
   EXPECT_THAT(BadFields(r),
               UnorderedElementsAre("report.source_reference", "report.location.description",
-                                   "report.location.online_platform", "report.victim.full_name",
-                                   "report.victim.gender", "report.victim.ethnicity", "report.victim.address",
-                                   "report.victim.email", "report.victim.phone", "report.crime_reference"));
+                                   "report.location.online_platform", "report.victim.full_name", "report.victim.gender",
+                                   "report.victim.ethnicity", "report.victim.address", "report.victim.email",
+                                   "report.victim.phone", "report.crime_reference"));
 }
 
 TEST(Validation, AnonymousReportCarriesNoIdentity) {
