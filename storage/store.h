@@ -64,33 +64,23 @@ struct StoreOptions {
   // Sync the write-ahead log before a write is acknowledged. Turning this off
   // trades durability on power loss (not on process crash) for throughput.
   bool sync_writes = true;
-  // Memory, bounded whatever the store's size: the block cache holds data
-  // blocks and also every SST file's index and bloom filter (which would
-  // otherwise stay in memory outside it, growing with the data), and the
-  // memtables of all families together are flushed at memtable_bytes.
-  // Peak RSS at 1M stored reports: tests/bench/README.md.
-  //
-  // Each family flushes its own memtable at 64 MiB; memtable_bytes is a
-  // ceiling above what they hold together in steady use, not the usual
-  // trigger. When it is reached RocksDB flushes the family with the oldest
-  // memtable, however small, and each flush syncs a new SST file, the
-  // manifest and a new write-ahead log. A 256 MiB ceiling flushed 16
-  // times in 30 s of submissions, against 6 with none, and submissions
-  // stalled for tens of milliseconds around the flushes (measured
-  // 2026-11-23 with tests/bench/run_load.sh).
+  // Memory, bounded whatever the store's size. The block cache holds data
+  // blocks and every SST file's index and bloom filter (peak RSS by store
+  // size: tests/bench/README.md, run_scale.sh).
   size_t block_cache_bytes = 256 << 20;
+  // A ceiling on all families' memtables together, above what they hold in
+  // steady use (each flushes its own at 64 MiB): reaching it flushes the
+  // oldest, however small, and 256 MiB stalled submissions around such
+  // flushes (measured 2026-11-23 with tests/bench/run_load.sh).
   size_t memtable_bytes = 512 << 20;
   // The write-ahead logs kept for families whose memtables are not yet
   // flushed: beyond this, the families holding the oldest log are flushed.
   // It bounds what a restart after a crash replays.
   uint64_t max_wal_bytes = uint64_t{1} << 30;
-  // Free space on the store's file system below which Write refuses with
-  // UNAVAILABLE before touching RocksDB (reads go on), so that a filling
-  // disk stops writes cleanly instead of failing one inside RocksDB. A
-  // batch marked WriteBatch::UseReserve (the audit trail) may still be
-  // written down to a quarter of it, so that reads stay served and
-  // audited. Writes resume by themselves once space is freed. Compactions
-  // also leave that quarter free. 0: no check.
+  // Free space below which Write refuses with UNAVAILABLE before touching
+  // RocksDB (reads go on); batches marked WriteBatch::UseReserve (the audit
+  // trail) may use its last quarter, which compactions also leave free.
+  // Writes resume once space is freed. 0: no check.
   uint64_t min_free_bytes = 0;
 };
 

@@ -228,6 +228,11 @@ ServerOptions ToServerOptions(const ServerConfig& s) {
   o.read_threads = s.read_threads();
   o.block_cache_bytes = static_cast<size_t>(std::clamp<int64_t>(s.block_cache_mb(), 0, int64_t{1} << 30)) << 20;
   o.learn_from_reviews = s.learn_from_reviews();
+  o.watch.stall_limit = absl::Seconds(s.watch_stall_limit_seconds());
+  o.watch.max_per_principal = static_cast<size_t>(std::max(0, s.watches_per_principal()));
+  o.max_queued_calls = static_cast<size_t>(std::max(0, s.max_queued_calls()));
+  o.max_message_bytes = std::clamp(s.max_message_kb(), 0, 1 << 20) << 10;
+  o.tls_reload_seconds = s.tls_reload_seconds();
   return o;
 }
 
@@ -274,6 +279,15 @@ void CheckRanges(const ServerOptions& o, std::vector<std::string>* problems) {
   if (o.retention_interval < absl::ZeroDuration()) {
     problems->push_back("--retention_interval_hours must not be negative");
   }
+  if (o.watch.stall_limit <= absl::ZeroDuration()) problems->push_back("--watch_stall_limit_seconds must be above 0");
+  if (o.watch.max_per_principal < 1) problems->push_back("--watches_per_principal must be at least 1");
+  if (o.max_queued_calls < 1 || o.max_queued_calls > (1 << 20)) {
+    problems->push_back(absl::StrCat("--max_queued_calls must be between 1 and ", 1 << 20));
+  }
+  if (o.max_message_bytes < (1 << 10) || o.max_message_bytes > (64 << 20)) {
+    problems->push_back("--max_message_kb must be between 1 and 65536");
+  }
+  if (o.tls_reload_seconds < 1) problems->push_back("--tls_reload_seconds must be at least 1");
   if (o.collation.review_threshold > o.collation.attach_threshold) {
     problems->push_back("--review_threshold must not exceed --attach_threshold");
   }

@@ -35,6 +35,11 @@ TEST(Settings, DefaultsAreThoseOfServerOptions) {
   EXPECT_EQ(from_settings.rate_limit_burst, plain.rate_limit_burst);
   EXPECT_EQ(from_settings.nchi_review_period, plain.nchi_review_period);
   EXPECT_EQ(from_settings.retention_interval, plain.retention_interval);
+  EXPECT_EQ(from_settings.watch.stall_limit, plain.watch.stall_limit);
+  EXPECT_EQ(from_settings.watch.max_per_principal, plain.watch.max_per_principal);
+  EXPECT_EQ(from_settings.max_queued_calls, plain.max_queued_calls);
+  EXPECT_EQ(from_settings.max_message_bytes, plain.max_message_bytes);
+  EXPECT_EQ(from_settings.tls_reload_seconds, plain.tls_reload_seconds);
 }
 
 // A value of `field`'s type other than its default, as text.
