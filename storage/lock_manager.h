@@ -53,7 +53,7 @@ struct CaseLocks {
   // A submission locks every blocking key it reads or writes (dozens): with
   // 1,024 stripes two concurrent submissions shared a stripe ~80% of the
   // time and queued behind each other's synced write; at 65,536 it is ~2%
-  // (2.5 MB of mutexes). tests/bench/README.md has the figures.
+  // (2.5 MB of mutexes; measured 2026-11-23 with run_load.sh).
   static constexpr size_t kKeyStripes = 1 << 16;
   LockManager keys{kKeyStripes};
   LockManager cases;

@@ -139,7 +139,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family, const std::shared_ptr<
     // A file's filter (and index) in 4 KiB partitions under a small top
     // level, so that a look-up reads one partition into the cache, not the
     // file's whole filter: with whole filters, 10M stored reports thrashed
-    // a 256 MiB cache, re-reading megabytes per look-up (tests/bench/README.md).
+    // a 256 MiB cache, re-reading megabytes per look-up (2026-11-24,
+    // run_scale.sh).
     table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
     table.partition_filters = true;
     table.metadata_block_size = 4096;
@@ -152,7 +153,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family, const std::shared_ptr<
     // without walking a skiplist of the whole memtable. Features: matching
     // median at 200k stored reports 304 -> 222 us (tests/eval/README.md).
     // Fingerprints (about 10 merges per submission) and counters (about
-    // 4): submissions +8% (tests/bench/README.md); the sorting moves to
+    // 4): submissions +8% (2026-11-23, run_load.sh); the sorting moves to
     // the flush. Reports and idempotency records (3 puts per submission,
     // never scanned): about +4%, within the noise. Idempotency keys begin
     // with the centre's id, so they are hashed whole. Scans need total
@@ -181,7 +182,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family family, const std::shared_ptr<
     // A hot key (a counter of a common surname; the fingerprints of one
     // incident reported thousands of times) would otherwise gather thousands
     // of operands in the memtable, each read folding them all: 5,000 reports
-    // of one incident fell from 739 to 133 reports/s (tests/bench/README.md).
+    // of one incident fell from 739 to 133 reports/s (big_case_bench).
     // Past 16 operands a write folds them into one value.
     options.max_successive_merges = 16;
   }

@@ -35,7 +35,7 @@ void AppendLengthPrefixed(std::string* out, absl::string_view part) {
 // `inner` and `outer` are the SHA-256 states after (key ^ ipad) and
 // (key ^ opad), and each Mac copies them (a struct copy). OpenSSL's
 // EVP_MAC_CTX_dup did the same with four allocations and provider look-ups,
-// 9% of the server's CPU under a submit load (tests/bench/README.md).
+// 9% of the server's CPU under a submit load (2026-11-23, run_load.sh).
 // keyed_hasher_test checks the result against OpenSSL's HMAC().
 struct KeyedHasher::Context {
   SHA256_CTX inner;

@@ -67,7 +67,7 @@ void SubmitAndAudit(Intake& intake, rpc::CallGate& gate, const rpc::Call& call,
 // write in flight. One item at a time left each stream a single synced
 // write in flight, so a stream's items joined few others in RocksDB's
 // group commit and cost more each than unary calls did
-// (tests/bench/README.md). Each item counts against the caller's rate; an
+// (2026-12-02, hirs-load --workload=bulk). Each item counts against the caller's rate; an
 // item over it gets RESOURCE_EXHAUSTED in its error.
 class SubmitStream final
     : public grpc::ServerBidiReactor<hirs::v1::SubmitReportRequest, hirs::v1::SubmitReportResponse> {

@@ -114,7 +114,7 @@ void Metrics::RecordCall(absl::string_view method, absl::StatusCode code, absl::
     auto it = by_method_.find(method);
     if (it == by_method_.end()) {
       // Bounds at 2 ms and 10 ms, the GetCase and ListCases latency
-      // objectives (tests/bench/README.md), so a dashboard reads their
+      // objectives, so a dashboard reads their
       // share of calls straight from the buckets.
       static const prometheus::Histogram::BucketBoundaries kBuckets = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
                                                                        0.1,    0.25,  0.5,   1,     2.5,  5,     10};
