@@ -83,6 +83,7 @@ $(sed 's/^/  /' "$DEMO/tokens.txt")
 
 Try it:
   export HIRS_SERVER=$LISTEN HIRS_TOKEN=$(token_of centre-loughborough-library)
+  $HIRS help                                   # the command groups; hirs help cases, ...
   $HIRS submit deploy/examples/report.json
   $HIRS submit deploy/examples/reports.jsonl
   $HIRS submit --csv deploy/examples/reports.csv
