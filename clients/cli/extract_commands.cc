@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_format.h"
 #include "clients/cli/cli.h"
-#include "clients/cli/extract_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
+#include "services/extracts/formats.h"
 
 ABSL_FLAG(std::string, district, "", "extract: the district's GSS code, e.g. E07000130");
 ABSL_FLAG(std::string, month, "", "extract: the month, YYYY-MM");
@@ -87,7 +87,7 @@ int ExtractCommand(const std::vector<std::string>& words) {
       if (!status.ok()) return Failed(status);
       month = MonthBefore(month);
     }
-    return WriteOutput(hirs::cli::SummaryReportHtml(months));
+    return WriteOutput(extracts::SummaryReportHtml(months));
   }
   if (words.size() != 1) return kNotACommand;
   const std::string format = absl::GetFlag(FLAGS_format);
@@ -98,13 +98,13 @@ int ExtractCommand(const std::vector<std::string>& words) {
   grpc::ClientContext context;
   Authorize(&context);
   auto reader = stub->StreamMonthlyExtract(&context, request);
-  std::string out = format == "csv" ? hirs::cli::ExtractCsvHeader() : "";
+  std::string out = format == "csv" ? extracts::ExtractCsvHeader() : "";
   hirs::v1::ExtractRow row;
   google::protobuf::util::JsonPrintOptions json;
   json.preserve_proto_field_names = true;
   while (reader->Read(&row)) {
     if (format == "csv") {
-      out += hirs::cli::ExtractCsvLine(row);
+      out += extracts::ExtractCsvLine(row);
     } else {
       std::string line;
       if (!google::protobuf::util::MessageToJsonString(row, &line, json).ok()) return kExitRefused;

@@ -1,15 +1,17 @@
-// How `hirs extract` writes what ExtractService returns: RFC 4180 CSV rows,
+// The published forms of what ExtractService returns, shared by every
+// client that writes them (the CLI's `hirs extract`): RFC 4180 CSV rows,
 // and the monthly report, one self-contained HTML file (inline CSS and SVG,
-// no scripts, no external assets) that prints cleanly.
-#ifndef HIRS_CLIENTS_CLI_EXTRACT_FORMAT_H_
-#define HIRS_CLIENTS_CLI_EXTRACT_FORMAT_H_
+// no scripts, no external assets) that prints cleanly. Depends on the
+// protos alone.
+#ifndef HIRS_SERVICES_EXTRACTS_FORMATS_H_
+#define HIRS_SERVICES_EXTRACTS_FORMATS_H_
 
 #include <string>
 #include <vector>
 
 #include "hirs/v1/extract_service.pb.h"
 
-namespace hirs::cli {
+namespace hirs::extracts {
 
 // The header line and one line per row, each ending CRLF (RFC 4180).
 // Columns: case_ref, month, district_code, postcode_sector, place_type, one
@@ -31,6 +33,6 @@ std::string DistrictName(const std::string& gss_code);
 // `months`, oldest first; the month's incident and place types).
 std::string SummaryReportHtml(const std::vector<hirs::v1::MonthlySummary>& months);
 
-}  // namespace hirs::cli
+}  // namespace hirs::extracts
 
-#endif  // HIRS_CLIENTS_CLI_EXTRACT_FORMAT_H_
+#endif  // HIRS_SERVICES_EXTRACTS_FORMATS_H_

@@ -1,4 +1,4 @@
-#include "clients/cli/extract_format.h"
+#include "services/extracts/formats.h"
 
 #include <algorithm>
 #include <map>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 
-namespace hirs::cli {
+namespace hirs::extracts {
 namespace {
 
 using hirs::v1::MonthlySummary;
@@ -297,4 +297,4 @@ std::string SummaryReportHtml(const std::vector<MonthlySummary>& months) {
   return out;
 }
 
-}  // namespace hirs::cli
+}  // namespace hirs::extracts
