@@ -7,7 +7,7 @@
 # Run by ctest (api_check) with a directory for the npm install.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-tools=${1:-$root/build/npm}
+tools=${1:-$root/build/npm-buf}
 version=1.75.0
 buf=$tools/node_modules/.bin/buf
 if [[ ! -x $buf ]] || [[ $("$buf" --version) != "$version" ]]; then
