@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where a read's latency goes (issue 8, the GetCase and ListCases targets):
+# Where a read's latency goes (the GetCase and ListCases targets):
 # starts hirsd on a fresh store, fills it with a few seconds of closed-loop
 # submissions, waits for RocksDB's compactions to finish, then drives one
 # kind of read at a time, open loop, at a fixed rate with nothing else

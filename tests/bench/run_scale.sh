@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Submit throughput and memory as the store grows (issue 8, "scale"): for
+# Submit throughput and memory as the store grows: for
 # each size, fills a hirsd data directory with that many generated reports
 # (hirs-load --target=preload: the real intake in process), starts hirsd on
 # it (WAL synced, rate limit off), runs the closed-loop submit workload and
