@@ -10,6 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tools=${1:-$root/build/npm-buf}
 version=1.75.0
 buf=$tools/node_modules/.bin/buf
+command -v npm >/dev/null || { echo "npm is missing: this check installs its tool with the machine's npm"; exit 1; }
 if [[ ! -x $buf ]] || [[ $("$buf" --version) != "$version" ]]; then
   mkdir -p "$tools"
   (cd "$tools" && npm install --silent --no-audit --no-fund "@bufbuild/buf@$version" >/dev/null)
