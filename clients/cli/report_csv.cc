@@ -61,6 +61,94 @@ absl::StatusOr<google::protobuf::Timestamp> Time(absl::string_view column, absl:
       column, absl::StrCat("\"", text, "\" is not a time; use 2026-10-03T21:30:00Z or 2026-10-03 22:30 (UK time)"));
 }
 
+// Sets the victim column `c` to `v`; false when `c` is not one of them.
+absl::StatusOr<bool> SetVictimColumn(const std::string& c, const std::string& v, hirs::v1::Report& r) {
+  if (c == "victim_full_name") {
+    r.mutable_victim()->set_full_name(v);
+  } else if (c == "victim_date_of_birth") {
+    r.mutable_victim()->set_date_of_birth(v);
+  } else if (c == "victim_age_band") {
+    ASSIGN_OR_RETURN(int a, EnumValue(hirs::v1::AgeBand_descriptor(), c, v));
+    r.mutable_victim()->set_age_band(static_cast<hirs::v1::AgeBand>(a));
+  } else if (c == "victim_gender") {
+    r.mutable_victim()->set_gender(v);
+  } else if (c == "victim_ethnicity") {
+    r.mutable_victim()->set_ethnicity(v);
+  } else if (c == "victim_phone") {
+    r.mutable_victim()->set_phone(v);
+  } else if (c == "victim_email") {
+    r.mutable_victim()->set_email(v);
+  } else if (c == "victim_address") {
+    r.mutable_victim()->set_address(v);
+  } else if (c == "victim_postcode") {
+    r.mutable_victim()->set_postcode(v);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Sets the consent column `c` to `v`; false when `c` is not one of them.
+absl::StatusOr<bool> SetConsentColumn(const std::string& c, const std::string& v, hirs::v1::Report& r) {
+  if (c == "consent_share_with_police") {
+    ASSIGN_OR_RETURN(bool b, Bool(c, v));
+    r.mutable_consent()->set_share_with_police(b);
+  } else if (c == "consent_contact_victim") {
+    ASSIGN_OR_RETURN(bool b, Bool(c, v));
+    r.mutable_consent()->set_contact_victim(b);
+  } else if (c == "anonymous") {
+    ASSIGN_OR_RETURN(bool b, Bool(c, v));
+    r.mutable_consent()->set_anonymous(b);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Sets the request or incident column `c` to `v`; false when `c` is not one of them.
+absl::StatusOr<bool> SetIncidentColumn(const std::string& c, const std::string& v,
+                                       hirs::v1::SubmitReportRequest& request, hirs::v1::Report& r) {
+  if (c == "request_id") {
+    request.set_request_id(v);
+  } else if (c == "source_reference") {
+    r.set_source_reference(v);
+  } else if (c == "reporter_role") {
+    ASSIGN_OR_RETURN(int role, EnumValue(hirs::v1::ReporterRole_descriptor(), c, v));
+    r.set_reporter_role(static_cast<hirs::v1::ReporterRole>(role));
+  } else if (c == "motivations") {
+    RETURN_IF_ERROR(EnumList(hirs::v1::Motivation_descriptor(), c, v,
+                             [&](int m) { r.add_motivations(static_cast<hirs::v1::Motivation>(m)); }));
+  } else if (c == "incident_types") {
+    RETURN_IF_ERROR(EnumList(hirs::v1::IncidentType_descriptor(), c, v,
+                             [&](int t) { r.add_incident_types(static_cast<hirs::v1::IncidentType>(t)); }));
+  } else if (c == "occurred_start") {
+    ASSIGN_OR_RETURN(*r.mutable_occurred_start(), Time(c, v));
+  } else if (c == "occurred_end") {
+    ASSIGN_OR_RETURN(*r.mutable_occurred_end(), Time(c, v));
+  } else if (c == "postcode") {
+    r.mutable_location()->set_postcode(v);
+  } else if (c == "place_type") {
+    ASSIGN_OR_RETURN(int p, EnumValue(hirs::v1::PlaceType_descriptor(), c, v));
+    r.mutable_location()->set_place_type(static_cast<hirs::v1::PlaceType>(p));
+  } else if (c == "location_description") {
+    r.mutable_location()->set_description(v);
+  } else if (c == "online_platform") {
+    r.mutable_location()->set_online_platform(v);
+  } else if (c == "district_code") {
+    r.mutable_location()->set_district_code(v);
+  } else if (c == "description") {
+    r.set_description(v);
+  } else if (c == "school_related") {
+    ASSIGN_OR_RETURN(bool b, Bool(c, v));
+    r.set_school_related(b);
+  } else if (c == "crime_reference") {
+    r.set_crime_reference(v);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const std::vector<std::string>& CsvLayout::Columns() {
@@ -123,69 +211,13 @@ absl::StatusOr<hirs::v1::SubmitReportRequest> CsvLayout::ToRequest(const std::ve
     const std::string& c = columns_[i];
     const std::string& v = row[i];
     if (v.empty()) continue;
-    if (c == "request_id")
-      request.set_request_id(v);
-    else if (c == "source_reference")
-      r.set_source_reference(v);
-    else if (c == "reporter_role") {
-      ASSIGN_OR_RETURN(int role, EnumValue(hirs::v1::ReporterRole_descriptor(), c, v));
-      r.set_reporter_role(static_cast<hirs::v1::ReporterRole>(role));
-    } else if (c == "motivations") {
-      RETURN_IF_ERROR(EnumList(hirs::v1::Motivation_descriptor(), c, v,
-                               [&](int m) { r.add_motivations(static_cast<hirs::v1::Motivation>(m)); }));
-    } else if (c == "incident_types") {
-      RETURN_IF_ERROR(EnumList(hirs::v1::IncidentType_descriptor(), c, v,
-                               [&](int t) { r.add_incident_types(static_cast<hirs::v1::IncidentType>(t)); }));
-    } else if (c == "occurred_start") {
-      ASSIGN_OR_RETURN(*r.mutable_occurred_start(), Time(c, v));
-    } else if (c == "occurred_end") {
-      ASSIGN_OR_RETURN(*r.mutable_occurred_end(), Time(c, v));
-    } else if (c == "postcode")
-      r.mutable_location()->set_postcode(v);
-    else if (c == "place_type") {
-      ASSIGN_OR_RETURN(int p, EnumValue(hirs::v1::PlaceType_descriptor(), c, v));
-      r.mutable_location()->set_place_type(static_cast<hirs::v1::PlaceType>(p));
-    } else if (c == "location_description")
-      r.mutable_location()->set_description(v);
-    else if (c == "online_platform")
-      r.mutable_location()->set_online_platform(v);
-    else if (c == "district_code")
-      r.mutable_location()->set_district_code(v);
-    else if (c == "description")
-      r.set_description(v);
-    else if (c == "victim_full_name")
-      r.mutable_victim()->set_full_name(v);
-    else if (c == "victim_date_of_birth")
-      r.mutable_victim()->set_date_of_birth(v);
-    else if (c == "victim_age_band") {
-      ASSIGN_OR_RETURN(int a, EnumValue(hirs::v1::AgeBand_descriptor(), c, v));
-      r.mutable_victim()->set_age_band(static_cast<hirs::v1::AgeBand>(a));
-    } else if (c == "victim_gender")
-      r.mutable_victim()->set_gender(v);
-    else if (c == "victim_ethnicity")
-      r.mutable_victim()->set_ethnicity(v);
-    else if (c == "victim_phone")
-      r.mutable_victim()->set_phone(v);
-    else if (c == "victim_email")
-      r.mutable_victim()->set_email(v);
-    else if (c == "victim_address")
-      r.mutable_victim()->set_address(v);
-    else if (c == "victim_postcode")
-      r.mutable_victim()->set_postcode(v);
-    else if (c == "consent_share_with_police") {
-      ASSIGN_OR_RETURN(bool b, Bool(c, v));
-      r.mutable_consent()->set_share_with_police(b);
-    } else if (c == "consent_contact_victim") {
-      ASSIGN_OR_RETURN(bool b, Bool(c, v));
-      r.mutable_consent()->set_contact_victim(b);
-    } else if (c == "anonymous") {
-      ASSIGN_OR_RETURN(bool b, Bool(c, v));
-      r.mutable_consent()->set_anonymous(b);
-    } else if (c == "school_related") {
-      ASSIGN_OR_RETURN(bool b, Bool(c, v));
-      r.set_school_related(b);
-    } else if (c == "crime_reference")
-      r.set_crime_reference(v);
+    ASSIGN_OR_RETURN(bool set, SetIncidentColumn(c, v, request, r));
+    if (!set) {
+      ASSIGN_OR_RETURN(set, SetVictimColumn(c, v, r));
+    }
+    if (!set) {
+      ASSIGN_OR_RETURN(set, SetConsentColumn(c, v, r));
+    }
   }
   return request;
 }
