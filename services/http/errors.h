@@ -1,0 +1,37 @@
+// Errors as Google's JSON APIs give them (AIP-193): the HTTP status mapped
+// from the gRPC code as google.rpc.Code documents it, and the body
+// {"error": {"code": <HTTP status>, "message", "status": "<CODE_NAME>",
+// "details": [{"@type": ..., ...}]}} with each google.rpc detail (a
+// BadRequest's field violations, a RetryInfo) in its JSON form.
+#ifndef HIRS_SERVICES_HTTP_ERRORS_H_
+#define HIRS_SERVICES_HTTP_ERRORS_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "google/rpc/status.pb.h"
+
+namespace hirs::http {
+
+// The HTTP status for a gRPC status code: 400 INVALID_ARGUMENT,
+// FAILED_PRECONDITION and OUT_OF_RANGE; 401; 403; 404; 409 ALREADY_EXISTS
+// and ABORTED; 429; 499 CANCELLED; 500 UNKNOWN, INTERNAL and DATA_LOSS;
+// 501; 503; 504.
+int HttpStatusOf(absl::StatusCode code);
+
+struct HttpError {
+  int status = 500;
+  std::string body;  // application/json
+  // Retry-After (whole seconds, rounded up) when a RetryInfo says when.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// The answer for a failed call whose status (with its details, as a gRPC
+// client reads them from grpc-status-details-bin) is `status`.
+HttpError ToHttpError(const google::rpc::Status& status);
+
+}  // namespace hirs::http
+
+#endif  // HIRS_SERVICES_HTTP_ERRORS_H_
