@@ -8,13 +8,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tools=${1:-$root/build/npm-buf}
-version=1.75.0
-buf=$tools/node_modules/.bin/buf
-command -v npm >/dev/null || { echo "npm is missing: this check installs its tool with the machine's npm"; exit 1; }
-if [[ ! -x $buf ]] || [[ $("$buf" --version) != "$version" ]]; then
-  mkdir -p "$tools"
-  (cd "$tools" && npm install --silent --no-audit --no-fund "@bufbuild/buf@$version" >/dev/null)
-fi
+source "$root/tests/structure/npm_tool.sh"
+buf=$(npm_tool @bufbuild/buf 1.75.0 "$tools" buf)
 cd "$root"
 "$buf" lint proto
 echo "buf lint: ok"

@@ -5,13 +5,8 @@
 set -euo pipefail
 print=$1
 tools=$2
-version=1.25.0
-redocly=$tools/node_modules/.bin/redocly
-command -v npm >/dev/null || { echo "npm is missing: this check installs its tool with the machine's npm"; exit 1; }
-if [[ ! -x $redocly ]] || [[ $("$redocly" --version 2>/dev/null) != "$version" ]]; then
-  mkdir -p "$tools"
-  (cd "$tools" && npm install --silent --no-audit --no-fund "@redocly/cli@$version" >/dev/null)
-fi
+source "$(dirname "$0")/npm_tool.sh"
+redocly=$(npm_tool @redocly/cli 1.25.0 "$tools" redocly)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$print" >"$work/openapi.json"
