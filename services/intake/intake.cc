@@ -56,8 +56,6 @@ absl::StatusOr<SubmitResult> Intake::AlreadyReceived(const RequestRecord& record
 struct Intake::Submission {
   absl::Time now;
   std::string centre_id;
-  std::string request_id;
-  std::string content_sha;
   std::string content_key;  // idempotency by content, and by request_id:
   std::string request_key;  // "" without one
   StoredReport stored;      // the report as it will be stored
@@ -75,14 +73,14 @@ absl::StatusOr<Intake::Submission> Intake::Plan(absl::string_view centre_id,
   std::vector<FieldViolation> violations = ValidateSubmitRequest(request, s.now);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   s.centre_id = std::string(centre_id);
-  s.request_id = request.request_id();
+  s.stored.set_request_id(request.request_id());
   hirs::v1::Report& report = *s.stored.mutable_report() = request.report();
   ClearOutputOnlyFields(&report);
-  s.content_sha = collation::Sha256(report.SerializeAsString());
+  s.stored.set_content_sha256(collation::Sha256(report.SerializeAsString()));
   *s.stored.mutable_normalised() = Normalise(report, *router_);
   s.plan = collator_->Plan(collation::CollationInput{&report, &s.stored.normalised(), s.centre_id});
-  s.content_key = storage::ContentKey(centre_id, s.content_sha);
-  if (!s.request_id.empty()) s.request_key = storage::RequestKey(centre_id, s.request_id);
+  s.content_key = storage::ContentKey(centre_id, s.stored.content_sha256());
+  if (!request.request_id().empty()) s.request_key = storage::RequestKey(centre_id, request.request_id());
   return s;
 }
 
@@ -91,8 +89,8 @@ absl::StatusOr<std::optional<SubmitResult>> Intake::Known(const Submission& s, c
     ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
                      storage::ReadProto<RequestRecord>(*store_, Family::kRequests, s.request_key));
     if (seen.has_value()) {
-      if (seen->content_sha256() != s.content_sha) {
-        return absl::AlreadyExistsError(absl::StrCat("request_id \"", s.request_id,
+      if (seen->content_sha256() != s.stored.content_sha256()) {
+        return absl::AlreadyExistsError(absl::StrCat("request_id \"", s.stored.request_id(),
                                                      "\" was already used for a different report (", seen->report_id(),
                                                      "); use a new request_id for a new report"));
       }
@@ -184,7 +182,7 @@ SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
   RequestRecord record;
   record.set_report_id(report_id);
   record.set_case_id(c.case_().case_id());
-  record.set_content_sha256(s.content_sha);
+  record.set_content_sha256(s.stored.content_sha256());
   *record.mutable_received_at() = s.stored.report().received_at();
   const std::string record_bytes = record.SerializeAsString();
   batch->Put(Family::kRequests, s.content_key, record_bytes);
@@ -214,8 +212,6 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id, const h
   r.set_report_id(NewId("rpt_", s.now));
   r.set_reporting_centre(s.centre_id);
   *r.mutable_received_at() = ToTimestamp(s.now);
-  s.stored.set_content_sha256(s.content_sha);
-  s.stored.set_request_id(s.request_id);
   s.stored.set_match_score(s.decision.score);
   RETURN_IF_ERROR(Place(s));
 
