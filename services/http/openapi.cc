@@ -193,14 +193,20 @@ Route RouteOf(const google::api::HttpRule& rule) {
   }
 }
 
-// The variables of a path template ("{case.case_id}" -> "case.case_id").
-std::vector<std::string> PathVariables(const std::string& path) {
-  std::vector<std::string> out;
+// A variable of a path template: where it stands ("{case.case_id}", with
+// any "=pattern") and the request field it binds ("case.case_id").
+struct PathVariable {
+  std::string text;
+  std::string field;
+};
+
+std::vector<PathVariable> PathVariables(const std::string& path) {
+  std::vector<PathVariable> out;
   for (size_t open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
     const size_t close = path.find('}', open);
     if (close == std::string::npos) break;
-    std::string var = path.substr(open + 1, close - open - 1);
-    out.push_back(var.substr(0, var.find('=')));
+    const std::string inside = path.substr(open + 1, close - open - 1);
+    out.push_back({path.substr(open, close - open + 1), inside.substr(0, inside.find('='))});
   }
   return out;
 }
@@ -209,21 +215,15 @@ std::vector<std::string> PathVariables(const std::string& path) {
 // that one URL has one template whatever field path each verb binds
 // ("/v1/cases/{case_id}" for GetCase's case_id and UpdateCase's
 // case.case_id).
-std::string ParameterName(const std::string& var) { return var.substr(var.rfind('.') + 1); }
+std::string ParameterName(const std::string& field) { return field.substr(field.rfind('.') + 1); }
 
-// `path` with each variable named by ParameterName and any "=pattern"
-// dropped.
+// `path` with each variable named by ParameterName.
 std::string OpenApiPath(const std::string& path) {
-  std::string out;
-  size_t at = 0;
-  for (size_t open = path.find('{'); open != std::string::npos; open = path.find('{', at)) {
-    const size_t close = path.find('}', open);
-    if (close == std::string::npos) break;
-    const std::string var = path.substr(open + 1, close - open - 1);
-    absl::StrAppend(&out, path.substr(at, open - at), "{", ParameterName(var.substr(0, var.find('='))), "}");
-    at = close + 1;
+  std::string out = path;
+  for (const PathVariable& v : PathVariables(path)) {
+    out.replace(out.find(v.text), v.text.size(), absl::StrCat("{", ParameterName(v.field), "}"));
   }
-  return out + path.substr(at);
+  return out;
 }
 
 const FieldDescriptor* FieldAt(const Descriptor* d, const std::string& path) {
@@ -252,7 +252,8 @@ bool QueryField(const FieldDescriptor* f) {
 Value Parameters(const MethodDescriptor* m, const google::api::HttpRule& rule, const std::string& path,
                  Schemas* schemas) {
   std::vector<Value> out;
-  const std::vector<std::string> vars = PathVariables(path);
+  std::vector<std::string> vars;
+  for (const PathVariable& v : PathVariables(path)) vars.push_back(v.field);
   for (const std::string& var : vars) {
     const FieldDescriptor* f = FieldAt(m->input_type(), var);
     out.push_back(Object({{"name", Str(ParameterName(var))},
