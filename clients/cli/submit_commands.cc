@@ -45,10 +45,7 @@ int SubmitOne(const hirs::v1::SubmitReportRequest& request) {
   Authorize(&context);
   hirs::v1::SubmitReportResponse response;
   grpc::Status status = stub->SubmitReport(&context, request, &response);
-  if (!status.ok()) {
-    std::fprintf(stderr, "error: %s\n", Describe(status).c_str());
-    return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-  }
+  if (!status.ok()) return Failed(status);
   PrintResult(response);
   return kExitOk;
 }
