@@ -92,12 +92,12 @@ TEST_F(WatchTest, ReconnectingWithTheLastCursorMissesNothingUnderConcurrentWrite
       for (int k = 0; k < kPerWriter; ++k) Submit(next++);
     });
   }
-  // Watch in short sessions, each resuming from the last cursor received.
+  // Watch in short calls, each resuming from the last cursor received.
   std::vector<uint64_t> cursors;
   std::set<std::string> cases_seen;
   uint64_t last = 0;
   const size_t total = kWriters * kPerWriter;
-  for (int session = 0; session < 200 && cursors.size() < total; ++session) {
+  for (int call = 0; call < 200 && cursors.size() < total; ++call) {
     auto context = ContextWithToken(hirs::testing::kPoliceToken);
     hirs::v1::WatchCasesRequest request;
     request.set_from_cursor(last);
