@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds hirsd and hirs (Release), creates a demo
-# configuration on first run, and starts hirsd on 127.0.0.1:50051 with an
-# embedded RocksDB store. Prints tokens and a first command to try.
+# configuration on first run, and starts hirsd with an embedded RocksDB
+# store: gRPC on 127.0.0.1:50051, HTTP/JSON on 127.0.0.1:8080. Prints tokens
+# and first commands to try.
 #
 #   deploy/run.sh               start in the background (stop: deploy/run.sh stop)
 #   deploy/run.sh --foreground  run in the foreground (Ctrl-C stops it cleanly)
 #   deploy/run.sh stop
 #
-# DEMO ONLY: plaintext gRPC on the loopback interface, demo tokens kept in
+# DEMO ONLY: plaintext gRPC and HTTP on the loopback interface, demo tokens kept in
 # $HIRS_DEMO_DIR/tokens.txt. Production needs TLS and real secrets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ ROOT=$(pwd)
 DEMO=${HIRS_DEMO_DIR:-$ROOT/.hirs-demo}
 BUILD=${HIRS_RELEASE_BUILD_DIR:-$ROOT/build-release}
 LISTEN=127.0.0.1:50051
+HTTP_LISTEN=127.0.0.1:8080
 PIDFILE=$DEMO/hirsd.pid
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
@@ -75,7 +77,8 @@ token_of() { awk -v id="$1" '$1 == id {print $2}' "$DEMO/tokens.txt"; }
 banner() {
   cat <<TXT
 
-hirsd is serving on $LISTEN (plaintext, loopback only: a demo, not production).
+hirsd is serving gRPC on $LISTEN and HTTP/JSON on http://$HTTP_LISTEN
+(plaintext, loopback only: a demo, not production).
 Data: $DEMO/data   Log: $DEMO/hirsd.log   Config: $DEMO/config.json
 
 Tokens (also in $DEMO/tokens.txt):
@@ -93,15 +96,22 @@ Try it:
   HIRS_TOKEN=$(token_of admin) $HIRS admin audit verify
   HIRS_TOKEN=$(token_of admin) $HIRS admin audit list --principal_id=centre-loughborough-library
 
+Over HTTP/JSON (the routes: http://$HTTP_LISTEN/v1/openapi.json):
+  curl -X POST http://$HTTP_LISTEN/v1/reports -H "Authorization: Bearer $(token_of centre-loughborough-library)" \\
+       -H 'Content-Type: application/json' --data @deploy/examples/report.json
+  curl http://$HTTP_LISTEN/v1/cases -H "Authorization: Bearer $(token_of police-leicestershire)"
+  curl http://$HTTP_LISTEN/v1/districts/E07000130/months/2026-10/summary -H "Authorization: Bearer $(token_of district-charnwood)"
+  curl -N http://$HTTP_LISTEN/v1/cases:watch -H "Authorization: Bearer $(token_of police-leicestershire)"
+
 Stop it with: deploy/run.sh stop
 TXT
 }
 
 if [ "${1:-}" = "--foreground" ]; then
   banner
-  exec "$HIRSD" --config="$DEMO/config.json"
+  exec "$HIRSD" --config="$DEMO/config.json" --http_listen="$HTTP_LISTEN"
 fi
-nohup "$HIRSD" --config="$DEMO/config.json" >"$DEMO/hirsd.out" 2>>"$DEMO/hirsd.log" &
+nohup "$HIRSD" --config="$DEMO/config.json" --http_listen="$HTTP_LISTEN" >"$DEMO/hirsd.out" 2>>"$DEMO/hirsd.log" &
 echo $! >"$PIDFILE"
 for _ in $(seq 1 100); do
   grep -q '^listening on' "$DEMO/hirsd.out" 2>/dev/null && break

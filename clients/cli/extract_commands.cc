@@ -61,13 +61,6 @@ bool ExtractRequest(hirs::v1::MonthlyExtractRequest* request) {
   return true;
 }
 
-// "YYYY-MM" of the month before; "" if `month` is not YYYY-MM.
-std::string MonthBefore(const std::string& month) {
-  int year = 0, mon = 0;
-  if (month.size() != 7 || std::sscanf(month.c_str(), "%4d-%2d", &year, &mon) != 2) return "";
-  return mon == 1 ? absl::StrFormat("%04d-12", year - 1) : absl::StrFormat("%04d-%02d", year, mon - 1);
-}
-
 }  // namespace
 
 int ExtractCommand(const std::vector<std::string>& words) {
@@ -76,16 +69,14 @@ int ExtractCommand(const std::vector<std::string>& words) {
   if (!ExtractRequest(&request)) return kExitUsage;
   if (words.size() == 2 && words[1] == "report") {
     // The month and the eleven before it, oldest first, for the trend.
-    std::vector<hirs::v1::MonthlySummary> months(12);
-    std::string month = request.month();
-    for (int i = 11; i >= 0; --i) {
+    std::vector<hirs::v1::MonthlySummary> months;
+    for (const std::string& month : extracts::ReportMonths(request.month())) {
       hirs::v1::MonthlyExtractRequest one = request;
       one.set_month(month);
       grpc::ClientContext context;
       Authorize(&context);
-      grpc::Status status = stub->GetMonthlySummary(&context, one, &months[i]);
+      grpc::Status status = stub->GetMonthlySummary(&context, one, &months.emplace_back());
       if (!status.ok()) return Failed(status);
-      month = MonthBefore(month);
     }
     return WriteOutput(extracts::SummaryReportHtml(months));
   }

@@ -61,6 +61,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     FinishLocked(code, why);
   }
 
+  // Tells the client the watch is open (rpc::AnnounceOpen), unless an
+  // event or the end has gone first.
+  void Announce() {
+    absl::MutexLock lock(&mu_);
+    if (!finished_ && !wrote_) rpc::AnnounceOpen(context_, this);
+    wrote_ = true;
+  }
+
   // Ends the watch with `status` as it is.
   void EndWith(const absl::Status& status) {
     absl::MutexLock lock(&mu_);
@@ -98,6 +106,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
  private:
   void StartNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     writing_ = true;
+    wrote_ = true;
     write_started_ = absl::Now();
     StartWrite(&pending_[next_]);
   }
@@ -131,6 +140,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   std::vector<hirs::v1::CaseEvent> pending_ ABSL_GUARDED_BY(mu_);
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;  // pending_[next_] is in flight while writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool wrote_ ABSL_GUARDED_BY(mu_) = false;  // initial metadata has gone
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time write_started_ ABSL_GUARDED_BY(mu_);
@@ -180,6 +190,7 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackS
                                            "); resume from a cursor you received, or 0 to replay everything")));
     return w;
   }
+  w->Announce();
   Wake();
   return w;
 }

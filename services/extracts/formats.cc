@@ -1,6 +1,7 @@
 #include "services/extracts/formats.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -228,6 +229,21 @@ std::string ExtractCsvLine(const hirs::v1::ExtractRow& row) {
   f.push_back(hirs::v1::ExtractRow::Change_Name(row.change()));
   for (auto& field : f) field = CsvField(field);
   return absl::StrCat(absl::StrJoin(f, ","), "\r\n");
+}
+
+std::vector<std::string> ReportMonths(const std::string& month) {
+  int year = 0, mon = 0;
+  if (month.size() != 7 || std::sscanf(month.c_str(), "%4d-%2d", &year, &mon) != 2 || mon < 1 || mon > 12)
+    return {month};
+  std::vector<std::string> out(12);
+  for (int i = 11; i >= 0; --i) {
+    out[i] = absl::StrFormat("%04d-%02d", year, mon);
+    if (--mon == 0) {
+      mon = 12;
+      --year;
+    }
+  }
+  return out;
 }
 
 std::string DistrictName(const std::string& gss_code) {

@@ -28,6 +28,11 @@ std::string CsvField(const std::string& field);
 // The district's name for a GSS code of the force area, else the code.
 std::string DistrictName(const std::string& gss_code);
 
+// The months a report for `month` ("YYYY-MM") shows: the eleven before it
+// and itself, oldest first; `month` alone when it is not YYYY-MM (for the
+// service to refuse).
+std::vector<std::string> ReportMonths(const std::string& month);
+
 // The report for `months.back()`'s month: its summary tables with the
 // previous month beside, and SVG charts (12-month trend by motivation from
 // `months`, oldest first; the month's incident and place types).

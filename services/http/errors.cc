@@ -58,10 +58,10 @@ int HttpStatusOf(absl::StatusCode code) {
   }
 }
 
-HttpError ToHttpError(const google::rpc::Status& status) {
+HttpError ToHttpError(const google::rpc::Status& status, int http_status) {
   const auto code = static_cast<absl::StatusCode>(status.code());
   HttpError out;
-  out.status = HttpStatusOf(code);
+  out.status = http_status != 0 ? http_status : HttpStatusOf(code);
   google::protobuf::Struct error;
   auto& fields = *error.mutable_fields();
   fields["code"].set_number_value(out.status);

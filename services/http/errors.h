@@ -29,8 +29,10 @@ struct HttpError {
 };
 
 // The answer for a failed call whose status (with its details, as a gRPC
-// client reads them from grpc-status-details-bin) is `status`.
-HttpError ToHttpError(const google::rpc::Status& status);
+// client reads them from grpc-status-details-bin) is `status`;
+// `http_status`, when given, instead of the mapped one (405, 413, 415:
+// refusals of the HTTP request itself).
+HttpError ToHttpError(const google::rpc::Status& status, int http_status = 0);
 
 }  // namespace hirs::http
 

@@ -6,10 +6,12 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/field_behavior.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/http/routes.h"
 
 namespace hirs::http {
 namespace {
@@ -171,46 +173,6 @@ class Schemas {
   std::map<std::string, Value> all_;
 };
 
-struct Route {
-  std::string verb;  // lower case, as OpenAPI keys operations
-  std::string path;
-};
-
-Route RouteOf(const google::api::HttpRule& rule) {
-  switch (rule.pattern_case()) {
-    case google::api::HttpRule::kGet:
-      return {"get", rule.get()};
-    case google::api::HttpRule::kPut:
-      return {"put", rule.put()};
-    case google::api::HttpRule::kPost:
-      return {"post", rule.post()};
-    case google::api::HttpRule::kDelete:
-      return {"delete", rule.delete_()};
-    case google::api::HttpRule::kPatch:
-      return {"patch", rule.patch()};
-    default:
-      return {"", ""};
-  }
-}
-
-// A variable of a path template: where it stands ("{case.case_id}", with
-// any "=pattern") and the request field it binds ("case.case_id").
-struct PathVariable {
-  std::string text;
-  std::string field;
-};
-
-std::vector<PathVariable> PathVariables(const std::string& path) {
-  std::vector<PathVariable> out;
-  for (size_t open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
-    const size_t close = path.find('}', open);
-    if (close == std::string::npos) break;
-    const std::string inside = path.substr(open + 1, close - open - 1);
-    out.push_back({path.substr(open, close - open + 1), inside.substr(0, inside.find('='))});
-  }
-  return out;
-}
-
 // A variable's name in the document: its field path's last component, so
 // that one URL has one template whatever field path each verb binds
 // ("/v1/cases/{case_id}" for GetCase's case_id and UpdateCase's
@@ -224,29 +186,6 @@ std::string OpenApiPath(const std::string& path) {
     out.replace(out.find(v.text), v.text.size(), absl::StrCat("{", ParameterName(v.field), "}"));
   }
   return out;
-}
-
-const FieldDescriptor* FieldAt(const Descriptor* d, const std::string& path) {
-  const FieldDescriptor* f = nullptr;
-  size_t start = 0;
-  while (d != nullptr) {
-    const size_t dot = path.find('.', start);
-    f = d->FindFieldByName(path.substr(start, dot - start));
-    if (f == nullptr || dot == std::string::npos) return f;
-    d = f->message_type();
-    start = dot + 1;
-  }
-  return nullptr;
-}
-
-// A field a query parameter can carry: a scalar, an enum, a string-valued
-// well-known type, or a list of scalars or enums.
-bool QueryField(const FieldDescriptor* f) {
-  if (f->is_map()) return false;
-  if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return true;
-  const std::string& n = f->message_type()->full_name();
-  return !f->is_repeated() &&
-         (n == "google.protobuf.Timestamp" || n == "google.protobuf.Duration" || n == "google.protobuf.FieldMask");
 }
 
 Value Parameters(const MethodDescriptor* m, const google::api::HttpRule& rule, const std::string& path,
@@ -272,13 +211,6 @@ Value Parameters(const MethodDescriptor* m, const google::api::HttpRule& rule, c
     }
   }
   return List(out);
-}
-
-// The media types of a streamed answer beyond JSON Lines.
-std::vector<std::string> ExtraStreamTypes(const MethodDescriptor* m) {
-  if (m->full_name() == "hirs.v1.CaseService.WatchCases") return {"text/event-stream"};
-  if (m->full_name() == "hirs.v1.ExtractService.StreamMonthlyExtract") return {"text/csv"};
-  return {};
 }
 
 Value Operation(const MethodDescriptor* m, const google::api::HttpRule& rule, const std::string& path,
@@ -323,6 +255,42 @@ Value ErrorSchema() {
 
 }  // namespace
 
+// The door's routes that are not an RPC's: health, readiness, and the
+// district report.
+void AddDoorRoutes(Value* paths) {
+  auto& by_path = *paths->mutable_struct_value()->mutable_fields();
+  const auto status = [](const char* summary, const char* id) {
+    return Object({{"get", Object({{"operationId", Str(id)},
+                                   {"summary", Str(summary)},
+                                   {"tags", List({Str("Health")})},
+                                   {"security", List({})},
+                                   {"responses", Object({{"200", Object({{"description", Str("serving")}})},
+                                                         {"503", Object({{"description", Str("not serving")}})}})}})}});
+  };
+  by_path["/healthz"] = status("whether the process is alive", "Health_Live");
+  by_path["/readyz"] = status("whether hirsd is serving (503 while it drains)", "Health_Ready");
+  const auto path_parameter = [](const char* name) {
+    return Object({{"name", Str(name)},
+                   {"in", Str("path")},
+                   {"required", Bool(true)},
+                   {"schema", Object({{"type", Str("string")}})}});
+  };
+  by_path["/v1/districts/{district_code}/months/{month}/report"] = Object(
+      {{"get",
+        Object({{"operationId", Str("ExtractService_MonthlyReport")},
+                {"summary", Str("the district's monthly report (HTML), from GetMonthlySummary for the month and the "
+                                "eleven before it")},
+                {"tags", List({Str("ExtractService")})},
+                {"parameters", List({path_parameter("district_code"), path_parameter("month")})},
+                {"responses",
+                 Object({{"200",
+                          Object({{"description", Str("the report")},
+                                  {"content",
+                                   Object({{"text/html", Object({{"schema", Object({{"type", Str("string")}})}})}})}})},
+                         {"4XX", Ref("responses", "Error")},
+                         {"5XX", Ref("responses", "Error")}})}})}});
+}
+
 Struct OpenApiDocument(const std::vector<const ServiceDescriptor*>& services) {
   Schemas schemas;
   Value paths = Object({});
@@ -333,14 +301,17 @@ Struct OpenApiDocument(const std::vector<const ServiceDescriptor*>& services) {
       const MethodDescriptor* m = s->method(i);
       if (!m->options().HasExtension(google::api::http)) continue;
       const google::api::HttpRule& rule = m->options().GetExtension(google::api::http);
-      const Route route = RouteOf(rule);
+      RulePattern route = PatternOf(rule);
       if (route.verb.empty()) continue;
+      route.verb = absl::AsciiStrToLower(route.verb);
       auto& by_path = *paths.mutable_struct_value()->mutable_fields();
       const std::string key = OpenApiPath(route.path);
       if (!by_path.count(key)) by_path[key] = Object({});
       Set(&by_path[key], route.verb, Operation(m, rule, route.path, &schemas));
     }
   }
+  AddDoorRoutes(&paths);
+  tags.push_back(Object({{"name", Str("Health")}, {"description", Str("liveness and readiness, without a token")}}));
   Value components_schemas = Object({});
   for (const auto& [name, schema] : schemas.all()) Set(&components_schemas, name, schema);
   Set(&components_schemas, "Error", ErrorSchema());

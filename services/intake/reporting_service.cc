@@ -81,6 +81,7 @@ class SubmitStream final
                     [this](const absl::Status& refused) { Finish(rpc::ToGrpcStatus(refused)); });
     if (!call.has_value()) return;
     call_ = *std::move(call);
+    rpc::AnnounceOpen(context, this);
     Next next;
     {
       absl::MutexLock lock(&mu_);

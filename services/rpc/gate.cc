@@ -2,12 +2,15 @@
 
 #include <grpc/grpc_security_constants.h>
 #include <grpcpp/security/auth_context.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <chrono>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
@@ -121,6 +124,42 @@ void CollectResourceIds(const google::protobuf::Message& message, std::vector<st
   collector.Visit(message, 0);
 }
 
+namespace {
+
+// The values of metadata `key`.
+std::vector<std::string> MetadataValues(const grpc::ServerContextBase& context, absl::string_view key) {
+  std::vector<std::string> out;
+  auto range = context.client_metadata().equal_range(grpc::string_ref(key.data(), key.size()));
+  for (auto it = range.first; it != range.second; ++it) out.emplace_back(it->second.data(), it->second.size());
+  return out;
+}
+
+std::string RandomKey() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();  // the CSPRNG failing is not recoverable
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+}  // namespace
+
+CallGate::CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit,
+                   metrics::Metrics* metrics)
+    : principals_(principals), audit_(audit), limiter_(limit), metrics_(metrics), forwarding_key_(RandomKey()) {}
+
+bool CallGate::Forwarded(const grpc::ServerContextBase& context) const {
+  const std::vector<std::string> keys = MetadataValues(context, kHttpKeyKey);
+  return keys.size() == 1 && keys[0].size() == forwarding_key_.size() &&
+         CRYPTO_memcmp(keys[0].data(), forwarding_key_.data(), forwarding_key_.size()) == 0;
+}
+
+std::string CallGate::PeerOf(const grpc::ServerContextBase& context) const {
+  if (Forwarded(context)) {
+    std::vector<std::string> forwarded = MetadataValues(context, kHttpPeerKey);
+    if (forwarded.size() == 1) return forwarded[0];
+  }
+  return context.peer();
+}
+
 absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContextBase& context) const {
   absl::string_view token;
   const auto& metadata = context.client_metadata();
@@ -133,6 +172,10 @@ absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContext
   }
   if (!token.empty()) return principals_->Authenticate(token);
   // No token: a client certificate the TLS layer verified names the caller.
+  if (Forwarded(context)) {
+    std::vector<std::string> names = MetadataValues(context, kHttpCertNameKey);
+    if (!names.empty()) return principals_->AuthenticateCertificate(names);
+  }
   const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     std::vector<std::string> names;
@@ -147,7 +190,7 @@ absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContext
 
 std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, absl::string_view method,
                                     const google::protobuf::Message* request, const Answer& answer) {
-  Call call{{}, std::string(method), context.peer(), absl::Now()};
+  Call call{{}, std::string(method), PeerOf(context), absl::Now()};
   absl::StatusOr<auth::Principal> principal = Authenticate(context);
   absl::Status admitted = principal.status();
   if (principal.ok()) {
@@ -205,7 +248,7 @@ void CallGate::AuditStaged(const Call& call, audit::StagedEntry staged, Answer a
 }
 
 void CallGate::RecordUnparseable(const grpc::ServerContextBase& context, absl::string_view method) {
-  Call call{{}, std::string(method), context.peer(), absl::Now()};
+  Call call{{}, std::string(method), PeerOf(context), absl::Now()};
   absl::StatusOr<auth::Principal> principal = Authenticate(context);
   if (principal.ok()) call.principal = *principal;
   Audit(call, nullptr, nullptr, absl::InvalidArgumentError("unparseable request"), [](const absl::Status&) {});

@@ -65,6 +65,15 @@ absl::Status RateLimited(absl::string_view principal_id, absl::Duration retry_af
 // not well formed are left out, so no free text reaches the audit trail.
 void CollectResourceIds(const google::protobuf::Message& message, std::vector<std::string>* ids);
 
+// Metadata the HTTP door (services/http/) sets on the calls it makes
+// through the in-process channel: the HTTP client's address, and each name
+// its verified client certificate gives. Believed only on calls that also
+// carry kHttpKeyKey with the gate's forwarding_key(), which never leaves
+// the process; any other caller's are ignored.
+inline constexpr char kHttpPeerKey[] = "x-hirs-http-peer";
+inline constexpr char kHttpCertNameKey[] = "x-hirs-http-cert-name";
+inline constexpr char kHttpKeyKey[] = "x-hirs-http-key";
+
 // An admitted call.
 struct Call {
   auth::Principal principal;
@@ -82,8 +91,11 @@ class CallGate {
  public:
   // `metrics` may be null.
   CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit,
-           metrics::Metrics* metrics = nullptr)
-      : principals_(principals), audit_(audit), limiter_(limit), metrics_(metrics) {}
+           metrics::Metrics* metrics = nullptr);
+
+  // A random secret of this gate's (64 hex digits): the HTTP door's calls
+  // carry it as kHttpKeyKey to have their kHttp* metadata believed.
+  const std::string& forwarding_key() const { return forwarding_key_; }
 
   // The call, when its caller is authenticated, may call `method` with
   // `request` (null for a stream whose requests come later) and is within
@@ -131,6 +143,10 @@ class CallGate {
 
  private:
   absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContextBase& context) const;
+  // Whether the call carries forwarding_key(): it comes from the HTTP door.
+  bool Forwarded(const grpc::ServerContextBase& context) const;
+  // The caller's address: the HTTP client's for the HTTP door's calls.
+  std::string PeerOf(const grpc::ServerContextBase& context) const;
   // Runs `answer` with `outcome` on the answering thread (at once when its
   // queue is full).
   void Send(Answer answer, absl::Status outcome);
@@ -145,6 +161,7 @@ class CallGate {
   audit::AuditLog* const audit_;
   RateLimiter limiter_;
   metrics::Metrics* const metrics_;
+  const std::string forwarding_key_;
   // Last: destroyed first, running what is queued while the rest is alive.
   WorkerPool answers_{1, 1 << 16, "hirs-answers"};
 };

@@ -26,4 +26,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return out;
 }
 
+google::rpc::Status FromGrpcStatus(const grpc::Status& status) {
+  google::rpc::Status out;
+  if (!status.error_details().empty() && out.ParseFromString(status.error_details()) &&
+      out.code() == static_cast<int>(status.error_code())) {
+    return out;
+  }
+  out.Clear();
+  out.set_code(static_cast<int>(status.error_code()));
+  out.set_message(status.error_message());
+  return out;
+}
+
 }  // namespace hirs::rpc

@@ -22,6 +22,22 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 // The grpc::Status form, with details in grpc-status-details-bin.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// The google.rpc.Status a client reads from `status` (its
+// grpc-status-details-bin, else its code and message).
+google::rpc::Status FromGrpcStatus(const grpc::Status& status);
+
+// Initial metadata a streaming method sends as soon as it has admitted a
+// call, before any answer: the HTTP door answers "200" on it, or the
+// refusal, before a quiet stream's first event.
+inline constexpr char kStreamOpenKey[] = "x-hirs-stream-open";
+
+// Sends `reactor`'s initial metadata now, marked kStreamOpenKey.
+template <typename Reactor>
+void AnnounceOpen(grpc::CallbackServerContext* context, Reactor* reactor) {
+  context->AddInitialMetadata(kStreamOpenKey, "1");
+  reactor->StartSendInitialMetadata();
+}
+
 // The steps every handler shares: admit the call through `gate` for
 // `method` and `request` (a refusal is answered with `answer`), then run
 // `work(call, answer)` on `pool` unless the call's deadline has passed or

@@ -57,6 +57,7 @@ int Serve(const hirs::server::ServerOptions& options) {
   }
   std::printf("listening on %s\n", (*server)->address().c_str());
   if (!(*server)->metrics_address().empty()) std::printf("metrics on %s\n", (*server)->metrics_address().c_str());
+  if (!(*server)->http_address().empty()) std::printf("http on %s\n", (*server)->http_address().c_str());
   std::fflush(stdout);
 
   int signal = 0;

@@ -31,6 +31,7 @@
 #include "services/collation/keyed_hasher.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/extracts/extract_service.h"
+#include "services/http/gateway.h"
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
@@ -69,6 +70,8 @@ struct Server::State {
   std::unique_ptr<retention::Retention> retention;
   std::unique_ptr<admin::AdminServiceImpl> admin;
   std::unique_ptr<grpc::Server> grpc_server;
+  // The HTTP/JSON door over grpc_server's in-process channel; may be null.
+  std::unique_ptr<http::Gateway> http;
   // Health only, plaintext (ServerOptions::health_listen); may be null.
   std::unique_ptr<grpc::Server> health_server;
   int health_port = 0;
@@ -258,6 +261,30 @@ absl::Status ServeHealth(const ServerOptions& options, Server::State* state) {
   return absl::OkStatus();
 }
 
+// The HTTP/JSON door, when asked for: the API through the gRPC server's
+// in-process channel, with the gRPC listener's TLS settings.
+absl::Status ServeHttp(const ServerOptions& options, Server::State* state) {
+  if (options.http_listen.empty()) return absl::OkStatus();
+  http::GatewayOptions http;
+  http.listen = options.http_listen;
+  http.threads = options.http_threads;
+  http.tls_cert_file = options.tls_cert_file;
+  http.tls_key_file = options.tls_key_file;
+  http.tls_client_ca_file = options.tls_client_ca_file;
+  http.tls_require_client_cert = options.tls_require_client_cert;
+  http.tls_reload = absl::Seconds(std::max(1, options.tls_reload_seconds));
+  http.forwarding_key = state->gate->forwarding_key();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  Server::State* st = state;
+  ASSIGN_OR_RETURN(state->http, http::Gateway::Start(http, state->grpc_server->InProcessChannel(args), [st] {
+                     absl::MutexLock lock(&st->mu);
+                     return !st->shut_down;
+                   }));
+  return absl::OkStatus();
+}
+
 // The Prometheus endpoint, when asked for.
 absl::Status ServeMetrics(const ServerOptions& options, Server::State* state) {
   if (options.metrics_listen.empty()) return absl::OkStatus();
@@ -312,6 +339,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   BuildServices(options, std::move(model), state.get());
   RETURN_IF_ERROR(Listen(options, state.get()));
   RETURN_IF_ERROR(ServeHealth(options, state.get()));
+  RETURN_IF_ERROR(ServeHttp(options, state.get()));
   RETURN_IF_ERROR(ServeMetrics(options, state.get()));
   ScheduleRetention(state.get());
   LogInfo(absl::StrCat(
@@ -331,6 +359,13 @@ int Server::port() const { return state_->port; }
 
 int Server::health_port() const { return state_->health_port; }
 
+int Server::http_port() const { return state_->http != nullptr ? state_->http->port() : 0; }
+
+const std::string& Server::http_address() const {
+  static const std::string none;
+  return state_->http != nullptr ? state_->http->address() : none;
+}
+
 int Server::metrics_port() const { return state_->metrics->port(); }
 
 const std::string& Server::metrics_address() const { return state_->metrics_address; }
@@ -346,9 +381,11 @@ void Server::Shutdown(absl::Duration grace) {
     state_->health_server->GetHealthCheckService()->SetServingStatus(false);
     state_->health_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
+  if (state_->http != nullptr) state_->http->StopAccepting();
   state_->feed->Shutdown();          // watches never end by themselves
   state_->store->StopCompactions();  // a CompactStore would hold the whole grace
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  if (state_->http != nullptr) state_->http->Stop();  // its calls have ended with the gRPC server's
   state_->pool->Drain();
   state_->read_pool->Drain();
   state_->gate->DrainAnswers();

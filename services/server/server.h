@@ -52,6 +52,8 @@ struct ServerOptions {
   absl::Duration retention_interval = absl::Hours(24);        // retention_interval_hours
   std::string health_listen;
   std::string metrics_listen;
+  std::string http_listen;  // "": no HTTP/JSON door
+  int http_threads = 64;
   // watch_stall_limit_seconds, watches_per_principal; the rest of
   // WatchOptions is not a setting.
   cases::WatchOptions watch;
@@ -73,6 +75,9 @@ class Server {
   int port() const;
   // The health-only port, 0 without health_listen.
   int health_port() const;
+  // The HTTP/JSON port, 0 without http_listen; its address, "" without.
+  int http_port() const;
+  const std::string& http_address() const;
   // The metrics port, 0 without --metrics_listen; the address bound, ""
   // without it.
   int metrics_port() const;

@@ -233,6 +233,8 @@ ServerOptions ToServerOptions(const ServerConfig& s) {
   o.max_queued_calls = static_cast<size_t>(std::max(0, s.max_queued_calls()));
   o.max_message_bytes = std::clamp(s.max_message_kb(), 0, 1 << 20) << 10;
   o.tls_reload_seconds = s.tls_reload_seconds();
+  o.http_listen = s.http_listen();
+  o.http_threads = s.http_threads();
   return o;
 }
 
@@ -258,7 +260,8 @@ void CheckTls(const ServerOptions& o, std::vector<std::string>* problems) {
 
 void CheckRanges(const ServerOptions& o, std::vector<std::string>* problems) {
   for (const auto& [flag, threads] : {std::pair<const char*, int>{"--worker_threads", o.worker_threads},
-                                      std::pair<const char*, int>{"--read_threads", o.read_threads}}) {
+                                      std::pair<const char*, int>{"--read_threads", o.read_threads},
+                                      std::pair<const char*, int>{"--http_threads", o.http_threads}}) {
     if (threads < 1 || threads > 1024) {
       problems->push_back(absl::StrCat(flag, " must be between 1 and 1024 (it is ", threads, ")"));
     }
@@ -307,10 +310,12 @@ absl::Status ValidateOptions(const ServerOptions& o) {
   CheckRanges(o, &problems);
   CheckTls(o, &problems);
   if (!problems.empty()) return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
-  if (o.tls_cert_file.empty() && !IsLoopback(o.listen)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing plaintext on ", o.listen,
-        ": without TLS hirsd listens on a loopback address only; give --tls_cert_file and --tls_key_file"));
+  for (const std::string& listen : {o.listen, o.http_listen}) {
+    if (o.tls_cert_file.empty() && !listen.empty() && !IsLoopback(listen)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing plaintext on ", listen,
+          ": without TLS hirsd listens on a loopback address only; give --tls_cert_file and --tls_key_file"));
+    }
   }
   return absl::OkStatus();
 }

@@ -24,6 +24,9 @@
 //                      =minimal, the earlier baseline: request
 //                      key, 3 fingerprints looked up and written, report,
 //                      a case count
+// --target=http --http=HOST:PORT: SubmitReport's submissions over the
+// HTTP/JSON door (POST /v1/reports), --concurrency threads each with its own
+// keep-alive connection (tests/bench/run_http.sh compares it with gRPC).
 // --rate=R turns the loop open: calls start at R a second whatever the
 // answers' latency, for latency at a given load. Against hirsd at most
 // --concurrency are in flight (those beyond are counted as "skipped"); in
@@ -78,9 +81,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "httplib.h"
 #include "services/collation/blocking.h"
 #include "services/collation/features.h"
 #include "services/collation/keyed_hasher.h"
@@ -94,8 +99,9 @@
 #include <pqxx/pqxx>
 #endif
 
-ABSL_FLAG(std::string, target, "hirsd", "hirsd | rocksdb | postgres | preload | compact");
+ABSL_FLAG(std::string, target, "hirsd", "hirsd | http | rocksdb | postgres | preload | compact");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of hirsd");
+ABSL_FLAG(std::string, http, "127.0.0.1:8080", "http: HOST:PORT of hirsd's HTTP/JSON door");
 ABSL_FLAG(std::string, token, "", "a reporting centre's bearer token");
 ABSL_FLAG(std::string, police_token, "", "mixed: a police token (GetCase, ListCases)");
 ABSL_FLAG(std::string, district_token, "", "mixed: a district token (GetMonthlySummary)");
@@ -807,6 +813,35 @@ int RunRocksDb() {
   return 0;
 }
 
+// Submissions over HTTP/JSON: --concurrency threads, each with its own
+// keep-alive connection, POSTing /v1/reports.
+int RunHttp() {
+  const std::string address = absl::GetFlag(FLAGS_http);
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
+    std::fprintf(stderr, "--http must be HOST:PORT\n");
+    return 2;
+  }
+  const std::string host = address.substr(0, colon);
+  const httplib::Headers headers = {{"Authorization", absl::StrCat("Bearer ", absl::GetFlag(FLAGS_token))}};
+  ReportSource reports;
+  RunThreads([&](std::mt19937_64& rng, Figures&) -> std::string {
+    thread_local std::unique_ptr<httplib::Client> client;
+    if (client == nullptr) {
+      client = std::make_unique<httplib::Client>(host, port);
+      client->set_keep_alive(true);
+      client->set_read_timeout(30, 0);
+    }
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(reports.Next(rng), &json).ok()) return "JSON";
+    const httplib::Result res = client->Post("/v1/reports", headers, json, "application/json");
+    if (!res) return "UNAVAILABLE";
+    return res->status == 200 ? "" : absl::StrCat("HTTP_", res->status);
+  });
+  return 0;
+}
+
 int RunPreload() {
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (dir.empty()) {
@@ -1170,6 +1205,7 @@ int main(int argc, char** argv) {
   }
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target == "rocksdb") return hirs::load::RunRocksDb();
+  if (target == "http") return hirs::load::RunHttp();
   if (target == "postgres") return hirs::load::RunPostgres();
   if (target == "preload") return hirs::load::RunPreload();
   if (target == "compact") return hirs::load::RunCompact();

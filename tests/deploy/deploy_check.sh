@@ -43,7 +43,7 @@ work = sys.argv[2]
 for key, value in config.items():
     if isinstance(value, str) and value.startswith("/"):
         config[key] = value.replace("/etc/hirs", work).replace("/var/lib/hirs-backups", work + "/backups").replace("/var/lib/hirs", work + "/data")
-for key in ("listen", "health_listen", "metrics_listen"):
+for key in ("listen", "health_listen", "metrics_listen", "http_listen"):
     config[key] = config[key].rsplit(":", 1)[0] + ":0"
 print(json.dumps(config))
 PY
@@ -52,6 +52,7 @@ PID=$!
 for _ in $(seq 1 100); do grep -q '^listening on' "$WORK/out" && break; kill -0 $PID 2>/dev/null || break; sleep 0.1; done
 grep -q '^listening on 0.0.0.0:' "$WORK/out" || { cat "$WORK/log"; fail "hirsd did not start with the production config"; }
 grep -q '^metrics on 0.0.0.0:' "$WORK/out" || fail "no metrics endpoint: $(cat "$WORK/out")"
+grep -q '^http on 0.0.0.0:' "$WORK/out" || fail "no HTTP/JSON door: $(cat "$WORK/out")"
 kill -TERM $PID; wait $PID || fail "hirsd exit after SIGTERM"; PID=
 
 # The Dockerfile's runtime packages (checked against a normal build only:

@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "httplib.h"
 #include "services/auth/principals.h"
 #include "services/server/server.h"
 #include "tests/support/test_support.h"
@@ -114,6 +116,69 @@ TEST_F(TlsTest, MutualTlsMapsTheClientCertificateToItsPrincipal) {
   auto plain =
       hirs::v1::ReportingService::NewStub(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   EXPECT_EQ(Submit(plain.get(), "token-a", &response).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+// An HTTPS client of the HTTP/JSON door trusting `certs_`'s CA, presenting
+// client-ID's certificate from `client_dir` (none when `id` is empty).
+std::unique_ptr<httplib::SSLClient> HttpsClient(int port, const std::string& ca_dir, const std::string& client_dir = "",
+                                                const std::string& id = "") {
+  std::unique_ptr<httplib::SSLClient> client =
+      id.empty()
+          ? std::make_unique<httplib::SSLClient>("localhost", port)
+          : std::make_unique<httplib::SSLClient>("localhost", port, absl::StrCat(client_dir, "/client-", id, ".pem"),
+                                                 absl::StrCat(client_dir, "/client-", id, ".key"));
+  client->set_ca_cert_path((ca_dir + "/ca.pem").c_str());
+  client->enable_server_certificate_verification(true);
+  client->set_connection_timeout(5, 0);
+  return client;
+}
+
+TEST_F(TlsTest, HttpsWithClientCertificatesAsForGrpc) {
+  options_.http_listen = "127.0.0.1:0";
+  Start();
+  ASSERT_NE(server_->http_port(), 0);
+  hirs::v1::Report report = hirs::testing::ValidReport(absl::Now());
+  std::string body;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(hirs::testing::Request(report), &body).ok());
+  // The certificate names the principal: no token needed.
+  auto res =
+      HttpsClient(server_->http_port(), certs_, certs_, "centre-a")->Post("/v1/reports", body, "application/json");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+  // A certificate naming nobody known; no certificate and no token.
+  res = HttpsClient(server_->http_port(), certs_, certs_, "stranger")->Post("/v1/reports", body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = HttpsClient(server_->http_port(), certs_)->Post("/v1/reports", body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  // A token instead.
+  res = HttpsClient(server_->http_port(), certs_)
+            ->Post("/v1/reports", {{"Authorization", "Bearer token-a"}}, body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  // Plaintext HTTP to the TLS port gets nothing.
+  httplib::Client plain("127.0.0.1", server_->http_port());
+  plain.set_read_timeout(5, 0);
+  EXPECT_FALSE(plain.Get("/healthz"));
+  // A gRPC caller naming a certificate in the door's metadata is not believed.
+  auto context = hirs::testing::ContextWithToken("");
+  context->AddMetadata("x-hirs-http-cert-name", "hirs:principal:centre-a");
+  hirs::v1::SubmitReportResponse response;
+  EXPECT_EQ(Stub(certs_)->SubmitReport(context.get(), hirs::testing::Request(report), &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(TlsTest, HttpsRequiringClientCertificatesRefusesConnectionsWithout) {
+  options_.http_listen = "127.0.0.1:0";
+  options_.tls_require_client_cert = true;
+  Start();
+  EXPECT_FALSE(HttpsClient(server_->http_port(), certs_)->Get("/healthz"));
+  EXPECT_FALSE(HttpsClient(server_->http_port(), certs_, other_, "centre-a")->Get("/healthz"));
+  auto res = HttpsClient(server_->http_port(), certs_, certs_, "centre-a")->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
 }
 
 TEST_F(TlsTest, WithoutRequiringCertificatesABearerTokenStillServes) {

@@ -3,7 +3,8 @@
 #
 #   HIRSD=path/to/hirsd; WORK=$(mktemp -d); source hirsd_harness.sh
 #   start_hirsd [FLAGS]    # sets HIRSD_PID and HIRSD_ADDR (and METRICS_ADDR
-#                          # with --metrics_listen); data in $HIRSD_DATA
+#                          # with --metrics_listen, HTTP_ADDR with
+#                          # --http_listen); data in $HIRSD_DATA
 #                          # (default $WORK/data), FLAGS added to hirsd's
 #   stop_hirsd             # SIGTERM, and fails unless hirsd exits 0
 
@@ -33,9 +34,12 @@ start_hirsd() {
   for _ in $(seq 1 100); do
     HIRSD_ADDR=$(sed -n 's/^listening on //p' "$WORK/hirsd.out")
     if [ -n "$HIRSD_ADDR" ]; then
-      # hirsd prints "metrics on" with "listening on", in one flush.
+      # hirsd prints "metrics on" and "http on" with "listening on", in one
+      # flush.
       # shellcheck disable=SC2034  # for the scripts that source this
       METRICS_ADDR=$(sed -n 's/^metrics on //p' "$WORK/hirsd.out")
+      # shellcheck disable=SC2034
+      HTTP_ADDR=$(sed -n 's/^http on //p' "$WORK/hirsd.out")
       return 0
     fi
     kill -0 "$HIRSD_PID" 2>/dev/null || break

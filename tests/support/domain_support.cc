@@ -1,5 +1,7 @@
 #include "tests/support/domain_support.h"
 
+#include "services/http/routes.h"
+
 #include <stdlib.h>
 
 #include <filesystem>
@@ -136,13 +138,7 @@ std::vector<std::string> KeptForgedFields(const google::protobuf::Message& forge
   return kept;
 }
 
-std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() {
-  // Naming a message of each file links the file, and so its services, in.
-  return {hirs::v1::SubmitReportRequest::descriptor()->file()->FindServiceByName("ReportingService"),
-          hirs::v1::GetCaseRequest::descriptor()->file()->FindServiceByName("CaseService"),
-          hirs::v1::MonthlyExtractRequest::descriptor()->file()->FindServiceByName("ExtractService"),
-          hirs::v1::CreatePrincipalRequest::descriptor()->file()->FindServiceByName("AdminService")};
-}
+std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() { return http::ApiServices(); }
 
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");

@@ -5,11 +5,16 @@
 
 namespace hirs::testing {
 
-TestServer::TestServer() : data_dir_(dir_.path() + "/data") {
+TestServer::TestServer() : TestServer([](server::ServerOptions*) {}) {}
+
+TestServer::TestServer(const std::function<void(server::ServerOptions*)>& adjust) : data_dir_(dir_.path() + "/data") {
   options_.listen = "127.0.0.1:0";
+  options_.http_listen = "127.0.0.1:0";
+  options_.http_threads = 8;
   options_.data_dir = data_dir_;
   options_.principals_file = WritePrincipals(dir_.path());
   options_.worker_threads = 8;
+  adjust(&options_);
   Start();
 }
 

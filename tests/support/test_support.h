@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,10 +18,13 @@
 
 namespace hirs::testing {
 
-// A real hirsd in-process, with its data in a TempDir.
+// A real hirsd in-process, with its data in a TempDir, serving gRPC and
+// HTTP/JSON on 127.0.0.1:0.
 class TestServer {
  public:
   TestServer();
+  // With options changed by `adjust` before it starts.
+  explicit TestServer(const std::function<void(server::ServerOptions*)>& adjust);
   ~TestServer();
 
   // Stops the server (closing the store) and starts a new one on the same
@@ -32,6 +36,8 @@ class TestServer {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // The address the server listens on, e.g. "127.0.0.1:41234".
   std::string address() const { return server_->address(); }
+  // The HTTP/JSON door's port.
+  int http_port() const { return server_->http_port(); }
   // WatchCases calls open on the server now.
   int WatchersOpen() const { return static_cast<int>(server_->open_watches()); }
   std::unique_ptr<hirs::v1::ReportingService::Stub> Reporting() const;

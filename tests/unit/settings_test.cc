@@ -40,6 +40,8 @@ TEST(Settings, DefaultsAreThoseOfServerOptions) {
   EXPECT_EQ(from_settings.max_queued_calls, plain.max_queued_calls);
   EXPECT_EQ(from_settings.max_message_bytes, plain.max_message_bytes);
   EXPECT_EQ(from_settings.tls_reload_seconds, plain.tls_reload_seconds);
+  EXPECT_EQ(from_settings.http_listen, plain.http_listen);
+  EXPECT_EQ(from_settings.http_threads, plain.http_threads);
 }
 
 // A value of `field`'s type other than its default, as text.
