@@ -831,6 +831,7 @@ int RunHttp() {
     if (client == nullptr) {
       client = std::make_unique<httplib::Client>(host, port);
       client->set_keep_alive(true);
+      client->set_tcp_nodelay(true);  // as curl and browsers: a request's head and body go at once
       client->set_read_timeout(30, 0);
     }
     std::string json;
