@@ -239,6 +239,9 @@ void Gateway::Impl::Api(const Exchange& ex, const RouteMatch& match, const std::
   if (filled.ok() && ExtraStreamTypes(method) == std::vector<std::string>{kEventStream}) {
     filled = ResumeFromLastEventId(ex.req, request.get());
   }
+  if (filled.ok() && absl::Now() >= ex.setup.deadline) {
+    filled = absl::DeadlineExceededError("the request's deadline (X-Server-Timeout) passed before its call began");
+  }
   if (!filled.ok()) {
     AnswerError(ex.res, rpc::ToRpcStatus(filled));
     return;

@@ -477,6 +477,19 @@ TEST_F(HttpTest, WatchAsServerSentEventsResumesWithLastEventId) {
   EXPECT_EQ(resumed[0].first, first[2].first);
   EXPECT_EQ(resumed[1].first, first[2].first + 1);  // no gap, no repeat
 
+  // A watch's deadline (X-Server-Timeout) reaches the call, which ends with
+  // it: an error event after the events.
+  httplib::Headers brief = Bearer(kPoliceToken);
+  brief.emplace("X-Server-Timeout", "0.5");
+  brief.emplace("Last-Event-ID", absl::StrCat(first[2].first + 1));
+  const absl::Time asked = absl::Now();
+  auto ended = client_.Get("/v1/cases:watch", brief);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->status, 200);
+  EXPECT_TRUE(absl::StrContains(ended->body, "event: error\ndata: {")) << ended->body;
+  EXPECT_TRUE(absl::StrContains(ended->body, "DEADLINE_EXCEEDED")) << ended->body;
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(5));
+
   // A watch the table refuses is an ordinary error answer.
   auto res = client_.Get("/v1/cases:watch", Bearer(kCentreAToken));
   ASSERT_TRUE(res);
