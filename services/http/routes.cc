@@ -79,85 +79,96 @@ const FieldDescriptor* Named(const Descriptor* d, absl::string_view name) {
   return f != nullptr ? f : d->FindFieldByCamelcaseName(std::string(name));
 }
 
-// A scalar or enum field's value from text, set or appended.
-absl::Status SetScalar(Message* m, const FieldDescriptor* f, absl::string_view text) {
-  const Reflection* r = m->GetReflection();
-  const bool rep = f->is_repeated();
-  const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("\"", absl::CHexEscape(text), "\" is not a ", f->type_name()));
-  };
-  switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t v;
-      if (!absl::SimpleAtoi(text, &v)) return bad();
-      rep ? r->AddInt32(m, f, v) : r->SetInt32(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t v;
-      if (!absl::SimpleAtoi(text, &v)) return bad();
-      rep ? r->AddInt64(m, f, v) : r->SetInt64(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      uint32_t v;
-      if (!absl::SimpleAtoi(text, &v)) return bad();
-      rep ? r->AddUInt32(m, f, v) : r->SetUInt32(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      uint64_t v;
-      if (!absl::SimpleAtoi(text, &v)) return bad();
-      rep ? r->AddUInt64(m, f, v) : r->SetUInt64(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      double v;
-      if (!absl::SimpleAtod(text, &v)) return bad();
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
-        rep ? r->AddFloat(m, f, static_cast<float>(v)) : r->SetFloat(m, f, static_cast<float>(v));
-      } else {
-        rep ? r->AddDouble(m, f, v) : r->SetDouble(m, f, v);
-      }
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_BOOL: {
-      bool v;
-      if (!absl::SimpleAtob(text, &v)) return bad();
-      rep ? r->AddBool(m, f, v) : r->SetBool(m, f, v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      const auto* value = f->enum_type()->FindValueByName(std::string(text));
-      int number;
-      if (value == nullptr && absl::SimpleAtoi(text, &number)) value = f->enum_type()->FindValueByNumber(number);
-      if (value == nullptr)
-        return absl::InvalidArgumentError(
-            absl::StrCat("no ", f->enum_type()->name(), " is named \"", absl::CHexEscape(text), "\""));
-      rep ? r->AddEnum(m, f, value) : r->SetEnum(m, f, value);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string v(text);
-      if (f->type() == FieldDescriptor::TYPE_BYTES && !absl::WebSafeBase64Unescape(text, &v) &&
-          !absl::Base64Unescape(text, &v)) {
-        return absl::InvalidArgumentError("bytes are given in base64");
-      }
-      rep ? r->AddString(m, f, std::move(v)) : r->SetString(m, f, std::move(v));
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_MESSAGE: {  // a well-known type with a JSON string form
-      Message* sub = rep ? r->AddMessage(m, f) : r->MutableMessage(m, f);
-      const std::string json = absl::StrCat("\"", absl::CEscape(text), "\"");
-      if (!google::protobuf::util::JsonStringToMessage(json, sub).ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("\"", absl::CHexEscape(text), "\" is not a ", f->message_type()->name(), " in its JSON form"));
-      }
-      return absl::OkStatus();
-    }
+bool ParseText(absl::string_view text, int32_t* v) { return absl::SimpleAtoi(text, v); }
+bool ParseText(absl::string_view text, int64_t* v) { return absl::SimpleAtoi(text, v); }
+bool ParseText(absl::string_view text, uint32_t* v) { return absl::SimpleAtoi(text, v); }
+bool ParseText(absl::string_view text, uint64_t* v) { return absl::SimpleAtoi(text, v); }
+bool ParseText(absl::string_view text, double* v) { return absl::SimpleAtod(text, v); }
+bool ParseText(absl::string_view text, float* v) { return absl::SimpleAtof(text, v); }
+bool ParseText(absl::string_view text, bool* v) { return absl::SimpleAtob(text, v); }
+
+// A number or boolean from text, set (`set`) or appended (`add`).
+template <typename T>
+bool PutText(Message* m, const FieldDescriptor* f, absl::string_view text,
+             void (Reflection::*set)(Message*, const FieldDescriptor*, T) const,
+             void (Reflection::*add)(Message*, const FieldDescriptor*, T) const) {
+  T v;
+  if (!ParseText(text, &v)) return false;
+  (m->GetReflection()->*(f->is_repeated() ? add : set))(m, f, v);
+  return true;
+}
+
+// An enum by name or number, set or appended.
+absl::Status PutEnum(Message* m, const FieldDescriptor* f, absl::string_view text) {
+  const auto* value = f->enum_type()->FindValueByName(std::string(text));
+  int number;
+  if (value == nullptr && absl::SimpleAtoi(text, &number)) value = f->enum_type()->FindValueByNumber(number);
+  if (value == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no ", f->enum_type()->name(), " is named \"", absl::CHexEscape(text), "\""));
   }
-  return bad();
+  f->is_repeated() ? m->GetReflection()->AddEnum(m, f, value) : m->GetReflection()->SetEnum(m, f, value);
+  return absl::OkStatus();
+}
+
+// A string, or bytes in base64, set or appended.
+absl::Status PutString(Message* m, const FieldDescriptor* f, absl::string_view text) {
+  std::string v(text);
+  if (f->type() == FieldDescriptor::TYPE_BYTES && !absl::WebSafeBase64Unescape(text, &v) &&
+      !absl::Base64Unescape(text, &v)) {
+    return absl::InvalidArgumentError("bytes are given in base64");
+  }
+  f->is_repeated() ? m->GetReflection()->AddString(m, f, std::move(v))
+                   : m->GetReflection()->SetString(m, f, std::move(v));
+  return absl::OkStatus();
+}
+
+// A well-known type with a JSON string form (Timestamp, Duration,
+// FieldMask), from that form.
+absl::Status PutWellKnown(Message* m, const FieldDescriptor* f, absl::string_view text) {
+  Message* sub = f->is_repeated() ? m->GetReflection()->AddMessage(m, f) : m->GetReflection()->MutableMessage(m, f);
+  if (!google::protobuf::util::JsonStringToMessage(absl::StrCat("\"", absl::CEscape(text), "\""), sub).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", absl::CHexEscape(text), "\" is not a ", f->message_type()->name(), " in its JSON form"));
+  }
+  return absl::OkStatus();
+}
+
+// A scalar, enum or well-known field's value from text, set or appended.
+absl::Status SetScalar(Message* m, const FieldDescriptor* f, absl::string_view text) {
+  using R = Reflection;
+  bool parsed = false;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      parsed = PutText<int32_t>(m, f, text, &R::SetInt32, &R::AddInt32);
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      parsed = PutText<int64_t>(m, f, text, &R::SetInt64, &R::AddInt64);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      parsed = PutText<uint32_t>(m, f, text, &R::SetUInt32, &R::AddUInt32);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      parsed = PutText<uint64_t>(m, f, text, &R::SetUInt64, &R::AddUInt64);
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      parsed = PutText<double>(m, f, text, &R::SetDouble, &R::AddDouble);
+      break;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      parsed = PutText<float>(m, f, text, &R::SetFloat, &R::AddFloat);
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      parsed = PutText<bool>(m, f, text, &R::SetBool, &R::AddBool);
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return PutEnum(m, f, text);
+    case FieldDescriptor::CPPTYPE_STRING:
+      return PutString(m, f, text);
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return PutWellKnown(m, f, text);
+  }
+  if (parsed) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("\"", absl::CHexEscape(text), "\" is not a ", f->type_name()));
 }
 
 // Whether the field at `path` is one the body carries.
