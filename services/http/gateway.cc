@@ -340,8 +340,6 @@ int Gateway::port() const { return impl_->port(); }
 
 const std::string& Gateway::address() const { return impl_->address(); }
 
-void Gateway::StopAccepting() { impl_->StopAccepting(); }
-
 void Gateway::Stop() { impl_->Stop(); }
 
 }  // namespace hirs::http

@@ -71,11 +71,9 @@ class Gateway {
   // HOST:PORT as bound.
   const std::string& address() const;
 
-  // Stops accepting connections and requests; answers in flight go on (a
-  // watch ends when the feed shuts down). Does not wait.
-  void StopAccepting();
-  // StopAccepting, then returns once every connection has closed.
-  // Idempotent.
+  // Stops accepting connections and requests, and returns once every
+  // connection has closed (answers in flight go on; a watch ends when the
+  // feed shuts down). Idempotent.
   void Stop();
 
   class Impl;

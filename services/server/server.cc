@@ -381,9 +381,9 @@ void Server::Shutdown(absl::Duration grace) {
     state_->health_server->GetHealthCheckService()->SetServingStatus(false);
     state_->health_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
-  if (state_->http != nullptr) state_->http->StopAccepting();
   state_->feed->Shutdown();          // watches never end by themselves
   state_->store->StopCompactions();  // a CompactStore would hold the whole grace
+  // Meanwhile the HTTP door answers /readyz NOT_SERVING and new calls 503.
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   if (state_->http != nullptr) state_->http->Stop();  // its calls have ended with the gRPC server's
   state_->pool->Drain();

@@ -574,6 +574,32 @@ TEST_F(HttpTest, KeepAliveAnswersAreNotHeldBack) {
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(300)) << "20 calls (held back: 800 ms)";
 }
 
+TEST(HttpDrain, ReadinessTurnsNotServingWhileCallsDrain) {
+  auto server = std::make_unique<TestServer>();
+  // A bulk stream left open holds the drain until it ends.
+  auto reporting = server->Reporting();
+  auto context = ContextWithToken(kCentreAToken);
+  auto stream = reporting->SubmitReports(context.get());
+  ASSERT_TRUE(stream->Write(DistinctRequest(40)));
+  hirs::v1::SubmitReportResponse answer;
+  ASSERT_TRUE(stream->Read(&answer));
+  httplib::Client client("127.0.0.1", server->http_port());
+  std::thread stopping([&] { server->Stop(); });
+  int status = 0;
+  for (int i = 0; i < 100 && status != 503; ++i) {
+    auto res = client.Get("/readyz");
+    if (res) status = res->status;
+    if (status != 503) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(status, 503);
+  auto res = client.Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_TRUE(absl::StrContains(res->body, "NOT_SERVING")) << res->body;
+  stream->WritesDone();
+  (void)stream->Finish();
+  stopping.join();
+}
+
 TEST_F(HttpTest, HealthReadinessAndDescription) {
   auto res = client_.Get("/healthz");
   ASSERT_TRUE(res);
