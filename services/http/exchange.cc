@@ -6,7 +6,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/bad_request.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/v1/case_service.pb.h"
 #include "hirs/v1/extract_service.pb.h"
@@ -133,16 +132,14 @@ std::vector<Line> SendLines(const std::string& body, StreamCall* call) {
     text = absl::StripAsciiWhitespace(text);
     if (text.empty()) continue;
     hirs::v1::SubmitReportRequest request;
-    const auto parsed = google::protobuf::util::JsonStringToMessage(std::string(text), &request);
+    const absl::Status parsed = ParseJson(text, absl::StrCat("line ", number), &request);
     Line line;
     if (parsed.ok()) {
       call->Send(request.SerializeAsString());
       line.sent = true;
     } else {
       hirs::v1::SubmitReportResponse refused;
-      *refused.mutable_error() = rpc::ToRpcStatus(InvalidArgumentWithViolations({FieldViolation{
-          absl::StrCat("line ", number),
-          absl::StrCat("not a SubmitReportRequest in protobuf's JSON mapping: ", parsed.message().as_string())}}));
+      *refused.mutable_error() = rpc::ToRpcStatus(parsed);
       (void)google::protobuf::util::MessageToJsonString(refused, &line.error_json);
     }
     lines.push_back(std::move(line));

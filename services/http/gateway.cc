@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "common/worker_pool.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/v1/admin_service.pb.h"
@@ -198,6 +199,10 @@ void Gateway::Impl::Route(const httplib::Request& req, httplib::Response& res, c
   }
   if (verb == "GET" && req.path == "/v1/openapi.json") {
     res.set_content(openapi_, "application/json");
+    return;
+  }
+  if (!IsValidUtf8(req.path)) {
+    AnswerError(res, rpc::ToRpcStatus(absl::InvalidArgumentError("the request's path is not UTF-8 text")));
     return;
   }
   std::string body;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/bad_request.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "hirs/v1/admin_service.pb.h"
 #include "hirs/v1/case_service.pb.h"
@@ -23,6 +24,10 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+
+// `text` as it is when UTF-8, else escaped (a parser's message may quote
+// the input, cut mid-character).
+std::string Printable(absl::string_view text) { return IsValidUtf8(text) ? std::string(text) : absl::CHexEscape(text); }
 
 absl::Status Violation(absl::string_view field, std::string description) {
   return InvalidArgumentWithViolations({{std::string(field), std::move(description)}});
@@ -111,8 +116,11 @@ absl::Status PutEnum(Message* m, const FieldDescriptor* f, absl::string_view tex
   return absl::OkStatus();
 }
 
-// A string, or bytes in base64, set or appended.
+// A string (UTF-8), or bytes in base64, set or appended.
 absl::Status PutString(Message* m, const FieldDescriptor* f, absl::string_view text) {
+  if (f->type() == FieldDescriptor::TYPE_STRING && !IsValidUtf8(text)) {
+    return absl::InvalidArgumentError("is not UTF-8 text");
+  }
   std::string v(text);
   if (f->type() == FieldDescriptor::TYPE_BYTES && !absl::WebSafeBase64Unescape(text, &v) &&
       !absl::Base64Unescape(text, &v)) {
@@ -194,15 +202,7 @@ absl::Status FillBody(const Route& route, absl::string_view body, Message* reque
     target = request->GetReflection()->MutableMessage(request, f);
   }
   if (absl::StripAsciiWhitespace(body).empty()) return absl::OkStatus();
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(std::string(body), target, options);
-  if (!parsed.ok()) {
-    return Violation(bound == "*" ? "body" : bound,
-                     absl::StrCat("not a ", target->GetDescriptor()->full_name(),
-                                  " in protobuf's JSON mapping: ", parsed.message().as_string()));
-  }
-  return absl::OkStatus();
+  return ParseJson(body, bound == "*" ? "body" : bound, target);
 }
 
 }  // namespace
@@ -213,6 +213,16 @@ std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() {
           hirs::v1::GetCaseRequest::descriptor()->file()->FindServiceByName("CaseService"),
           hirs::v1::MonthlyExtractRequest::descriptor()->file()->FindServiceByName("ExtractService"),
           hirs::v1::CreatePrincipalRequest::descriptor()->file()->FindServiceByName("AdminService")};
+}
+
+absl::Status ParseJson(absl::string_view json, absl::string_view field, Message* message) {
+  if (!IsValidUtf8(json)) return Violation(field, "is not UTF-8 text");
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(std::string(json), message, options);
+  if (parsed.ok()) return absl::OkStatus();
+  return Violation(field, absl::StrCat("not a ", message->GetDescriptor()->full_name(),
+                                       " in protobuf's JSON mapping: ", Printable(parsed.message().as_string())));
 }
 
 RulePattern PatternOf(const google::api::HttpRule& rule) {
@@ -322,6 +332,7 @@ absl::Status FillRequest(const RouteMatch& match, absl::string_view body, const 
     if (absl::Status s = SetFieldFromText(request, field, value); !s.ok()) return s;
   }
   for (const auto& [name, value] : query) {
+    if (!IsValidUtf8(name) || name.size() > 256) return Violation("query", "a parameter's name is not a field name");
     const FieldDescriptor* f = FieldAt(request->GetDescriptor(), name);
     if (f == nullptr) return Violation(name, absl::StrCat("unknown query parameter for ", route.method->name()));
     const bool in_path = std::any_of(match.variables.begin(), match.variables.end(),

@@ -107,6 +107,11 @@ using QueryParams = std::multimap<std::string, std::string>;
 absl::Status FillRequest(const RouteMatch& match, absl::string_view body, const QueryParams& query,
                          google::protobuf::Message* request);
 
+// Parses `json` into `message` (protobuf's JSON mapping, unknown fields
+// refused). INVALID_ARGUMENT with a google.rpc.BadRequest naming `field`
+// (where the JSON came from: "body", "line 3") and what is wrong.
+absl::Status ParseJson(absl::string_view json, absl::string_view field, google::protobuf::Message* message);
+
 // Sets the field at the dotted `path` (field or JSON names) of `message`
 // from its text form: numbers, true/false, enum names or numbers, base64
 // for bytes, the JSON string forms of Timestamp, Duration and FieldMask;

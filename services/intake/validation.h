@@ -31,10 +31,6 @@ inline constexpr absl::Duration kAllowedClockSkew = absl::Minutes(5);
 // ("report.location.postcode"). Empty: the request may be stored.
 std::vector<FieldViolation> ValidateSubmitRequest(const hirs::v1::SubmitReportRequest& request, absl::Time now);
 
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code
-// points above U+10FFFF).
-bool IsValidUtf8(absl::string_view s);
-
 }  // namespace hirs::intake
 
 #endif  // HIRS_SERVICES_INTAKE_VALIDATION_H_

@@ -10,7 +10,7 @@ FUZZ=$(cd "$(dirname "$0")" && pwd)
 BUILD=$1
 SECONDS_EACH=${2:-60}
 mkdir -p "$FUZZ/crashes"
-for target in report postcode filter page_token; do
+for target in report postcode filter page_token http_request; do
   bin="$BUILD/tests/${target}_fuzz"
   [ -x "$bin" ] || { echo "missing $bin: build with -DHIRS_SANITIZE=ON"; exit 1; }
   regressions=("$FUZZ/regressions/$target"/*)

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/civil_time.h"
+#include "common/utf8.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/domain_support.h"
