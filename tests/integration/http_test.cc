@@ -291,6 +291,12 @@ TEST_F(HttpTest, ErrorsAsGoogleJsonApisGiveThem) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
 
+  // Text that is not UTF-8, in the path.
+  res = client_.Get("/v1/cases/case_%FF%FE", Bearer(kPoliceToken));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_TRUE(absl::StrContains(res->body, "UTF-8")) << res->body;
+
   // 415: a body that is not JSON.
   res = client_.Post("/v1/reports", Bearer(kCentreAToken), "{}", "text/plain");
   ASSERT_TRUE(res);

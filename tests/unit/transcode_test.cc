@@ -86,8 +86,12 @@ TEST(Transcode, WhatDoesNotFitIsRefusedNamingTheField) {
   EXPECT_EQ(FieldAtFault(FillRequest(m, "", {{"page_size", "99999999999"}}, &list)), "page_size");
   EXPECT_EQ(FillRequest(m, "{}", {}, &list).code(), absl::StatusCode::kInvalidArgument);  // GET takes no body
 
+  EXPECT_EQ(FieldAtFault(FillRequest(m, "", {{"filter", "status = \xff"}}, &list)), "filter");  // not UTF-8
+  EXPECT_EQ(FieldAtFault(FillRequest(m, "", {{"\xc0\xaf", "1"}}, &list)), "query");
+
   m = All().Find("POST", "/v1/reports");
   hirs::v1::SubmitReportRequest submit;
+  EXPECT_EQ(FieldAtFault(FillRequest(m, "{\"requestId\": \"\xed\xa0\x80\"}", {}, &submit)), "body");
   EXPECT_EQ(FieldAtFault(FillRequest(m, R"({"report": {"nonsense": 1}})", {}, &submit)), "body");
   EXPECT_EQ(FieldAtFault(FillRequest(m, "{not json", {}, &submit)), "body");
   EXPECT_EQ(FieldAtFault(FillRequest(m, "{}", {{"request_id", "x"}}, &submit)), "request_id");  // the body's
