@@ -14,7 +14,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config ccache openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev librocksdb-dev libssl-dev libicu-dev libcsv-dev libjemalloc-dev tzdata prometheus-cpp-dev
-  libgtest-dev libgmock-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libcpp-httplib-dev libargon2-dev liboath-dev libqrencode-dev
   python3 python3-grpcio python3-protobuf
 )
 for option in "$@"; do
