@@ -52,8 +52,10 @@ enum class Family {
   kExtracts,      // district extract history (versions of each case's row) and pulls
   kPrincipals,    // principal id -> StoredPrincipal (managed through AdminService)
   kMembers,       // case id + "|" + report id -> CollationExplanation: every report of a case
+  kPeople,        // person id -> StoredPerson (services/auth/people.h)
+  kSessions,      // SHA-256 of a session token -> StoredSession
 };
-inline constexpr int kFamilyCount = 14;
+inline constexpr int kFamilyCount = 16;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);

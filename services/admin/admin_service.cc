@@ -10,6 +10,7 @@
 #include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "services/audit/audit_log.h"
 #include "services/rpc/rpc.h"
 
@@ -187,6 +188,48 @@ grpc::ServerUnaryReactor* AdminServiceImpl::CompactStore(grpc::CallbackServerCon
         out.set_size_bytes_after(info->size_bytes_after);
         return out;
       });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::CreatePerson(grpc::CallbackServerContext* context,
+                                                         const hirs::v1::CreatePersonRequest* request,
+                                                         hirs::v1::CreatePersonResponse* response) {
+  return rpc::RunUnary(context, *gate_, Method("CreatePerson"), *request, pool_, response,
+                       [this, request](const auth::Principal&) { return people_->Create(request->person()); });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListPeople(grpc::CallbackServerContext* context,
+                                                       const hirs::v1::ListPeopleRequest* request,
+                                                       hirs::v1::ListPeopleResponse* response) {
+  return rpc::RunUnary(context, *gate_, Method("ListPeople"), *request, pool_, response,
+                       [this](const auth::Principal&) -> absl::StatusOr<hirs::v1::ListPeopleResponse> {
+                         ASSIGN_OR_RETURN(std::vector<hirs::v1::Person> people, people_->List());
+                         hirs::v1::ListPeopleResponse out;
+                         for (hirs::v1::Person& p : people) *out.add_people() = std::move(p);
+                         return out;
+                       });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::DisablePerson(grpc::CallbackServerContext* context,
+                                                          const hirs::v1::DisablePersonRequest* request,
+                                                          hirs::v1::Person* response) {
+  return rpc::RunUnary(context, *gate_, Method("DisablePerson"), *request, pool_, response,
+                       [this, request](const auth::Principal&) { return people_->Disable(request->person_id()); });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ResetPassword(grpc::CallbackServerContext* context,
+                                                          const hirs::v1::ResetPasswordRequest* request,
+                                                          hirs::v1::ResetPasswordResponse* response) {
+  return rpc::RunUnary(
+      context, *gate_, Method("ResetPassword"), *request, pool_, response,
+      [this, request](const auth::Principal&) { return people_->ResetPassword(request->person_id()); });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ResetSecondFactor(grpc::CallbackServerContext* context,
+                                                              const hirs::v1::ResetSecondFactorRequest* request,
+                                                              hirs::v1::SecondFactorEnrolment* response) {
+  return rpc::RunUnary(
+      context, *gate_, Method("ResetSecondFactor"), *request, pool_, response,
+      [this, request](const auth::Principal&) { return people_->ResetSecondFactor(request->person_id()); });
 }
 
 }  // namespace hirs::admin

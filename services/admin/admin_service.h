@@ -1,5 +1,6 @@
 // gRPC adapter of hirs.v1.AdminService: principals and tokens
-// (auth/directory.h), retention runs (retention/retention.h) and the audit
+// (auth/directory.h), people and their credentials (auth/people.h),
+// retention runs (retention/retention.h) and the audit
 // trail (audit/audit_log.h), backups (storage/backup.h, into the server's
 // backup directory) and compactions of the store (storage/store.h). Every
 // call passes the gate (rpc/gate.h): ADMIN only, audited.
@@ -12,6 +13,7 @@
 #include "hirs/v1/admin_service.grpc.pb.h"
 #include "services/audit/audit_log.h"
 #include "services/auth/directory.h"
+#include "services/auth/people.h"
 #include "services/retention/retention.h"
 #include "services/rpc/gate.h"
 #include "storage/store.h"
@@ -24,9 +26,11 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
   // VerifyAudit and ListAuditEntries first wait for `audit` to chain what
   // it was handed (AuditLog::Drain), so they show every call answered
   // before them.
-  AdminServiceImpl(auth::PrincipalDirectory* directory, retention::Retention* retention, storage::Store* store,
-                   audit::AuditLog* audit, std::string backup_dir, rpc::CallGate* gate, WorkerPool* pool)
+  AdminServiceImpl(auth::PrincipalDirectory* directory, auth::People* people, retention::Retention* retention,
+                   storage::Store* store, audit::AuditLog* audit, std::string backup_dir, rpc::CallGate* gate,
+                   WorkerPool* pool)
       : directory_(directory),
+        people_(people),
         retention_(retention),
         store_(store),
         audit_(audit),
@@ -71,9 +75,24 @@ class AdminServiceImpl final : public hirs::v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* CompactStore(grpc::CallbackServerContext* context,
                                          const hirs::v1::CompactStoreRequest* request,
                                          hirs::v1::CompactStoreResponse* response) override;
+  grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* context,
+                                         const hirs::v1::CreatePersonRequest* request,
+                                         hirs::v1::CreatePersonResponse* response) override;
+  grpc::ServerUnaryReactor* ListPeople(grpc::CallbackServerContext* context, const hirs::v1::ListPeopleRequest* request,
+                                       hirs::v1::ListPeopleResponse* response) override;
+  grpc::ServerUnaryReactor* DisablePerson(grpc::CallbackServerContext* context,
+                                          const hirs::v1::DisablePersonRequest* request,
+                                          hirs::v1::Person* response) override;
+  grpc::ServerUnaryReactor* ResetPassword(grpc::CallbackServerContext* context,
+                                          const hirs::v1::ResetPasswordRequest* request,
+                                          hirs::v1::ResetPasswordResponse* response) override;
+  grpc::ServerUnaryReactor* ResetSecondFactor(grpc::CallbackServerContext* context,
+                                              const hirs::v1::ResetSecondFactorRequest* request,
+                                              hirs::v1::SecondFactorEnrolment* response) override;
 
  private:
   auth::PrincipalDirectory* const directory_;
+  auth::People* const people_;
   retention::Retention* const retention_;
   storage::Store* const store_;
   audit::AuditLog* const audit_;

@@ -40,6 +40,11 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.AdminService/VerifyAudit", {ADMIN}, Scope::kAny},
       {"hirs.v1.AdminService/ListAuditEntries", {ADMIN}, Scope::kAny},
       {"hirs.v1.AdminService/CompactStore", {ADMIN}, Scope::kAny},
+      {"hirs.v1.AdminService/CreatePerson", {ADMIN}, Scope::kAny},
+      {"hirs.v1.AdminService/ListPeople", {ADMIN}, Scope::kAny},
+      {"hirs.v1.AdminService/DisablePerson", {ADMIN}, Scope::kAny},
+      {"hirs.v1.AdminService/ResetPassword", {ADMIN}, Scope::kAny},
+      {"hirs.v1.AdminService/ResetSecondFactor", {ADMIN}, Scope::kAny},
   };
   return *table;
 }

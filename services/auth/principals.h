@@ -23,9 +23,12 @@
 namespace hirs::auth {
 
 struct Principal {
-  std::string id;
+  std::string id;  // an agency principal's id, or a person's (people.h)
   hirs::v1::Role role = hirs::v1::ROLE_UNSPECIFIED;
-  std::string scope;  // centre id, district GSS code, or force area
+  std::string scope;    // centre id, district GSS code, or force area
+  bool person = false;  // a person signed in with a session
+  // A person who must choose a new password before anything else.
+  bool must_change_password = false;
 };
 
 // Whether `id` can be a principal id: 1 to 128 letters, digits and ". _ - :"

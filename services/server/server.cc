@@ -25,6 +25,7 @@
 #include "services/admin/admin_service.h"
 #include "services/audit/audit_log.h"
 #include "services/auth/directory.h"
+#include "services/auth/people.h"
 #include "services/cases/case_service.h"
 #include "services/cases/cases.h"
 #include "services/collation/case_aggregate.h"
@@ -53,6 +54,7 @@ struct Server::State {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<metrics::Metrics> metrics;
   std::unique_ptr<auth::PrincipalDirectory> principals;
+  std::unique_ptr<auth::People> people;
   std::unique_ptr<rpc::CallGate> gate;
   std::unique_ptr<intake::DistrictRouter> router;
   std::unique_ptr<collation::KeyedHasher> hasher;
@@ -150,6 +152,10 @@ absl::Status OpenFoundations(const ServerOptions& options, Server::State* state)
   ASSIGN_OR_RETURN(state->principals,
                    auth::PrincipalDirectory::Open(
                        state->store.get(), std::move(file_principals), [] { return absl::Now(); }, options.force_area));
+  auth::PeopleOptions people;
+  people.force_area = options.force_area;
+  state->people = std::make_unique<auth::People>(
+      state->store.get(), [] { return absl::Now(); }, people);
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
   state->metrics = std::make_unique<metrics::Metrics>();
   state->gate = std::make_unique<rpc::CallGate>(&state->principals->registry(), state->audit.get(),
@@ -208,7 +214,7 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
       state->store.get(), &state->locks, state->collator.get(), state->audit.get(), [] { return absl::Now(); },
       retention_options);
   state->admin = std::make_unique<admin::AdminServiceImpl>(
-      state->principals.get(), state->retention.get(), state->store.get(), state->audit.get(),
+      state->principals.get(), state->people.get(), state->retention.get(), state->store.get(), state->audit.get(),
       options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
       state->pool.get());
 }
