@@ -45,8 +45,20 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.AdminService/DisablePerson", {ADMIN}, Scope::kAny},
       {"hirs.v1.AdminService/ResetPassword", {ADMIN}, Scope::kAny},
       {"hirs.v1.AdminService/ResetSecondFactor", {ADMIN}, Scope::kAny},
+      // People sign in without a credential; a session ends itself or
+      // changes its person's password, whatever the role.
+      {"hirs.v1.SessionService/SignIn", {}, Scope::kNoCredential},
+      {"hirs.v1.SessionService/SignOut", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
+      {"hirs.v1.SessionService/ChangePassword", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
   };
   return *table;
+}
+
+bool NeedsNoCredential(absl::string_view method) {
+  for (const MethodRule& r : AccessTable()) {
+    if (r.method == method) return r.scope == Scope::kNoCredential;
+  }
+  return false;
 }
 
 absl::Status AuthorizeMethod(const Principal& principal, absl::string_view method,
@@ -64,6 +76,11 @@ absl::Status AuthorizeMethod(const Principal& principal, absl::string_view metho
     return absl::PermissionDeniedError(absl::StrCat("principal ", principal.id, " (role ",
                                                     hirs::v1::Role_Name(principal.role), ") may not call ", method,
                                                     " (", absl::StrJoin(roles, ", "), " only)"));
+  }
+  if (principal.must_change_password && method != "hirs.v1.SessionService/ChangePassword" &&
+      method != "hirs.v1.SessionService/SignOut") {
+    return absl::PermissionDeniedError(
+        absl::StrCat("person ", principal.id, " must choose a new password first (SessionService.ChangePassword)"));
   }
   if (rule->scope == Scope::kRequestDistrict && principal.role == DISTRICT && request != nullptr) {
     const auto* field = request->GetDescriptor()->FindFieldByName("district_code");

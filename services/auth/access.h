@@ -4,12 +4,15 @@
 //
 // Scope rules:
 //   kAny            the role reaches every resource of the method;
-//   kOwnReports     a reporting centre reaches only the reports it sent:
-//                   the handler answers NOT_FOUND for others' (it cannot be
+//   kOwnReports     a reporting centre (a system or a person) reaches only
+//                   its centre's reports, the centre being its scope: the
+//                   handler answers NOT_FOUND for others' (it cannot be
 //                   known before the report is read);
 //   kRequestDistrict a DISTRICT principal only for the district_code of
 //                   its scope (checked here, from the request); other
-//                   roles in the rule reach every district.
+//                   roles in the rule reach every district;
+//   kNoCredential   callers need no credential (signing in): the gate
+//                   admits anyone, within the rate of their address.
 #ifndef HIRS_SERVICES_AUTH_ACCESS_H_
 #define HIRS_SERVICES_AUTH_ACCESS_H_
 
@@ -23,7 +26,7 @@
 
 namespace hirs::auth {
 
-enum class Scope { kAny, kOwnReports, kRequestDistrict };
+enum class Scope { kAny, kOwnReports, kRequestDistrict, kNoCredential };
 
 struct MethodRule {
   absl::string_view method;  // "hirs.v1.CaseService/GetCase"
@@ -33,6 +36,9 @@ struct MethodRule {
 
 // Every method of every hirs.v1 service, once.
 const std::vector<MethodRule>& AccessTable();
+
+// Whether `method` needs no credential (Scope::kNoCredential).
+bool NeedsNoCredential(absl::string_view method);
 
 // OK when `principal` may call `method` ("package.Service/Method") with
 // `request` (for the kRequestDistrict rule; may be null for a stream whose

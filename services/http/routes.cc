@@ -16,6 +16,7 @@
 #include "hirs/v1/case_service.pb.h"
 #include "hirs/v1/extract_service.pb.h"
 #include "hirs/v1/reporting_service.pb.h"
+#include "hirs/v1/session_service.pb.h"
 
 namespace hirs::http {
 namespace {
@@ -212,7 +213,8 @@ std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() {
   return {hirs::v1::SubmitReportRequest::descriptor()->file()->FindServiceByName("ReportingService"),
           hirs::v1::GetCaseRequest::descriptor()->file()->FindServiceByName("CaseService"),
           hirs::v1::MonthlyExtractRequest::descriptor()->file()->FindServiceByName("ExtractService"),
-          hirs::v1::CreatePrincipalRequest::descriptor()->file()->FindServiceByName("AdminService")};
+          hirs::v1::CreatePrincipalRequest::descriptor()->file()->FindServiceByName("AdminService"),
+          hirs::v1::SignInRequest::descriptor()->file()->FindServiceByName("SessionService")};
 }
 
 absl::Status ParseJson(absl::string_view json, absl::string_view field, Message* message) {

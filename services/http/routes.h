@@ -19,7 +19,8 @@
 
 namespace hirs::http {
 
-// The services of hirs.v1, the API the door serves.
+// The services of hirs.v1, the API the door serves: Reporting, Case,
+// Extract, Admin and Session.
 std::vector<const google::protobuf::ServiceDescriptor*> ApiServices();
 
 // A rule's HTTP verb ("GET", "POST", ...) and path template; both empty for

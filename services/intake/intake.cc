@@ -197,7 +197,7 @@ SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
 }
 
 absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id, const hirs::v1::SubmitReportRequest& request,
-                                            const AlsoWrite& also_write) {
+                                            const AlsoWrite& also_write, absl::string_view submitted_by) {
   ASSIGN_OR_RETURN(Submission s, Plan(centre_id, request));
   std::vector<std::string> lock_keys = s.plan.lock_keys;
   lock_keys.push_back(s.content_key);
@@ -211,6 +211,7 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id, const h
   hirs::v1::Report& r = *s.stored.mutable_report();
   r.set_report_id(NewId("rpt_", s.now));
   r.set_reporting_centre(s.centre_id);
+  r.set_submitted_by(std::string(submitted_by.empty() ? centre_id : submitted_by));
   *r.mutable_received_at() = ToTimestamp(s.now);
   s.stored.set_match_score(s.decision.score);
   RETURN_IF_ERROR(Place(s));

@@ -60,9 +60,12 @@ class Intake {
   // and the batch that records it, just before that batch is written, and
   // may add to it (the call's audit entry). It is not called when the
   // submission writes nothing (most retries) or fails before its write.
+  //
+  // The report belongs to `centre_id`; `submitted_by` (the person or
+  // system that sent it; "": the centre itself) is kept as its provenance.
   using AlsoWrite = std::function<void(const SubmitResult& result, storage::WriteBatch* batch)>;
   absl::StatusOr<SubmitResult> Submit(absl::string_view centre_id, const hirs::v1::SubmitReportRequest& request,
-                                      const AlsoWrite& also_write = nullptr);
+                                      const AlsoWrite& also_write = nullptr, absl::string_view submitted_by = "");
 
   // The report as received. NOT_FOUND when there is no such report or it
   // belongs to another centre (the two are indistinguishable on purpose).

@@ -47,12 +47,14 @@ void SubmitAndAudit(Intake& intake, rpc::CallGate& gate, const rpc::Call& call,
                     const hirs::v1::SubmitReportRequest& request, hirs::v1::SubmitReportResponse* response,
                     rpc::Answer answer) {
   std::optional<audit::StagedEntry> staged;
-  absl::StatusOr<SubmitResult> result =
-      intake.Submit(call.principal.id, request, [&](const SubmitResult& will_return, storage::WriteBatch* batch) {
+  absl::StatusOr<SubmitResult> result = intake.Submit(
+      call.principal.scope, request,
+      [&](const SubmitResult& will_return, storage::WriteBatch* batch) {
         FillResponse(will_return, response);
         staged = gate.Stage(call, &request, response, batch);
-      });
-  RecordSubmission(call.principal.id, result, gate.metrics());
+      },
+      call.principal.id);
+  RecordSubmission(call.principal.scope, result, gate.metrics());
   if (result.ok() && staged.has_value()) {
     gate.AuditStaged(call, *std::move(staged), std::move(answer));
     return;
@@ -266,7 +268,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerCo
                                                           hirs::v1::Report* response) {
   return rpc::RunUnary(
       context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
-      [this, request](const auth::Principal& p) { return intake_->GetReport(p.id, request->report_id()); });
+      [this, request](const auth::Principal& p) { return intake_->GetReport(p.scope, request->report_id()); });
 }
 
 }  // namespace hirs::intake

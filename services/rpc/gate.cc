@@ -143,8 +143,13 @@ std::string RandomKey() {
 }  // namespace
 
 CallGate::CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit,
-                   metrics::Metrics* metrics)
-    : principals_(principals), audit_(audit), limiter_(limit), metrics_(metrics), forwarding_key_(RandomKey()) {}
+                   metrics::Metrics* metrics, auth::People* people)
+    : principals_(principals),
+      people_(people),
+      audit_(audit),
+      limiter_(limit),
+      metrics_(metrics),
+      forwarding_key_(RandomKey()) {}
 
 bool CallGate::Forwarded(const grpc::ServerContextBase& context) const {
   const std::vector<std::string> keys = MetadataValues(context, kHttpKeyKey);
@@ -160,17 +165,25 @@ std::string CallGate::PeerOf(const grpc::ServerContextBase& context) const {
   return context.peer();
 }
 
-absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContextBase& context) const {
-  absl::string_view token;
+std::string BearerToken(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
-  if (it != metadata.end()) {
-    absl::string_view value(it->second.data(), it->second.size());
-    if (value.size() > 7 && absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
-      token = absl::StripAsciiWhitespace(value.substr(7));
-    }
+  if (it == metadata.end()) return "";
+  absl::string_view value(it->second.data(), it->second.size());
+  if (value.size() <= 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) return "";
+  return std::string(absl::StripAsciiWhitespace(value.substr(7)));
+}
+
+absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContextBase& context) const {
+  const std::string token = BearerToken(context);
+  if (!token.empty()) {
+    absl::StatusOr<auth::Principal> agency = principals_->Authenticate(token);
+    if (agency.ok() || people_ == nullptr) return agency;
+    absl::StatusOr<auth::Principal> person = people_->Authenticate(token);
+    if (person.ok()) return person;
+    if (person.status().code() != absl::StatusCode::kNotFound) return person.status();  // the store failed
+    return agency;
   }
-  if (!token.empty()) return principals_->Authenticate(token);
   // No token: a client certificate the TLS layer verified names the caller.
   if (Forwarded(context)) {
     std::vector<std::string> names = MetadataValues(context, kHttpCertNameKey);
@@ -191,15 +204,22 @@ absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContext
 std::optional<Call> CallGate::Admit(const grpc::CallbackServerContext& context, absl::string_view method,
                                     const google::protobuf::Message* request, const Answer& answer) {
   Call call{{}, std::string(method), PeerOf(context), absl::Now()};
-  absl::StatusOr<auth::Principal> principal = Authenticate(context);
-  absl::Status admitted = principal.status();
-  if (principal.ok()) {
-    call.principal = *principal;
-    admitted = auth::AuthorizeMethod(*principal, method, request);
+  absl::Status admitted;
+  std::string rate_key;
+  if (auth::NeedsNoCredential(method)) {  // signing in: within the rate of the caller's address
+    rate_key = absl::StrCat("address ", call.peer.substr(0, call.peer.rfind(':')));
+  } else {
+    absl::StatusOr<auth::Principal> principal = Authenticate(context);
+    admitted = principal.status();
+    if (principal.ok()) {
+      call.principal = *principal;
+      admitted = auth::AuthorizeMethod(*principal, method, request);
+    }
+    rate_key = call.principal.id;
   }
   if (admitted.ok()) {
-    const absl::Duration wait = limiter_.Take(call.principal.id, call.start);
-    if (wait > absl::ZeroDuration()) admitted = RateLimited(call.principal.id, wait);
+    const absl::Duration wait = limiter_.Take(rate_key, call.start);
+    if (wait > absl::ZeroDuration()) admitted = RateLimited(rate_key, wait);
   }
   if (admitted.ok()) return call;
   Audit(call, request, nullptr, admitted, answer);

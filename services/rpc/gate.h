@@ -25,6 +25,7 @@
 #include "common/worker_pool.h"
 #include "google/protobuf/message.h"
 #include "services/audit/audit_log.h"
+#include "services/auth/people.h"
 #include "services/auth/principals.h"
 #include "services/metrics/metrics.h"
 
@@ -90,8 +91,9 @@ using Answer = std::function<void(const absl::Status&)>;
 class CallGate {
  public:
   // `metrics` may be null.
+  // `people` (may be null) authenticates people's session tokens.
   CallGate(const auth::PrincipalRegistry* principals, audit::AuditLog* audit, RateLimit limit,
-           metrics::Metrics* metrics = nullptr);
+           metrics::Metrics* metrics = nullptr, auth::People* people = nullptr);
 
   // A random secret of this gate's (64 hex digits): the HTTP door's calls
   // carry it as kHttpKeyKey to have their kHttp* metadata believed.
@@ -158,6 +160,7 @@ class CallGate {
   void Count(absl::string_view method, absl::Time start, absl::StatusCode code) const;
 
   const auth::PrincipalRegistry* const principals_;
+  auth::People* const people_;
   audit::AuditLog* const audit_;
   RateLimiter limiter_;
   metrics::Metrics* const metrics_;
@@ -165,6 +168,9 @@ class CallGate {
   // Last: destroyed first, running what is queued while the rest is alive.
   WorkerPool answers_{1, 1 << 16, "hirs-answers"};
 };
+
+// The token of the call's "authorization: Bearer <token>"; "" without one.
+std::string BearerToken(const grpc::ServerContextBase& context);
 
 // DEADLINE_EXCEEDED when the call's deadline has passed, CANCELLED when the
 // client has gone: work that has not started yet should not start.

@@ -42,6 +42,7 @@
 #include "services/rpc/gate.h"
 #include "services/rpc/unparseable.h"
 #include "services/server/settings.h"
+#include "services/sessions/session_service.h"
 #include "storage/store.h"
 
 namespace hirs::server {
@@ -71,6 +72,7 @@ struct Server::State {
   std::unique_ptr<extracts::ExtractServiceImpl> extracts;
   std::unique_ptr<retention::Retention> retention;
   std::unique_ptr<admin::AdminServiceImpl> admin;
+  std::unique_ptr<sessions::SessionServiceImpl> sessions;
   std::unique_ptr<grpc::Server> grpc_server;
   // The HTTP/JSON door over grpc_server's in-process channel; may be null.
   std::unique_ptr<http::Gateway> http;
@@ -160,7 +162,7 @@ absl::Status OpenFoundations(const ServerOptions& options, Server::State* state)
   state->metrics = std::make_unique<metrics::Metrics>();
   state->gate = std::make_unique<rpc::CallGate>(&state->principals->registry(), state->audit.get(),
                                                 rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst},
-                                                state->metrics.get());
+                                                state->metrics.get(), state->people.get());
 
   return absl::OkStatus();
 }
@@ -217,6 +219,8 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
       state->principals.get(), state->people.get(), state->retention.get(), state->store.get(), state->audit.get(),
       options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
       state->pool.get());
+  state->sessions =
+      std::make_unique<sessions::SessionServiceImpl>(state->people.get(), state->gate.get(), state->pool.get());
 }
 
 // The gRPC server on options.listen, with health checking, reflection and
@@ -236,6 +240,7 @@ absl::Status Listen(const ServerOptions& options, Server::State* state) {
   builder.RegisterService(state->cases.get());
   builder.RegisterService(state->extracts.get());
   builder.RegisterService(state->admin.get());
+  builder.RegisterService(state->sessions.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(rpc::UnparseableRequestInterceptor(state->gate.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

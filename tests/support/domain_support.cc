@@ -140,6 +140,23 @@ std::vector<std::string> KeptForgedFields(const google::protobuf::Message& forge
 
 std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() { return http::ApiServices(); }
 
+std::string TotpSecretOf(const std::string& otpauth_uri) {
+  const size_t start = otpauth_uri.find("secret=") + 7;
+  const std::string b32 = otpauth_uri.substr(start, otpauth_uri.find('&', start) - start);
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : b32) {
+    buffer = (buffer << 5) | static_cast<uint32_t>(c >= 'A' && c <= 'Z' ? c - 'A' : c - '2' + 26);
+    bits += 5;
+    if (bits >= 8) {
+      out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
 TempDir::TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
   std::string templ = absl::StrCat(base != nullptr ? base : "/tmp", "/hirs-test-XXXXXX");

@@ -54,6 +54,9 @@ hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std:
 // descriptors: Reporting, Case, Extract and Admin.
 std::vector<const google::protobuf::ServiceDescriptor*> ApiServices();
 
+// The raw TOTP secret an otpauth:// URI carries (its base32 secret=).
+std::string TotpSecretOf(const std::string& otpauth_uri);
+
 // A path of fields from a message type to one of its (nested) fields.
 using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
 

@@ -96,7 +96,7 @@ TEST(HttpRoutes, EveryRpcHasOneRouteWhoseVariablesAndBodyAreFieldsOfItsRequest) 
       EXPECT_TRUE(NamesField(method->input_type(), rule.body())) << name << ": body " << rule.body();
     }
   }
-  EXPECT_EQ(seen.size(), 31u);
+  EXPECT_EQ(seen.size(), 34u);
 }
 
 }  // namespace

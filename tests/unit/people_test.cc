@@ -47,26 +47,7 @@ class PeopleTest : public ::testing::Test {
     ASSERT_TRUE(created.ok()) << created.status();
     one_time_ = created->one_time_password();
     const std::string& uri = created->second_factor().totp_uri();
-    secret_ = SecretOf(uri);
-  }
-
-  // The raw secret in an otpauth URI (base32).
-  static std::string SecretOf(const std::string& uri) {
-    const size_t start = uri.find("secret=") + 7;
-    const std::string b32 = uri.substr(start, uri.find('&', start) - start);
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : b32) {
-      const int v = c >= 'A' && c <= 'Z' ? c - 'A' : c - '2' + 26;
-      buffer = (buffer << 5) | static_cast<uint32_t>(v);
-      bits += 5;
-      if (bits >= 8) {
-        out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
-        bits -= 8;
-      }
-    }
-    return out;
+    secret_ = hirs::testing::TotpSecretOf(uri);
   }
 
   absl::StatusOr<hirs::v1::SignInResponse> SignIn(const std::string& login, const std::string& password,
@@ -242,7 +223,7 @@ TEST_F(PeopleTest, SessionsEndIdleAbsoluteOnSignOutAndOnResets) {
   ASSERT_TRUE(enrolment.ok());
   EXPECT_FALSE(people_->Authenticate(s->session_token()).ok()) << "a second-factor reset ends sessions";
   EXPECT_TRUE(absl::StartsWith(enrolment->totp_qr_svg(), "<svg"));
-  secret_ = SecretOf(enrolment->totp_uri());
+  secret_ = hirs::testing::TotpSecretOf(enrolment->totp_uri());
   EXPECT_TRUE(SignIn("jo.bloggs", one_time_, NextCode()).ok()) << "with the new secret";
 }
 

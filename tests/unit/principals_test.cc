@@ -179,15 +179,29 @@ TEST(AccessTable, EveryMethodHasExactlyOneRuleAndEachRoleReachesOnlyItsOwn) {
                             m == "hirs.v1.CaseService/SplitReport" || m == "hirs.v1.CaseService/ResolveReviewItem";
     const bool extract = absl::StartsWith(m, "hirs.v1.ExtractService/");
     const bool admin_only = absl::StartsWith(m, "hirs.v1.AdminService/");
+    // A session's own calls, for every role; signing in needs no role at
+    // all (the gate admits it without a credential: NeedsNoCredential).
+    const bool session = m == "hirs.v1.SessionService/SignOut" || m == "hirs.v1.SessionService/ChangePassword";
+    EXPECT_EQ(NeedsNoCredential(m), m == "hirs.v1.SessionService/SignIn") << m;
     hirs::v1::MonthlyExtractRequest own;
     own.set_district_code("E07000130");
     const google::protobuf::Message* request = extract ? &own : nullptr;
-    EXPECT_EQ(AuthorizeMethod(centre, m, request).ok(), reporting) << m;
-    EXPECT_EQ(AuthorizeMethod(police, m, request).ok(), cases || extract) << m;
-    EXPECT_EQ(AuthorizeMethod(district, m, request).ok(), extract) << m;
-    EXPECT_EQ(AuthorizeMethod(admin, m, request).ok(), (cases && !case_write) || extract || admin_only) << m;
+    EXPECT_EQ(AuthorizeMethod(centre, m, request).ok(), reporting || session) << m;
+    EXPECT_EQ(AuthorizeMethod(police, m, request).ok(), cases || extract || session) << m;
+    EXPECT_EQ(AuthorizeMethod(district, m, request).ok(), extract || session) << m;
+    EXPECT_EQ(AuthorizeMethod(admin, m, request).ok(), (cases && !case_write) || extract || admin_only || session) << m;
   }
   EXPECT_EQ(AuthorizeMethod(admin, "hirs.v1.Unknown/Call", nullptr).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(AccessTable, APersonWhoMustChangeTheirPasswordMayDoNothingElse) {
+  Principal jo{"jo", hirs::v1::REPORTING_CENTRE, "centre-a", /*person=*/true, /*must_change_password=*/true};
+  EXPECT_EQ(AuthorizeMethod(jo, "hirs.v1.ReportingService/SubmitReport", nullptr).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/ChangePassword", nullptr).ok());
+  EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/SignOut", nullptr).ok());
+  jo.must_change_password = false;
+  EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.ReportingService/SubmitReport", nullptr).ok());
 }
 
 TEST(AccessTable, ADistrictReachesOnlyItsOwnDistrict) {

@@ -1,0 +1,63 @@
+#include "services/sessions/session_service.h"
+
+#include "services/rpc/rpc.h"
+
+namespace hirs::sessions {
+namespace {
+
+constexpr char kService[] = "hirs.v1.SessionService/";
+
+// FAILED_PRECONDITION for a caller that is not a person's session (an
+// agency's token, a certificate).
+absl::Status RequirePerson(const auth::Principal& caller) {
+  if (caller.person) return absl::OkStatus();
+  return absl::FailedPreconditionError("this credential is not a person's session; sign in first");
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* SessionServiceImpl::SignIn(grpc::CallbackServerContext* context,
+                                                     const hirs::v1::SignInRequest* request,
+                                                     hirs::v1::SignInResponse* response) {
+  return rpc::RunUnaryAudited(context, *gate_, absl::StrCat(kService, "SignIn"), *request, pool_,
+                              [this, request, response](const rpc::Call& call, const rpc::Answer& answer) {
+                                absl::StatusOr<hirs::v1::SignInResponse> result = people_->SignIn(*request, call.peer);
+                                rpc::Call audited = call;  // the entry names who signed in
+                                if (result.ok()) {
+                                  audited.principal =
+                                      auth::Principal{result->person().person_id(), result->person().role(),
+                                                      result->person().scope(), /*person=*/true};
+                                  *response = *std::move(result);
+                                }
+                                // The request (a password) and the answer (a session token) name no
+                                // resource: the entry holds none of them.
+                                gate_->Audit(audited, nullptr, nullptr, result.status(), answer);
+                              });
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::SignOut(grpc::CallbackServerContext* context,
+                                                      const hirs::v1::SignOutRequest* request,
+                                                      hirs::v1::SignOutResponse* response) {
+  const std::string token = rpc::BearerToken(*context);
+  return rpc::RunUnary(context, *gate_, absl::StrCat(kService, "SignOut"), *request, pool_, response,
+                       [this, token](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::SignOutResponse> {
+                         if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
+                         if (absl::Status s = people_->SignOut(token); !s.ok()) return s;
+                         return hirs::v1::SignOutResponse();
+                       });
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::ChangePassword(grpc::CallbackServerContext* context,
+                                                             const hirs::v1::ChangePasswordRequest* request,
+                                                             hirs::v1::ChangePasswordResponse* response) {
+  const std::string token = rpc::BearerToken(*context);
+  return rpc::RunUnary(
+      context, *gate_, absl::StrCat(kService, "ChangePassword"), *request, pool_, response,
+      [this, token, request](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::ChangePasswordResponse> {
+        if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
+        if (absl::Status s = people_->ChangePassword(token, *request); !s.ok()) return s;
+        return hirs::v1::ChangePasswordResponse();
+      });
+}
+
+}  // namespace hirs::sessions
