@@ -9,10 +9,13 @@
 #include "absl/strings/str_split.h"
 #include "hirs/v1/admin_service.grpc.pb.h"
 
-ABSL_FLAG(std::string, role, "", "admin principals create: REPORTING_CENTRE, POLICE, DISTRICT or ADMIN");
-ABSL_FLAG(std::string, scope, "", "admin principals create: centre id, district GSS code or force area");
-ABSL_FLAG(std::string, display_name, "", "admin principals create: a name for people");
+ABSL_FLAG(std::string, role, "",
+          "admin principals create, admin people create: REPORTING_CENTRE, POLICE, DISTRICT or ADMIN");
+ABSL_FLAG(std::string, scope, "",
+          "admin principals create, admin people create: centre id, district GSS code or force area");
+ABSL_FLAG(std::string, display_name, "", "admin principals create, admin people create: a name for people");
 ABSL_FLAG(std::string, cert_names, "", "admin principals create: client certificate names, comma separated");
+ABSL_FLAG(std::string, email, "", "admin people create: the person's work e-mail");
 ABSL_FLAG(std::string, overlap, "", "admin token issue/rotate: how long the old token keeps working (rotate: 24h)");
 ABSL_FLAG(std::string, case_id, "", "admin audit list: entries touching this case, report or resource id");
 ABSL_FLAG(std::string, principal_id, "", "admin audit list: entries made by this principal");
@@ -21,6 +24,14 @@ ABSL_FLAG(bool, dry_run, false, "admin retention run: count what would be remove
 namespace hirs::cli {
 
 namespace {
+
+// --role as a Role; nullopt after saying it is wrong.
+std::optional<hirs::v1::Role> RoleOrSay() {
+  hirs::v1::Role role = hirs::v1::ROLE_UNSPECIFIED;
+  if (hirs::v1::Role_Parse(absl::GetFlag(FLAGS_role), &role)) return role;
+  std::fprintf(stderr, "error: --role must be REPORTING_CENTRE, POLICE, DISTRICT or ADMIN\n");
+  return std::nullopt;
+}
 
 // hirs admin principals list | create ID | disable ID.
 int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb,
@@ -49,12 +60,9 @@ int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb,
     hirs::v1::CreatePrincipalRequest request;
     hirs::v1::Principal* p = request.mutable_principal();
     p->set_id(words[3]);
-    hirs::v1::Role role = hirs::v1::ROLE_UNSPECIFIED;
-    if (!hirs::v1::Role_Parse(absl::GetFlag(FLAGS_role), &role)) {
-      std::fprintf(stderr, "error: --role must be REPORTING_CENTRE, POLICE, DISTRICT or ADMIN\n");
-      return kExitUsage;
-    }
-    p->set_role(role);
+    const std::optional<hirs::v1::Role> role = RoleOrSay();
+    if (!role.has_value()) return kExitUsage;
+    p->set_role(*role);
     p->set_scope(absl::GetFlag(FLAGS_scope));
     p->set_display_name(absl::GetFlag(FLAGS_display_name));
     for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_cert_names), ',', absl::SkipEmpty())) {
@@ -68,6 +76,65 @@ int AdminPrincipals(hirs::v1::AdminService::Stub& stub, const std::string& verb,
     request.set_id(words[3]);
     return Unary<hirs::v1::Principal>(
         [&](grpc::ClientContext* c, hirs::v1::Principal* r) { return stub.DisablePrincipal(c, request, r); });
+  }
+  return kNotACommand;
+}
+
+// hirs admin people list | create ID | disable ID | reset-password ID |
+// reset-second-factor ID.
+int AdminPeople(hirs::v1::AdminService::Stub& stub, const std::string& verb, const std::vector<std::string>& words) {
+  if (verb == "list" && words.size() == 3) {
+    const std::optional<ListFormat> format = ListFormatOrSay();
+    if (!format.has_value()) return kExitUsage;
+    grpc::ClientContext context;
+    Authorize(&context);
+    hirs::v1::ListPeopleResponse response;
+    const grpc::Status status = stub.ListPeople(&context, hirs::v1::ListPeopleRequest(), &response);
+    if (!status.ok()) return Failed(status);
+    std::vector<const hirs::v1::Person*> page;
+    for (const auto& p : response.people()) page.push_back(&p);
+    PrintPage(page,
+              {{"ID", "person_id"},
+               {"ROLE", "role"},
+               {"SCOPE", "scope"},
+               {"DISABLED", "disabled"},
+               {"E-MAIL", "email"},
+               {"NAME", "display_name"}},
+              *format, /*first=*/true);
+    return kExitOk;
+  }
+  if (words.size() != 4) return kNotACommand;
+  if (verb == "create") {
+    hirs::v1::CreatePersonRequest request;
+    hirs::v1::Person* p = request.mutable_person();
+    p->set_person_id(words[3]);
+    const std::optional<hirs::v1::Role> role = RoleOrSay();
+    if (!role.has_value()) return kExitUsage;
+    p->set_role(*role);
+    p->set_scope(absl::GetFlag(FLAGS_scope));
+    p->set_display_name(absl::GetFlag(FLAGS_display_name));
+    p->set_email(absl::GetFlag(FLAGS_email));
+    return Unary<hirs::v1::CreatePersonResponse>(
+        [&](grpc::ClientContext* c, hirs::v1::CreatePersonResponse* r) { return stub.CreatePerson(c, request, r); });
+  }
+  if (verb == "disable") {
+    hirs::v1::DisablePersonRequest request;
+    request.set_person_id(words[3]);
+    return Unary<hirs::v1::Person>(
+        [&](grpc::ClientContext* c, hirs::v1::Person* r) { return stub.DisablePerson(c, request, r); });
+  }
+  if (verb == "reset-password") {
+    hirs::v1::ResetPasswordRequest request;
+    request.set_person_id(words[3]);
+    return Unary<hirs::v1::ResetPasswordResponse>(
+        [&](grpc::ClientContext* c, hirs::v1::ResetPasswordResponse* r) { return stub.ResetPassword(c, request, r); });
+  }
+  if (verb == "reset-second-factor") {
+    hirs::v1::ResetSecondFactorRequest request;
+    request.set_person_id(words[3]);
+    return Unary<hirs::v1::SecondFactorEnrolment>([&](grpc::ClientContext* c, hirs::v1::SecondFactorEnrolment* r) {
+      return stub.ResetSecondFactor(c, request, r);
+    });
   }
   return kNotACommand;
 }
@@ -208,8 +275,8 @@ int AdminCommand(const std::vector<std::string>& words) {
   if (words.size() < 3) return kNotACommand;
   using Noun = int (*)(hirs::v1::AdminService::Stub&, const std::string&, const std::vector<std::string>&);
   static const auto* nouns = new std::map<std::string, Noun>{
-      {"principals", AdminPrincipals}, {"token", AdminToken}, {"audit", AdminAudit},
-      {"backup", AdminBackup},         {"store", AdminStore}, {"retention", AdminRetention},
+      {"principals", AdminPrincipals}, {"people", AdminPeople}, {"token", AdminToken},         {"audit", AdminAudit},
+      {"backup", AdminBackup},         {"store", AdminStore},   {"retention", AdminRetention},
   };
   const auto it = nouns->find(words[1]);
   if (it == nouns->end()) return kNotACommand;

@@ -51,6 +51,12 @@ int CasesCommand(const std::vector<std::string>& words);
 int ReviewCommand(const std::vector<std::string>& words);
 int AdminCommand(const std::vector<std::string>& words);
 int ExtractCommand(const std::vector<std::string>& words);
+int LoginCommand(const std::vector<std::string>& words);
+int LogoutCommand(const std::vector<std::string>& words);
+
+// Where `hirs login` keeps the session token: $XDG_CONFIG_HOME/hirs/session,
+// else ~/.config/hirs/session.
+std::string SessionFile();
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
@@ -58,8 +64,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // --ca_file, mutual TLS with --cert_file and --key_file too.
 std::shared_ptr<grpc::Channel> Channel();
 
-// The bearer token (--token, else $HIRS_TOKEN), if any; no deadline (a
-// watch runs until interrupted).
+// The bearer token (--token, else $HIRS_TOKEN, else the session of `hirs
+// login`), if any; no deadline (a watch runs until interrupted).
 void AddToken(grpc::ClientContext* context);
 // The token and a deadline `timeout` from now.
 void Authorize(grpc::ClientContext* context, absl::Duration timeout);

@@ -5,13 +5,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/cli.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 
 ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVER, else 127.0.0.1:50051)");
-ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN)");
+ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN, else the session of hirs login)");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
 ABSL_FLAG(int, page_size, 0,
           "cases list, cases reports, review list: items per page (server default 50; 20 for reports)");
@@ -67,8 +68,19 @@ std::shared_ptr<grpc::Channel> Channel() {
   return grpc::CreateChannel(server, grpc::SslCredentials(tls));
 }
 
+std::string SessionFile() {
+  const char* config = std::getenv("XDG_CONFIG_HOME");
+  if (config != nullptr && config[0] == '/') return absl::StrCat(config, "/hirs/session");
+  const char* home = std::getenv("HOME");
+  return absl::StrCat(home != nullptr ? home : "", "/.config/hirs/session");
+}
+
 void AddToken(grpc::ClientContext* context) {
-  const std::string token = FlagOrEnv(absl::GetFlag(FLAGS_token), "HIRS_TOKEN");
+  std::string token = FlagOrEnv(absl::GetFlag(FLAGS_token), "HIRS_TOKEN");
+  if (token.empty()) {
+    absl::StatusOr<std::string> session = ReadFile(SessionFile());
+    if (session.ok()) token = std::string(absl::StripAsciiWhitespace(*session));
+  }
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 

@@ -81,13 +81,23 @@ const std::vector<Group>& Groups() {
        R"(  hirs extract --district GSS --month YYYY-MM [--format csv|jsonl] [--as-of TIME] [-o FILE]
   hirs extract report --district GSS --month YYYY-MM [--as-of TIME] -o report.html
 )"},
+      {"login",
+       "sign in as yourself (id or e-mail, password, authenticator code)",
+       hirs::cli::LoginCommand,
+       {},
+       "  hirs login        asks on the terminal; the session is kept for the commands after it\n"},
+      {"logout", "end your session", hirs::cli::LogoutCommand, {}, "  hirs logout\n"},
       {"admin",
-       "principals, tokens, audit, retention, backups, the store",
+       "principals, people, tokens, audit, retention, backups, the store",
        hirs::cli::AdminCommand,
-       {"principals", "token", "audit", "retention", "backup", "store"},
+       {"principals", "people", "token", "audit", "retention", "backup", "store"},
        R"(  hirs admin principals list [--output=table|json]
   hirs admin principals create ID --role=R [--scope=S] [--display_name=N] [--cert_names=A,B]
   hirs admin principals disable ID
+  hirs admin people list [--output=table|json]
+  hirs admin people create ID --role=R [--scope=S] --display_name=N --email=E   one-time password and
+                                                  second-factor URI shown once
+  hirs admin people disable|reset-password|reset-second-factor ID
   hirs admin token issue|rotate|revoke ID [--overlap=24h]     the token is shown once
   hirs admin audit verify
   hirs admin audit list [--case_id=ID] [--principal_id=ID] [--all] [--output=table|json]
@@ -100,7 +110,8 @@ const std::vector<Group>& Groups() {
 }
 
 constexpr char kCommon[] =
-    "Every command: --server=HOST:PORT ($HIRS_SERVER), --token=TOKEN ($HIRS_TOKEN), --timeout_seconds=N;\n"
+    "Every command: --server=HOST:PORT ($HIRS_SERVER), --token=TOKEN ($HIRS_TOKEN, else hirs login's session),\n"
+    "--timeout_seconds=N;\n"
     "--ca_file (and --cert_file, --key_file) for TLS (and mutual TLS), default $HIRS_CA_FILE, $HIRS_CERT_FILE,\n"
     "$HIRS_KEY_FILE. hirs help GROUP shows a group's commands; hirs completion bash prints bash completion.\n";
 
