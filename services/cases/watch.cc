@@ -15,8 +15,23 @@ namespace hirs::cases {
 // it when it is idle, and gRPC calls OnWriteDone / OnCancel / OnDone.
 class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> {
  public:
-  WatchReactor(ChangeFeed* feed, grpc::CallbackServerContext* context, std::string principal_id, uint64_t cursor)
-      : feed_(feed), context_(context), principal_id_(std::move(principal_id)), cursor_(cursor) {}
+  WatchReactor(ChangeFeed* feed, grpc::CallbackServerContext* context, std::string principal_id, uint64_t cursor,
+               std::function<bool()> still_allowed)
+      : feed_(feed),
+        context_(context),
+        principal_id_(std::move(principal_id)),
+        still_allowed_(std::move(still_allowed)),
+        cursor_(cursor) {}
+
+  // Called by the feed thread: ends the watch UNAUTHENTICATED when its
+  // credential no longer holds (checked every `every`).
+  void CheckCredential(absl::Time now, absl::Duration every) {
+    if (!still_allowed_ || now - checked_ < every) return;
+    checked_ = now;
+    if (still_allowed_()) return;
+    End(absl::StatusCode::kUnauthenticated,
+        "the watch's credential has ended (signed out, disabled, expired or revoked); sign in again");
+  }
 
   const std::string& principal_id() const { return principal_id_; }
 
@@ -135,6 +150,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   ChangeFeed* const feed_;
   grpc::CallbackServerContext* const context_;  // gRPC's, valid until OnDone
   const std::string principal_id_;
+  const std::function<bool()> still_allowed_;
+  absl::Time checked_ = absl::Now();  // the feed thread's only
   absl::Mutex mu_;
   uint64_t cursor_ ABSL_GUARDED_BY(mu_);  // the last event gRPC took from us
   std::vector<hirs::v1::CaseEvent> pending_ ABSL_GUARDED_BY(mu_);
@@ -161,9 +178,9 @@ ChangeFeed::~ChangeFeed() {
 }
 
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackServerContext* context,
-                                                                 const std::string& principal_id,
-                                                                 uint64_t from_cursor) {
-  auto* w = new WatchReactor(this, context, principal_id, from_cursor);
+                                                                 const std::string& principal_id, uint64_t from_cursor,
+                                                                 std::function<bool()> still_allowed) {
+  auto* w = new WatchReactor(this, context, principal_id, from_cursor, std::move(still_allowed));
   {
     absl::MutexLock lock(&wake_mu_);
     ++open_;  // Remove, from OnDone, counts it out
@@ -250,6 +267,7 @@ void ChangeFeed::Run() {
     const absl::Time now = absl::Now();
     for (WatchReactor* w : watchers_) {
       w->CheckStall(now, options_);
+      w->CheckCredential(now, options_.recheck_credentials);
       uint64_t cursor = 0;
       if (!w->WantsEvents(&cursor) || cursor >= visible) continue;
       absl::StatusOr<std::vector<hirs::v1::CaseEvent>> events = ReadAfter(cursor, visible);

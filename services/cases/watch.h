@@ -50,6 +50,10 @@ struct WatchOptions {
   size_t max_per_principal = 16;
   // Bytes of events read for one watcher at a time (at least one event).
   size_t max_batch_bytes = 256 << 10;
+  // How often a watch's credential is checked again: a watch whose
+  // credential has ended (a person disabled or signed out, a session
+  // expired, a token revoked) ends UNAUTHENTICATED.
+  absl::Duration recheck_credentials = absl::Seconds(5);
 };
 
 class WatchReactor;
@@ -65,10 +69,13 @@ class ChangeFeed {
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
   // A reactor streaming events after `from_cursor` to principal
-  // `principal_id` (WatchCases' handler returns it). After Shutdown, it
-  // finishes at once with UNAVAILABLE.
+  // `principal_id` (WatchCases' handler returns it), as long as
+  // `still_allowed` (checked every recheck_credentials; null: always)
+  // says its credential holds. After Shutdown, it finishes at once with
+  // UNAVAILABLE.
   grpc::ServerWriteReactor<hirs::v1::CaseEvent>* Watch(grpc::CallbackServerContext* context,
-                                                       const std::string& principal_id, uint64_t from_cursor);
+                                                       const std::string& principal_id, uint64_t from_cursor,
+                                                       std::function<bool()> still_allowed = nullptr);
 
   // Ends every watch (UNAVAILABLE: resume from your cursor elsewhere or
   // later) and stops the thread. Idempotent.

@@ -274,6 +274,11 @@ void CallGate::RecordUnparseable(const grpc::ServerContextBase& context, absl::s
   Audit(call, nullptr, nullptr, absl::InvalidArgumentError("unparseable request"), [](const absl::Status&) {});
 }
 
+bool CallGate::StillAuthenticated(const std::string& token) const {
+  if (token.empty() || principals_->Authenticate(token).ok()) return true;
+  return people_ != nullptr && people_->Authenticate(token).ok();
+}
+
 absl::Status CallGate::TakeItem(const Call& call) {
   const absl::Duration wait = limiter_.Take(call.principal.id, absl::Now());
   if (wait > absl::ZeroDuration()) return RateLimited(call.principal.id, wait);

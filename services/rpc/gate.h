@@ -137,6 +137,11 @@ class CallGate {
   // name (no principal when they name nobody). Does not block.
   void RecordUnparseable(const grpc::ServerContextBase& context, absl::string_view method);
 
+  // Whether `token` still authenticates someone (an agency's token, a
+  // person's live session); true for "" (a client certificate, checked by
+  // TLS when the connection was made). For long calls (a watch).
+  bool StillAuthenticated(const std::string& token) const;
+
   // One more item of a stream (SubmitReports) against the caller's rate.
   absl::Status TakeItem(const Call& call);
 

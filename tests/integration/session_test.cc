@@ -9,6 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/admin_service.grpc.pb.h"
+#include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/session_service.grpc.pb.h"
 #include "httplib.h"
 #include "services/auth/credentials.h"
@@ -24,19 +25,20 @@ using hirs::testing::TestServer;
 class SessionTest : public ::testing::Test {
  protected:
   SessionTest()
-      : admin_(hirs::v1::AdminService::NewStub(server_.channel())),
+      : server_([](server::ServerOptions* o) { o->watch.recheck_credentials = absl::Seconds(1); }),
+        admin_(hirs::v1::AdminService::NewStub(server_.channel())),
         sessions_(hirs::v1::SessionService::NewStub(server_.channel())) {}
 
   struct Person {
     std::string id, one_time, secret;
   };
 
-  Person Create(const std::string& id, const std::string& scope) {
+  Person Create(const std::string& id, const std::string& scope, hirs::v1::Role role = hirs::v1::REPORTING_CENTRE) {
     hirs::v1::CreatePersonRequest request;
     request.mutable_person()->set_person_id(id);
     request.mutable_person()->set_display_name(id);
     request.mutable_person()->set_email(id + "@example.org");
-    request.mutable_person()->set_role(hirs::v1::REPORTING_CENTRE);
+    request.mutable_person()->set_role(role);
     request.mutable_person()->set_scope(scope);
     hirs::v1::CreatePersonResponse created;
     const grpc::Status s = admin_->CreatePerson(ContextWithToken(kAdminToken).get(), request, &created);
@@ -182,6 +184,28 @@ TEST_F(SessionTest, OverHttpWithTheSameSessionAndDisablingEndsIt) {
   res = http.Post("/v1/reports", bearer, body, "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 401) << res->body;
+}
+
+TEST_F(SessionTest, DisablingAPersonEndsTheirWatchMidStream) {
+  const std::string token = SignInAndSetPassword(Create("pat.analyst", "E23000021", hirs::v1::POLICE));
+  auto cases = hirs::v1::CaseService::NewStub(server_.channel());
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto watch = cases->WatchCases(&context, hirs::v1::WatchCasesRequest());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(server_.WatchersOpen(), 1);
+  hirs::v1::DisablePersonRequest disable;
+  disable.set_person_id("pat.analyst");
+  hirs::v1::Person disabled;
+  ASSERT_TRUE(admin_->DisablePerson(ContextWithToken(kAdminToken).get(), disable, &disabled).ok());
+  const absl::Time asked = absl::Now();
+  hirs::v1::CaseEvent event;
+  while (watch->Read(&event)) {
+  }
+  const grpc::Status ended = watch->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(5));
 }
 
 }  // namespace
