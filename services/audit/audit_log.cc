@@ -82,6 +82,8 @@ std::string ChainHash(absl::string_view previous_hash, const hirs::v1::AuditEntr
   AppendField(entry.peer(), &encoded);
   AppendField(absl::StrCat(entry.resource_ids_size()), &encoded);
   for (const std::string& id : entry.resource_ids()) AppendField(id, &encoded);
+  // Only when set, so that entries written before the field hash as they did.
+  if (!entry.agency().empty()) AppendField(entry.agency(), &encoded);
   unsigned char digest[kHashBytes];
   SHA256(reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), digest);
   return std::string(reinterpret_cast<char*>(digest), kHashBytes);

@@ -233,6 +233,7 @@ hirs::v1::AuditEntry CallGate::EntryFor(const Call& call, const google::protobuf
   if (response != nullptr) CollectResourceIds(*response, &ids);
   hirs::v1::AuditEntry entry = audit::NewEntry(call.principal.id, call.method, call.start, code, std::move(ids));
   entry.set_peer(call.peer);
+  if (call.principal.person) entry.set_agency(call.principal.scope);
   return entry;
 }
 

@@ -115,7 +115,10 @@ TEST_F(SessionTest, APersonSignsInChoosesAPasswordAndWorksAsTheirCentre) {
   hirs::v1::ListAuditEntriesResponse entries;
   ASSERT_TRUE(admin_->ListAuditEntries(ContextWithToken(kAdminToken).get(), by_jo, &entries).ok());
   std::vector<std::string> methods;
-  for (const auto& e : entries.entries()) methods.push_back(e.method() + " " + e.outcome());
+  for (const auto& e : entries.entries()) {
+    methods.push_back(e.method() + " " + e.outcome());
+    EXPECT_EQ(e.agency(), "centre-a") << e.method();
+  }
   EXPECT_EQ(methods, (std::vector<std::string>{
                          "hirs.v1.SessionService/SignIn OK", "hirs.v1.ReportingService/SubmitReport PERMISSION_DENIED",
                          "hirs.v1.SessionService/ChangePassword OK", "hirs.v1.ReportingService/SubmitReport OK",

@@ -70,6 +70,22 @@ std::string Verify(const storage::Store& store) {
   return result->ok() ? "" : result->first_problem();
 }
 
+TEST(AuditLog, APersonsAgencyIsInTheHashOnlyWhenSet) {
+  hirs::v1::AuditEntry e = NewEntry("jo.bloggs", "hirs.v1.ReportingService/GetReport", hirs::testing::kTestNow,
+                                    absl::StatusCode::kOk, {"rpt_1"});
+  const std::string without = ChainHash(GenesisHash(), e);
+  e.set_agency("centre-a");
+  const std::string with = ChainHash(GenesisHash(), e);
+  EXPECT_NE(with, without) << "a changed agency breaks the chain";
+  e.set_agency("centre-b");
+  EXPECT_NE(ChainHash(GenesisHash(), e), with);
+  // Without one, an entry hashes as entries did before the field: the
+  // resource ids are the last fields.
+  e.clear_agency();
+  e.add_resource_ids("centre-a");
+  EXPECT_NE(ChainHash(GenesisHash(), e), with);
+}
+
 TEST(AuditLog, AppendedEntriesFormAVerifiableChainAcrossReopening) {
   hirs::testing::TempDir dir;
   auto store = OpenStore(dir.path());
