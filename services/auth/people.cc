@@ -114,14 +114,19 @@ absl::Status People::Write(StoredPerson record, storage::WriteBatch* batch) {
   return store_->Write(std::move(own));
 }
 
-absl::Status People::EndSessions(absl::string_view person_id, storage::WriteBatch* batch) const {
-  return store_->Scan(storage::Family::kSessions, "", 0, [&](absl::string_view key, absl::string_view value) {
+absl::Status People::SaveEndingSessions(StoredPerson record, absl::string_view keep_token) {
+  const std::string keep = keep_token.empty() ? "" : SessionKey(keep_token);
+  storage::WriteBatch batch;
+  RETURN_IF_ERROR(store_->Scan(storage::Family::kSessions, "", 0, [&](absl::string_view key, absl::string_view value) {
     StoredSession session;
-    if (session.ParseFromArray(value.data(), static_cast<int>(value.size())) && session.person_id() == person_id) {
-      batch->Delete(storage::Family::kSessions, key);
+    if (key != keep && session.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+        session.person_id() == record.person().person_id()) {
+      batch.Delete(storage::Family::kSessions, key);
     }
     return true;
-  });
+  }));
+  RETURN_IF_ERROR(Write(std::move(record), &batch));
+  return store_->Write(std::move(batch));
 }
 
 absl::StatusOr<hirs::v1::CreatePersonResponse> People::Create(const hirs::v1::Person& person) {
@@ -167,11 +172,9 @@ absl::StatusOr<hirs::v1::Person> People::Disable(absl::string_view person_id) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(StoredPerson record, Read(person_id));
   record.mutable_person()->set_disabled(true);
-  storage::WriteBatch batch;
-  RETURN_IF_ERROR(EndSessions(person_id, &batch));
-  RETURN_IF_ERROR(Write(record, &batch));
-  RETURN_IF_ERROR(store_->Write(std::move(batch)));
-  return record.person();
+  const hirs::v1::Person person = record.person();
+  RETURN_IF_ERROR(SaveEndingSessions(std::move(record)));
+  return person;
 }
 
 absl::StatusOr<hirs::v1::ResetPasswordResponse> People::ResetPassword(absl::string_view person_id) {
@@ -184,10 +187,7 @@ absl::StatusOr<hirs::v1::ResetPasswordResponse> People::ResetPassword(absl::stri
   record.mutable_person()->set_must_change_password(true);
   record.set_failures(0);
   record.clear_locked_until();
-  storage::WriteBatch batch;
-  RETURN_IF_ERROR(EndSessions(person_id, &batch));
-  RETURN_IF_ERROR(Write(record, &batch));
-  RETURN_IF_ERROR(store_->Write(std::move(batch)));
+  RETURN_IF_ERROR(SaveEndingSessions(std::move(record)));
   return out;
 }
 
@@ -196,11 +196,9 @@ absl::StatusOr<hirs::v1::SecondFactorEnrolment> People::ResetSecondFactor(absl::
   ASSIGN_OR_RETURN(StoredPerson record, Read(person_id));
   record.set_totp_secret(NewTotpSecret());
   record.set_last_totp_step(0);
-  storage::WriteBatch batch;
-  RETURN_IF_ERROR(EndSessions(person_id, &batch));
-  RETURN_IF_ERROR(Write(record, &batch));
-  RETURN_IF_ERROR(store_->Write(std::move(batch)));
-  return Enrolment(record);
+  hirs::v1::SecondFactorEnrolment enrolment = Enrolment(record);
+  RETURN_IF_ERROR(SaveEndingSessions(std::move(record)));
+  return enrolment;
 }
 
 bool People::AddressBlocked(absl::string_view address, absl::Time now) const {
@@ -314,21 +312,15 @@ absl::Status People::ChangePassword(absl::string_view token, const hirs::v1::Cha
   if (!VerifyPassword(record.password_hash(), request.current_password())) {
     return absl::UnauthenticatedError("current_password is not the password");
   }
-  if (auto problem = PasswordProblem(request.new_password(), record.person().person_id()); problem.has_value()) {
-    return InvalidArgumentWithViolations({{"new_password", *problem}});
-  }
-  if (auto problem = PasswordProblem(request.new_password(), record.person().email()); problem.has_value()) {
-    return InvalidArgumentWithViolations({{"new_password", *problem}});
+  for (const std::string& login : {record.person().person_id(), record.person().email()}) {
+    if (auto problem = PasswordProblem(request.new_password(), login); problem.has_value()) {
+      return InvalidArgumentWithViolations({{"new_password", *problem}});
+    }
   }
   ASSIGN_OR_RETURN(std::string hash, HashPassword(request.new_password()));
   record.set_password_hash(std::move(hash));
   record.mutable_person()->set_must_change_password(false);
-  storage::WriteBatch batch;
-  RETURN_IF_ERROR(EndSessions(record.person().person_id(), &batch));
-  // This session goes on.
-  batch.Put(storage::Family::kSessions, SessionKey(token), session.SerializeAsString());
-  RETURN_IF_ERROR(Write(record, &batch));
-  return store_->Write(std::move(batch));
+  return SaveEndingSessions(std::move(record), /*keep_token=*/token);  // this session goes on
 }
 
 }  // namespace hirs::auth

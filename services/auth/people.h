@@ -86,8 +86,9 @@ class People {
   // The person whose id or e-mail is `login`.
   absl::StatusOr<hirs::store::v1::StoredPerson> FindLogin(absl::string_view login) const;
   absl::Status Write(hirs::store::v1::StoredPerson record, storage::WriteBatch* batch = nullptr);
-  // Deletes every session of `person_id` into `batch`.
-  absl::Status EndSessions(absl::string_view person_id, storage::WriteBatch* batch) const;
+  // Stores `record` and, in the same write, ends every session of its
+  // person but `keep_token`'s (if given).
+  absl::Status SaveEndingSessions(hirs::store::v1::StoredPerson record, absl::string_view keep_token = "");
   // The session of `token` if live at `now`.
   absl::StatusOr<hirs::store::v1::StoredSession> LiveSession(absl::string_view token, absl::Time now) const;
   // Counts a failure against `record` (maybe locking it) and `address`.

@@ -83,6 +83,11 @@ std::vector<std::string> CertificateNames(SSL* ssl) {
 
 }  // namespace
 
+std::string PeerName(const std::string& ip, int port) {
+  return ip.find(':') != std::string::npos ? absl::StrCat("ipv6:[", ip, "]:", port)
+                                           : absl::StrCat("ipv4:", ip, ":", port);
+}
+
 absl::StatusOr<std::unique_ptr<TlsFiles>> TlsFiles::Load(const std::string& cert_file, const std::string& key_file,
                                                          const std::string& client_ca_file, bool require_client_cert,
                                                          absl::Duration reload) {
@@ -186,14 +191,6 @@ bool Connection::Handshake() {
   return true;
 }
 
-std::string Connection::peer() const {
-  std::string ip;
-  int port = 0;
-  get_remote_ip_and_port(ip, port);
-  return ip.find(':') != std::string::npos ? absl::StrCat("ipv6:[", ip, "]:", port)
-                                           : absl::StrCat("ipv4:", ip, ":", port);
-}
-
 Connection::Head Connection::ReadHead(absl::Duration idle) {
   buffered_.erase(0, buffered_at_);
   buffered_at_ = 0;
@@ -209,8 +206,9 @@ Connection::Head Connection::ReadHead(absl::Duration idle) {
   }
   const absl::Time deadline = absl::Now() + limits_.head_timeout;
   size_t scanned = 0;
+  size_t end;
   for (;;) {
-    const size_t end = buffered_.find("\r\n\r\n", scanned > 3 ? scanned - 3 : 0);
+    end = buffered_.find("\r\n\r\n", scanned > 3 ? scanned - 3 : 0);
     const size_t line_end = buffered_.find('\n');
     if ((line_end == std::string::npos ? buffered_.size() : line_end) > limits_.max_request_line_bytes) {
       return Head::kUriTooLong;
@@ -223,7 +221,7 @@ Connection::Head Connection::ReadHead(absl::Duration idle) {
     if (n <= 0) return buffered_.empty() ? Head::kClosed : Head::kTimeout;
     buffered_.append(chunk, static_cast<size_t>(n));
   }
-  if (buffered_.find("\r\n\r\n") + 4 > limits_.max_head_bytes) return Head::kTooLarge;
+  if (end + 4 > limits_.max_head_bytes) return Head::kTooLarge;
   read_deadline_ = absl::Now() + limits_.body_timeout;
   return Head::kReady;
 }

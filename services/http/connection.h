@@ -55,6 +55,10 @@ class TlsFiles {
   absl::Time checked_ ABSL_GUARDED_BY(mu_);
 };
 
+// "ipv4:ADDR:PORT" or "ipv6:[ADDR]:PORT" for a client at `ip` and `port`,
+// as gRPC names peers.
+std::string PeerName(const std::string& ip, int port);
+
 // Not thread safe: one connection, one thread.
 class Connection final : public httplib::Stream {
  public:
@@ -70,8 +74,6 @@ class Connection final : public httplib::Stream {
   // The names a verified client certificate gives (SAN URIs, SAN DNS
   // names, the subject CN), as the gRPC side reads them; empty without one.
   const std::vector<std::string>& certificate_names() const { return cert_names_; }
-  // "ipv4:ADDR:PORT" or "ipv6:[ADDR]:PORT", as gRPC names peers.
-  std::string peer() const;
 
   enum class Head { kReady, kClosed, kTimeout, kTooLarge, kUriTooLong };
   // Waits up to `idle` for a request to begin, then reads its head by the

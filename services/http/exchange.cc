@@ -245,18 +245,22 @@ absl::Status ResumeFromLastEventId(const httplib::Request& req, Message* request
   return SetFieldFromText(request, "from_cursor", req.get_header_value("Last-Event-ID"));
 }
 
-bool IsReportPath(const std::string& path) {
+std::optional<hirs::v1::MonthlyExtractRequest> ReportRequestOf(const std::string& path) {
   std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
-  return parts.size() == 7 && parts[0].empty() && parts[1] == "v1" && parts[2] == "districts" && !parts[3].empty() &&
-         parts[4] == "months" && !parts[5].empty() && parts[6] == "report";
+  if (parts.size() != 7 || !parts[0].empty() || parts[1] != "v1" || parts[2] != "districts" || parts[3].empty() ||
+      parts[4] != "months" || parts[5].empty() || parts[6] != "report") {
+    return std::nullopt;
+  }
+  hirs::v1::MonthlyExtractRequest request;
+  request.set_district_code(std::string(parts[3]));
+  request.set_month(std::string(parts[5]));
+  return request;
 }
 
-void DistrictReport(const Exchange& ex, const std::string& path) {
-  std::vector<std::string> parts = absl::StrSplit(path, '/');
+void DistrictReport(const Exchange& ex, const hirs::v1::MonthlyExtractRequest& report) {
   std::vector<hirs::v1::MonthlySummary> months;
-  for (const std::string& month : extracts::ReportMonths(parts[5])) {
-    hirs::v1::MonthlyExtractRequest request;
-    request.set_district_code(parts[3]);
+  for (const std::string& month : extracts::ReportMonths(report.month())) {
+    hirs::v1::MonthlyExtractRequest request = report;
     request.set_month(month);
     std::string answer;
     const grpc::Status status = UnaryCall(ex.stub, ex.setup, request.SerializeAsString(), &answer);

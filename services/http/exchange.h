@@ -7,6 +7,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -14,6 +15,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/rpc/status.pb.h"
+#include "hirs/v1/extract_service.pb.h"
 #include "httplib.h"
 #include "services/http/channel_call.h"
 
@@ -59,8 +61,10 @@ absl::Status ResumeFromLastEventId(const httplib::Request& req, google::protobuf
 // /v1/districts/{district_code}/months/{month}/report: the district's
 // report (extracts/formats.h) for the month, from twelve
 // GetMonthlySummary calls.
-bool IsReportPath(const std::string& path);
-void DistrictReport(const Exchange& ex, const std::string& path);
+// ReportRequestOf: the district and month such a path names; nullopt for
+// any other path.
+std::optional<hirs::v1::MonthlyExtractRequest> ReportRequestOf(const std::string& path);
+void DistrictReport(const Exchange& ex, const hirs::v1::MonthlyExtractRequest& report);
 
 }  // namespace hirs::http
 

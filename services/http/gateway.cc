@@ -61,7 +61,9 @@ class Gateway::Impl final : public httplib::Server {
         stub_(channel_),
         serving_(std::move(serving)),
         routes_(ApiServices()),
-        openapi_(OpenApiJson(ApiServices())) {}
+        openapi_(OpenApiJson(ApiServices())),
+        summary_method_(hirs::v1::MonthlyExtractRequest::descriptor()->file()->pool()->FindMethodByName(
+            "hirs.v1.ExtractService.GetMonthlySummary")) {}
 
   absl::Status Listen();
   void StopAccepting();
@@ -88,6 +90,8 @@ class Gateway::Impl final : public httplib::Server {
   const std::function<bool()> serving_;
   const Routes routes_;
   const std::string openapi_;
+  // What the district report calls, twelve times.
+  const google::protobuf::MethodDescriptor* const summary_method_;
   std::unique_ptr<TlsFiles> tls_;
   std::thread thread_;
   int port_ = 0;
@@ -165,7 +169,7 @@ bool Gateway::Impl::Setup(const httplib::Request& req, httplib::Response& res,
     setup->metadata.emplace_back("authorization", req.get_header_value("Authorization"));
   setup->metadata.emplace_back(rpc::kHttpKeyKey, options_.forwarding_key);
   if (current_connection != nullptr) {
-    setup->metadata.emplace_back(rpc::kHttpPeerKey, current_connection->peer());
+    setup->metadata.emplace_back(rpc::kHttpPeerKey, PeerName(req.remote_addr, req.remote_port));
     for (const std::string& name : current_connection->certificate_names()) {
       setup->metadata.emplace_back(rpc::kHttpCertNameKey, name);
     }
@@ -207,10 +211,11 @@ void Gateway::Impl::Route(const httplib::Request& req, httplib::Response& res, c
   }
   std::string body;
   if (TakesBody(verb) && !ReadBody(req, res, reader, &body)) return;
-  if (verb == "GET" && IsReportPath(req.path)) {
+  if (std::optional<hirs::v1::MonthlyExtractRequest> report = verb == "GET" ? ReportRequestOf(req.path) : std::nullopt;
+      report.has_value()) {
     CallSetup setup;
-    if (!Setup(req, res, ApiServices()[2]->FindMethodByName("GetMonthlySummary"), &setup)) return;
-    DistrictReport(Exchange{req, res, stub_, setup}, req.path);
+    if (!Setup(req, res, summary_method_, &setup)) return;
+    DistrictReport(Exchange{req, res, stub_, setup}, *report);
     return;
   }
   const RouteMatch match = routes_.Find(verb, req.path);

@@ -7,9 +7,11 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/api/annotations.pb.h"
 #include "gtest/gtest.h"
+#include "services/http/routes.h"
 #include "tests/support/domain_support.h"
 
 namespace hirs {
@@ -18,22 +20,10 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::MethodDescriptor;
 
-// "VERB path" of a rule.
+// "VERB path" of a rule; "" for none.
 std::string Route(const google::api::HttpRule& rule) {
-  switch (rule.pattern_case()) {
-    case google::api::HttpRule::kGet:
-      return "GET " + rule.get();
-    case google::api::HttpRule::kPut:
-      return "PUT " + rule.put();
-    case google::api::HttpRule::kPost:
-      return "POST " + rule.post();
-    case google::api::HttpRule::kDelete:
-      return "DELETE " + rule.delete_();
-    case google::api::HttpRule::kPatch:
-      return "PATCH " + rule.patch();
-    default:
-      return "";
-  }
+  const http::RulePattern pattern = http::PatternOf(rule);
+  return pattern.verb.empty() ? "" : absl::StrCat(pattern.verb, " ", pattern.path);
 }
 
 // Whether `path` ("a.b") names a field of `d`, through singular messages.
