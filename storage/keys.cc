@@ -15,6 +15,10 @@ std::string RequestKey(absl::string_view principal_id, absl::string_view request
   return absl::StrCat(principal_id, absl::string_view("\0k", 2), request_id);
 }
 
+std::string RequestKeyPrefix(absl::string_view principal_id) {
+  return absl::StrCat(principal_id, absl::string_view("\0", 1));
+}
+
 std::string ContentKey(absl::string_view principal_id, absl::string_view sha256) {
   return absl::StrCat(principal_id, absl::string_view("\0c", 2), sha256);
 }

@@ -21,6 +21,9 @@ inline constexpr size_t kFingerprintBytes = 32;
 
 // kRequests: the record of `request_id` sent by `principal_id`.
 std::string RequestKey(absl::string_view principal_id, absl::string_view request_id);
+// kRequests: the prefix of every key of RequestKey and ContentKey for
+// `principal_id`.
+std::string RequestKeyPrefix(absl::string_view principal_id);
 // kRequests: the record of a report whose content digest is `sha256` sent by
 // `principal_id` (byte-identical resubmission without a key).
 std::string ContentKey(absl::string_view principal_id, absl::string_view sha256);

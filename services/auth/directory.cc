@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,7 @@
 #include "common/field_behavior.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "storage/keys.h"
 
 namespace hirs::auth {
 namespace {
@@ -41,6 +43,30 @@ std::vector<StoredPrincipal> Merged(const std::vector<StoredPrincipal>& stored,
   }
   SortById(&out);
   return out;
+}
+
+// Reports once belonged to the principal that sent them (their
+// reporting_centre was its id); they belong to its centre, its scope, now.
+// A centre principal whose id is not its scope (nor any principal's scope)
+// and which sent reports then would lose sight of them: the problem, with
+// the remedy, nullopt if none.
+absl::StatusOr<std::optional<std::string>> SentReportsUnderItsId(const storage::Store& store,
+                                                                 const hirs::v1::Principal& p,
+                                                                 const std::vector<StoredPrincipal>& all) {
+  if (p.role() != hirs::v1::REPORTING_CENTRE || p.id() == p.scope()) return std::nullopt;
+  for (const StoredPrincipal& other : all) {
+    if (other.principal().scope() == p.id()) return std::nullopt;
+  }
+  bool sent = false;
+  RETURN_IF_ERROR(store.Scan(storage::Family::kRequests, storage::RequestKeyPrefix(p.id()), 1,
+                             [&](absl::string_view, absl::string_view) {
+                               sent = true;
+                               return false;
+                             }));
+  if (!sent) return std::nullopt;
+  return absl::StrCat("it sent reports that belong to centre \"", p.id(), "\" (its id), which its scope \"", p.scope(),
+                      "\" would hide from it: give it scope \"", p.id(),
+                      "\", or a new id if it now works for centre \"", p.scope(), "\"");
 }
 
 }  // namespace
@@ -77,19 +103,22 @@ absl::StatusOr<std::unique_ptr<PrincipalDirectory>> PrincipalDirectory::Open(
   // authenticate: the file's stop the start (the file is to be corrected);
   // the store's are kept disabled, so that hirsd still starts and an
   // administrator can see them (hirs admin principals list).
+  const std::vector<StoredPrincipal> all = d->Effective();
   for (StoredPrincipal& record : d->stored_) {
     if (record.principal().disabled()) continue;
-    if (auto problem = ScopeProblem(record.principal(), d->force_area_)) {
+    ASSIGN_OR_RETURN(std::optional<std::string> problem, d->StartProblem(record.principal(), all));
+    if (problem.has_value()) {
       LogError(absl::StrCat("principal ", record.principal().id(),
-                            " (managed through AdminService) is disabled: ", problem->description));
+                            " (managed through AdminService) is disabled: ", *problem));
       record.mutable_principal()->set_disabled(true);
     }
   }
   for (const StoredPrincipal& record : d->Effective()) {
     if (record.principal().disabled()) continue;
-    if (auto problem = ScopeProblem(record.principal(), d->force_area_)) {
+    ASSIGN_OR_RETURN(std::optional<std::string> problem, d->StartProblem(record.principal(), all));
+    if (problem.has_value()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("principal \"", record.principal().id(), "\" in the principals file: ", problem->description));
+          absl::StrCat("principal \"", record.principal().id(), "\" in the principals file: ", *problem));
     }
   }
   auto registry = PrincipalRegistry::FromRecords(d->Effective());
@@ -99,6 +128,12 @@ absl::StatusOr<std::unique_ptr<PrincipalDirectory>> PrincipalDirectory::Open(
   }
   d->registry_ = *std::move(registry);
   return d;
+}
+
+absl::StatusOr<std::optional<std::string>> PrincipalDirectory::StartProblem(
+    const hirs::v1::Principal& principal, const std::vector<StoredPrincipal>& all) const {
+  if (auto problem = ScopeProblem(principal, force_area_)) return problem->description;
+  return SentReportsUnderItsId(*store_, principal, all);
 }
 
 std::vector<StoredPrincipal> PrincipalDirectory::Effective() const { return Merged(stored_, file_); }

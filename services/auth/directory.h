@@ -35,8 +35,9 @@ class PrincipalDirectory {
   // The file's principals overridden by the store's, for a deployment
   // serving police force area `force_area`. Errors: the store's records and
   // the file's together break a rule of PrincipalRegistry (e.g. one token
-  // hash for two principals); an enabled principal's scope is not one this
-  // deployment serves (ScopeProblem), named with where it comes from.
+  // hash for two principals); an enabled principal of the file cannot serve
+  // (StartProblem), named with the remedy. Such a principal of the store is
+  // disabled instead, so that hirsd starts and an administrator sees it.
   static absl::StatusOr<std::unique_ptr<PrincipalDirectory>> Open(
       storage::Store* store, std::vector<hirs::store::v1::StoredPrincipal> file_principals,
       std::function<absl::Time()> clock, std::string force_area = kLeicestershireForceArea);
@@ -74,6 +75,11 @@ class PrincipalDirectory {
   // error, neither changes); returns what callers may see of it.
   absl::StatusOr<hirs::v1::Principal> Save(hirs::store::v1::StoredPrincipal record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<hirs::store::v1::StoredPrincipal> Effective() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Why `principal`, one of `all`, cannot serve as it stands: a scope this
+  // deployment does not serve, or a centre principal that sent reports
+  // under its own id before they belonged to its scope; nullopt if none.
+  absl::StatusOr<std::optional<std::string>> StartProblem(
+      const hirs::v1::Principal& principal, const std::vector<hirs::store::v1::StoredPrincipal>& all) const;
 
   storage::Store* const store_;
   const std::function<absl::Time()> clock_;

@@ -303,14 +303,20 @@ absl::Status People::SignOut(absl::string_view token) {
 }
 
 absl::Status People::ChangePassword(absl::string_view token, const hirs::v1::ChangePasswordRequest& request) {
+  if (request.current_password().empty()) {
+    return InvalidArgumentWithViolations({{"current_password", "give your current password"}});
+  }
   if (request.current_password().size() > kMaxPasswordBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("current_password: longer than ", kMaxPasswordBytes, " bytes"));
+    return InvalidArgumentWithViolations(
+        {{"current_password", absl::StrCat("is longer than ", kMaxPasswordBytes, " bytes")}});
   }
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, clock_()));
   ASSIGN_OR_RETURN(StoredPerson record, Read(session.person_id()));
+  // The session holds: a wrong password here is a mistake to correct, not a
+  // failed sign-in (UNAUTHENTICATED would tell a page the session ended).
   if (!VerifyPassword(record.password_hash(), request.current_password())) {
-    return absl::UnauthenticatedError("current_password is not the password");
+    return InvalidArgumentWithViolations({{"current_password", "is not your current password"}});
   }
   for (const std::string& login : {record.person().person_id(), record.person().email()}) {
     if (auto problem = PasswordProblem(request.new_password(), login); problem.has_value()) {

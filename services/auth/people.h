@@ -77,8 +77,9 @@ class People {
   // Ends the session of `token`. NOT_FOUND when it is none.
   absl::Status SignOut(absl::string_view token);
   // Sets the password of the session's person: INVALID_ARGUMENT naming
-  // new_password when it breaks the rules, UNAUTHENTICATED for a wrong
-  // current password. The person's other sessions end.
+  // current_password when it is missing or wrong (the session still holds),
+  // or new_password when it breaks the rules; UNAUTHENTICATED only when the
+  // session has ended. The person's other sessions end.
   absl::Status ChangePassword(absl::string_view token, const hirs::v1::ChangePasswordRequest& request);
 
  private:

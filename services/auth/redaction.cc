@@ -8,7 +8,7 @@ namespace hirs::auth {
 bool MaySeePersonalData(const Principal& reader, const hirs::v1::Report& report) {
   switch (reader.role) {
     case hirs::v1::REPORTING_CENTRE:
-      return report.reporting_centre() == reader.id;
+      return report.reporting_centre() == reader.scope;  // the centre's, whoever of it reads
     case hirs::v1::POLICE:
       return report.consent().share_with_police() && !report.consent().anonymous();
     default:

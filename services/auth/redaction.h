@@ -5,8 +5,9 @@
 // e-mail, address and home postcode, and the free text (the description and
 // the place in words), which often names people.
 //
-//   REPORTING_CENTRE  its own reports as submitted (the caller checks that
-//                     the report is the centre's own)
+//   REPORTING_CENTRE  its centre's reports as submitted, to every person
+//                     and system of the centre (its scope); none of another
+//                     centre's
 //   POLICE            personal data only where consent.share_with_police is
 //                     set and the report is not anonymous; otherwise none
 //   DISTRICT, ADMIN   never any personal data

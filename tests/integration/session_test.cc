@@ -6,10 +6,12 @@
 // a person of another centre does not see them; disabling ends a session.
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/civil_time.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/admin_service.grpc.pb.h"
 #include "hirs/v1/case_service.grpc.pb.h"
+#include "hirs/v1/extract_service.grpc.pb.h"
 #include "hirs/v1/session_service.grpc.pb.h"
 #include "httplib.h"
 #include "services/auth/credentials.h"
@@ -29,41 +31,13 @@ class SessionTest : public ::testing::Test {
         admin_(hirs::v1::AdminService::NewStub(server_.channel())),
         sessions_(hirs::v1::SessionService::NewStub(server_.channel())) {}
 
-  struct Person {
-    std::string id, one_time, secret;
-  };
+  using Person = hirs::testing::CreatedPerson;
 
   Person Create(const std::string& id, const std::string& scope, hirs::v1::Role role = hirs::v1::REPORTING_CENTRE) {
-    hirs::v1::CreatePersonRequest request;
-    request.mutable_person()->set_person_id(id);
-    request.mutable_person()->set_display_name(id);
-    request.mutable_person()->set_email(id + "@example.org");
-    request.mutable_person()->set_role(role);
-    request.mutable_person()->set_scope(scope);
-    hirs::v1::CreatePersonResponse created;
-    const grpc::Status s = admin_->CreatePerson(ContextWithToken(kAdminToken).get(), request, &created);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return {id, created.one_time_password(), hirs::testing::TotpSecretOf(created.second_factor().totp_uri())};
+    return hirs::testing::CreatePerson(server_.channel(), id, scope, role);
   }
-
-  // Signs `p` in (at a fresh TOTP step each time) and sets a password;
-  // returns the session token.
   std::string SignInAndSetPassword(const Person& p) {
-    hirs::v1::SignInRequest request;
-    request.set_login(p.id);
-    request.set_password(p.one_time);
-    request.set_code(auth::TotpCode(p.secret, absl::Now()));
-    hirs::v1::SignInResponse session;
-    const grpc::Status s = sessions_->SignIn(ContextWithToken("").get(), request, &session);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    EXPECT_TRUE(session.must_change_password());
-    hirs::v1::ChangePasswordRequest change;
-    change.set_current_password(p.one_time);
-    change.set_new_password("tea at the clock tower");
-    hirs::v1::ChangePasswordResponse changed;
-    const grpc::Status c = sessions_->ChangePassword(ContextWithToken(session.session_token()).get(), change, &changed);
-    EXPECT_TRUE(c.ok()) << c.error_message();
-    return session.session_token();
+    return hirs::testing::SignInAndSetPassword(server_.channel(), p);
   }
 
   TestServer server_;
@@ -76,8 +50,8 @@ TEST_F(SessionTest, APersonSignsInChoosesAPasswordAndWorksAsTheirCentre) {
   // Before choosing a password, nothing but ChangePassword and SignOut.
   hirs::v1::SignInRequest request;
   request.set_login("jo.bloggs@example.org");
-  request.set_password(jo.one_time);
-  request.set_code(auth::TotpCode(jo.secret, absl::Now()));
+  request.set_password(jo.one_time_password);
+  request.set_code(auth::TotpCode(jo.totp_secret, absl::Now()));
   hirs::v1::SignInResponse first;
   ASSERT_TRUE(sessions_->SignIn(ContextWithToken("").get(), request, &first).ok());
   hirs::v1::SubmitReportResponse submitted;
@@ -86,8 +60,8 @@ TEST_F(SessionTest, APersonSignsInChoosesAPasswordAndWorksAsTheirCentre) {
       server_.Reporting()->SubmitReport(ContextWithToken(first.session_token()).get(), report, &submitted).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
   hirs::v1::ChangePasswordRequest change;
-  change.set_current_password(jo.one_time);
-  change.set_new_password("tea at the clock tower");
+  change.set_current_password(jo.one_time_password);
+  change.set_new_password(hirs::testing::kChosenPassword);
   hirs::v1::ChangePasswordResponse changed;
   ASSERT_TRUE(sessions_->ChangePassword(ContextWithToken(first.session_token()).get(), change, &changed).ok());
 
@@ -130,7 +104,7 @@ TEST_F(SessionTest, FailuresAreOneAnswerAuditedWithTheAddress) {
   hirs::v1::SignInRequest request;
   request.set_login("jo.bloggs");
   request.set_password("not the password");
-  request.set_code(auth::TotpCode(jo.secret, absl::Now()));
+  request.set_code(auth::TotpCode(jo.totp_secret, absl::Now()));
   hirs::v1::SignInResponse session;
   const grpc::Status wrong = sessions_->SignIn(ContextWithToken("").get(), request, &session);
   request.set_login("nobody");
@@ -171,8 +145,8 @@ TEST_F(SessionTest, OverHttpWithTheSameSessionAndDisablingEndsIt) {
   // Signing in over HTTP gives a session too.
   hirs::v1::SignInRequest request;
   request.set_login("jo.bloggs");
-  request.set_password("tea at the clock tower");
-  request.set_code(auth::TotpCode(jo.secret, absl::Now() + absl::Seconds(30)));  // the next step: not a replay
+  request.set_password(hirs::testing::kChosenPassword);
+  request.set_code(auth::TotpCode(jo.totp_secret, absl::Now() + absl::Seconds(30)));  // the next step: not a replay
   std::string sign_in;
   ASSERT_TRUE(google::protobuf::util::MessageToJsonString(request, &sign_in).ok());
   res = http.Post("/v1/sessions:signIn", sign_in, "application/json");
@@ -209,6 +183,44 @@ TEST_F(SessionTest, DisablingAPersonEndsTheirWatchMidStream) {
   const grpc::Status ended = watch->Finish();
   EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
   EXPECT_LT(absl::Now() - asked, absl::Seconds(5));
+}
+
+TEST_F(SessionTest, WhoSubmittedReachesPoliceButNoExtract) {
+  const std::string jo = SignInAndSetPassword(Create("jo.bloggs", "centre-a"));
+  const hirs::v1::Report report = hirs::testing::ValidReport(absl::Now());
+  hirs::v1::SubmitReportResponse submitted;
+  ASSERT_TRUE(server_.Reporting()
+                  ->SubmitReport(ContextWithToken(jo).get(), hirs::testing::Request(report, "jo-1"), &submitted)
+                  .ok());
+  hirs::v1::GetCaseRequest get;
+  get.set_case_id(submitted.case_id());
+  hirs::v1::Case seen;
+  ASSERT_TRUE(hirs::v1::CaseService::NewStub(server_.channel())
+                  ->GetCase(ContextWithToken(hirs::testing::kPoliceToken).get(), get, &seen)
+                  .ok());
+  ASSERT_EQ(seen.reports_size(), 1);
+  EXPECT_EQ(seen.reports(0).submitted_by(), "jo.bloggs");
+
+  hirs::v1::MonthlyExtractRequest month;
+  month.set_district_code("E07000130");
+  month.set_month(UkMonth(ToAbslTime(report.occurred_start())));
+  auto extracts = hirs::v1::ExtractService::NewStub(server_.channel());
+  auto context = ContextWithToken(hirs::testing::kDistrictToken);
+  auto reader = extracts->StreamMonthlyExtract(context.get(), month);
+  hirs::v1::ExtractRow row;
+  int rows = 0;
+  for (; reader->Read(&row); ++rows) EXPECT_FALSE(absl::StrContains(row.DebugString(), "jo.bloggs"));
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(rows, 1);
+  // Nor the CSV the district downloads.
+  httplib::Client http("127.0.0.1", server_.http_port());
+  auto csv =
+      http.Get(absl::StrCat("/v1/districts/E07000130/months/", month.month(), "/extract"),
+               {{"Authorization", absl::StrCat("Bearer ", hirs::testing::kDistrictToken)}, {"Accept", "text/csv"}});
+  ASSERT_TRUE(csv) << httplib::to_string(csv.error());
+  EXPECT_EQ(csv->status, 200) << csv->body;
+  EXPECT_TRUE(absl::StrContains(csv->body, "LE11 3")) << csv->body;  // the row is there
+  EXPECT_FALSE(absl::StrContains(csv->body, "jo.bloggs"));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "hirs/v1/admin_service.grpc.pb.h"
+#include "hirs/v1/session_service.grpc.pb.h"
+#include "services/auth/credentials.h"
 
 namespace hirs::testing {
 
@@ -68,6 +71,40 @@ std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token) 
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return context;
+}
+
+CreatedPerson CreatePerson(const std::shared_ptr<grpc::Channel>& channel, const std::string& id,
+                           const std::string& scope, hirs::v1::Role role) {
+  hirs::v1::CreatePersonRequest request;
+  request.mutable_person()->set_person_id(id);
+  request.mutable_person()->set_display_name(id);
+  request.mutable_person()->set_email(id + "@example.org");
+  request.mutable_person()->set_role(role);
+  request.mutable_person()->set_scope(scope);
+  hirs::v1::CreatePersonResponse created;
+  const grpc::Status s =
+      hirs::v1::AdminService::NewStub(channel)->CreatePerson(ContextWithToken(kAdminToken).get(), request, &created);
+  EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+  return {id, created.one_time_password(), TotpSecretOf(created.second_factor().totp_uri())};
+}
+
+std::string SignInAndSetPassword(const std::shared_ptr<grpc::Channel>& channel, const CreatedPerson& person) {
+  auto sessions = hirs::v1::SessionService::NewStub(channel);
+  hirs::v1::SignInRequest request;
+  request.set_login(person.id);
+  request.set_password(person.one_time_password);
+  request.set_code(auth::TotpCode(person.totp_secret, absl::Now()));
+  hirs::v1::SignInResponse session;
+  const grpc::Status s = sessions->SignIn(ContextWithToken("").get(), request, &session);
+  EXPECT_TRUE(s.ok()) << person.id << ": " << s.error_message();
+  EXPECT_TRUE(session.must_change_password());
+  hirs::v1::ChangePasswordRequest change;
+  change.set_current_password(person.one_time_password);
+  change.set_new_password(kChosenPassword);
+  hirs::v1::ChangePasswordResponse changed;
+  const grpc::Status c = sessions->ChangePassword(ContextWithToken(session.session_token()).get(), change, &changed);
+  EXPECT_TRUE(c.ok()) << person.id << ": " << c.error_message();
+  return session.session_token();
 }
 
 }  // namespace hirs::testing

@@ -63,6 +63,25 @@ class TestServer {
 // empty) and a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextWithToken(const std::string& token);
 
+// A person an administrator (kAdminToken) created: their id, one-time
+// password and raw TOTP secret.
+struct CreatedPerson {
+  std::string id, one_time_password, totp_secret;
+};
+
+// Creates person `id` (display name `id`, e-mail id@example.org) through
+// AdminService; expects it to succeed.
+CreatedPerson CreatePerson(const std::shared_ptr<grpc::Channel>& channel, const std::string& id,
+                           const std::string& scope, hirs::v1::Role role = hirs::v1::REPORTING_CENTRE);
+
+// The password SignInAndSetPassword chooses.
+inline constexpr char kChosenPassword[] = "tea at the clock tower";
+
+// Signs `person` in with their one-time password and a TOTP code of the
+// current step, and changes the password to kChosenPassword; returns the
+// session token (expects each step to succeed).
+std::string SignInAndSetPassword(const std::shared_ptr<grpc::Channel>& channel, const CreatedPerson& person);
+
 }  // namespace hirs::testing
 
 #endif  // HIRS_TESTS_SUPPORT_TEST_SUPPORT_H_

@@ -292,6 +292,19 @@ TEST_F(CasesTest, PersonalDataFollowsConsentAndRole) {
   EXPECT_EQ(anon.reports(0).victim().age_band(), hirs::v1::AGE_25_TO_34);
 }
 
+TEST(Redaction, ACentresPeopleAndSystemsSeeItsReportsAndNoOtherCentreDoes) {
+  hirs::v1::Report report = hirs::testing::ValidReport();
+  report.set_reporting_centre("centre-a");
+  const auth::Principal system{"centre-a", hirs::v1::REPORTING_CENTRE, "centre-a"};
+  const auth::Principal person{"jo.bloggs", hirs::v1::REPORTING_CENTRE, "centre-a", /*person=*/true};
+  const auth::Principal stranger{"centre-a-2", hirs::v1::REPORTING_CENTRE, "centre-b", /*person=*/true};
+  EXPECT_TRUE(auth::MaySeePersonalData(system, report));
+  EXPECT_TRUE(auth::MaySeePersonalData(person, report));
+  EXPECT_FALSE(auth::MaySeePersonalData(stranger, report));
+  auth::RedactReport(stranger, &report);
+  EXPECT_EQ(report.victim().full_name(), "");
+}
+
 TEST_F(CasesTest, GetCaseRefusesBadAndUnknownIds) {
   auto bad = cases_->GetCase(kPolice, "nonsense");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);

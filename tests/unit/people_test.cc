@@ -90,6 +90,12 @@ TEST_F(PeopleTest, CreatedPeopleSignInAndMustChangeTheOneTimePassword) {
   EXPECT_TRUE(principal->must_change_password);
 
   hirs::v1::ChangePasswordRequest change;
+  change.set_new_password("a walk by the soar at dusk");
+  EXPECT_EQ(FieldViolationsOf(people_->ChangePassword(session->session_token(), change))[0].field, "current_password");
+  change.set_current_password("not the one-time password");
+  const absl::Status wrong = people_->ChangePassword(session->session_token(), change);
+  EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument) << "the session holds: not UNAUTHENTICATED";
+  EXPECT_EQ(FieldViolationsOf(wrong)[0].field, "current_password");
   change.set_current_password(one_time_);
   change.set_new_password("password1234");
   EXPECT_EQ(FieldViolationsOf(people_->ChangePassword(session->session_token(), change))[0].field, "new_password");

@@ -12,6 +12,7 @@
 #include "hirs/v1/case_service.pb.h"
 #include "hirs/v1/extract_service.pb.h"
 #include "hirs/v1/reporting_service.pb.h"
+#include "storage/keys.h"
 #include "tests/support/domain_support.h"
 
 namespace hirs::auth {
@@ -216,7 +217,6 @@ TEST(AccessTable, ADistrictReachesOnlyItsOwnDistrict) {
     EXPECT_TRUE(AuthorizeMethod(police, m, &rutland).ok()) << m;
   }
 }
-
 }  // namespace
 }  // namespace hirs::auth
 
@@ -293,6 +293,42 @@ TEST_F(DirectoryScopeTest, AStoredPrincipalWithAScopeNotServedIsKeptDisabled) {
   EXPECT_FALSE((*directory)->registry().Authenticate("token-notts").ok());
   ASSERT_EQ((*directory)->List().size(), 1u);
   EXPECT_TRUE((*directory)->List()[0].disabled());
+}
+
+TEST_F(DirectoryScopeTest, ACentrePrincipalThatSentReportsUnderItsIdMustKeepItAsItsScope) {
+  // An older hirsd kept the reports of "library-system" under its id.
+  storage::WriteBatch batch;
+  batch.Put(storage::Family::kRequests, storage::RequestKey("library-system", "req-1"), "x");
+  ASSERT_TRUE(store_->Write(std::move(batch)).ok());
+  const auto file = [](const std::string& scope, const std::string& more) {
+    return absl::StrCat(R"({"principals": [)", Entry("library-system", "REPORTING_CENTRE", scope, "t"), more, "]}");
+  };
+  auto moved = Open(file("centre-library", ""));
+  ASSERT_FALSE(moved.ok());
+  EXPECT_THAT(moved.status().message(), HasSubstr("principal \"library-system\" in the principals file"));
+  EXPECT_THAT(moved.status().message(), HasSubstr("give it scope \"library-system\""));
+  EXPECT_TRUE(Open(file("library-system", "")).ok());
+  // Another principal acting for centre "library-system" keeps it visible.
+  EXPECT_TRUE(
+      Open(file("centre-library", absl::StrCat(", ", Entry("kiosk", "REPORTING_CENTRE", "library-system", "u")))).ok());
+  // One that sent nothing may have any scope.
+  EXPECT_TRUE(
+      Open(absl::StrCat(R"({"principals": [)", Entry("kiosk", "REPORTING_CENTRE", "centre-library", "u"), "]}")).ok());
+}
+
+TEST_F(DirectoryScopeTest, AStoredCentrePrincipalThatSentReportsUnderItsIdIsKeptDisabled) {
+  hirs::store::v1::StoredPrincipal record;
+  *record.mutable_principal() = Make("library-system", hirs::v1::REPORTING_CENTRE, "centre-library");
+  record.mutable_principal()->set_source("store");
+  record.mutable_principal()->set_token_sha256(TokenSha256Hex("token-library"));
+  storage::WriteBatch batch;
+  batch.Put(storage::Family::kPrincipals, "library-system", record.SerializeAsString());
+  batch.Put(storage::Family::kRequests, storage::ContentKey("library-system", "abc"), "x");
+  ASSERT_TRUE(store_->Write(std::move(batch)).ok());
+  auto directory = Open(R"({"principals": []})");
+  ASSERT_TRUE(directory.ok()) << directory.status();
+  EXPECT_FALSE((*directory)->registry().Authenticate("token-library").ok());
+  EXPECT_TRUE((*directory)->List().at(0).disabled());
 }
 
 }  // namespace
