@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hirs needs to build and run, if any is
 # missing; with --tests also what only the tests need (headless Chromium to
-# render the district report, yamllint, clang-format, curl for the HTTP
-# door; buf and redocly come from npm, with the machine's Node.js and
-# npm), with --sanitize clang and its
+# render the district report, and with ChromeDriver and Selenium to drive
+# the web pages; Noto fonts for their Gujarati, Gurmukhi and Urdu
+# screenshots; yamllint, clang-format, curl for the HTTP door; buf,
+# redocly and axe-core come from npm, with the machine's Node.js and npm), with --sanitize clang and its
 # sanitizer and libFuzzer runtimes (tests/sanitize.sh), with --bench
 # PostgreSQL 15 and libpqxx (tests/bench/run_load.sh) and curl
 # (run_reads.sh scrapes hirsd's metrics). Used by
@@ -15,11 +16,11 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev librocksdb-dev libssl-dev libicu-dev libcsv-dev libjemalloc-dev tzdata prometheus-cpp-dev
   libgtest-dev libgmock-dev libcpp-httplib-dev libargon2-dev liboath-dev libqrencode-dev
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf oathtool
 )
 for option in "$@"; do
   case "$option" in
-    --tests) PACKAGES+=(chromium fonts-dejavu-core yamllint clang-format curl) ;;
+    --tests) PACKAGES+=(chromium chromium-driver python3-selenium fonts-dejavu-core fonts-noto-core yamllint clang-format curl) ;;
     --sanitize) PACKAGES+=(clang libclang-rt-14-dev) ;;
     --bench) PACKAGES+=(postgresql-15 libpqxx-dev curl) ;;
     *) echo "install-deps: unknown option $option" >&2; exit 2 ;;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds hirsd and hirs (Release), creates a demo
 # configuration on first run, and starts hirsd with an embedded RocksDB
-# store: gRPC on 127.0.0.1:50051, HTTP/JSON on 127.0.0.1:8080. Prints tokens
-# and first commands to try.
+# store: gRPC on 127.0.0.1:50051, HTTP/JSON and the web pages on
+# 127.0.0.1:8080. Creates demo people on first run (one per kind of user) and
+# prints tokens, how to sign in as the people, and first commands to try.
 #
 #   deploy/run.sh               start in the background (stop: deploy/run.sh stop)
 #   deploy/run.sh --foreground  run in the foreground (Ctrl-C stops it cleanly)
@@ -74,6 +75,40 @@ sed -i 's/"role": "POLICE", "scope": "leicestershire"/"role": "POLICE", "scope":
 
 stop
 token_of() { awk -v id="$1" '$1 == id {print $2}' "$DEMO/tokens.txt"; }
+# Once, with hirsd running: a person of each kind for the web pages, their
+# one-time password and TOTP secret kept in $DEMO/people.txt (0600).
+demo_people() {
+  [ -f "$DEMO/people.txt" ] && return 0
+  umask 077
+  : >"$DEMO/people.txt.new"
+  while read -r id role scope name; do
+    HIRS_SERVER=$LISTEN HIRS_TOKEN=$(token_of admin) "$HIRS" admin people create "$id" --role="$role" \
+      --scope="$scope" --display_name="$name" --email="$id@example.org" >"$DEMO/person.json"
+    python3 -c 'import json, sys, urllib.parse
+d = json.load(open(sys.argv[1])); otp = d.get("one_time_password") or d["oneTimePassword"]
+f = d.get("second_factor") or d["secondFactor"]; uri = f.get("totp_uri") or f["totpUri"]
+print(sys.argv[2], otp, urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0])' \
+      "$DEMO/person.json" "$id" >>"$DEMO/people.txt.new"
+  done <<PEOPLE
+demo.centre REPORTING_CENTRE centre-loughborough-library Sam (Loughborough Library)
+demo.police POLICE E23000021 Alex (Leicestershire Police)
+demo.district DISTRICT E07000130 Jo (Charnwood Borough Council)
+PEOPLE
+  rm -f "$DEMO/person.json"
+  mv "$DEMO/people.txt.new" "$DEMO/people.txt"
+  umask 022
+}
+people_banner() {
+  [ -f "$DEMO/people.txt" ] || return 0
+  cat <<TXT
+
+Web pages: http://$HTTP_LISTEN/  (sign in as a person; the first sign-in asks for a new password)
+$(while read -r id otp secret; do
+    echo "  $id   one-time password: $otp   code: oathtool --totp -b $secret"
+  done <"$DEMO/people.txt")
+  (or add otpauth://totp/hirs:ID?secret=SECRET to an authenticator app)
+TXT
+}
 banner() {
   cat <<TXT
 
@@ -109,6 +144,7 @@ TXT
 
 if [ "${1:-}" = "--foreground" ]; then
   banner
+  people_banner
   exec "$HIRSD" --config="$DEMO/config.json" --http_listen="$HTTP_LISTEN"
 fi
 nohup "$HIRSD" --config="$DEMO/config.json" --http_listen="$HTTP_LISTEN" >"$DEMO/hirsd.out" 2>>"$DEMO/hirsd.log" &
@@ -119,4 +155,6 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep -q '^listening on' "$DEMO/hirsd.out" || { echo "hirsd did not start in 10 s"; tail -20 "$DEMO/hirsd.log"; exit 1; }
+demo_people
 banner
+people_banner

@@ -50,6 +50,7 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.SessionService/SignIn", {}, Scope::kNoCredential},
       {"hirs.v1.SessionService/SignOut", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
       {"hirs.v1.SessionService/ChangePassword", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
+      {"hirs.v1.SessionService/GetCaller", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
   };
   return *table;
 }
@@ -78,7 +79,7 @@ absl::Status AuthorizeMethod(const Principal& principal, absl::string_view metho
                                                     " (", absl::StrJoin(roles, ", "), " only)"));
   }
   if (principal.must_change_password && method != "hirs.v1.SessionService/ChangePassword" &&
-      method != "hirs.v1.SessionService/SignOut") {
+      method != "hirs.v1.SessionService/SignOut" && method != "hirs.v1.SessionService/GetCaller") {
     return absl::PermissionDeniedError(
         absl::StrCat("person ", principal.id, " must choose a new password first (SessionService.ChangePassword)"));
   }

@@ -83,6 +83,11 @@ absl::StatusOr<StoredPerson> People::Read(absl::string_view person_id) const {
   return record;
 }
 
+absl::StatusOr<hirs::v1::Person> People::Get(absl::string_view person_id) const {
+  ASSIGN_OR_RETURN(StoredPerson record, Read(person_id));
+  return std::move(*record.mutable_person());
+}
+
 absl::StatusOr<StoredPerson> People::FindLogin(absl::string_view login) const {
   if (IsPrincipalId(login)) {
     absl::StatusOr<StoredPerson> by_id = Read(login);

@@ -54,6 +54,8 @@ class People {
   // Principal: id, role, scope served; an e-mail with one '@'; a display
   // name), ALREADY_EXISTS for a known id or e-mail.
   absl::StatusOr<hirs::v1::CreatePersonResponse> Create(const hirs::v1::Person& person);
+  // The person `person_id`; NOT_FOUND when there is none.
+  absl::StatusOr<hirs::v1::Person> Get(absl::string_view person_id) const;
   // Every person, by id.
   absl::StatusOr<std::vector<hirs::v1::Person>> List() const;
   // Disables the person and ends their sessions. NOT_FOUND for an unknown

@@ -83,6 +83,11 @@ class Gateway::Impl final : public httplib::Server {
   // X-Server-Timeout.
   bool Setup(const httplib::Request& req, httplib::Response& res, const google::protobuf::MethodDescriptor* method,
              CallSetup* setup) const;
+  // The credential and the HTTP client's address and certificate names,
+  // as metadata only the door may set.
+  void ForwardFrom(const httplib::Request& req, const std::string& authorization, CallSetup* setup) const;
+  // Whether the site answered `req`.
+  bool ServeSite(const httplib::Request& req, httplib::Response& res, const std::string& body) const;
 
   const GatewayOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -162,11 +167,8 @@ bool Gateway::Impl::ReadBody(const httplib::Request& req, httplib::Response& res
   return true;
 }
 
-bool Gateway::Impl::Setup(const httplib::Request& req, httplib::Response& res,
-                          const google::protobuf::MethodDescriptor* method, CallSetup* setup) const {
-  setup->method = absl::StrCat("/", method->service()->full_name(), "/", method->name());
-  if (req.has_header("Authorization"))
-    setup->metadata.emplace_back("authorization", req.get_header_value("Authorization"));
+void Gateway::Impl::ForwardFrom(const httplib::Request& req, const std::string& authorization, CallSetup* setup) const {
+  if (!authorization.empty()) setup->metadata.emplace_back("authorization", authorization);
   setup->metadata.emplace_back(rpc::kHttpKeyKey, options_.forwarding_key);
   if (current_connection != nullptr) {
     setup->metadata.emplace_back(rpc::kHttpPeerKey, PeerName(req.remote_addr, req.remote_port));
@@ -174,6 +176,34 @@ bool Gateway::Impl::Setup(const httplib::Request& req, httplib::Response& res,
       setup->metadata.emplace_back(rpc::kHttpCertNameKey, name);
     }
   }
+}
+
+bool Gateway::Impl::ServeSite(const httplib::Request& req, httplib::Response& res, const std::string& body) const {
+  if (options_.site == nullptr || absl::StartsWith(req.path, "/v1/")) return false;
+  const Site::Call call = [&](const std::string& method, const std::string& authorization, const std::string& request,
+                              std::string* answer) {
+    CallSetup setup;
+    setup.method = method;
+    ForwardFrom(req, authorization, &setup);
+    setup.deadline = absl::Now() + options_.default_deadline;
+    return rpc::FromGrpcStatus(UnaryCall(stub_, setup, request, answer));
+  };
+  return options_.site->Serve(req, res, body, call);
+}
+
+bool Gateway::Impl::Setup(const httplib::Request& req, httplib::Response& res,
+                          const google::protobuf::MethodDescriptor* method, CallSetup* setup) const {
+  setup->method = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+  std::string authorization = req.get_header_value("Authorization");
+  if (authorization.empty() && options_.site != nullptr) {
+    absl::StatusOr<std::string> from_cookie = options_.site->CookieAuthorization(req);
+    if (!from_cookie.ok()) {
+      AnswerError(res, rpc::ToRpcStatus(from_cookie.status()));
+      return false;
+    }
+    authorization = *std::move(from_cookie);
+  }
+  ForwardFrom(req, authorization, setup);
   absl::Duration deadline =
       method->server_streaming() || method->client_streaming() ? absl::InfiniteDuration() : options_.default_deadline;
   if (req.has_header("X-Server-Timeout")) {
@@ -211,6 +241,7 @@ void Gateway::Impl::Route(const httplib::Request& req, httplib::Response& res, c
   }
   std::string body;
   if (TakesBody(verb) && !ReadBody(req, res, reader, &body)) return;
+  if (ServeSite(req, res, body)) return;
   if (std::optional<hirs::v1::MonthlyExtractRequest> report = verb == "GET" ? ReportRequestOf(req.path) : std::nullopt;
       report.has_value()) {
     CallSetup setup;

@@ -13,7 +13,8 @@
 // WatchCases gives Server-Sent Events, `id:` the cursor, resumed from
 // Last-Event-ID. Also: GET /v1/openapi.json, /healthz, /readyz and the
 // district report (HTML) at
-// /v1/districts/{district_code}/months/{month}/report.
+// /v1/districts/{district_code}/months/{month}/report; and, with a site
+// (site.h), its pages outside /v1/ and its session cookie on API calls.
 //
 // Bounds: `threads` connections served at once, four times as many
 // waiting and the rest answered 503; the request head by ConnectionLimits (431, 414, 408);
@@ -31,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/http/connection.h"
+#include "services/http/site.h"
 
 namespace hirs::http {
 
@@ -53,6 +55,8 @@ struct GatewayOptions {
   // The gate's forwarding key (rpc::CallGate::forwarding_key), without
   // which the gate ignores the HTTP client's address and certificate.
   std::string forwarding_key;
+  // The web pages served beside the API (outside /v1/); none: the API only.
+  std::shared_ptr<const Site> site;
 };
 
 // Thread safe.

@@ -37,6 +37,7 @@
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
 #include "services/metrics/metrics.h"
+#include "services/pages/site.h"
 #include "services/records/migrations.h"
 #include "services/retention/retention.h"
 #include "services/rpc/gate.h"
@@ -273,7 +274,8 @@ absl::Status ServeHealth(const ServerOptions& options, Server::State* state) {
 }
 
 // The HTTP/JSON door, when asked for: the API through the gRPC server's
-// in-process channel, with the gRPC listener's TLS settings.
+// in-process channel, with the gRPC listener's TLS settings, and the web
+// pages beside it.
 absl::Status ServeHttp(const ServerOptions& options, Server::State* state) {
   if (options.http_listen.empty()) return absl::OkStatus();
   http::GatewayOptions http;
@@ -285,6 +287,9 @@ absl::Status ServeHttp(const ServerOptions& options, Server::State* state) {
   http.tls_require_client_cert = options.tls_require_client_cert;
   http.tls_reload = absl::Seconds(std::max(1, options.tls_reload_seconds));
   http.forwarding_key = state->gate->forwarding_key();
+  pages::SiteOptions site;
+  site.secure_cookies = !options.tls_cert_file.empty();
+  ASSIGN_OR_RETURN(http.site, pages::PagesSite::Create(site));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);

@@ -60,4 +60,24 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ChangePassword(grpc::CallbackServe
       });
 }
 
+grpc::ServerUnaryReactor* SessionServiceImpl::GetCaller(grpc::CallbackServerContext* context,
+                                                        const hirs::v1::GetCallerRequest* request,
+                                                        hirs::v1::Caller* response) {
+  return rpc::RunUnary(context, *gate_, absl::StrCat(kService, "GetCaller"), *request, pool_, response,
+                       [this](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::Caller> {
+                         hirs::v1::Caller out;
+                         out.set_id(caller.id);
+                         out.set_role(caller.role);
+                         out.set_scope(caller.scope);
+                         out.set_person(caller.person);
+                         out.set_must_change_password(caller.must_change_password);
+                         if (caller.person) {
+                           absl::StatusOr<hirs::v1::Person> person = people_->Get(caller.id);
+                           if (!person.ok()) return person.status();
+                           out.set_display_name(person->display_name());
+                         }
+                         return out;
+                       });
+}
+
 }  // namespace hirs::sessions

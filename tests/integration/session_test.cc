@@ -54,6 +54,13 @@ TEST_F(SessionTest, APersonSignsInChoosesAPasswordAndWorksAsTheirCentre) {
   request.set_code(auth::TotpCode(jo.totp_secret, absl::Now()));
   hirs::v1::SignInResponse first;
   ASSERT_TRUE(sessions_->SignIn(ContextWithToken("").get(), request, &first).ok());
+  hirs::v1::Caller caller;
+  ASSERT_TRUE(sessions_->GetCaller(ContextWithToken(first.session_token()).get(), {}, &caller).ok());
+  EXPECT_EQ(caller.id(), "jo.bloggs");
+  EXPECT_EQ(caller.display_name(), "jo.bloggs");
+  EXPECT_EQ(caller.scope(), "centre-a");
+  EXPECT_TRUE(caller.person());
+  EXPECT_TRUE(caller.must_change_password());
   hirs::v1::SubmitReportResponse submitted;
   auto report = hirs::testing::Request(hirs::testing::ValidReport(absl::Now()), "jo-1");
   EXPECT_EQ(
@@ -93,10 +100,11 @@ TEST_F(SessionTest, APersonSignsInChoosesAPasswordAndWorksAsTheirCentre) {
     methods.push_back(e.method() + " " + e.outcome());
     EXPECT_EQ(e.agency(), "centre-a") << e.method();
   }
-  EXPECT_EQ(methods, (std::vector<std::string>{
-                         "hirs.v1.SessionService/SignIn OK", "hirs.v1.ReportingService/SubmitReport PERMISSION_DENIED",
-                         "hirs.v1.SessionService/ChangePassword OK", "hirs.v1.ReportingService/SubmitReport OK",
-                         "hirs.v1.ReportingService/GetReport OK"}));
+  EXPECT_EQ(methods,
+            (std::vector<std::string>{
+                "hirs.v1.SessionService/SignIn OK", "hirs.v1.SessionService/GetCaller OK",
+                "hirs.v1.ReportingService/SubmitReport PERMISSION_DENIED", "hirs.v1.SessionService/ChangePassword OK",
+                "hirs.v1.ReportingService/SubmitReport OK", "hirs.v1.ReportingService/GetReport OK"}));
 }
 
 TEST_F(SessionTest, FailuresAreOneAnswerAuditedWithTheAddress) {

@@ -182,7 +182,8 @@ TEST(AccessTable, EveryMethodHasExactlyOneRuleAndEachRoleReachesOnlyItsOwn) {
     const bool admin_only = absl::StartsWith(m, "hirs.v1.AdminService/");
     // A session's own calls, for every role; signing in needs no role at
     // all (the gate admits it without a credential: NeedsNoCredential).
-    const bool session = m == "hirs.v1.SessionService/SignOut" || m == "hirs.v1.SessionService/ChangePassword";
+    const bool session = m == "hirs.v1.SessionService/SignOut" || m == "hirs.v1.SessionService/ChangePassword" ||
+                         m == "hirs.v1.SessionService/GetCaller";
     EXPECT_EQ(NeedsNoCredential(m), m == "hirs.v1.SessionService/SignIn") << m;
     hirs::v1::MonthlyExtractRequest own;
     own.set_district_code("E07000130");
@@ -201,6 +202,7 @@ TEST(AccessTable, APersonWhoMustChangeTheirPasswordMayDoNothingElse) {
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/ChangePassword", nullptr).ok());
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/SignOut", nullptr).ok());
+  EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/GetCaller", nullptr).ok());
   jo.must_change_password = false;
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.ReportingService/SubmitReport", nullptr).ok());
 }

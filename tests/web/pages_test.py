@@ -1,0 +1,398 @@
+"""The web pages in a real browser (Debian's Chromium through ChromeDriver
+and Selenium) against a real hirsd: signing in with a password and a TOTP
+code, the first sign-in's new password, the session cookie and its CSRF
+token, sign-out and disabling ending the session, and the pages in every
+language (right to left in Urdu). axe-core checks every page at WCAG 2.2 AA;
+each page is saved as a screenshot at 1280 and 320 px wide.
+
+Environment: HTTP_ADDR (hirsd's HTTP door), ADMIN_TOKEN, AXE_JS (axe.min.js),
+ARTEFACTS (where screenshots go).
+"""
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import struct
+import time
+import unittest
+import urllib.parse
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ADDR = os.environ["HTTP_ADDR"]
+BASE = f"http://{ADDR}"
+ADMIN_TOKEN = os.environ["ADMIN_TOKEN"]
+ARTEFACTS = os.environ.get("ARTEFACTS", "/tmp/hirs-pages")
+AXE = open(os.environ["AXE_JS"], encoding="utf-8").read()
+LANGUAGES = ["en", "gu", "pa", "pl", "so", "ur"]
+PASSWORD = "tea at the clock tower"
+
+
+def api(method, path, body=None, token=None, headers=None):
+    """(status, headers, parsed body) of an HTTP call to hirsd."""
+    conn = http.client.HTTPConnection(ADDR, timeout=10)
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        h["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=h)
+    response = conn.getresponse()
+    raw = response.read().decode("utf-8")
+    conn.close()
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except ValueError:
+        parsed = raw
+    return response.status, response.getheaders(), parsed
+
+
+def totp(uri, at=None):
+    """RFC 6238's code for the secret of an otpauth:// URI."""
+    secret = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    step = int(at if at is not None else time.time()) // 30
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+_people = 0
+
+
+def create_person(role="REPORTING_CENTRE", scope="centre-a"):
+    """A new person: (id, one-time password, otpauth URI)."""
+    global _people
+    _people += 1
+    person_id = f"web.person{_people}.{int(time.time() * 1000) % 100000}"
+    status, _, created = api("POST", "/v1/people", {
+        "personId": person_id, "displayName": f"Person {_people}", "email": f"{person_id}@example.org",
+        "role": role, "scope": scope}, token=ADMIN_TOKEN)
+    assert status == 200, created
+    return person_id, created["oneTimePassword"], created["secondFactor"]["totpUri"]
+
+
+class Pages(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTEFACTS, exist_ok=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--disable-gpu", "--lang=en-GB"):
+            options.add_argument(flag)
+        cls.driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+        cls.driver.set_script_timeout(30)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+
+    def setUp(self):
+        self.driver.delete_all_cookies()
+
+    # --- helpers -----------------------------------------------------------
+    def wait(self, condition, timeout=10):
+        return WebDriverWait(self.driver, timeout).until(condition)
+
+    def open(self, path):
+        self.driver.get(BASE + path)
+        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def check_page(self, name):
+        """The page has its main heading, passes axe-core at WCAG 2.2 AA, and
+        is saved as screenshots at 1280 and 320 px wide."""
+        d = self.driver
+        headings = self.wait(lambda drv: [h for h in drv.find_elements(By.CSS_SELECTOR, "main h1") if h.is_displayed()])
+        self.assertTrue(headings[0].text.strip(), f"{name}: the main heading is empty")
+        d.execute_script(AXE)
+        result = d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+            ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' '))}))), e => done([{id: 'axe failed', help: String(e)}]));")
+        self.assertEqual(result, [], f"{name}: axe-core found violations: {json.dumps(result, indent=1)}")
+        for width in (1280, 320):
+            d.set_window_size(width, 900)
+            time.sleep(0.2)
+            self.assertTrue(d.save_screenshot(os.path.join(ARTEFACTS, f"{name}-{width}.png")))
+            overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            self.assertLessEqual(overflow, 1, f"{name}: wider than the window at {width} px")
+        d.set_window_size(1280, 900)
+
+    def sign_in(self, login, password, code):
+        d = self.driver
+        d.find_element(By.ID, "login").clear()
+        d.find_element(By.ID, "login").send_keys(login)
+        d.find_element(By.ID, "password").send_keys(password)
+        d.find_element(By.ID, "code").clear()
+        d.find_element(By.ID, "code").send_keys(code)
+        d.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+
+    def summary_text(self):
+        try:
+            summary = self.wait(EC.visibility_of_element_located((By.ID, "error-summary")))
+        except Exception:
+            self.fail(f"no error summary; the browser's console: {self.driver.get_log('browser')}")
+        return summary.text
+
+    def signed_in_person(self, role="REPORTING_CENTRE", scope="centre-a"):
+        """Signs a new person in through the pages and past the new password."""
+        person_id, one_time, uri = create_person(role, scope)
+        self.open("/sign-in")
+        self.sign_in(person_id, one_time, totp(uri))
+        self.wait(EC.url_contains("/change-password"))
+        self.wait(EC.visibility_of_element_located((By.ID, "current_password"))).send_keys(one_time)
+        self.driver.find_element(By.ID, "new_password").send_keys(PASSWORD)
+        self.driver.find_element(By.CSS_SELECTOR, "#change-password button[type=submit]").click()
+        self.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/")
+        return person_id, uri
+
+    def session_cookie(self):
+        return {c["name"]: c for c in self.driver.get_cookies()}
+
+    def fill_report(self, phone="07700 900123", crime_reference=""):
+        """Fills the report form: verbal abuse, racially motivated, yesterday
+        at 14:30 in LE11 3AB, reported by the victim, who gives their name
+        and phone and agrees to sharing and contact."""
+        d = self.driver
+        yesterday = time.localtime(time.time() - 86400)
+
+        def click(element_id):
+            d.execute_script("arguments[0].click()", d.find_element(By.ID, element_id))
+
+        def type_into(element_id, text):
+            field = d.find_element(By.ID, element_id)
+            field.clear()
+            field.send_keys(text)
+
+        click("report.incident_types-VERBAL_ABUSE")
+        type_into("report.description", "Shouted at outside the library.")
+        click("report.motivations-RACE")
+        type_into("report.occurred_start-day", str(yesterday.tm_mday))
+        type_into("report.occurred_start-month", str(yesterday.tm_mon))
+        type_into("report.occurred_start-year", str(yesterday.tm_year))
+        type_into("report.occurred_start-time", "14:30")
+        d.find_element(By.CSS_SELECTOR, "select[id='report.location.place_type'] option[value=STREET_OR_PUBLIC_PLACE]").click()
+        type_into("report.location.postcode", "LE11 3AB")
+        click("report.reporter_role-VICTIM")
+        click("report.consent.anonymous-no")
+        type_into("report.victim.full_name", "Test Person")
+        type_into("report.victim.phone", phone)
+        click("report.consent.share_with_police-yes")
+        click("report.consent.contact_victim-yes")
+        if crime_reference:
+            type_into("report.crime_reference", crime_reference)
+
+    # --- tests -------------------------------------------------------------
+    def test_a_centre_takes_a_report_with_a_mistake_and_prints_the_receipt(self):
+        d = self.driver
+        person_id, _ = self.signed_in_person()
+        self.open("/report")
+        self.check_page("report-en")
+        reference = f"WEB/{int(time.time() * 1000)}"
+        self.fill_report(phone="07700 9OO123", crime_reference=reference)  # letters O, not zeros
+        d.find_element(By.ID, "report-submit").click()
+        self.assertIn("Phone number", self.summary_text())
+        error = self.wait(EC.visibility_of_element_located((By.ID, "report.victim.phone-error")))
+        self.assertIn("digits", error.text)  # the server's words, beside the field
+        self.assertEqual(d.find_element(By.ID, "report.victim.phone").get_attribute("aria-invalid"), "true")
+        self.check_page("report-errors-en")
+        # An accidental reload keeps the draft.
+        self.open("/report")
+        self.wait(lambda drv: drv.find_element(By.ID, "report.victim.phone").get_attribute("value") == "07700 9OO123")
+        self.assertTrue(d.find_element(By.ID, "report.motivations-RACE").is_selected())
+        phone = d.find_element(By.ID, "report.victim.phone")
+        phone.clear()
+        phone.send_keys("07700 900123")
+        # A double click sends one report.
+        d.execute_script("const b = document.getElementById('report-submit'); b.click(); b.click();")
+        receipt = self.wait(EC.visibility_of_element_located((By.ID, "receipt-report-id")))
+        report_id = receipt.text
+        self.assertTrue(report_id.startswith("rpt_"), report_id)
+        self.assertEqual(d.switch_to.active_element.get_attribute("id"), "receipt-title")
+        self.check_page("report-receipt-en")
+        self.assertEqual(d.execute_script("return sessionStorage.getItem('hirs-report-draft')"), None)
+        # The report is there through the API, as the centre's, and once.
+        status, _, report = api("GET", f"/v1/reports/{report_id}", token="token-centre-a")
+        self.assertEqual(status, 200, report)
+        self.assertEqual(report["victim"]["fullName"], "Test Person")
+        self.assertEqual(report["submittedBy"], person_id)
+        status, _, cases = api("GET", "/v1/cases?filter=" + urllib.parse.quote(f'crime_reference = "{reference}"'),
+                               token="token-police")
+        self.assertEqual(status, 200, cases)
+        self.assertEqual(len(cases.get("cases", [])), 1, cases)
+        status, _, entries = api("GET", f"/v1/auditEntries?principal_id={person_id}", token=ADMIN_TOKEN)
+        submits = [e for e in entries["entries"] if e["method"] == "hirs.v1.ReportingService/SubmitReport"]
+        self.assertEqual([e["outcome"] for e in submits].count("OK"), 1, submits)
+
+    def test_the_report_form_in_urdu_and_polish(self):
+        d = self.driver
+        self.signed_in_person()
+        for lang in ("ur", "pl"):
+            self.open(f"/report?lang={lang}")
+            self.assertEqual(d.find_element(By.TAG_NAME, "html").get_attribute("dir"), "rtl" if lang == "ur" else "ltr")
+            self.check_page(f"report-{lang}")
+            d.find_element(By.ID, "report-submit").click()
+            summary = self.summary_text()
+            for field in ("report.incident_types", "report.motivations", "report.occurred_start",
+                          "report.reporter_role"):
+                self.assertTrue(d.find_element(By.ID, f"{field}-error").is_displayed(), f"{lang}: {field}: {summary}")
+            self.check_page(f"report-errors-{lang}")
+            self.fill_report()
+            d.find_element(By.ID, "report-submit").click()
+            self.wait(EC.visibility_of_element_located((By.ID, "receipt-report-id")))
+            self.check_page(f"report-receipt-{lang}")
+
+    def test_first_sign_in_mistakes_new_password_and_home(self):
+        d = self.driver
+        person_id, one_time, uri = create_person()
+        self.open("/sign-in")
+        self.check_page("sign-in-en")
+        # Nothing filled in: each field's error, in the summary and beside it.
+        d.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+        text = self.summary_text()
+        self.assertIn("Enter your user ID or work e-mail", text)
+        self.assertIn("Enter the 6-digit code", text)
+        self.assertEqual(d.switch_to.active_element.get_attribute("id"), "error-summary")
+        self.assertEqual(d.find_element(By.ID, "code").get_attribute("aria-invalid"), "true")
+        self.assertIn("code-error", d.find_element(By.ID, "code").get_attribute("aria-describedby"))
+        self.check_page("sign-in-errors-en")
+        # A wrong code: one answer for every failure.
+        wrong = "%06d" % ((int(totp(uri)) + 1) % 1000000)
+        self.sign_in(person_id, one_time, wrong)
+        self.wait(lambda _: "Sign-in failed" in self.summary_text())
+        # The right one: the password must be chosen first.
+        self.sign_in(person_id, one_time, totp(uri))
+        self.wait(EC.url_contains("/change-password"))
+        self.check_page("change-password-en")
+        cookies = self.session_cookie()
+        self.assertTrue(cookies["hirs_session"]["httpOnly"])
+        self.assertEqual(cookies["hirs_session"]["sameSite"], "Strict")
+        self.assertFalse(cookies["hirs_csrf"]["httpOnly"])
+        # A common password: the API's field violation, beside its field.
+        d.find_element(By.ID, "current_password").send_keys(one_time)
+        d.find_element(By.ID, "new_password").send_keys("password1234")
+        d.find_element(By.CSS_SELECTOR, "#change-password button[type=submit]").click()
+        self.summary_text()
+        error = self.wait(EC.visibility_of_element_located((By.ID, "new_password-error")))
+        self.assertTrue(error.text.strip())
+        d.find_element(By.ID, "new_password").clear()
+        d.find_element(By.ID, "new_password").send_keys(PASSWORD)
+        d.find_element(By.CSS_SELECTOR, "#change-password button[type=submit]").click()
+        self.wait(lambda drv: urllib.parse.urlparse(drv.current_url).path == "/")
+        self.wait(EC.text_to_be_present_in_element((By.ID, "home-welcome"), "Welcome"))
+        links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#home-tasks a")]
+        self.assertEqual([urllib.parse.urlparse(h).path for h in links], ["/report", "/reports"])
+        self.check_page("home-en")
+        # The audit trail names the person.
+        status, _, entries = api("GET", f"/v1/auditEntries?principal_id={person_id}", token=ADMIN_TOKEN)
+        self.assertEqual(status, 200, entries)
+        methods = [e["method"] for e in entries.get("entries", [])]
+        self.assertIn("hirs.v1.SessionService/SignIn", methods)
+        self.assertIn("hirs.v1.SessionService/ChangePassword", methods)
+
+    def test_sign_out_ends_the_session_on_the_server(self):
+        self.signed_in_person()
+        token = self.session_cookie()["hirs_session"]["value"]
+        self.assertEqual(api("GET", "/v1/caller", token=token)[0], 200)
+        self.wait(EC.element_to_be_clickable((By.ID, "hirs-sign-out"))).click()
+        self.wait(EC.url_contains("/sign-in"))
+        self.assertNotIn("hirs_session", {k for k, v in self.session_cookie().items() if v["value"]})
+        self.assertEqual(api("GET", "/v1/caller", token=token)[0], 401)
+
+    def test_disabling_a_person_ends_their_session(self):
+        person_id, _ = self.signed_in_person(role="POLICE", scope="E23000021")
+        status, _, _ = api("POST", f"/v1/people/{person_id}:disable", {}, token=ADMIN_TOKEN)
+        self.assertEqual(status, 200)
+        self.open("/")
+        self.wait(EC.url_contains("/sign-in"))
+
+    def test_csrf_token_and_origin_guard_every_change(self):
+        self.signed_in_person()
+        cookies = self.session_cookie()
+        cookie = f"hirs_session={cookies['hirs_session']['value']}; hirs_csrf={cookies['hirs_csrf']['value']}"
+        csrf = cookies["hirs_csrf"]["value"]
+        # Reading needs no token.
+        self.assertEqual(api("GET", "/v1/caller", headers={"Cookie": cookie})[0], 200)
+        # A change without the token, with a wrong one, or from another
+        # site's page: refused, and the session goes on.
+        for headers in ({"Cookie": cookie},
+                        {"Cookie": cookie, "X-CSRF-Token": "0" * 64},
+                        {"Cookie": cookie, "X-CSRF-Token": csrf, "Origin": "https://evil.example"},
+                        {"Cookie": cookie, "X-CSRF-Token": csrf, "Sec-Fetch-Site": "cross-site"}):
+            status, _, body = api("POST", "/v1/sessions:signOut", {}, headers=headers)
+            self.assertEqual(status, 403, (headers, body))
+            self.assertEqual(body["error"]["status"], "PERMISSION_DENIED")
+        status, _, _ = api("POST", "/sign-out", {}, headers={"Cookie": cookie, "Origin": "https://evil.example"})
+        self.assertEqual(status, 403)
+        self.assertEqual(api("GET", "/v1/caller", headers={"Cookie": cookie})[0], 200)
+        # Signing in from another site's page is refused too.
+        status, _, _ = api("POST", "/sign-in", {"login": "x", "password": "y", "code": "123456"},
+                           headers={"Origin": "https://evil.example"})
+        self.assertEqual(status, 403)
+        # With the token, from this site: the change is made.
+        status, _, _ = api("POST", "/v1/sessions:signOut", {}, headers={
+            "Cookie": cookie, "X-CSRF-Token": csrf, "Origin": BASE, "Sec-Fetch-Site": "same-origin"})
+        self.assertEqual(status, 200)
+        self.assertEqual(api("GET", "/v1/caller", headers={"Cookie": cookie})[0], 401)
+
+    def test_pages_are_served_with_a_strict_policy(self):
+        status, headers, body = api("GET", "/sign-in")
+        self.assertEqual(status, 200)
+        h = {k.lower(): v for k, v in headers}
+        policy = h["content-security-policy"]
+        self.assertIn("default-src 'self'", policy)
+        self.assertIn("frame-ancestors 'none'", policy)
+        self.assertNotIn("unsafe-inline", policy)
+        self.assertEqual(h["x-frame-options"], "DENY")
+        self.assertNotIn("<script>", body)  # no inline script: only src= and JSON data
+        self.assertNotIn("http://", body.replace(BASE, ""))
+        self.assertNotIn("https://", body)
+        # The API keeps its own policy.
+        _, headers, _ = api("GET", "/healthz")
+        self.assertEqual(dict((k.lower(), v) for k, v in headers)["content-security-policy"],
+                         "default-src 'none'; frame-ancestors 'none'")
+
+    def test_every_language_and_right_to_left(self):
+        d = self.driver
+        for lang in LANGUAGES:
+            self.open(f"/sign-in?lang={lang}")
+            html = d.find_element(By.TAG_NAME, "html")
+            self.assertEqual(html.get_attribute("lang"), lang)
+            self.assertEqual(html.get_attribute("dir"), "rtl" if lang == "ur" else "ltr")
+            self.check_page(f"sign-in-{lang}")
+            d.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+            self.summary_text()
+            self.check_page(f"sign-in-errors-{lang}")
+        # The choice is remembered by the cookie, and Accept-Language chooses
+        # for a new visitor.
+        self.open("/sign-in")
+        self.assertEqual(d.find_element(By.TAG_NAME, "html").get_attribute("lang"), "ur")
+        status, headers, body = api("GET", "/sign-in", headers={"Accept-Language": "so;q=0.5, pl-PL, en;q=0.1"})
+        self.assertEqual(dict((k.lower(), v) for k, v in headers)["content-language"], "pl")
+        self.assertIn('lang="pl"', body)
+        self.assertIn("Zaloguj się", body)
+
+    def test_static_files_revalidate(self):
+        status, headers, _ = api("GET", "/static/js/page.js")
+        self.assertEqual(status, 200)
+        h = dict((k.lower(), v) for k, v in headers)
+        self.assertTrue(h["content-type"].startswith("text/javascript"))
+        self.assertEqual(api("GET", "/static/js/page.js", headers={"If-None-Match": h["etag"]})[0], 304)
+        self.assertEqual(api("GET", "/static/pages/home.html")[0], 404)
+        self.assertEqual(api("GET", "/no-such-page")[0], 404)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
