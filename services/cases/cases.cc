@@ -11,6 +11,7 @@
 #include "common/civil_time.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "hirs/store/v1/records.pb.h"
 #include "services/auth/redaction.h"
 #include "services/cases/filter.h"
@@ -680,6 +681,9 @@ absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Princi
   if (request.decision() == hirs::v1::MERGE && request.target_case_id().empty()) {
     violations.push_back({"target_case_id", "MERGE needs the candidate case to merge into"});
   }
+  if (request.reason().size() > kMaxReviewReasonBytes || !IsValidUtf8(request.reason())) {
+    violations.push_back({"reason", absl::StrCat("must be UTF-8 text of at most ", kMaxReviewReasonBytes, " bytes")});
+  }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const absl::Time now = clock_();
   // Items change only here; one resolution at a time (taken before the
@@ -723,6 +727,8 @@ absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Princi
   RETURN_IF_ERROR(collator_->Settle(item->report_id(), *store_, &batch));
   item->set_decision(request.decision());
   *item->mutable_resolved_at() = ToTimestamp(now);
+  item->set_reason(request.reason());
+  item->set_resolved_by(caller.id);
   batch.Put(Family::kReview, item->review_id(), item->SerializeAsString());
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return *item;

@@ -36,6 +36,8 @@ inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
 // ListCaseReports' pages: reports are up to about 22 KB each.
 inline constexpr int kDefaultReportPageSize = 20;
+// The longest reason kept with a review decision.
+inline constexpr size_t kMaxReviewReasonBytes = 1000;
 inline constexpr int kMaxReportPageSize = 100;
 // Reports GetCase carries (the oldest): with the report id sample, at most
 // about 190 KB whatever the case's size.
@@ -105,6 +107,8 @@ class Cases {
   // the item's candidates). KEEP_SEPARATE: its case and every candidate are
   // recorded as separate. Either way the item is closed, in one write.
   // FAILED_PRECONDITION when the item was resolved before.
+  // (The decision is kept with the caller's reason, at most
+  // kMaxReviewReasonBytes, and their id.)
   absl::StatusOr<hirs::v1::ReviewItem> ResolveReviewItem(const auth::Principal& caller,
                                                          const hirs::v1::ResolveReviewItemRequest& request);
 

@@ -594,10 +594,17 @@ TEST_F(CasesTest, ResolvingReviewItemsMergesOrKeepsApartOnce) {
   merge.set_target_case_id("case_01HZZZZZZZZZZZZZZZZZZZZZZZ");
   EXPECT_EQ(cases_->ResolveReviewItem(kPolice, merge).status().code(), absl::StatusCode::kInvalidArgument);
   merge.set_target_case_id(first.case_id);
+  merge.set_reason(std::string(kMaxReviewReasonBytes + 1, 'x'));
+  EXPECT_EQ(FieldViolationsOf(cases_->ResolveReviewItem(kPolice, merge).status()).at(0).field, "reason");
+  merge.set_reason("\xff not text");
+  EXPECT_EQ(FieldViolationsOf(cases_->ResolveReviewItem(kPolice, merge).status()).at(0).field, "reason");
+  merge.set_reason("same time, place and words used");
   auto resolved = cases_->ResolveReviewItem(kPolice, merge);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->decision(), hirs::v1::MERGE);
   EXPECT_TRUE(resolved->has_resolved_at());
+  EXPECT_EQ(resolved->reason(), "same time, place and words used");
+  EXPECT_EQ(resolved->resolved_by(), kPolice.id);
   EXPECT_EQ(cases_->GetCase(kPolice, first.case_id).value().report_count(), 2);
   EXPECT_EQ(cases_->ResolveReviewItem(kPolice, merge).status().code(), absl::StatusCode::kFailedPrecondition);
 

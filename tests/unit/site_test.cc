@@ -75,11 +75,15 @@ TEST(Site, FormsPostSoThatNothingTypedEndsInAnAddress) {
 }
 
 TEST(Site, TheAreasLanguagesHaveEveryMessageAndSayWhetherReviewed) {
+  // The police's and districts' desk pages ("desk_" messages) are in
+  // English; everything a reporting centre and the person in front of it
+  // read is in every language.
   const Catalogues catalogues = Catalogues::Load().value();
   std::vector<std::string> tags;
   for (const Language& l : catalogues.languages()) {
     tags.push_back(l.tag);
     for (const auto& [key, text] : catalogues.languages().front().messages) {
+      if (absl::StartsWith(key, "desk_")) continue;
       EXPECT_TRUE(l.messages.count(key)) << l.tag << " lacks " << key;
     }
     EXPECT_EQ(l.dir, l.tag == "ur" ? "rtl" : "ltr") << l.tag;

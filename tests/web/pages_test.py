@@ -194,7 +194,62 @@ class Pages(unittest.TestCase):
         if crime_reference:
             type_into("report.crime_reference", crime_reference)
 
+    def review_items(self, count):
+        """`count` open review items, made through the API: one incident
+        reported twice, the second report split into a case of its own by
+        police, then `count` more reports of it that match both cases."""
+        start = time.strftime("%Y-%m-%dT09:15:00Z", time.gmtime(time.time() - 3 * 86400))
+        tag = int(time.time() * 1000)
+
+        def submit(reference):
+            status, _, answer = api("POST", "/v1/reports", {"requestId": f"{tag}-{reference}", "report": {
+                "sourceReference": f"{tag}-{reference}", "reporterRole": "WITNESS", "motivations": ["DISABILITY"],
+                "incidentTypes": ["HARASSMENT"], "occurredStart": start,
+                "location": {"postcode": "LE11 3AB", "placeType": "PUBLIC_TRANSPORT"},
+                "description": "A man on the bus mocked a wheelchair user all the way to the station.",
+                "consent": {"shareWithPolice": False}}}, token="token-centre-a")
+            self.assertEqual(status, 200, answer)
+            return answer
+
+        submit("A")
+        second = submit("B")
+        status, _, split = api("POST", f"/v1/reports/{second['reportId']}:split", {}, token="token-police")
+        self.assertEqual(status, 200, split)
+        outcomes = [submit(f"C{i}")["collation"] for i in range(count)]
+        self.assertEqual(outcomes, ["NEEDS_REVIEW"] * count)
+
     # --- tests -------------------------------------------------------------
+    def test_an_analyst_resolves_review_items_by_keyboard_alone(self):
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        d = self.driver
+        self.review_items(2)
+        person_id, _ = self.signed_in_person(role="POLICE", scope="E23000021")
+        self.open("/review")
+        heading = self.wait(EC.visibility_of_element_located((By.ID, "review-item-heading")))
+        self.assertIn("Item 1 of", heading.text)
+        self.check_page("review-en")
+        # The victim's details are not shown: no consent to share them.
+        self.assertIn("Not shown", d.find_element(By.ID, "review-compare").text)
+        keys = ActionChains(d)
+        keys.send_keys("1").send_keys(Keys.TAB).send_keys("same bus, time and words")
+        keys.key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "review-status"), "Item 1 resolved"))
+        self.wait(EC.text_to_be_present_in_element((By.ID, "review-item-heading"), "Item 2 of"))
+        # Meanwhile another analyst resolves the second item.
+        status, _, items = api("GET", "/v1/reviewItems", token="token-police")
+        second = [i for i in items["items"]][0]
+        status, _, _ = api("POST", f"/v1/reviewItems/{second['reviewId']}:resolve", {"decision": "KEEP_SEPARATE"},
+                           token="token-police")
+        self.assertEqual(status, 200)
+        ActionChains(d).send_keys("k").key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "review-status"), "already been resolved by someone else"))
+        self.check_page("review-done-en")
+        # The first decision is kept with its reason and who made it.
+        status, _, entries = api("GET", f"/v1/auditEntries?principal_id={person_id}", token=ADMIN_TOKEN)
+        outcomes = [e["outcome"] for e in entries["entries"] if e["method"] == "hirs.v1.CaseService/ResolveReviewItem"]
+        self.assertEqual(outcomes, ["OK", "FAILED_PRECONDITION"])
+
     def test_a_centre_takes_a_report_with_a_mistake_and_prints_the_receipt(self):
         d = self.driver
         person_id, _ = self.signed_in_person()

@@ -11,6 +11,13 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 
+// A time as people here read it: UK time, in the page's language.
+export function localTime(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(document.documentElement.lang || 'en-GB',
+    { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/London' });
+}
+
 function cookie(name) {
   const found = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${name}=`));
   return found ? found.slice(name.length + 1) : '';
