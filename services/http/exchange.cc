@@ -270,9 +270,13 @@ void DistrictReport(const Exchange& ex, const hirs::v1::MonthlyExtractRequest& r
     }
     (void)months.emplace_back().ParseFromString(answer);
   }
+  // The month page (services/pages/) shows the report in a frame: this
+  // site's pages may frame it, no other site's.
   ex.res.headers.erase("Content-Security-Policy");
   ex.res.set_header("Content-Security-Policy",
-                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'");
+  ex.res.headers.erase("X-Frame-Options");
+  ex.res.set_header("X-Frame-Options", "SAMEORIGIN");
   ex.res.set_content(extracts::SummaryReportHtml(months), "text/html; charset=utf-8");
 }
 
