@@ -76,7 +76,9 @@ grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(grpc:
   delete refused;  // never handed to gRPC
   // Events carry no personal data; the watch is audited as it opens.
   gate_->Audit(*call, request, nullptr, absl::OkStatus(), [](const absl::Status&) {});
-  return feed_->Watch(context, call->principal.id, request->from_cursor(),
+  const uint64_t from =
+      request->from_cursor() == 0 && request->start_at_end() ? ChangeFeed::kFromEnd : request->from_cursor();
+  return feed_->Watch(context, call->principal.id, from,
                       [gate = gate_, token = rpc::BearerToken(*context)] { return gate->StillAuthenticated(token); });
 }
 

@@ -180,12 +180,13 @@ ChangeFeed::~ChangeFeed() {
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackServerContext* context,
                                                                  const std::string& principal_id, uint64_t from_cursor,
                                                                  std::function<bool()> still_allowed) {
+  const uint64_t last = store_->LastVisibleChange();
+  if (from_cursor == kFromEnd) from_cursor = last;
   auto* w = new WatchReactor(this, context, principal_id, from_cursor, std::move(still_allowed));
   {
     absl::MutexLock lock(&wake_mu_);
     ++open_;  // Remove, from OnDone, counts it out
   }
-  const uint64_t last = store_->LastVisibleChange();
   {
     absl::MutexLock lock(&mu_);
     watchers_.push_back(w);  // OnDone removes it

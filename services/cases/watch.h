@@ -68,7 +68,11 @@ class ChangeFeed {
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
-  // A reactor streaming events after `from_cursor` to principal
+  // As Watch's from_cursor: the feed's end as the watch opens.
+  static constexpr uint64_t kFromEnd = ~uint64_t{0};
+
+  // A reactor streaming events after `from_cursor` (kFromEnd: after the
+  // feed's end as it opens) to principal
   // `principal_id` (WatchCases' handler returns it), as long as
   // `still_allowed` (checked every recheck_credentials; null: always)
   // says its credential holds. After Shutdown, it finishes at once with

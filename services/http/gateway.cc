@@ -51,6 +51,17 @@ class ConnectionThreads final : public httplib::TaskQueue {
 
 bool TakesBody(const std::string& verb) { return verb == "POST" || verb == "PATCH" || verb == "PUT"; }
 
+// cpp-httplib compresses any text/* answer a client accepts compressed,
+// streams included, and a compressor holds what it is given until it has
+// enough: Server-Sent Events would wait there until the watch ends, and a
+// browser's EventSource would see none. Such requests are answered
+// uncompressed.
+void NoCompressionForEvents(httplib::Request& req) {
+  if (absl::StrContains(req.get_header_value("Accept"), "text/event-stream") || absl::EndsWith(req.path, ":watch")) {
+    req.headers.erase("Accept-Encoding");
+  }
+}
+
 }  // namespace
 
 class Gateway::Impl final : public httplib::Server {
@@ -124,7 +135,7 @@ bool Gateway::Impl::process_and_close_socket(socket_t sock) {
     }
     bool closed = false;
     const bool last = served + 1 == options_.max_requests_per_connection || stopping_;
-    if (!process_request(conn, last, closed, [](httplib::Request&) {}) || closed || last) break;
+    if (!process_request(conn, last, closed, NoCompressionForEvents) || closed || last) break;
   }
   current_connection = nullptr;
   return true;

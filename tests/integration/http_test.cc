@@ -463,6 +463,31 @@ std::vector<std::pair<uint64_t, std::string>> Watch(int port, const std::string&
   return events;
 }
 
+TEST_F(HttpTest, AWatchAsABrowserAsksForItIsNotHeldInACompressor) {
+  // Browsers offer compressed answers; an event compressed mid-stream would
+  // wait in the compressor until the watch ends, and an EventSource would
+  // see nothing.
+  httplib::Client client("127.0.0.1", server_.http_port());
+  client.set_read_timeout(5, 0);
+  httplib::Headers headers = Bearer(kPoliceToken);
+  headers.emplace("Accept", "text/event-stream");
+  headers.emplace("Accept-Encoding", "gzip, deflate, br");
+  std::thread later([&] {
+    absl::SleepFor(absl::Milliseconds(500));
+    Client().Post("/v1/reports", Bearer(kCentreAToken), Json(DistinctRequest(30)), "application/json");
+  });
+  std::string text;
+  const absl::Time start = absl::Now();
+  auto res = client.Get("/v1/cases:watch?start_at_end=true", headers, [&](const char* data, size_t length) {
+    text.append(data, length);
+    return Events(text).empty();
+  });
+  later.join();
+  ASSERT_EQ(Events(text).size(), 1u) << text;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+  ASSERT_TRUE(res != nullptr || res.error() == httplib::Error::Canceled);
+}
+
 TEST_F(HttpTest, WatchAsServerSentEventsResumesWithLastEventId) {
   for (int i = 20; i < 23; ++i) SubmitOverHttp(DistinctRequest(i));
   const auto first = Watch(server_.http_port(), "", 3);

@@ -83,6 +83,30 @@ TEST_F(WatchTest, ReplaysThenFollowsLiveEvents) {
   reader->Finish();
 }
 
+TEST_F(WatchTest, StartingAtTheEndReplaysNothingAndFollowsWhatComesAfter) {
+  for (int i = 0; i < 3; ++i) Submit(i);
+  auto context = ContextWithToken(hirs::testing::kPoliceToken);
+  hirs::v1::WatchCasesRequest request;
+  request.set_start_at_end(true);
+  auto reader = cases_->WatchCases(context.get(), request);
+  reader->WaitForInitialMetadata();  // open: the end is taken
+  const std::string later = Submit(3);
+  hirs::v1::CaseEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.cursor(), 4u);
+  EXPECT_EQ(event.case_id(), later);
+  context->TryCancel();
+  reader->Finish();
+  // A cursor given wins: start_at_end is for a watch without one.
+  auto resumed_context = ContextWithToken(hirs::testing::kPoliceToken);
+  request.set_from_cursor(1);
+  auto resumed = cases_->WatchCases(resumed_context.get(), request);
+  ASSERT_TRUE(resumed->Read(&event));
+  EXPECT_EQ(event.cursor(), 2u);
+  resumed_context->TryCancel();
+  resumed->Finish();
+}
+
 TEST_F(WatchTest, ReconnectingWithTheLastCursorMissesNothingUnderConcurrentWrites) {
   constexpr int kWriters = 4, kPerWriter = 40;
   std::atomic<int> next{0};

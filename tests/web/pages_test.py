@@ -102,7 +102,14 @@ class Pages(unittest.TestCase):
 
     # --- helpers -----------------------------------------------------------
     def wait(self, condition, timeout=10):
-        return WebDriverWait(self.driver, timeout).until(condition)
+        try:
+            return WebDriverWait(self.driver, timeout).until(condition)
+        except Exception:
+            d = self.driver
+            said = d.execute_script(
+                "return [...document.querySelectorAll('#error-summary, [aria-live]')].map(e => e.id + ': ' + e.textContent.trim())")
+            self.fail(f"timed out on {d.current_url}; the page says {said}; its console: "
+                      f"{[l for l in d.get_log('browser') if l['level'] != 'DEBUG']}")
 
     def open(self, path):
         self.driver.get(BASE + path)
@@ -219,6 +226,58 @@ class Pages(unittest.TestCase):
         self.assertEqual(outcomes, ["NEEDS_REVIEW"] * count)
 
     # --- tests -------------------------------------------------------------
+    def test_police_find_a_case_watch_it_change_and_see_a_conflict_explained(self):
+        from selenium.webdriver.support.ui import Select
+        d = self.driver
+        reference = f"CASE/{int(time.time() * 1000)}"
+        start = time.strftime("%Y-%m-%dT16:40:00Z", time.gmtime(time.time() - 5 * 86400))
+
+        def submit(source):
+            status, _, answer = api("POST", "/v1/reports", {"report": {
+                "sourceReference": source, "reporterRole": "VICTIM", "motivations": ["SEXUAL_ORIENTATION"],
+                "incidentTypes": ["THREATS"], "occurredStart": start, "crimeReference": reference,
+                "location": {"postcode": "LE11 3AB", "placeType": "LEISURE_OR_NIGHT_TIME_ECONOMY"},
+                "victim": {"fullName": "Sam Example"}, "consent": {"shareWithPolice": True}}}, token="token-centre-a")
+            self.assertEqual(status, 200, answer)
+            return answer
+
+        case_id = submit(f"{reference}-1")["caseId"]
+        self.signed_in_person(role="POLICE", scope="E23000021")
+        self.open("/cases")
+        self.wait(EC.visibility_of_element_located((By.ID, "cases-table")))
+        self.check_page("cases-en")
+        d.find_element(By.ID, "f-crime").send_keys(reference)
+        d.find_element(By.ID, "cases-search").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "cases-count"), "1 cases shown"))
+        d.find_element(By.LINK_TEXT, case_id).click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "case-heading"), case_id))
+        self.assertIn("Sam Example", d.find_element(By.ID, "case-reports").text)  # shared with consent
+        self.check_page("case-en")
+        # A second report of the incident joins the case: the page follows.
+        self.assertEqual(submit(f"{reference}-2")["caseId"], case_id)
+        self.wait(EC.text_to_be_present_in_element((By.ID, "case-live"), "This case has just changed"), timeout=15)
+        self.wait(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, ".hirs-report-card")) == 2)
+        # The analyst edits; meanwhile a colleague changes the case.
+        Select(d.find_element(By.ID, "case.status")).select_by_value("UNDER_INVESTIGATION")
+        status, _, current = api("GET", f"/v1/cases/{case_id}", token="token-police")
+        status, _, _ = api("PATCH", f"/v1/cases/{case_id}?update_mask=outcomeNote&etag={current['etag']}",
+                           {"outcomeNote": "Victim contacted by PC 1234"}, token="token-police")
+        self.assertEqual(status, 200)
+        self.wait(EC.text_to_be_present_in_element((By.ID, "case-facts"), "Victim contacted"), timeout=15)
+        d.find_element(By.ID, "case-save").click()
+        conflict = self.wait(EC.visibility_of_element_located((By.ID, "case-conflict")))
+        self.assertIn("Someone changed this case", conflict.text)
+        self.assertIn("Victim contacted by PC 1234", conflict.text)
+        self.assertEqual(Select(d.find_element(By.ID, "case.status")).first_selected_option.get_attribute("value"),
+                         "UNDER_INVESTIGATION")
+        self.check_page("case-conflict-en")
+        # Saved again, on the case as it is now.
+        d.find_element(By.ID, "case-save").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "case-live"), "The case was saved"))
+        status, _, saved = api("GET", f"/v1/cases/{case_id}", token="token-police")
+        self.assertEqual(saved["status"], "UNDER_INVESTIGATION")
+        self.assertEqual(saved["outcomeNote"], "Victim contacted by PC 1234")
+
     def test_a_district_sees_its_month_and_downloads_its_csv(self):
         d = self.driver
         # A report in Charnwood last month.
