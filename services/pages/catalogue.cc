@@ -172,8 +172,8 @@ std::string RenderPage(const Catalogues& catalogues, const Language& language, a
   return out;
 }
 
-absl::StatusOr<std::string> RenderSitePage(const Catalogues& catalogues, const Language& language,
-                                           absl::string_view page_file) {
+absl::StatusOr<RenderedPage> RenderSitePage(const Catalogues& catalogues, const Language& asked,
+                                            absl::string_view page_file) {
   std::vector<absl::string_view> head_and_main = absl::StrSplit(page_file, absl::MaxSplits("\n---\n", 1));
   const EmbeddedFile* layout = FindSiteFile("parts/layout.html");
   if (head_and_main.size() != 2 || layout == nullptr) {
@@ -191,7 +191,8 @@ absl::StatusOr<std::string> RenderSitePage(const Catalogues& catalogues, const L
                                                    {{"{{=title}}", absl::StrCat("{{", head["title"], "}}")},
                                                     {"{{=script}}", head["script"]},
                                                     {"{{=main}}", head_and_main[1]}});
-  return RenderPage(catalogues, language, composed);
+  const Language& language = head["languages"] == "en" ? catalogues.languages().front() : asked;
+  return RenderedPage{RenderPage(catalogues, language, composed), language.tag};
 }
 
 }  // namespace hirs::pages

@@ -56,15 +56,22 @@ class Catalogues {
 // every other language) and {{part:NAME}} (parts/NAME.html, rendered so).
 std::string RenderPage(const Catalogues& catalogues, const Language& language, absl::string_view page);
 
+struct RenderedPage {
+  std::string html;
+  std::string language;  // the tag it is in
+};
+
 // A page of clients/web/site/pages/ in `language`: its file is
 //   title: <message key of its title>
 //   script: <its script, js/<script>.js>
+//   languages: en            (optional: a page in English only, such as
+//                             the police's and districts' desk pages)
 //   ---
 //   <its main content>
 // set in parts/layout.html ({{=title}}, {{=script}}, {{=main}}) and
 // rendered by RenderPage. INVALID_ARGUMENT for a file not so made.
-absl::StatusOr<std::string> RenderSitePage(const Catalogues& catalogues, const Language& language,
-                                           absl::string_view page_file);
+absl::StatusOr<RenderedPage> RenderSitePage(const Catalogues& catalogues, const Language& language,
+                                            absl::string_view page_file);
 
 }  // namespace hirs::pages
 

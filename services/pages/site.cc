@@ -126,15 +126,15 @@ bool PagesSite::ServePage(const httplib::Request& req, httplib::Response& res) c
     res.set_header("Set-Cookie", absl::StrCat(kLanguageCookie, "=", language.tag, "; Path=/; Max-Age=31536000; ",
                                               "SameSite=Strict", options_.secure_cookies ? "; Secure" : ""));
   }
-  Replace(res, "Content-Security-Policy", kPagePolicy);
-  res.set_header("Content-Language", language.tag);
-  res.set_header("Vary", "Accept-Language, Cookie");
-  absl::StatusOr<std::string> page = RenderSitePage(catalogues_, language, absl::string_view(file->data, file->size));
+  absl::StatusOr<RenderedPage> page = RenderSitePage(catalogues_, language, absl::string_view(file->data, file->size));
   if (!page.ok()) {
     Answer(res, absl::InternalError(absl::StrCat(file->path, ": ", page.status().message())));
     return true;
   }
-  res.set_content(*std::move(page), "text/html; charset=utf-8");
+  Replace(res, "Content-Security-Policy", kPagePolicy);
+  res.set_header("Content-Language", page->language);
+  res.set_header("Vary", "Accept-Language, Cookie");
+  res.set_content(std::move(page->html), "text/html; charset=utf-8");
   return true;
 }
 

@@ -454,7 +454,7 @@ class Pages(unittest.TestCase):
         self.wait(lambda drv: urllib.parse.urlparse(drv.current_url).path == "/")
         self.wait(EC.text_to_be_present_in_element((By.ID, "home-welcome"), "Welcome"))
         links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#home-tasks a")]
-        self.assertEqual([urllib.parse.urlparse(h).path for h in links], ["/report", "/reports"])
+        self.assertEqual([urllib.parse.urlparse(h).path for h in links], ["/report"])
         self.check_page("home-en")
         # The audit trail names the person.
         status, _, entries = api("GET", f"/v1/auditEntries?principal_id={person_id}", token=ADMIN_TOKEN)
@@ -544,6 +544,23 @@ class Pages(unittest.TestCase):
         self.assertEqual(dict((k.lower(), v) for k, v in headers)["content-language"], "pl")
         self.assertIn('lang="pl"', body)
         self.assertIn("Zaloguj się", body)
+
+    def test_a_centres_pages_in_every_language(self):
+        self.signed_in_person()
+        for lang in LANGUAGES:
+            for page in ("/", "/report", "/change-password"):
+                self.open(f"{page}?lang={lang}")
+                self.assertEqual(self.driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), lang)
+                name = page.strip("/") or "home"
+                self.check_page(f"{name}-{lang}")
+
+    def test_the_desk_pages_are_in_english_whatever_the_language_chosen(self):
+        self.signed_in_person(role="POLICE", scope="E23000021")
+        for page in ("/review", "/cases"):
+            self.open(f"{page}?lang=ur")
+            html = self.driver.find_element(By.TAG_NAME, "html")
+            self.assertEqual((html.get_attribute("lang"), html.get_attribute("dir")), ("en", "ltr"))
+            self.check_page(f"{page.strip('/')}-asked-ur")
 
     def test_static_files_revalidate(self):
         status, headers, _ = api("GET", "/static/js/page.js")

@@ -157,7 +157,7 @@ export function showCallErrors(result) {
 }
 
 const tasks = {
-  REPORTING_CENTRE: [['/report', 'task_report'], ['/reports', 'task_reports']],
+  REPORTING_CENTRE: [['/report', 'task_report']],
   POLICE: [['/review', 'task_review'], ['/cases', 'task_cases']],
   DISTRICT: [['/month', 'task_month']],
   ADMIN: [],
