@@ -51,6 +51,8 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.SessionService/SignOut", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
       {"hirs.v1.SessionService/ChangePassword", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
       {"hirs.v1.SessionService/GetCaller", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
+      {"hirs.v1.SessionService/GetSecondFactorEnrolment", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
+      {"hirs.v1.SessionService/ConfirmSecondFactor", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
   };
   return *table;
 }
@@ -78,8 +80,15 @@ absl::Status AuthorizeMethod(const Principal& principal, absl::string_view metho
                                                     hirs::v1::Role_Name(principal.role), ") may not call ", method,
                                                     " (", absl::StrJoin(roles, ", "), " only)"));
   }
-  if (principal.must_change_password && method != "hirs.v1.SessionService/ChangePassword" &&
-      method != "hirs.v1.SessionService/SignOut" && method != "hirs.v1.SessionService/GetCaller") {
+  const bool always = method == "hirs.v1.SessionService/SignOut" || method == "hirs.v1.SessionService/GetCaller";
+  const bool enrolling = method == "hirs.v1.SessionService/GetSecondFactorEnrolment" ||
+                         method == "hirs.v1.SessionService/ConfirmSecondFactor";
+  if (principal.must_enrol_second_factor && !always && !enrolling) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "person ", principal.id,
+        " must set up their second factor first (SessionService.GetSecondFactorEnrolment, ConfirmSecondFactor)"));
+  }
+  if (principal.must_change_password && !always && !enrolling && method != "hirs.v1.SessionService/ChangePassword") {
     return absl::PermissionDeniedError(
         absl::StrCat("person ", principal.id, " must choose a new password first (SessionService.ChangePassword)"));
   }

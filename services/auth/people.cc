@@ -57,6 +57,9 @@ std::optional<FieldViolation> PersonProblem(const hirs::v1::Person& person, absl
   return std::nullopt;
 }
 
+// Whether a code of the person's second factor has ever been accepted.
+bool Enrolled(const StoredPerson& record) { return record.last_totp_step() > 0; }
+
 hirs::v1::SecondFactorEnrolment Enrolment(const StoredPerson& record) {
   hirs::v1::SecondFactorEnrolment out;
   out.set_totp_uri(TotpUri(record.totp_secret(), record.person().person_id()));
@@ -246,12 +249,15 @@ absl::StatusOr<hirs::v1::SignInResponse> People::SignIn(const hirs::v1::SignInRe
   StoredPerson& record = *found;
   const bool locked = record.has_locked_until() && ToAbslTime(record.locked_until()) > now;
   const std::optional<int64_t> step = TotpStep(record.totp_secret(), request.code(), now);
-  const bool code_ok = step.has_value() && *step > record.last_totp_step();
+  // A first sign-in with the one-time password and no second factor yet
+  // needs no code: its session may only set one up.
+  const bool enrolling = request.code().empty() && !Enrolled(record) && record.person().must_change_password();
+  const bool code_ok = enrolling || (step.has_value() && *step > record.last_totp_step());
   if (!password_ok || !code_ok || locked || record.person().disabled() || AddressBlocked(address, now)) {
     Fail(&record, address, now);
     return SignInRefused();
   }
-  record.set_last_totp_step(*step);
+  if (!enrolling) record.set_last_totp_step(*step);
   record.set_failures(0);
   record.clear_locked_until();
   const std::string token = NewSessionToken();
@@ -269,6 +275,7 @@ absl::StatusOr<hirs::v1::SignInResponse> People::SignIn(const hirs::v1::SignInRe
   *out.mutable_person() = record.person();
   *out.mutable_expire_time() = session.expires_at();
   out.set_must_change_password(record.person().must_change_password());
+  out.set_must_enrol_second_factor(!Enrolled(record));
   return out;
 }
 
@@ -297,7 +304,30 @@ absl::StatusOr<Principal> People::Authenticate(absl::string_view token) {
   Principal principal{record.person().person_id(), record.person().role(), record.person().scope()};
   principal.person = true;
   principal.must_change_password = record.person().must_change_password();
+  principal.must_enrol_second_factor = !Enrolled(record);
   return principal;
+}
+
+absl::StatusOr<hirs::v1::SecondFactorEnrolment> People::SecondFactorToEnrol(absl::string_view token) const {
+  ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, clock_()));
+  ASSIGN_OR_RETURN(StoredPerson record, Read(session.person_id()));
+  if (Enrolled(record)) return absl::FailedPreconditionError("your second factor is already set up");
+  return Enrolment(record);
+}
+
+absl::Status People::ConfirmSecondFactor(absl::string_view token, absl::string_view code) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_();
+  ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, now));
+  ASSIGN_OR_RETURN(StoredPerson record, Read(session.person_id()));
+  if (Enrolled(record)) return absl::FailedPreconditionError("your second factor is already set up");
+  const std::optional<int64_t> step = TotpStep(record.totp_secret(), code, now);
+  if (!step.has_value()) {
+    return InvalidArgumentWithViolations(
+        {{"code", "is not the code your authenticator app shows now: check that it was set up from this page"}});
+  }
+  record.set_last_totp_step(*step);
+  return Write(std::move(record));
 }
 
 absl::Status People::SignOut(absl::string_view token) {

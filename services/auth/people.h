@@ -70,12 +70,22 @@ class People {
   // A new session for `request`'s person, from `address` (the client's,
   // for the per-address limit). UNAUTHENTICATED for every failure (see
   // above); INVALID_ARGUMENT for a password over kMaxPasswordBytes, before
-  // any hashing.
+  // any hashing. No code is needed only with a one-time password from an
+  // administrator while no code of the person's has ever been accepted: the
+  // session then must set up the second factor (SecondFactorToEnrol,
+  // ConfirmSecondFactor) before anything else.
   absl::StatusOr<hirs::v1::SignInResponse> SignIn(const hirs::v1::SignInRequest& request, absl::string_view address);
   // The person a live session token belongs to, as a Principal (id: the
   // person id); the session's idle time starts again. NOT_FOUND when
   // `token` is no live session (the caller tries other credentials).
   absl::StatusOr<Principal> Authenticate(absl::string_view token);
+  // The second factor to set up for the person of session `token`, while
+  // no code of theirs has been accepted; FAILED_PRECONDITION after.
+  absl::StatusOr<hirs::v1::SecondFactorEnrolment> SecondFactorToEnrol(absl::string_view token) const;
+  // Accepts `code` of the person's second factor, which from then on is set
+  // up: INVALID_ARGUMENT (field "code") for a wrong one, the session
+  // holding; FAILED_PRECONDITION when already set up.
+  absl::Status ConfirmSecondFactor(absl::string_view token, absl::string_view code);
   // Ends the session of `token`. NOT_FOUND when it is none.
   absl::Status SignOut(absl::string_view token);
   // Sets the password of the session's person: INVALID_ARGUMENT naming

@@ -29,6 +29,9 @@ struct Principal {
   bool person = false;  // a person signed in with a session
   // A person who must choose a new password before anything else.
   bool must_change_password = false;
+  // A person who signed in with a one-time password and no second factor
+  // yet, and must set one up before anything else.
+  bool must_enrol_second_factor = false;
 };
 
 // Whether `id` can be a principal id: 1 to 128 letters, digits and ". _ - :"

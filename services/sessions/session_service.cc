@@ -60,6 +60,30 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ChangePassword(grpc::CallbackServe
       });
 }
 
+grpc::ServerUnaryReactor* SessionServiceImpl::GetSecondFactorEnrolment(
+    grpc::CallbackServerContext* context, const hirs::v1::GetSecondFactorEnrolmentRequest* request,
+    hirs::v1::SecondFactorEnrolment* response) {
+  const std::string token = rpc::BearerToken(*context);
+  return rpc::RunUnary(context, *gate_, absl::StrCat(kService, "GetSecondFactorEnrolment"), *request, pool_, response,
+                       [this, token](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::SecondFactorEnrolment> {
+                         if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
+                         return people_->SecondFactorToEnrol(token);
+                       });
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::ConfirmSecondFactor(grpc::CallbackServerContext* context,
+                                                                  const hirs::v1::ConfirmSecondFactorRequest* request,
+                                                                  hirs::v1::ConfirmSecondFactorResponse* response) {
+  const std::string token = rpc::BearerToken(*context);
+  return rpc::RunUnary(
+      context, *gate_, absl::StrCat(kService, "ConfirmSecondFactor"), *request, pool_, response,
+      [this, token, request](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::ConfirmSecondFactorResponse> {
+        if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
+        if (absl::Status s = people_->ConfirmSecondFactor(token, request->code()); !s.ok()) return s;
+        return hirs::v1::ConfirmSecondFactorResponse();
+      });
+}
+
 grpc::ServerUnaryReactor* SessionServiceImpl::GetCaller(grpc::CallbackServerContext* context,
                                                         const hirs::v1::GetCallerRequest* request,
                                                         hirs::v1::Caller* response) {
@@ -71,6 +95,7 @@ grpc::ServerUnaryReactor* SessionServiceImpl::GetCaller(grpc::CallbackServerCont
                          out.set_scope(caller.scope);
                          out.set_person(caller.person);
                          out.set_must_change_password(caller.must_change_password);
+                         out.set_must_enrol_second_factor(caller.must_enrol_second_factor);
                          if (caller.person) {
                            absl::StatusOr<hirs::v1::Person> person = people_->Get(caller.id);
                            if (!person.ok()) return person.status();

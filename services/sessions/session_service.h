@@ -1,5 +1,6 @@
 // gRPC adapter of hirs.v1.SessionService: people sign in (auth/people.h),
-// out, change their password, and any caller asks who it is. SignIn needs no credential (the gate
+// out, set up their second factor at a first sign-in, change their
+// password, and any caller asks who it is. SignIn needs no credential (the gate
 // admits it within the rate of the caller's address); its audit entry
 // names the person when it succeeds, and the client's address either way.
 #ifndef HIRS_SERVICES_SESSIONS_SESSION_SERVICE_H_
@@ -25,6 +26,12 @@ class SessionServiceImpl final : public hirs::v1::SessionService::CallbackServic
   grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
                                            const hirs::v1::ChangePasswordRequest* request,
                                            hirs::v1::ChangePasswordResponse* response) override;
+  grpc::ServerUnaryReactor* GetSecondFactorEnrolment(grpc::CallbackServerContext* context,
+                                                     const hirs::v1::GetSecondFactorEnrolmentRequest* request,
+                                                     hirs::v1::SecondFactorEnrolment* response) override;
+  grpc::ServerUnaryReactor* ConfirmSecondFactor(grpc::CallbackServerContext* context,
+                                                const hirs::v1::ConfirmSecondFactorRequest* request,
+                                                hirs::v1::ConfirmSecondFactorResponse* response) override;
   grpc::ServerUnaryReactor* GetCaller(grpc::CallbackServerContext* context, const hirs::v1::GetCallerRequest* request,
                                       hirs::v1::Caller* response) override;
 

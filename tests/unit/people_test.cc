@@ -73,6 +73,46 @@ class PeopleTest : public ::testing::Test {
   std::string one_time_, secret_;
 };
 
+TEST_F(PeopleTest, AFirstSignInWithoutACodeMaySetUpTheSecondFactorAndNothingElse) {
+  CreateJo();
+  auto first = SignIn("jo.bloggs", one_time_, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->must_enrol_second_factor());
+  EXPECT_TRUE(first->must_change_password());
+  const std::string token = first->session_token();
+  EXPECT_TRUE(people_->Authenticate(token)->must_enrol_second_factor);
+  auto enrolment = people_->SecondFactorToEnrol(token);
+  ASSERT_TRUE(enrolment.ok()) << enrolment.status();
+  EXPECT_EQ(hirs::testing::TotpSecretOf(enrolment->totp_uri()), secret_);
+  EXPECT_TRUE(absl::StrContains(enrolment->totp_qr_svg(), "<svg"));
+  EXPECT_EQ(FieldViolationsOf(people_->ConfirmSecondFactor(token, "000000"))[0].field, "code");
+  ASSERT_TRUE(people_->ConfirmSecondFactor(token, Code()).ok());
+  EXPECT_FALSE(people_->Authenticate(token)->must_enrol_second_factor);
+  // Set up: the secret is not shown again, and every sign-in needs a code,
+  // a fresh one.
+  EXPECT_EQ(people_->SecondFactorToEnrol(token).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(people_->ConfirmSecondFactor(token, NextCode()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(SignIn("jo.bloggs", one_time_, "").status().code(), absl::StatusCode::kUnauthenticated);
+  auto second = SignIn("jo.bloggs", one_time_, NextCode());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->must_enrol_second_factor());
+}
+
+TEST_F(PeopleTest, OnlyAOneTimePasswordSignsInWithoutACode) {
+  CreateJo();
+  auto session = SignIn("jo.bloggs", one_time_, Code());  // set up from the administrator's QR code
+  ASSERT_TRUE(session.ok()) << session.status();
+  hirs::v1::ChangePasswordRequest change;
+  change.set_current_password(one_time_);
+  change.set_new_password("a walk by the soar at dusk");
+  ASSERT_TRUE(people_->ChangePassword(session->session_token(), change).ok());
+  EXPECT_EQ(SignIn("jo.bloggs", "a walk by the soar at dusk", "").status().code(), absl::StatusCode::kUnauthenticated);
+  // A second factor reset by an administrator is handed over by them: the
+  // person's own password alone does not open a session to set it up.
+  ASSERT_TRUE(people_->ResetSecondFactor("jo.bloggs").ok());
+  EXPECT_EQ(SignIn("jo.bloggs", "a walk by the soar at dusk", "").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(PeopleTest, CreatedPeopleSignInAndMustChangeTheOneTimePassword) {
   CreateJo();
   EXPECT_EQ(one_time_.size(), 21u);

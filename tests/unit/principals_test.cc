@@ -182,8 +182,7 @@ TEST(AccessTable, EveryMethodHasExactlyOneRuleAndEachRoleReachesOnlyItsOwn) {
     const bool admin_only = absl::StartsWith(m, "hirs.v1.AdminService/");
     // A session's own calls, for every role; signing in needs no role at
     // all (the gate admits it without a credential: NeedsNoCredential).
-    const bool session = m == "hirs.v1.SessionService/SignOut" || m == "hirs.v1.SessionService/ChangePassword" ||
-                         m == "hirs.v1.SessionService/GetCaller";
+    const bool session = absl::StartsWith(m, "hirs.v1.SessionService/") && m != "hirs.v1.SessionService/SignIn";
     EXPECT_EQ(NeedsNoCredential(m), m == "hirs.v1.SessionService/SignIn") << m;
     hirs::v1::MonthlyExtractRequest own;
     own.set_district_code("E07000130");
@@ -203,6 +202,13 @@ TEST(AccessTable, APersonWhoMustChangeTheirPasswordMayDoNothingElse) {
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/ChangePassword", nullptr).ok());
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/SignOut", nullptr).ok());
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/GetCaller", nullptr).ok());
+  // At a first sign-in without a code: the second factor first.
+  jo.must_enrol_second_factor = true;
+  EXPECT_EQ(AuthorizeMethod(jo, "hirs.v1.SessionService/ChangePassword", nullptr).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/GetSecondFactorEnrolment", nullptr).ok());
+  EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.SessionService/ConfirmSecondFactor", nullptr).ok());
+  jo.must_enrol_second_factor = false;
   jo.must_change_password = false;
   EXPECT_TRUE(AuthorizeMethod(jo, "hirs.v1.ReportingService/SubmitReport", nullptr).ok());
 }

@@ -424,10 +424,14 @@ class Pages(unittest.TestCase):
         d.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
         text = self.summary_text()
         self.assertIn("Enter your user ID or work e-mail", text)
-        self.assertIn("Enter the 6-digit code", text)
+        self.assertIn("Enter your password", text)
         self.assertEqual(d.switch_to.active_element.get_attribute("id"), "error-summary")
-        self.assertEqual(d.find_element(By.ID, "code").get_attribute("aria-invalid"), "true")
-        self.assertIn("code-error", d.find_element(By.ID, "code").get_attribute("aria-describedby"))
+        self.assertEqual(d.find_element(By.ID, "password").get_attribute("aria-invalid"), "true")
+        self.assertIn("password-error", d.find_element(By.ID, "password").get_attribute("aria-describedby"))
+        # A code that is not six digits is said so before anything is sent.
+        d.find_element(By.ID, "code").send_keys("12a")
+        d.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+        self.wait(lambda _: "Enter the 6-digit code" in self.summary_text())
         self.check_page("sign-in-errors-en")
         # A wrong code: one answer for every failure.
         wrong = "%06d" % ((int(totp(uri)) + 1) % 1000000)
@@ -462,6 +466,30 @@ class Pages(unittest.TestCase):
         methods = [e["method"] for e in entries.get("entries", [])]
         self.assertIn("hirs.v1.SessionService/SignIn", methods)
         self.assertIn("hirs.v1.SessionService/ChangePassword", methods)
+
+    def test_a_first_sign_in_sets_up_the_second_factor_from_the_page(self):
+        d = self.driver
+        for lang in ("en", "ur"):
+            self.driver.delete_all_cookies()
+            person_id, one_time, _ = create_person()
+            self.open(f"/sign-in?lang={lang}")
+            self.sign_in(person_id, one_time, "")  # no authenticator yet
+            self.wait(EC.url_contains("/enrol"))
+            qr = self.wait(EC.visibility_of_element_located((By.ID, "enrol-qr")))
+            self.assertTrue(d.execute_script("return arguments[0].naturalWidth > 0", qr), "the QR code is drawn")
+            self.check_page(f"enrol-{lang}")
+            key = d.find_element(By.ID, "enrol-key").text.replace(" ", "")
+            # A wrong code: said beside the field; the session holds.
+            d.find_element(By.ID, "code").send_keys("000000")
+            d.find_element(By.ID, "enrol-submit").click()
+            self.wait(EC.visibility_of_element_located((By.ID, "code-error")))
+            d.find_element(By.ID, "code").clear()
+            d.find_element(By.ID, "code").send_keys(totp(f"otpauth://totp/x?secret={key}"))
+            d.find_element(By.ID, "enrol-submit").click()
+            self.wait(EC.url_contains("/change-password"))
+        # From now on the code is needed.
+        status, _, _ = api("POST", "/v1/sessions:signIn", {"login": person_id, "password": one_time})
+        self.assertEqual(status, 401)
 
     def test_sign_out_ends_the_session_on_the_server(self):
         self.signed_in_person()

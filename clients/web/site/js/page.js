@@ -172,7 +172,10 @@ export async function signedIn() {
   const result = await call('GET', '/v1/caller');
   if (!result.ok) return null;
   const caller = result.body;
-  if (caller.mustChangePassword && location.pathname !== '/change-password') {
+  if (caller.mustEnrolSecondFactor) {
+    if (location.pathname !== '/enrol') location.assign('/enrol');
+    if (location.pathname !== '/enrol') return null;
+  } else if (caller.mustChangePassword && location.pathname !== '/change-password') {
     location.assign('/change-password');
     return null;
   }

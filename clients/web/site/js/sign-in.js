@@ -10,7 +10,9 @@ form.addEventListener('submit', async (event) => {
   const missing = [];
   if (!login) missing.push({ field: 'login', text: t('sign_in_login_missing') });
   if (!password) missing.push({ field: 'password', text: t('sign_in_password_missing') });
-  if (!/^[0-9]{6}$/.test(code)) missing.push({ field: 'code', text: t('sign_in_code_missing') });
+  // No code only at a first sign-in, before the authenticator is set up:
+  // the server decides.
+  if (code && !/^[0-9]{6}$/.test(code)) missing.push({ field: 'code', text: t('sign_in_code_missing') });
   if (missing.length > 0) {
     showErrors(missing);
     return;
@@ -28,5 +30,6 @@ form.addEventListener('submit', async (event) => {
   const next = new URLSearchParams(location.search).get('next') || '/';
   // Only a path of this site: never a redirect elsewhere.
   const safe = next.startsWith('/') && !next.startsWith('//') ? next : '/';
-  location.assign(result.body.mustChangePassword ? '/change-password' : safe);
+  if (result.body.mustEnrolSecondFactor) location.assign('/enrol');
+  else location.assign(result.body.mustChangePassword ? '/change-password' : safe);
 });
