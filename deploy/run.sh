@@ -102,7 +102,8 @@ people_banner() {
   [ -f "$DEMO/people.txt" ] || return 0
   cat <<TXT
 
-Web pages: http://$HTTP_LISTEN/  (sign in as a person; the first sign-in asks for a new password)
+Web pages: http://$HTTP_LISTEN/  (sign in as a person with the code below, or with no code to set up an
+authenticator app on the page; the first sign-in then asks for a new password)
 $(while read -r id otp secret; do
     echo "  $id   one-time password: $otp   code: oathtool --totp -b $secret"
   done <"$DEMO/people.txt")
