@@ -57,11 +57,10 @@ void Replace(httplib::Response& res, const std::string& name, const std::string&
 }  // namespace
 
 std::string CookieValue(const httplib::Request& req, absl::string_view name) {
-  for (absl::string_view header : {req.get_header_value("Cookie")}) {
-    for (absl::string_view pair : absl::StrSplit(header, ';', absl::SkipWhitespace())) {
-      pair = absl::StripAsciiWhitespace(pair);
-      if (absl::ConsumePrefix(&pair, name) && absl::ConsumePrefix(&pair, "=")) return std::string(pair);
-    }
+  const std::string header = req.get_header_value("Cookie");
+  for (absl::string_view pair : absl::StrSplit(header, ';', absl::SkipWhitespace())) {
+    pair = absl::StripAsciiWhitespace(pair);
+    if (absl::ConsumePrefix(&pair, name) && absl::ConsumePrefix(&pair, "=")) return std::string(pair);
   }
   return "";
 }

@@ -122,6 +122,17 @@ TEST(Site, MessagesAreEscapedAndTheCatalogueIsSafeInsideAScript) {
   EXPECT_FALSE(absl::StrContains(page, "</script>"));
 }
 
+TEST(Site, CookiesAreReadByTheirExactName) {
+  httplib::Request req;
+  req.headers.emplace("Cookie",
+                      "hirs_lang=pl; hirs_session_old=x; hirs_session=" + std::string(64, 'a') + " ;hirs_csrf=def");
+  EXPECT_EQ(CookieValue(req, "hirs_session"), std::string(64, 'a'));
+  EXPECT_EQ(CookieValue(req, "hirs_lang"), "pl");
+  EXPECT_EQ(CookieValue(req, "hirs_csrf"), "def");
+  EXPECT_EQ(CookieValue(req, "hirs"), "");
+  EXPECT_EQ(CookieValue(httplib::Request(), "hirs_session"), "");
+}
+
 TEST(Site, TheCsrfTokenIsBoundToTheSession) {
   EXPECT_EQ(CsrfTokenOf("a").size(), 64u);
   EXPECT_EQ(CsrfTokenOf("a"), CsrfTokenOf("a"));
