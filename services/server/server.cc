@@ -157,6 +157,8 @@ absl::Status OpenFoundations(const ServerOptions& options, Server::State* state)
                        state->store.get(), std::move(file_principals), [] { return absl::Now(); }, options.force_area));
   auth::PeopleOptions people;
   people.force_area = options.force_area;
+  people.session_idle = options.session_idle;
+  people.session_absolute = options.session_absolute;
   state->people = std::make_unique<auth::People>(
       state->store.get(), [] { return absl::Now(); }, people);
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));

@@ -235,6 +235,8 @@ ServerOptions ToServerOptions(const ServerConfig& s) {
   o.tls_reload_seconds = s.tls_reload_seconds();
   o.http_listen = s.http_listen();
   o.http_threads = s.http_threads();
+  o.session_idle = absl::Seconds(s.session_idle_seconds());
+  o.session_absolute = absl::Hours(s.session_max_hours());
   return o;
 }
 
@@ -291,6 +293,12 @@ void CheckRanges(const ServerOptions& o, std::vector<std::string>* problems) {
     problems->push_back("--max_message_kb must be between 1 and 65536");
   }
   if (o.tls_reload_seconds < 1) problems->push_back("--tls_reload_seconds must be at least 1");
+  if (o.session_idle < absl::Seconds(1) || o.session_idle > o.session_absolute) {
+    problems->push_back("--session_idle_seconds must be at least 1 and no longer than --session_max_hours");
+  }
+  if (o.session_absolute < absl::Hours(1) || o.session_absolute > absl::Hours(24 * 7)) {
+    problems->push_back("--session_max_hours must be between 1 and 168");
+  }
   if (o.collation.review_threshold > o.collation.attach_threshold) {
     problems->push_back("--review_threshold must not exceed --attach_threshold");
   }

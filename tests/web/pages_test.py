@@ -5,7 +5,8 @@ token, sign-out and disabling ending the session, and the pages in every
 language (right to left in Urdu). axe-core checks every page at WCAG 2.2 AA;
 each page is saved as a screenshot at 1280 and 320 px wide.
 
-Environment: HTTP_ADDR (hirsd's HTTP door), ADMIN_TOKEN, AXE_JS (axe.min.js),
+Environment: HTTP_ADDR (hirsd's HTTP door), BRIEF_HTTP_ADDR (a hirsd whose
+sessions end after 4 idle seconds), ADMIN_TOKEN, AXE_JS (axe.min.js),
 ARTEFACTS (where screenshots go).
 """
 import base64
@@ -27,6 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ADDR = os.environ["HTTP_ADDR"]
 BASE = f"http://{ADDR}"
+BRIEF_ADDR = os.environ["BRIEF_HTTP_ADDR"]
 ADMIN_TOKEN = os.environ["ADMIN_TOKEN"]
 ARTEFACTS = os.environ.get("ARTEFACTS", "/tmp/hirs-pages")
 AXE = open(os.environ["AXE_JS"], encoding="utf-8").read()
@@ -34,9 +36,10 @@ LANGUAGES = ["en", "gu", "pa", "pl", "so", "ur"]
 PASSWORD = "tea at the clock tower"
 
 
-def api(method, path, body=None, token=None, headers=None):
-    """(status, headers, parsed body) of an HTTP call to hirsd."""
-    conn = http.client.HTTPConnection(ADDR, timeout=10)
+def api(method, path, body=None, token=None, headers=None, addr=None):
+    """(status, headers, parsed body) of an HTTP call to hirsd (at `addr`,
+    else HTTP_ADDR)."""
+    conn = http.client.HTTPConnection(addr or ADDR, timeout=10)
     h = dict(headers or {})
     if token:
         h["Authorization"] = f"Bearer {token}"
@@ -68,14 +71,14 @@ def totp(uri, at=None):
 _people = 0
 
 
-def create_person(role="REPORTING_CENTRE", scope="centre-a"):
+def create_person(role="REPORTING_CENTRE", scope="centre-a", addr=None):
     """A new person: (id, one-time password, otpauth URI)."""
     global _people
     _people += 1
     person_id = f"web.person{_people}.{int(time.time() * 1000) % 100000}"
     status, _, created = api("POST", "/v1/people", {
         "personId": person_id, "displayName": f"Person {_people}", "email": f"{person_id}@example.org",
-        "role": role, "scope": scope}, token=ADMIN_TOKEN)
+        "role": role, "scope": scope}, token=ADMIN_TOKEN, addr=addr)
     assert status == 200, created
     return person_id, created["oneTimePassword"], created["secondFactor"]["totpUri"]
 
@@ -499,6 +502,18 @@ class Pages(unittest.TestCase):
         self.wait(EC.url_contains("/sign-in"))
         self.assertNotIn("hirs_session", {k for k, v in self.session_cookie().items() if v["value"]})
         self.assertEqual(api("GET", "/v1/caller", token=token)[0], 401)
+
+    def test_a_session_left_idle_ends(self):
+        d = self.driver
+        person_id, one_time, uri = create_person(addr=BRIEF_ADDR)
+        d.get(f"http://{BRIEF_ADDR}/sign-in")
+        self.sign_in(person_id, one_time, totp(uri))
+        self.wait(EC.url_contains("/change-password"))
+        self.assertEqual(api("GET", "/v1/caller", addr=BRIEF_ADDR,
+                             headers={"Cookie": f"hirs_session={self.session_cookie()['hirs_session']['value']}"})[0], 200)
+        time.sleep(5)  # idle past the 4 seconds
+        d.get(f"http://{BRIEF_ADDR}/change-password")
+        self.wait(EC.url_contains("/sign-in"))
 
     def test_disabling_a_person_ends_their_session(self):
         person_id, _ = self.signed_in_person(role="POLICE", scope="E23000021")

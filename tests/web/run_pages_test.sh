@@ -20,9 +20,16 @@ fi
 export AXE_JS=$NPM_DIR/node_modules/axe-core/axe.min.js
 rm -rf "$ARTEFACTS" && mkdir -p "$ARTEFACTS"
 
+# A second hirsd whose sessions end after 4 idle seconds, for the test of
+# expiry.
+HIRSD_DATA=$WORK/data-brief start_hirsd --http_listen=127.0.0.1:0 --session_idle_seconds=4
+BRIEF_PID=$HIRSD_PID
+export BRIEF_HTTP_ADDR=$HTTP_ADDR
 start_hirsd --http_listen=127.0.0.1:0
+trap 'kill "${HIRSD_PID:-}" "${BRIEF_PID:-}" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 export HTTP_ADDR ADMIN_TOKEN
 # Debian's python3, where python3-selenium is.
 /usr/bin/python3 "$here/pages_test.py"
 stop_hirsd
+HIRSD_PID=$BRIEF_PID stop_hirsd
 echo "pages_test: ok (screenshots in $ARTEFACTS)"
