@@ -54,7 +54,7 @@ struct ServerOptions {
   std::string metrics_listen;
   std::string http_listen;  // "": no HTTP/JSON door
   int http_threads = 64;
-  absl::Duration session_idle = absl::Minutes(30);   // session_idle_seconds
+  absl::Duration session_idle = absl::Minutes(30);    // session_idle_seconds
   absl::Duration session_absolute = absl::Hours(12);  // session_max_hours
   // watch_stall_limit_seconds, watches_per_principal; the rest of
   // WatchOptions is not a setting.
