@@ -55,6 +55,30 @@ bool SaveSession(const std::string& token) {
   return ::close(fd) == 0;
 }
 
+// Sets up the second factor of a session that must (a first sign-in with
+// the one-time password and no code): shows the otpauth:// URI to add to an
+// authenticator app, then confirms a code from it. The exit code.
+int EnrolSecondFactor(hirs::v1::SessionService::Stub& stub) {
+  grpc::ClientContext asking;
+  Authorize(&asking);
+  hirs::v1::SecondFactorEnrolment enrolment;
+  grpc::Status status = stub.GetSecondFactorEnrolment(&asking, {}, &enrolment);
+  if (!status.ok()) return Failed(status);
+  std::fprintf(stderr,
+               "set up your authenticator app: add this account to it (or scan it as a QR code, e.g. with "
+               "qrencode -t ansiutf8):\n  %s\n",
+               enrolment.totp_uri().c_str());
+  hirs::v1::ConfirmSecondFactorRequest confirm;
+  confirm.set_code(Ask("the code your authenticator now shows: ", false));
+  grpc::ClientContext confirming;
+  Authorize(&confirming);
+  hirs::v1::ConfirmSecondFactorResponse confirmed;
+  status = stub.ConfirmSecondFactor(&confirming, confirm, &confirmed);
+  if (!status.ok()) return Failed(status);
+  std::fprintf(stderr, "second factor set up\n");
+  return kExitOk;
+}
+
 }  // namespace
 
 int LoginCommand(const std::vector<std::string>& words) {
@@ -62,7 +86,7 @@ int LoginCommand(const std::vector<std::string>& words) {
   hirs::v1::SignInRequest request;
   request.set_login(Ask("id or e-mail: ", false));
   request.set_password(Ask("password: ", true));
-  request.set_code(Ask("code from your authenticator: ", false));
+  request.set_code(Ask("code from your authenticator (none yet at a first sign-in: leave empty): ", false));
   auto stub = hirs::v1::SessionService::NewStub(Channel());
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds))));
@@ -72,6 +96,9 @@ int LoginCommand(const std::vector<std::string>& words) {
   if (!SaveSession(session.session_token())) return kExitUsage;
   std::fprintf(stderr, "signed in as %s until %s\n", session.person().person_id().c_str(),
                absl::FormatTime(absl::FromUnixSeconds(session.expire_time().seconds())).c_str());
+  if (session.must_enrol_second_factor()) {
+    if (const int enrolled = EnrolSecondFactor(*stub); enrolled != kExitOk) return enrolled;
+  }
   if (!session.must_change_password()) return kExitOk;
   hirs::v1::ChangePasswordRequest change;
   change.set_current_password(request.password());
