@@ -309,9 +309,13 @@ absl::StatusOr<Principal> People::Authenticate(absl::string_view token) {
   return principal;
 }
 
+absl::StatusOr<StoredPerson> People::PersonOfSession(absl::string_view token, absl::Time now) const {
+  ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, now));
+  return Read(session.person_id());
+}
+
 absl::StatusOr<hirs::v1::SecondFactorEnrolment> People::SecondFactorToEnrol(absl::string_view token) const {
-  ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, clock_()));
-  ASSIGN_OR_RETURN(StoredPerson record, Read(session.person_id()));
+  ASSIGN_OR_RETURN(StoredPerson record, PersonOfSession(token, clock_()));
   if (Enrolled(record)) return absl::FailedPreconditionError("your second factor is already set up");
   return Enrolment(record);
 }
@@ -319,8 +323,7 @@ absl::StatusOr<hirs::v1::SecondFactorEnrolment> People::SecondFactorToEnrol(absl
 absl::Status People::ConfirmSecondFactor(absl::string_view token, absl::string_view code) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_();
-  ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, now));
-  ASSIGN_OR_RETURN(StoredPerson record, Read(session.person_id()));
+  ASSIGN_OR_RETURN(StoredPerson record, PersonOfSession(token, now));
   if (Enrolled(record)) return absl::FailedPreconditionError("your second factor is already set up");
   const std::optional<int64_t> step = TotpStep(record.totp_secret(), code, now);
   if (!step.has_value()) {
@@ -347,8 +350,7 @@ absl::Status People::ChangePassword(absl::string_view token, const hirs::v1::Cha
         {{"current_password", absl::StrCat("is longer than ", kMaxPasswordBytes, " bytes")}});
   }
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(StoredSession session, LiveSession(token, clock_()));
-  ASSIGN_OR_RETURN(StoredPerson record, Read(session.person_id()));
+  ASSIGN_OR_RETURN(StoredPerson record, PersonOfSession(token, clock_()));
   // The session holds: a wrong password here is a mistake to correct, not a
   // failed sign-in (UNAUTHENTICATED would tell a page the session ended).
   if (!VerifyPassword(record.password_hash(), request.current_password())) {
@@ -362,7 +364,7 @@ absl::Status People::ChangePassword(absl::string_view token, const hirs::v1::Cha
   ASSIGN_OR_RETURN(std::string hash, HashPassword(request.new_password()));
   record.set_password_hash(std::move(hash));
   record.mutable_person()->set_must_change_password(false);
-  return SaveEndingSessions(std::move(record), /*keep_token=*/token);  // this session goes on
+  return SaveEndingSessions(std::move(record), /*keep_token=*/token);  // the caller's own session goes on
 }
 
 }  // namespace hirs::auth

@@ -102,6 +102,8 @@ class People {
   // Stores `record` and, in the same write, ends every session of its
   // person but `keep_token`'s (if given).
   absl::Status SaveEndingSessions(hirs::store::v1::StoredPerson record, absl::string_view keep_token = "");
+  // The person of the session of `token`, if live at `now`.
+  absl::StatusOr<hirs::store::v1::StoredPerson> PersonOfSession(absl::string_view token, absl::Time now) const;
   // The session of `token` if live at `now`.
   absl::StatusOr<hirs::store::v1::StoredSession> LiveSession(absl::string_view token, absl::Time now) const;
   // Counts a failure against `record` (maybe locking it) and `address`.

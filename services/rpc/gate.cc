@@ -174,16 +174,18 @@ std::string BearerToken(const grpc::ServerContextBase& context) {
   return std::string(absl::StripAsciiWhitespace(value.substr(7)));
 }
 
+absl::StatusOr<auth::Principal> CallGate::AuthenticateToken(const std::string& token) const {
+  absl::StatusOr<auth::Principal> agency = principals_->Authenticate(token);
+  if (agency.ok() || people_ == nullptr) return agency;
+  absl::StatusOr<auth::Principal> person = people_->Authenticate(token);
+  if (person.ok()) return person;
+  if (person.status().code() != absl::StatusCode::kNotFound) return person.status();  // the store failed
+  return agency;
+}
+
 absl::StatusOr<auth::Principal> CallGate::Authenticate(const grpc::ServerContextBase& context) const {
   const std::string token = BearerToken(context);
-  if (!token.empty()) {
-    absl::StatusOr<auth::Principal> agency = principals_->Authenticate(token);
-    if (agency.ok() || people_ == nullptr) return agency;
-    absl::StatusOr<auth::Principal> person = people_->Authenticate(token);
-    if (person.ok()) return person;
-    if (person.status().code() != absl::StatusCode::kNotFound) return person.status();  // the store failed
-    return agency;
-  }
+  if (!token.empty()) return AuthenticateToken(token);
   // No token: a client certificate the TLS layer verified names the caller.
   if (Forwarded(context)) {
     std::vector<std::string> names = MetadataValues(context, kHttpCertNameKey);
@@ -276,8 +278,7 @@ void CallGate::RecordUnparseable(const grpc::ServerContextBase& context, absl::s
 }
 
 bool CallGate::StillAuthenticated(const std::string& token) const {
-  if (token.empty() || principals_->Authenticate(token).ok()) return true;
-  return people_ != nullptr && people_->Authenticate(token).ok();
+  return token.empty() || AuthenticateToken(token).ok();
 }
 
 absl::Status CallGate::TakeItem(const Call& call) {

@@ -162,6 +162,9 @@ class CallGate {
   hirs::v1::AuditEntry EntryFor(const Call& call, const google::protobuf::Message* request,
                                 const google::protobuf::Message* response, absl::StatusCode code) const;
   // Counts a call of `method` that started at `start` in metrics_ (if any).
+  // The agency principal holding `token`, else the person whose live
+  // session it is; UNAUTHENTICATED when neither.
+  absl::StatusOr<auth::Principal> AuthenticateToken(const std::string& token) const;
   void Count(absl::string_view method, absl::Time start, absl::StatusCode code) const;
 
   const auth::PrincipalRegistry* const principals_;
