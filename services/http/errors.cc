@@ -82,4 +82,16 @@ HttpError ToHttpError(const google::rpc::Status& status, int http_status) {
   return out;
 }
 
+void AnswerError(httplib::Response& res, const google::rpc::Status& status, int http_status) {
+  const HttpError error = ToHttpError(status, http_status);
+  res.status = error.status;
+  for (const auto& [name, value] : error.headers) res.set_header(name, value);
+  res.set_content(error.body + "\n", "application/json");
+}
+
+void ReplaceHeader(httplib::Response& res, const std::string& name, const std::string& value) {
+  res.headers.erase(name);
+  res.set_header(name, value);
+}
+
 }  // namespace hirs::http

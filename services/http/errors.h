@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "google/rpc/status.pb.h"
+#include "httplib.h"
 
 namespace hirs::http {
 
@@ -33,6 +34,13 @@ struct HttpError {
 // `http_status`, when given, instead of the mapped one (405, 413, 415:
 // refusals of the HTTP request itself).
 HttpError ToHttpError(const google::rpc::Status& status, int http_status = 0);
+
+// `res` answered with ToHttpError(status, http_status).
+void AnswerError(httplib::Response& res, const google::rpc::Status& status, int http_status = 0);
+
+// Header `name` of `res` set to `value` alone, in place of the door's
+// default (cpp-httplib adds a second header otherwise).
+void ReplaceHeader(httplib::Response& res, const std::string& name, const std::string& value);
 
 }  // namespace hirs::http
 

@@ -154,13 +154,6 @@ std::unique_ptr<Message> NewMessage(const Descriptor* d) {
   return std::unique_ptr<Message>(google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New());
 }
 
-void AnswerError(httplib::Response& res, const google::rpc::Status& status, int http_status) {
-  const HttpError error = ToHttpError(status, http_status);
-  res.status = error.status;
-  for (const auto& [name, value] : error.headers) res.set_header(name, value);
-  res.set_content(error.body + "\n", "application/json");
-}
-
 void AnswerLibraryError(const httplib::Request& req, httplib::Response& res) {
   std::string message = absl::StrCat("the request could not be read (HTTP ", res.status, ")");
   absl::StatusCode code = absl::StatusCode::kInvalidArgument;
@@ -272,11 +265,9 @@ void DistrictReport(const Exchange& ex, const hirs::v1::MonthlyExtractRequest& r
   }
   // The month page (services/pages/) shows the report in a frame: this
   // site's pages may frame it, no other site's.
-  ex.res.headers.erase("Content-Security-Policy");
-  ex.res.set_header("Content-Security-Policy",
-                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'");
-  ex.res.headers.erase("X-Frame-Options");
-  ex.res.set_header("X-Frame-Options", "SAMEORIGIN");
+  ReplaceHeader(ex.res, "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'");
+  ReplaceHeader(ex.res, "X-Frame-Options", "SAMEORIGIN");
   ex.res.set_content(extracts::SummaryReportHtml(months), "text/html; charset=utf-8");
 }
 

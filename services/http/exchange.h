@@ -18,6 +18,7 @@
 #include "hirs/v1/extract_service.pb.h"
 #include "httplib.h"
 #include "services/http/channel_call.h"
+#include "services/http/errors.h"
 
 namespace hirs::http {
 
@@ -31,9 +32,6 @@ struct Exchange {
 // An empty message of type `d` (a generated one).
 std::unique_ptr<google::protobuf::Message> NewMessage(const google::protobuf::Descriptor* d);
 
-// The AIP-193 answer for `status`; `http_status` overrides the mapped one
-// (413, 415, 405).
-void AnswerError(httplib::Response& res, const google::rpc::Status& status, int http_status = 0);
 // The AIP-193 body for an error cpp-httplib answered itself (a malformed
 // request, a body over the limit).
 void AnswerLibraryError(const httplib::Request& req, httplib::Response& res);

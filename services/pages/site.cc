@@ -25,14 +25,7 @@ constexpr char kPagePolicy[] =
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 
-void AnswerStatus(httplib::Response& res, const google::rpc::Status& status) {
-  const http::HttpError error = http::ToHttpError(status);
-  res.status = error.status;
-  for (const auto& [name, value] : error.headers) res.set_header(name, value);
-  res.set_content(error.body + "\n", "application/json");
-}
-
-void Answer(httplib::Response& res, const absl::Status& status) { AnswerStatus(res, rpc::ToRpcStatus(status)); }
+void Answer(httplib::Response& res, const absl::Status& status) { http::AnswerError(res, rpc::ToRpcStatus(status)); }
 
 // Whether a request that changes something comes from this site's own
 // pages: browsers send Sec-Fetch-Site and Origin with such a request;
@@ -48,11 +41,6 @@ bool FromThisSite(const httplib::Request& req) {
 }
 
 bool ChangesSomething(const httplib::Request& req) { return req.method != "GET" && req.method != "HEAD"; }
-
-void Replace(httplib::Response& res, const std::string& name, const std::string& value) {
-  res.headers.erase(name);
-  res.set_header(name, value);
-}
 
 }  // namespace
 
@@ -75,7 +63,24 @@ std::string CsrfTokenOf(absl::string_view session_token) {
 absl::StatusOr<std::shared_ptr<const PagesSite>> PagesSite::Create(const SiteOptions& options) {
   absl::StatusOr<Catalogues> catalogues = Catalogues::Load();
   if (!catalogues.ok()) return catalogues.status();
-  return std::shared_ptr<const PagesSite>(new PagesSite(options, *std::move(catalogues)));
+  std::shared_ptr<PagesSite> site(new PagesSite(options, *std::move(catalogues)));
+  for (size_t i = 0; i < kSiteFiles_count; ++i) {
+    const EmbeddedFile& file = kSiteFiles[i];
+    absl::string_view name = file.path;
+    if (absl::StartsWith(name, "parts/")) continue;
+    if (!absl::ConsumePrefix(&name, "pages/")) {
+      site->statics_.emplace(file.path, std::make_pair(&file, EtagOf(file)));
+      continue;
+    }
+    absl::ConsumeSuffix(&name, ".html");
+    for (const Language& language : site->catalogues_.languages()) {
+      absl::StatusOr<RenderedPage> page =
+          RenderSitePage(site->catalogues_, language, absl::string_view(file.data, file.size));
+      if (!page.ok()) return absl::InvalidArgumentError(absl::StrCat(file.path, ": ", page.status().message()));
+      site->pages_.emplace(std::make_pair(std::string(name), language.tag), *std::move(page));
+    }
+  }
+  return std::shared_ptr<const PagesSite>(std::move(site));
 }
 
 absl::StatusOr<std::string> PagesSite::CookieAuthorization(const httplib::Request& req) const {
@@ -116,8 +121,7 @@ bool PagesSite::ServePage(const httplib::Request& req, httplib::Response& res) c
   if (!std::all_of(name.begin(), name.end(), [](char c) { return absl::ascii_islower(c) || c == '-'; })) {
     return false;
   }
-  const EmbeddedFile* file = FindSiteFile(absl::StrCat("pages/", name, ".html"));
-  if (file == nullptr) return false;
+  if (pages_.count({std::string(name), "en"}) == 0) return false;
   const std::string asked = req.get_param_value("lang");
   const Language& language =
       catalogues_.Choose(asked, CookieValue(req, kLanguageCookie), req.get_header_value("Accept-Language"));
@@ -125,26 +129,21 @@ bool PagesSite::ServePage(const httplib::Request& req, httplib::Response& res) c
     res.set_header("Set-Cookie", absl::StrCat(kLanguageCookie, "=", language.tag, "; Path=/; Max-Age=31536000; ",
                                               "SameSite=Strict", options_.secure_cookies ? "; Secure" : ""));
   }
-  absl::StatusOr<RenderedPage> page = RenderSitePage(catalogues_, language, absl::string_view(file->data, file->size));
-  if (!page.ok()) {
-    Answer(res, absl::InternalError(absl::StrCat(file->path, ": ", page.status().message())));
-    return true;
-  }
-  Replace(res, "Content-Security-Policy", kPagePolicy);
-  res.set_header("Content-Language", page->language);
+  const RenderedPage& page = pages_.at({std::string(name), language.tag});
+  http::ReplaceHeader(res, "Content-Security-Policy", kPagePolicy);
+  res.set_header("Content-Language", page.language);
   res.set_header("Vary", "Accept-Language, Cookie");
-  res.set_content(std::move(page->html), "text/html; charset=utf-8");
+  res.set_content(page.html, "text/html; charset=utf-8");
   return true;
 }
 
 bool PagesSite::ServeStatic(const httplib::Request& req, httplib::Response& res) const {
   absl::string_view path = req.path;
   absl::ConsumePrefix(&path, "/static/");
-  const bool template_file = absl::StartsWith(path, "pages/") || absl::StartsWith(path, "parts/");
-  const EmbeddedFile* file = template_file ? nullptr : FindSiteFile(path);
-  if (file == nullptr) return false;
-  const std::string etag = EtagOf(*file);
-  Replace(res, "Cache-Control", "no-cache");  // kept, and checked again each time
+  const auto found = statics_.find(path);  // templates (pages/, parts/) are not among them
+  if (found == statics_.end()) return false;
+  const auto& [file, etag] = found->second;
+  http::ReplaceHeader(res, "Cache-Control", "no-cache");  // kept, and checked again each time
   res.set_header("ETag", etag);
   if (req.get_header_value("If-None-Match") == etag) {
     res.status = 304;
@@ -176,7 +175,7 @@ void PagesSite::SignIn(const httplib::Request& req, httplib::Response& res, cons
   const google::rpc::Status status = call("/hirs.v1.SessionService/SignIn", "", request.SerializeAsString(), &answer);
   hirs::v1::SignInResponse session;
   if (status.code() != 0 || !session.ParseFromString(answer)) {
-    AnswerStatus(res, status.code() != 0 ? status : rpc::ToRpcStatus(absl::InternalError("an unreadable answer")));
+    http::AnswerError(res, status.code() != 0 ? status : rpc::ToRpcStatus(absl::InternalError("an unreadable answer")));
     return;
   }
   SetSessionCookies(res, session.session_token());

@@ -25,11 +25,13 @@
 #ifndef HIRS_SERVICES_PAGES_SITE_H_
 #define HIRS_SERVICES_PAGES_SITE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "services/http/site.h"
+#include "services/pages/assets.h"
 #include "services/pages/catalogue.h"
 
 namespace hirs::pages {
@@ -48,7 +50,8 @@ std::string CsrfTokenOf(absl::string_view session_token);
 // Thread safe (immutable once made).
 class PagesSite final : public http::Site {
  public:
-  // INVALID_ARGUMENT for a broken message catalogue.
+  // Every page rendered in every language, and every static file's ETag,
+  // once, here. INVALID_ARGUMENT for a broken message catalogue or page.
   static absl::StatusOr<std::shared_ptr<const PagesSite>> Create(const SiteOptions& options);
 
   bool Serve(const httplib::Request& req, httplib::Response& res, const std::string& body,
@@ -67,6 +70,10 @@ class PagesSite final : public http::Site {
 
   const SiteOptions options_;
   const Catalogues catalogues_;
+  // By page name ("home") and language tag.
+  std::map<std::pair<std::string, std::string>, RenderedPage> pages_;
+  // By path ("js/page.js"): the file and its ETag.
+  std::map<std::string, std::pair<const EmbeddedFile*, std::string>, std::less<>> statics_;
 };
 
 }  // namespace hirs::pages
