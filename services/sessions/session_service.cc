@@ -16,6 +16,18 @@ absl::Status RequirePerson(const auth::Principal& caller) {
 
 }  // namespace
 
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* SessionServiceImpl::AsPerson(grpc::CallbackServerContext* context, absl::string_view method,
+                                                       const google::protobuf::Message& request, Response* response,
+                                                       Work work) {
+  return rpc::RunUnary(context, *gate_, absl::StrCat(kService, method), request, pool_, response,
+                       [work = std::move(work),
+                        token = rpc::BearerToken(*context)](const auth::Principal& caller) -> absl::StatusOr<Response> {
+                         if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
+                         return work(token);
+                       });
+}
+
 grpc::ServerUnaryReactor* SessionServiceImpl::SignIn(grpc::CallbackServerContext* context,
                                                      const hirs::v1::SignInRequest* request,
                                                      hirs::v1::SignInResponse* response) {
@@ -38,50 +50,38 @@ grpc::ServerUnaryReactor* SessionServiceImpl::SignIn(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* SessionServiceImpl::SignOut(grpc::CallbackServerContext* context,
                                                       const hirs::v1::SignOutRequest* request,
                                                       hirs::v1::SignOutResponse* response) {
-  const std::string token = rpc::BearerToken(*context);
-  return rpc::RunUnary(context, *gate_, absl::StrCat(kService, "SignOut"), *request, pool_, response,
-                       [this, token](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::SignOutResponse> {
-                         if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
-                         if (absl::Status s = people_->SignOut(token); !s.ok()) return s;
-                         return hirs::v1::SignOutResponse();
-                       });
+  return AsPerson(context, "SignOut", *request, response,
+                  [this](const std::string& token) -> absl::StatusOr<hirs::v1::SignOutResponse> {
+                    if (absl::Status s = people_->SignOut(token); !s.ok()) return s;
+                    return hirs::v1::SignOutResponse();
+                  });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::ChangePassword(grpc::CallbackServerContext* context,
                                                              const hirs::v1::ChangePasswordRequest* request,
                                                              hirs::v1::ChangePasswordResponse* response) {
-  const std::string token = rpc::BearerToken(*context);
-  return rpc::RunUnary(
-      context, *gate_, absl::StrCat(kService, "ChangePassword"), *request, pool_, response,
-      [this, token, request](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::ChangePasswordResponse> {
-        if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
-        if (absl::Status s = people_->ChangePassword(token, *request); !s.ok()) return s;
-        return hirs::v1::ChangePasswordResponse();
-      });
+  return AsPerson(context, "ChangePassword", *request, response,
+                  [this, request](const std::string& token) -> absl::StatusOr<hirs::v1::ChangePasswordResponse> {
+                    if (absl::Status s = people_->ChangePassword(token, *request); !s.ok()) return s;
+                    return hirs::v1::ChangePasswordResponse();
+                  });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetSecondFactorEnrolment(
     grpc::CallbackServerContext* context, const hirs::v1::GetSecondFactorEnrolmentRequest* request,
     hirs::v1::SecondFactorEnrolment* response) {
-  const std::string token = rpc::BearerToken(*context);
-  return rpc::RunUnary(context, *gate_, absl::StrCat(kService, "GetSecondFactorEnrolment"), *request, pool_, response,
-                       [this, token](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::SecondFactorEnrolment> {
-                         if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
-                         return people_->SecondFactorToEnrol(token);
-                       });
+  return AsPerson(context, "GetSecondFactorEnrolment", *request, response,
+                  [this](const std::string& token) { return people_->SecondFactorToEnrol(token); });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::ConfirmSecondFactor(grpc::CallbackServerContext* context,
                                                                   const hirs::v1::ConfirmSecondFactorRequest* request,
                                                                   hirs::v1::ConfirmSecondFactorResponse* response) {
-  const std::string token = rpc::BearerToken(*context);
-  return rpc::RunUnary(
-      context, *gate_, absl::StrCat(kService, "ConfirmSecondFactor"), *request, pool_, response,
-      [this, token, request](const auth::Principal& caller) -> absl::StatusOr<hirs::v1::ConfirmSecondFactorResponse> {
-        if (absl::Status s = RequirePerson(caller); !s.ok()) return s;
-        if (absl::Status s = people_->ConfirmSecondFactor(token, request->code()); !s.ok()) return s;
-        return hirs::v1::ConfirmSecondFactorResponse();
-      });
+  return AsPerson(context, "ConfirmSecondFactor", *request, response,
+                  [this, request](const std::string& token) -> absl::StatusOr<hirs::v1::ConfirmSecondFactorResponse> {
+                    if (absl::Status s = people_->ConfirmSecondFactor(token, request->code()); !s.ok()) return s;
+                    return hirs::v1::ConfirmSecondFactorResponse();
+                  });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetCaller(grpc::CallbackServerContext* context,

@@ -36,6 +36,13 @@ class SessionServiceImpl final : public hirs::v1::SessionService::CallbackServic
                                       hirs::v1::Caller* response) override;
 
  private:
+  // `method` of this service for a person's session only
+  // (FAILED_PRECONDITION for another credential): `work(token)` with the
+  // session's token, through the gate as RunUnary.
+  template <typename Response, typename Work>
+  grpc::ServerUnaryReactor* AsPerson(grpc::CallbackServerContext* context, absl::string_view method,
+                                     const google::protobuf::Message& request, Response* response, Work work);
+
   auth::People* const people_;
   rpc::CallGate* const gate_;
   WorkerPool* const pool_;
