@@ -48,11 +48,20 @@ const std::vector<MethodRule>& AccessTable() {
       // People sign in without a credential; a session ends itself or
       // changes its person's password, whatever the role.
       {"hirs.v1.SessionService/SignIn", {}, Scope::kNoCredential},
-      {"hirs.v1.SessionService/SignOut", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
-      {"hirs.v1.SessionService/ChangePassword", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
-      {"hirs.v1.SessionService/GetCaller", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
-      {"hirs.v1.SessionService/GetSecondFactorEnrolment", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
-      {"hirs.v1.SessionService/ConfirmSecondFactor", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny},
+      {"hirs.v1.SessionService/SignOut", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny, Stage::kAny},
+      {"hirs.v1.SessionService/ChangePassword",
+       {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN},
+       Scope::kAny,
+       Stage::kChoosingPassword},
+      {"hirs.v1.SessionService/GetCaller", {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN}, Scope::kAny, Stage::kAny},
+      {"hirs.v1.SessionService/GetSecondFactorEnrolment",
+       {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN},
+       Scope::kAny,
+       Stage::kEnrolling},
+      {"hirs.v1.SessionService/ConfirmSecondFactor",
+       {REPORTING_CENTRE, POLICE, DISTRICT, ADMIN},
+       Scope::kAny,
+       Stage::kEnrolling},
   };
   return *table;
 }
@@ -80,15 +89,12 @@ absl::Status AuthorizeMethod(const Principal& principal, absl::string_view metho
                                                     hirs::v1::Role_Name(principal.role), ") may not call ", method,
                                                     " (", absl::StrJoin(roles, ", "), " only)"));
   }
-  const bool always = method == "hirs.v1.SessionService/SignOut" || method == "hirs.v1.SessionService/GetCaller";
-  const bool enrolling = method == "hirs.v1.SessionService/GetSecondFactorEnrolment" ||
-                         method == "hirs.v1.SessionService/ConfirmSecondFactor";
-  if (principal.must_enrol_second_factor && !always && !enrolling) {
+  if (principal.must_enrol_second_factor && rule->stage < Stage::kEnrolling) {
     return absl::PermissionDeniedError(absl::StrCat(
         "person ", principal.id,
         " must set up their second factor first (SessionService.GetSecondFactorEnrolment, ConfirmSecondFactor)"));
   }
-  if (principal.must_change_password && !always && !enrolling && method != "hirs.v1.SessionService/ChangePassword") {
+  if (principal.must_change_password && rule->stage < Stage::kChoosingPassword) {
     return absl::PermissionDeniedError(
         absl::StrCat("person ", principal.id, " must choose a new password first (SessionService.ChangePassword)"));
   }

@@ -28,10 +28,16 @@ namespace hirs::auth {
 
 enum class Scope { kAny, kOwnReports, kRequestDistrict, kNoCredential };
 
+// How far a person's session must have come for a method: a first
+// sign-in must set up the second factor, then (as after a reset) choose a
+// password, before anything else. Each stage admits the ones after it.
+enum class Stage { kReady, kChoosingPassword, kEnrolling, kAny };
+
 struct MethodRule {
   absl::string_view method;  // "hirs.v1.CaseService/GetCase"
   std::vector<hirs::v1::Role> roles;
   Scope scope;
+  Stage stage = Stage::kReady;  // the earliest stage of a session it admits
 };
 
 // Every method of every hirs.v1 service, once.
