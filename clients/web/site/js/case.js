@@ -3,7 +3,7 @@
 // reference and note updated with the case's etag (a conflict is
 // explained: what someone else changed), merge and split. The change feed
 // keeps the page current.
-import { call, clearErrors, localTime, showCallErrors, signedIn, t } from '/static/js/page.js';
+import { call, clearErrors, label, localTime, showCallErrors, signedIn, t } from '/static/js/page.js';
 
 const id = new URLSearchParams(location.search).get('id') || '';
 const form = document.getElementById('case-form');
@@ -51,10 +51,10 @@ function reportCard(report, explanation) {
   list.className = 'govuk-summary-list govuk-summary-list--no-border';
   list.append(
     row(t('desk_received'), `${localTime(report.receivedAt)} · ${report.reportingCentre} · ${report.submittedBy || ''}`),
-    row(t('q_reporter_role').replace(/\s*\(.*\)\s*$/, ''), report.reporterRole ? t(`enum_${report.reporterRole}`) : ''),
-    row(t('q_occurred_start').replace(/\s*\(.*\)\s*$/, ''), localTime(report.occurredStart)),
-    row(t('q_incident_types').replace(/\s*\(.*\)\s*$/, ''), enums(report.incidentTypes)),
-    row(t('q_motivations').replace(/\s*\(.*\)\s*$/, ''), enums(report.motivations)),
+    row(label('q_reporter_role'), report.reporterRole ? t(`enum_${report.reporterRole}`) : ''),
+    row(label('q_occurred_start'), localTime(report.occurredStart)),
+    row(label('q_incident_types'), enums(report.incidentTypes)),
+    row(label('q_motivations'), enums(report.motivations)),
     row(t('q_victim_full_name'), report.victim?.fullName || t('desk_not_shown')),
     row(t('q_description'), report.description || t('desk_not_shown')),
     row(t('desk_case_how'), explanation ? `${explanation.outcome} (${(explanation.score ?? 0).toFixed(1)})` : ''));
@@ -80,7 +80,7 @@ function render(kase) {
     row(t('desk_case_status'), kase.status),
     row(t('q_crime_reference'), kase.crimeReference || ''),
     row(t('desk_case_district'), kase.districtCode || ''),
-    row(t('q_occurred_start').replace(/\s*\(.*\)\s*$/, ''), localTime(kase.occurredStart)),
+    row(label('q_occurred_start'), localTime(kase.occurredStart)),
     row(t('desk_reports'), `${kase.reportCount ?? 0} (${t('desk_case_sources', { n: kase.sourceCount ?? 0 })})`),
     row(t('desk_case_linked'), caseLinks(kase.linkedCaseIds)),
     row(t('desk_case_note'), kase.outcomeNote || ''));
@@ -127,7 +127,7 @@ function changes(before, after) {
   const fields = [['status', 'desk_case_status'], ['crimeReference', 'q_crime_reference'],
     ['outcomeNote', 'desk_case_note'], ['reportCount', 'desk_reports']];
   return fields.filter(([f]) => String(before[f] ?? '') !== String(after[f] ?? ''))
-    .map(([f, key]) => `${t(key).replace(/\s*\(.*\)\s*$/, '')}: ${before[f] ?? ''} → ${after[f] ?? ''}`);
+    .map(([f, key]) => `${label(key)}: ${before[f] ?? ''} → ${after[f] ?? ''}`);
 }
 
 form.addEventListener('input', () => { editing = true; });

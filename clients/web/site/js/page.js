@@ -11,6 +11,16 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 
+// A question's words without the note in brackets at its end ("(required)").
+export function withoutNote(text) {
+  return text.replace(/\s*\(.*\)\s*$/, '').trim();
+}
+
+// The message `key` of the page's language, without its note in brackets.
+export function label(key) {
+  return withoutNote(t(key));
+}
+
 // A time as people here read it: UK time, in the page's language.
 export function localTime(iso) {
   if (!iso) return '';

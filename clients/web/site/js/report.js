@@ -3,7 +3,7 @@
 // (never sent anywhere until "Send"), with one request_id per draft so that
 // a double click or a retry after a timeout stores one report. Field errors
 // come from the API's BadRequest and appear beside their fields.
-import { call, clearErrors, fieldViolations, showErrors, signedIn, t } from '/static/js/page.js';
+import { call, clearErrors, fieldViolations, showErrors, signedIn, t, withoutNote } from '/static/js/page.js';
 
 const DRAFT = 'hirs-report-draft';
 const form = document.getElementById('report-form');
@@ -144,7 +144,7 @@ function questionOf(field) {
 function labelOf(field) {
   const group = document.getElementById(`${field}-group`);
   const label = group?.querySelector('legend, label');
-  return label ? label.textContent.replace(/\s*\(.*\)\s*$/, '').trim() : '';
+  return label ? withoutNote(label.textContent) : '';
 }
 
 // The server's violations beside their questions: the question's label in

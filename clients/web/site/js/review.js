@@ -3,7 +3,7 @@
 // the API redacts them; the field-by-field explanation; merge into a
 // chosen case or keep separate, with a reason. Keys: 1-9 choose a case,
 // K keeps separate, Ctrl+Enter sends, N goes to the next item.
-import { call, clearErrors, localTime, showCallErrors, showErrors, signedIn, t } from '/static/js/page.js';
+import { call, clearErrors, label, localTime, showCallErrors, showErrors, signedIn, t } from '/static/js/page.js';
 
 const form = document.getElementById('review-form');
 const status = document.getElementById('review-status');
@@ -43,7 +43,7 @@ function caseColumn(heading, kase) {
   for (const [key, value] of rows) {
     const row = document.createElement('div');
     row.className = 'govuk-summary-list__row';
-    row.append(text('dt', t(key).replace(/\s*\(.*\)\s*$/, ''), 'govuk-summary-list__key'),
+    row.append(text('dt', label(key), 'govuk-summary-list__key'),
       text('dd', value, 'govuk-summary-list__value'));
     list.append(row);
   }
@@ -51,12 +51,12 @@ function caseColumn(heading, kase) {
   return column;
 }
 
-function radio(id, value, label) {
+function radio(id, value, caption) {
   const item = document.createElement('div');
   item.className = 'govuk-radios__item';
   const input = document.createElement('input');
   Object.assign(input, { className: 'govuk-radios__input', id, name: 'decision', type: 'radio', value });
-  const labelElement = text('label', label, 'govuk-label govuk-radios__label');
+  const labelElement = text('label', caption, 'govuk-label govuk-radios__label');
   labelElement.htmlFor = id;
   item.append(input, labelElement);
   return item;
