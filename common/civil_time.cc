@@ -20,6 +20,10 @@ std::string UkDay(absl::Time t) { return absl::FormatTime("%Y-%m-%d", t, UkTimeZ
 
 std::string UkMonth(absl::Time t) { return absl::FormatTime("%Y-%m", t, UkTimeZone()); }
 
+bool ValidTimestamp(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() >= -62135596800LL && ts.seconds() <= 253402300799LL && ts.nanos() >= 0 && ts.nanos() <= 999999999;
+}
+
 absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }

@@ -19,6 +19,9 @@ std::string UkDay(absl::Time t);
 // "YYYY-MM" of `t` in the UK.
 std::string UkMonth(absl::Time t);
 
+// Whether `ts` is in the range of RFC 3339 (0001-01-01 to 9999-12-31)
+// with nanos in [0, 1e9).
+bool ValidTimestamp(const google::protobuf::Timestamp& ts);
 absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
 

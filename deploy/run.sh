@@ -126,7 +126,7 @@ Try it:
   $HIRS submit deploy/examples/report.json
   $HIRS submit deploy/examples/reports.jsonl
   $HIRS submit --csv deploy/examples/reports.csv
-  $HIRS report get <report id printed above>
+  $HIRS reports get <report id printed above>
   HIRS_TOKEN=$(token_of district-charnwood) $HIRS extract --district E07000130 --month 2026-10 --format csv
   HIRS_TOKEN=$(token_of district-charnwood) $HIRS extract report --district E07000130 --month 2026-10 -o report.html
   HIRS_TOKEN=$(token_of admin) $HIRS admin audit verify

@@ -19,6 +19,14 @@ std::string RequestKeyPrefix(absl::string_view principal_id) {
   return absl::StrCat(principal_id, absl::string_view("\0", 1));
 }
 
+std::string CentreReportPrefix(absl::string_view centre_id) {
+  return absl::StrCat(centre_id, absl::string_view("\0", 1));
+}
+
+std::string CentreReportKey(absl::string_view centre_id, absl::string_view report_id) {
+  return absl::StrCat(CentreReportPrefix(centre_id), report_id);
+}
+
 std::string ContentKey(absl::string_view principal_id, absl::string_view sha256) {
   return absl::StrCat(principal_id, absl::string_view("\0c", 2), sha256);
 }

@@ -28,6 +28,11 @@ std::string RequestKeyPrefix(absl::string_view principal_id);
 // `principal_id` (byte-identical resubmission without a key).
 std::string ContentKey(absl::string_view principal_id, absl::string_view sha256);
 
+// kCentreReports: "<centre_id>\0<report_id>" -> "", so that a centre's
+// reports read newest first by a descending scan under its prefix.
+std::string CentreReportPrefix(absl::string_view centre_id);
+std::string CentreReportKey(absl::string_view centre_id, absl::string_view report_id);
+
 // kChanges: the change with this sequence number (8 bytes, big endian).
 std::string EncodeChangeKey(uint64_t sequence);
 

@@ -21,7 +21,9 @@ namespace hirs::storage {
 //      the cases under it (storage/fingerprints.h), read by point look-ups;
 //      the migration from 3 moves each fingerprint + case_id -> report_id
 //      entry under its fingerprint .
-inline constexpr uint32_t kSchemaVersion = 4;
+//   5  the centre_reports family (each centre's reports, for ListReports);
+//      the migration from 4 indexes the stored reports.
+inline constexpr uint32_t kSchemaVersion = 5;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 
 }  // namespace hirs::storage

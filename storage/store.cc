@@ -42,8 +42,8 @@ constexpr absl::string_view kDiskFullMessage =
 constexpr uint64_t kMiB = 1 << 20;
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
-    "reports", "cases",    "fingerprints", "requests", "indexes",    "changes", "review", "audit",
-    "meta",    "features", "counts",       "extracts", "principals", "members", "people", "sessions"};
+    "reports",  "cases",  "fingerprints", "requests",   "indexes", "changes", "review",   "audit",         "meta",
+    "features", "counts", "extracts",     "principals", "members", "people",  "sessions", "centre_reports"};
 
 std::string EncodeCount(int64_t v) {
   std::string out(8, '\0');

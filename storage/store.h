@@ -38,24 +38,25 @@ namespace hirs::storage {
 
 // Column families, each with one job (see DESIGN.md "Storage").
 enum class Family {
-  kReports,       // report_id -> StoredReport
-  kCases,         // case_id -> StoredCase
-  kFingerprints,  // fingerprint (32 bytes) -> FingerprintCases (storage/fingerprints.h)
-  kRequests,      // idempotency: principal + request id / content digest
-  kIndexes,       // secondary indexes of cases, keys only
-  kChanges,       // change sequence (big endian) -> CaseEvent
-  kReview,        // review items
-  kAudit,         // audit hash chain
-  kMeta,          // schema version and other store-wide values
-  kFeatures,      // report_id -> MatchFeatures (what collation compares)
-  kCounts,        // term-frequency counters for collation; 8-byte little-endian, summed by Merge
-  kExtracts,      // district extract history (versions of each case's row) and pulls
-  kPrincipals,    // principal id -> StoredPrincipal (managed through AdminService)
-  kMembers,       // case id + "|" + report id -> CollationExplanation: every report of a case
-  kPeople,        // person id -> StoredPerson (services/auth/people.h)
-  kSessions,      // SHA-256 of a session token -> StoredSession
+  kReports,        // report_id -> StoredReport
+  kCases,          // case_id -> StoredCase
+  kFingerprints,   // fingerprint (32 bytes) -> FingerprintCases (storage/fingerprints.h)
+  kRequests,       // idempotency: principal + request id / content digest
+  kIndexes,        // secondary indexes of cases, keys only
+  kChanges,        // change sequence (big endian) -> CaseEvent
+  kReview,         // review items
+  kAudit,          // audit hash chain
+  kMeta,           // schema version and other store-wide values
+  kFeatures,       // report_id -> MatchFeatures (what collation compares)
+  kCounts,         // term-frequency counters for collation; 8-byte little-endian, summed by Merge
+  kExtracts,       // district extract history (versions of each case's row) and pulls
+  kPrincipals,     // principal id -> StoredPrincipal (managed through AdminService)
+  kMembers,        // case id + "|" + report id -> CollationExplanation: every report of a case
+  kPeople,         // person id -> StoredPerson (services/auth/people.h)
+  kSessions,       // SHA-256 of a session token -> StoredSession
+  kCentreReports,  // centre id + "\0" + report id -> "": each centre's reports (storage/keys.h)
 };
-inline constexpr int kFamilyCount = 16;
+inline constexpr int kFamilyCount = 17;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "clients/cli/output.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/rpc/status.pb.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
@@ -27,6 +28,7 @@ ABSL_DECLARE_FLAG(std::string, token);
 ABSL_DECLARE_FLAG(int, timeout_seconds);
 ABSL_DECLARE_FLAG(int, page_size);
 ABSL_DECLARE_FLAG(bool, all);
+ABSL_DECLARE_FLAG(std::string, filter);
 ABSL_DECLARE_FLAG(std::string, output);
 ABSL_DECLARE_FLAG(std::string, ca_file);
 ABSL_DECLARE_FLAG(std::string, cert_file);
@@ -59,6 +61,10 @@ int LogoutCommand(const std::vector<std::string>& words);
 std::string SessionFile();
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Sets `out` from `text`, an RFC 3339 time; false, after saying on standard
+// error what --`flag` should hold, when it is not one.
+bool ParseTimeFlag(const char* flag, const std::string& text, google::protobuf::Timestamp* out);
 
 // A channel to --server ($HIRS_SERVER, else 127.0.0.1:50051): TLS with
 // --ca_file, mutual TLS with --cert_file and --key_file too.

@@ -15,8 +15,11 @@ ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVE
 ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN, else the session of hirs login)");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
 ABSL_FLAG(int, page_size, 0,
-          "cases list, cases reports, review list: items per page (server default 50; 20 for reports)");
-ABSL_FLAG(bool, all, false, "cases list, cases reports, review list: follow every page");
+          "cases list, cases reports, review list, reports list: items per page (server default 50; 20 for cases "
+          "reports)");
+ABSL_FLAG(bool, all, false, "cases list, cases reports, review list, reports list: follow every page");
+ABSL_FLAG(std::string, filter, "",
+          "cases list, reports list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");
 ABSL_FLAG(std::string, output, "",
           "lists: table or json (JSON Lines); default table on a terminal, json otherwise. extract: the file to write "
           "instead of standard output (also -o)");
@@ -35,6 +38,19 @@ std::string FlagOrEnv(const std::string& flag, const char* env) {
 }
 
 }  // namespace
+
+bool ParseTimeFlag(const char* flag, const std::string& text, google::protobuf::Timestamp* out) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    std::fprintf(stderr, "error: --%s must be an RFC 3339 time such as 2026-11-01T09:00:00Z (%s)\n", flag,
+                 error.c_str());
+    return false;
+  }
+  out->set_seconds(absl::ToUnixSeconds(t));
+  out->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(absl::ToUnixSeconds(t))) / absl::Nanoseconds(1)));
+  return true;
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -46,19 +46,8 @@ int WriteOutput(const std::string& content) {
 bool ExtractRequest(hirs::v1::MonthlyExtractRequest* request) {
   request->set_district_code(absl::GetFlag(FLAGS_district));
   request->set_month(absl::GetFlag(FLAGS_month));
-  if (!absl::GetFlag(FLAGS_as_of).empty()) {
-    absl::Time t;
-    std::string error;
-    if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_as_of), &t, &error)) {
-      std::fprintf(stderr, "error: --as-of must be an RFC 3339 time such as 2026-11-01T09:00:00Z (%s)\n",
-                   error.c_str());
-      return false;
-    }
-    request->mutable_as_of()->set_seconds(absl::ToUnixSeconds(t));
-    request->mutable_as_of()->set_nanos(
-        static_cast<int32_t>((t - absl::FromUnixSeconds(absl::ToUnixSeconds(t))) / absl::Nanoseconds(1)));
-  }
-  return true;
+  const std::string as_of = absl::GetFlag(FLAGS_as_of);
+  return as_of.empty() || ParseTimeFlag("as-of", as_of, request->mutable_as_of());
 }
 
 }  // namespace

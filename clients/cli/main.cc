@@ -49,11 +49,13 @@ const std::vector<Group>& Groups() {
   hirs submit FILE.jsonl          JSON Lines, one report a line, over the bulk stream
   hirs submit --csv FILE.csv      CSV in the column layout of deploy/examples/README.md
 )"},
-      {"report",
-       "read a report your centre submitted",
+      {"reports",
+       "your centre's reports and what became of them",
        hirs::cli::ReportCommand,
-       {"get"},
-       "  hirs report get REPORT_ID\n"},
+       {"get", "list"},
+       R"(  hirs reports get REPORT_ID
+  hirs reports list [--filter F] [--updated_since TIME] [--page_size N] [--all] [--output table|json]
+)"},
       {"cases",
        "the police's collated cases",
        hirs::cli::CasesCommand,
@@ -116,6 +118,7 @@ constexpr char kCommon[] =
     "$HIRS_KEY_FILE. hirs help GROUP shows a group's commands; hirs completion bash prints bash completion.\n";
 
 const Group* FindGroup(absl::string_view name) {
+  if (name == "report") name = "reports";  // the group's singular name, still accepted
   for (const Group& g : Groups()) {
     if (name == g.name) return &g;
   }

@@ -15,6 +15,8 @@
 #include "hirs/v1/reporting_service.grpc.pb.h"
 
 ABSL_FLAG(bool, csv, false, "submit: FILE is CSV in the documented column layout");
+ABSL_FLAG(std::string, updated_since, "",
+          "reports list: only reports whose report or case changed after this RFC 3339 time");
 
 namespace hirs::cli {
 namespace {
@@ -176,12 +178,32 @@ int SubmitCommand(const std::vector<std::string>& words) {
 }
 
 int ReportCommand(const std::vector<std::string>& words) {
-  if (words.size() != 3 || words[1] != "get") return kNotACommand;
   auto stub = hirs::v1::ReportingService::NewStub(Channel());
-  hirs::v1::GetReportRequest request;
-  request.set_report_id(words[2]);
-  return Unary<hirs::v1::Report>(
-      [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->GetReport(c, request, r); });
+  if (words.size() == 3 && words[1] == "get") {
+    hirs::v1::GetReportRequest request;
+    request.set_report_id(words[2]);
+    return Unary<hirs::v1::Report>(
+        [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->GetReport(c, request, r); });
+  }
+  if (words.size() != 2 || words[1] != "list") return kNotACommand;
+  hirs::v1::ListReportsRequest request;
+  request.set_filter(absl::GetFlag(FLAGS_filter));
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  const std::string since = absl::GetFlag(FLAGS_updated_since);
+  if (!since.empty() && !ParseTimeFlag("updated_since", since, request.mutable_updated_since())) return kExitUsage;
+  return ListPages<hirs::v1::ListReportsRequest, hirs::v1::ListReportsResponse>(
+      request,
+      [&](grpc::ClientContext* c, const hirs::v1::ListReportsRequest& q, hirs::v1::ListReportsResponse* r) {
+        return stub->ListReports(c, q, r);
+      },
+      [](const hirs::v1::ListReportsResponse& r) { return r.reports(); },
+      {{"REPORT", "report_id"},
+       {"RECEIVED", "received_at"},
+       {"REFERENCE", "source_reference"},
+       {"CASE", "progress.case_id"},
+       {"STATUS", "progress.case_status"},
+       {"CRIME REF", "progress.crime_reference"},
+       {"UPDATED", "progress.updated_at"}});
 }
 
 }  // namespace hirs::cli

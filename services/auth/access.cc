@@ -15,6 +15,7 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.ReportingService/SubmitReport", {REPORTING_CENTRE}, Scope::kOwnReports},
       {"hirs.v1.ReportingService/SubmitReports", {REPORTING_CENTRE}, Scope::kOwnReports},
       {"hirs.v1.ReportingService/GetReport", {REPORTING_CENTRE}, Scope::kOwnReports},
+      {"hirs.v1.ReportingService/ListReports", {REPORTING_CENTRE}, Scope::kOwnReports},
       // Police read and change cases; admin reads them (without personal
       // data: services/auth/redaction.h) but changes nothing.
       {"hirs.v1.CaseService/GetCase", {POLICE, ADMIN}, Scope::kAny},

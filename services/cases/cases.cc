@@ -14,9 +14,9 @@
 #include "common/utf8.h"
 #include "hirs/store/v1/records.pb.h"
 #include "services/auth/redaction.h"
-#include "services/cases/filter.h"
-#include "services/cases/page_token.h"
 #include "services/collation/case_aggregate.h"
+#include "services/query/filter.h"
+#include "services/query/pager.h"
 #include "services/records/case_records.h"
 #include "services/records/field_rules.h"
 #include "services/records/personal_data.h"
@@ -25,12 +25,11 @@
 namespace hirs::cases {
 namespace {
 
+using query::Filter;
+using query::Pager;
+
 using hirs::store::v1::StoredCase;
 using storage::Family;
-
-// At most this many cases are read by one ListCases call, whatever the
-// filter, so that a filter matching few cases cannot make a call slow.
-constexpr size_t kMaxExaminedPerCall = 20000;
 
 absl::Status NotFound(absl::string_view case_id) {
   return absl::NotFoundError(absl::StrCat("case ", case_id, " not found"));
@@ -55,65 +54,6 @@ std::vector<hirs::v1::CaseStatus> AllowedFrom(hirs::v1::CaseStatus from) {
       return {};
   }
 }
-
-// One list call's walk (AIP-158): the page size, where the previous page
-// ended, the items looked at so far, and the token for the next page.
-class Pager {
- public:
-  // Checks page_size and page_token, adding their violations to
-  // `violations`; `scope` is what tokens are bound to.
-  Pager(const collation::KeyedHasher& hasher, std::string scope, int32_t page_size, const std::string& page_token,
-        absl::Time now, std::vector<FieldViolation>* violations, int default_size = kDefaultPageSize,
-        int max_size = kMaxPageSize)
-      : hasher_(hasher), scope_(std::move(scope)), now_(now) {
-    if (page_size < 0) {
-      violations->push_back(
-          {"page_size", absl::StrCat("must not be negative; leave it 0 for the default of ", default_size)});
-    }
-    page_size_ = page_size <= 0 ? default_size : std::min(page_size, max_size);
-    if (page_token.empty()) return;
-    absl::StatusOr<std::string> decoded = DecodePageToken(hasher_, scope_, page_token, now_);
-    if (decoded.ok()) {
-      after_ = cursor_ = *std::move(decoded);
-    } else {
-      for (auto& v : FieldViolationsOf(decoded.status())) violations->push_back(std::move(v));
-    }
-  }
-
-  // Where this page starts: just beyond this key ("" from the start).
-  const std::string& after() const { return after_; }
-  // Items still wanted on the page that holds `taken` of them.
-  size_t wanted(int taken) const { return static_cast<size_t>(std::max(page_size_ - taken, 0)); }
-
-  // Before looking at the item at `key`, the page holding `taken` items:
-  // false when the page is full or the call has examined enough (there is
-  // then a next page); true, and `key` is where the next page would start.
-  bool Visit(absl::string_view key, int taken) {
-    if (taken >= page_size_ || examined_ >= kMaxExaminedPerCall) {
-      more_ = true;
-      return false;
-    }
-    ++examined_;
-    cursor_ = std::string(key);
-    return true;
-  }
-
-  // The next_page_token: empty when the walk reached the end.
-  std::string NextPageToken() const { return more_ ? EncodePageToken(hasher_, scope_, cursor_, now_) : ""; }
-
-  // The key the walk has reached (the last visited, else where it started).
-  const std::string& cursor() const { return cursor_; }
-
- private:
-  const collation::KeyedHasher& hasher_;
-  const std::string scope_;
-  const absl::Time now_;
-  int page_size_ = kDefaultPageSize;
-  std::string after_;   // from the page token
-  std::string cursor_;  // the last key visited, at first after_
-  size_t examined_ = 0;
-  bool more_ = false;
-};
 
 // The case as lists and events show it: no explanations, no reports.
 hirs::v1::Case Summary(const hirs::v1::Case& c) {
@@ -248,7 +188,7 @@ absl::StatusOr<hirs::v1::ListCasesResponse> Cases::ListCases(const auth::Princip
   const absl::Time now = clock_();
   std::vector<FieldViolation> violations;
   Pager pager(*hasher_, absl::StrCat("ListCases\n", reader.id, "\n", request.filter()), request.page_size(),
-              request.page_token(), now, &violations);
+              request.page_token(), now, &violations, kDefaultPageSize, kMaxPageSize);
   absl::StatusOr<Filter> filter = Filter::Parse(request.filter());
   if (!filter.ok()) {
     for (auto& v : FieldViolationsOf(filter.status())) violations.push_back(std::move(v));
@@ -644,7 +584,7 @@ absl::StatusOr<hirs::v1::ListReviewItemsResponse> Cases::ListReviewItems(
     const auth::Principal& reader, const hirs::v1::ListReviewItemsRequest& request) const {
   std::vector<FieldViolation> violations;
   Pager pager(*hasher_, absl::StrCat("ListReviewItems\n", reader.id), request.page_size(), request.page_token(),
-              clock_(), &violations);
+              clock_(), &violations, kDefaultPageSize, kMaxPageSize);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   hirs::v1::ListReviewItemsResponse out;
   absl::Status inner;

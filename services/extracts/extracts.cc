@@ -77,7 +77,7 @@ absl::StatusOr<Extracts::Checked> Extracts::Check(const hirs::v1::MonthlyExtract
   Checked checked{now, request.has_as_of()};
   if (request.has_as_of()) {
     const auto& ts = request.as_of();
-    if (ts.seconds() < 0 || ts.seconds() > 253402300799 || ts.nanos() < 0 || ts.nanos() > 999999999) {
+    if (!ValidTimestamp(ts) || ts.seconds() < 0) {
       violations.push_back({"as_of", "is not a valid time"});
     } else if (ToAbslTime(ts) > now) {
       violations.push_back({"as_of", "is in the future; leave it unset for the current extract"});

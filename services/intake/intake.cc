@@ -164,6 +164,7 @@ SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
   member.set_outcome(decision.outcome);
 
   batch->Put(Family::kReports, report_id, s.stored.SerializeAsString());
+  batch->Put(Family::kCentreReports, storage::CentreReportKey(s.stored.report().reporting_centre(), report_id), "");
   collation::PutMember(c.case_().case_id(), member, batch);
   const auto kind = s.before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
   records::PutCase(s.before.has_value() ? &*s.before : nullptr, c, {{kind, {}, {report_id}}}, s.now, batch);
@@ -221,17 +222,6 @@ absl::StatusOr<SubmitResult> Intake::Submit(absl::string_view centre_id, const h
   if (also_write) also_write(result, &batch);
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return result;
-}
-
-absl::StatusOr<hirs::v1::Report> Intake::GetReport(absl::string_view centre_id, absl::string_view report_id) const {
-  const auto not_found = absl::NotFoundError(absl::StrCat("report ", report_id, " not found"));
-  if (!IsWellFormedId("rpt_", report_id)) {
-    return InvalidArgumentWithViolations({{"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"}});
-  }
-  ASSIGN_OR_RETURN(std::optional<StoredReport> stored,
-                   storage::ReadProto<StoredReport>(*store_, Family::kReports, report_id));
-  if (!stored.has_value() || stored->report().reporting_centre() != centre_id) return not_found;
-  return std::move(*stored->mutable_report());
 }
 
 }  // namespace hirs::intake

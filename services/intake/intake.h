@@ -67,10 +67,6 @@ class Intake {
   absl::StatusOr<SubmitResult> Submit(absl::string_view centre_id, const hirs::v1::SubmitReportRequest& request,
                                       const AlsoWrite& also_write = nullptr, absl::string_view submitted_by = "");
 
-  // The report as received. NOT_FOUND when there is no such report or it
-  // belongs to another centre (the two are indistinguishable on purpose).
-  absl::StatusOr<hirs::v1::Report> GetReport(absl::string_view centre_id, absl::string_view report_id) const;
-
  private:
   // Submit's steps: Plan (validate, normalise, plan collation: no lock, no
   // I/O), Known (idempotency, under the keys' locks), the collator's

@@ -268,7 +268,15 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerCo
                                                           hirs::v1::Report* response) {
   return rpc::RunUnary(
       context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
-      [this, request](const auth::Principal& p) { return intake_->GetReport(p.scope, request->report_id()); });
+      [this, request](const auth::Principal& p) { return reports_->GetReport(p.scope, request->report_id()); });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServerContext* context,
+                                                            const hirs::v1::ListReportsRequest* request,
+                                                            hirs::v1::ListReportsResponse* response) {
+  return rpc::RunUnary(
+      context, *gate_, "hirs.v1.ReportingService/ListReports", *request, pools_.reads, response,
+      [this, request](const auth::Principal& p) { return reports_->ListReports(p.scope, p.id, *request); });
 }
 
 }  // namespace hirs::intake

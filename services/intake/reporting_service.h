@@ -1,4 +1,5 @@
-// gRPC adapter of hirs.v1.ReportingService over Intake. Calls pass the
+// gRPC adapter of hirs.v1.ReportingService over Intake (submissions) and
+// CentreReports (reads). Calls pass the
 // gate (services/rpc/gate.h), hand the blocking work to a WorkerPool (a
 // write waits for fsync) and finish through the gate, so no reaction blocks.
 #ifndef HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
@@ -6,6 +7,7 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/intake/centre_reports.h"
 #include "services/intake/intake.h"
 #include "services/rpc/gate.h"
 
@@ -14,8 +16,8 @@ namespace hirs::intake {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackService {
  public:
-  ReportingServiceImpl(Intake* intake, rpc::CallGate* gate, WorkerPools pools)
-      : intake_(intake), gate_(gate), pools_(pools) {}
+  ReportingServiceImpl(Intake* intake, const CentreReports* reports, rpc::CallGate* gate, WorkerPools pools)
+      : intake_(intake), reports_(reports), gate_(gate), pools_(pools) {}
 
   grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context,
                                          const hirs::v1::SubmitReportRequest* request,
@@ -24,9 +26,13 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
       grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context, const hirs::v1::GetReportRequest* request,
                                       hirs::v1::Report* response) override;
+  grpc::ServerUnaryReactor* ListReports(grpc::CallbackServerContext* context,
+                                        const hirs::v1::ListReportsRequest* request,
+                                        hirs::v1::ListReportsResponse* response) override;
 
  private:
   Intake* const intake_;
+  const CentreReports* const reports_;
   rpc::CallGate* const gate_;
   const WorkerPools pools_;
 };

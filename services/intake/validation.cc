@@ -73,11 +73,6 @@ void CheckEnumList(Checker& c, absl::string_view field, const Repeated& values, 
   }
 }
 
-bool ValidTimestamp(const google::protobuf::Timestamp& ts) {
-  // RFC 3339 range: 0001-01-01 to 9999-12-31.
-  return ts.seconds() >= -62135596800LL && ts.seconds() <= 253402300799LL && ts.nanos() >= 0 && ts.nanos() <= 999999999;
-}
-
 void CheckTimes(Checker& c, const Report& r, absl::Time now) {
   static const absl::Time kEarliest = absl::FromCivil(absl::CivilDay(1990, 1, 1), absl::UTCTimeZone());
   const absl::Time latest = now + kAllowedClockSkew;

@@ -191,6 +191,26 @@ absl::Status StartExtractHistory(storage::Store* store, absl::Time now) {
   return store->Write(std::move(batch));
 }
 
+// Schema 5: the centre_reports family, each stored report under its
+// centre. Idempotent: an interrupted run writes the same entries again.
+absl::Status IndexCentreReports(storage::Store* store, absl::Time) {
+  MigrationWriter writer(store);
+  absl::Status inner;
+  RETURN_IF_ERROR(store->Scan(storage::Family::kReports, "", 0, [&](absl::string_view key, absl::string_view value) {
+    hirs::store::v1::StoredReport r;
+    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = absl::DataLossError(absl::StrCat("unreadable report ", key, " while indexing reports by centre"));
+      return false;
+    }
+    writer.batch()->Put(storage::Family::kCentreReports, storage::CentreReportKey(r.report().reporting_centre(), key),
+                        "");
+    inner = writer.Added();
+    return inner.ok();
+  }));
+  RETURN_IF_ERROR(inner);
+  return writer.Finish();
+}
+
 struct Migration {
   const char* what;
   // Runs when the stored schema version is below this; 0: whenever the
@@ -201,10 +221,9 @@ struct Migration {
 
 // In the order they run.
 constexpr Migration kMigrations[] = {
-    {"case indexes", 2, RebuildCaseIndexes},
-    {"fingerprints under their fingerprints", 4, MigrateFingerprints},
-    {"case members", 0, MoveExplanationsToMembers},
-    {"extract history", 0, StartExtractHistory},
+    {"case indexes", 2, RebuildCaseIndexes},        {"fingerprints under their fingerprints", 4, MigrateFingerprints},
+    {"case members", 0, MoveExplanationsToMembers}, {"extract history", 0, StartExtractHistory},
+    {"reports by centre", 5, IndexCentreReports},
 };
 
 absl::StatusOr<uint32_t> StoredVersion(const storage::Store& store) {

@@ -63,6 +63,7 @@ struct Server::State {
   std::unique_ptr<collation::Collator> collator;
   storage::CaseLocks locks;
   std::unique_ptr<intake::Intake> intake;
+  std::unique_ptr<intake::CentreReports> centre_reports;
   std::unique_ptr<WorkerPool> read_pool;
   std::unique_ptr<WorkerPool> pool;  // writes, and the admin service's calls
   std::unique_ptr<intake::ReportingServiceImpl> reporting;
@@ -200,7 +201,9 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls, "hirs-writes");
   state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls, "hirs-reads");
   const WorkerPools pools{state->read_pool.get(), state->pool.get()};
-  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->gate.get(), pools);
+  state->centre_reports = std::make_unique<intake::CentreReports>(state->store.get(), state->hasher.get());
+  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->centre_reports.get(),
+                                                                    state->gate.get(), pools);
   state->case_domain =
       std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(), state->hasher.get());
   state->feed = std::make_unique<cases::ChangeFeed>(state->store.get(), options.watch);

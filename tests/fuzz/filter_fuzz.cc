@@ -5,11 +5,11 @@
 #include <cstdint>
 
 #include "absl/strings/match.h"
-#include "services/cases/filter.h"
+#include "services/query/filter.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
-  auto filter = hirs::cases::Filter::Parse(text);
+  auto filter = hirs::query::Filter::Parse(text);
   if (!filter.ok() && filter.status().code() != absl::StatusCode::kInvalidArgument) __builtin_trap();
   return 0;
 }

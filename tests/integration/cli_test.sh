@@ -124,6 +124,18 @@ head -1 "$WORK/review.table" | grep -qE '^REVIEW +REPORT' || fail "review table:
 "$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=UNDER_INVESTIGATION >"$WORK/updated.json" \
   || fail "cases update exited $?"
 grep -q UNDER_INVESTIGATION "$WORK/updated.json" || fail "update: $(cat "$WORK/updated.json")"
+# The centre sees what became of its report: the case's police status.
+"$HIRS" reports list --filter='status = UNDER_INVESTIGATION' --output=table >"$WORK/mine.table" \
+  || fail "reports list exited $?"
+head -1 "$WORK/mine.table" | grep -qE '^REPORT +RECEIVED +REFERENCE +CASE +STATUS' || fail "reports table: $(cat "$WORK/mine.table")"
+grep -qE "^$report_id .* $case_id +UNDER_INVESTIGATION" "$WORK/mine.table" || fail "reports row: $(cat "$WORK/mine.table")"
+"$HIRS" reports list --page_size=2 --all --output=json >"$WORK/mine.jsonl" || fail "reports list --all"
+[ "$(wc -l <"$WORK/mine.jsonl")" -ge 10 ] || fail "reports list --all: $(wc -l <"$WORK/mine.jsonl") lines"
+"$HIRS" reports list --updated_since="$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" --output=json >"$WORK/none.jsonl" \
+  || fail "reports list --updated_since"
+[ ! -s "$WORK/none.jsonl" ] || fail "changes from the future: $(cat "$WORK/none.jsonl")"
+rc=0; "$HIRS" reports list --filter='district_code = "E07000130"' 2>"$WORK/filter.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'filter: at position 1' "$WORK/filter.err" || fail "bad filter: rc=$rc $(cat "$WORK/filter.err")"
 rc=0; "$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=CLOSED 2>"$WORK/stale.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q ABORTED "$WORK/stale.err" || fail "stale etag: rc=$rc $(cat "$WORK/stale.err")"
 rc=0; "$HIRS" "${P[@]}" cases list --filter='colour = red' 2>"$WORK/filter.err" || rc=$?

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/civil_time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -153,6 +154,25 @@ TEST_F(HttpTest, AnswersEqualTheGrpcAnswers) {
   res = client_.Get(absl::StrCat("/v1/reports/", submitted.report_id()), Bearer(kCentreAToken));
   ASSERT_TRUE(res);
   EXPECT_EQ(Trimmed(res->body), Json(stored));
+
+  // A centre's list, with a filter and a time as query parameters.
+  hirs::v1::ListReportsRequest mine;
+  mine.set_filter("motivation = DISABILITY AND status = OPEN");
+  *mine.mutable_updated_since() = ToTimestamp(absl::Now() - absl::Hours(1));
+  hirs::v1::ListReportsResponse listed_mine;
+  ASSERT_TRUE(server_.Reporting()->ListReports(ContextWithToken(kCentreAToken).get(), mine, &listed_mine).ok());
+  ASSERT_EQ(listed_mine.reports_size(), 1);
+  res = client_.Get(
+      absl::StrCat("/v1/reports?filter=", httplib::detail::encode_query_param(mine.filter()), "&updated_since=",
+                   absl::FormatTime(absl::RFC3339_full, absl::Now() - absl::Hours(1), absl::UTCTimeZone())),
+      Bearer(kCentreAToken));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  hirs::v1::ListReportsResponse over_http;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(res->body, &over_http).ok());
+  ASSERT_EQ(over_http.reports_size(), 1);
+  EXPECT_EQ(over_http.reports(0).report_id(), submitted.report_id());
+  EXPECT_EQ(over_http.reports(0).progress().case_id(), submitted.case_id());
 
   // PATCH with the body bound to `case`, the path naming it.
   hirs::v1::Case change;

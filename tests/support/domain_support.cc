@@ -188,6 +188,19 @@ std::string WritePrincipals(const std::string& dir) {
   return path;
 }
 
+hirs::v1::Report DistinctReport(int i, absl::Time now) {
+  hirs::v1::Report r = hirs::testing::ValidReport(now);
+  *r.mutable_occurred_start() =
+      ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now) - 48 * 3600 - i * 4 * 86400));
+  r.mutable_victim()->set_full_name(absl::StrCat("Victim", i, " Person", i));
+  r.mutable_victim()->clear_date_of_birth();
+  r.set_description(absl::StrCat("Incident number ", i, " of a series of unrelated test incidents."));
+  r.set_source_reference(absl::StrCat("REF-", i));
+  r.clear_motivations();
+  r.add_motivations(i % 3 == 0 ? hirs::v1::RACE : hirs::v1::DISABILITY);
+  return r;
+}
+
 hirs::v1::Report ValidReport(absl::Time now) {
   hirs::v1::Report r;
   r.set_source_reference("REF-1");

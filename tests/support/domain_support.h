@@ -47,6 +47,11 @@ inline const absl::Time kTestNow = absl::FromUnixSeconds(1790000000);
 // The same `now` always gives the same bytes.
 hirs::v1::Report ValidReport(absl::Time now = kTestNow);
 
+// A report of an incident of its own: days apart from every other i, with
+// its own victim, so that none collates with another; its motivation is
+// RACE for i divisible by 3, else DISABILITY.
+hirs::v1::Report DistinctReport(int i, absl::Time now);
+
 // A SubmitReportRequest carrying `report` and idempotency key `request_id`.
 hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& request_id = "");
 

@@ -11,12 +11,12 @@
 #include "gtest/gtest.h"
 #include "hirs/store/v1/records.pb.h"
 #include "services/auth/redaction.h"
-#include "services/cases/filter.h"
-#include "services/cases/page_token.h"
 #include "services/collation/case_aggregate.h"
 #include "services/collation/model.h"
 #include "services/collation/probabilistic_collator.h"
 #include "services/intake/intake.h"
+#include "services/query/filter.h"
+#include "services/query/page_token.h"
 #include "storage/fingerprints.h"
 #include "storage/keys.h"
 #include "tests/support/domain_support.h"
@@ -31,20 +31,7 @@ const auth::Principal kPolice{"police", hirs::v1::POLICE, "E23000021"};
 const auth::Principal kOtherPolice{"police-2", hirs::v1::POLICE, "E23000021"};
 const auth::Principal kAdmin{"admin", hirs::v1::ADMIN, ""};
 
-// A report of an incident of its own: days apart from every other i, with
-// its own victim, so that none collates with another.
-hirs::v1::Report DistinctReport(int i, absl::Time now) {
-  hirs::v1::Report r = hirs::testing::ValidReport(now);
-  *r.mutable_occurred_start() =
-      ToTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now) - 48 * 3600 - i * 4 * 86400));
-  r.mutable_victim()->set_full_name(absl::StrCat("Victim", i, " Person", i));
-  r.mutable_victim()->clear_date_of_birth();
-  r.set_description(absl::StrCat("Incident number ", i, " of a series of unrelated test incidents."));
-  r.set_source_reference(absl::StrCat("REF-", i));
-  r.clear_motivations();
-  r.add_motivations(i % 3 == 0 ? hirs::v1::RACE : hirs::v1::DISABILITY);
-  return r;
-}
+using hirs::testing::DistinctReport;
 
 class CasesTest : public ::testing::Test {
  protected:
@@ -324,7 +311,7 @@ TEST_F(CasesTest, FilteredPagesAgreeWithEvaluatingEveryCase) {
        {"motivation = RACE", "NOT motivation = RACE", "motivation = RACE OR motivation = DISABILITY",
         "district_code = E07000130 AND motivation = DISABILITY", "status = CLOSED", "repeat_victim = true",
         "occurred_start >= \"2000-01-01T00:00:00Z\" AND motivation = RACE"}) {
-    auto parsed = Filter::Parse(filter).value();
+    auto parsed = query::Filter::Parse(filter).value();
     std::vector<std::string> expected;
     for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
       if (parsed.Matches(cases_->GetCase(kPolice, *it).value())) expected.push_back(*it);
@@ -381,8 +368,9 @@ TEST_F(CasesTest, PageTokensCannotBeForgedOrReused) {
   // A token made with another key (another server) is forged too.
   collation::KeyedHasher other(std::string(32, 'x'));
   refused(kPolice, "status = OPEN",
-          EncodePageToken(other, absl::StrCat("ListCases\npolice\nstatus = OPEN"), "case_0", absl::Now()), "other key");
-  clock_offset_ = kPageTokenLifetime + absl::Minutes(1);
+          query::EncodePageToken(other, absl::StrCat("ListCases\npolice\nstatus = OPEN"), "case_0", absl::Now()),
+          "other key");
+  clock_offset_ = query::kPageTokenLifetime + absl::Minutes(1);
   refused(kPolice, "status = OPEN", first.next_page_token(), "expired");
   clock_offset_ = absl::ZeroDuration();
   request.set_page_token(first.next_page_token());

@@ -1,11 +1,11 @@
-#include "services/cases/filter.h"
+#include "services/query/filter.h"
 
 #include "common/bad_request.h"
 #include "common/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace hirs::cases {
+namespace hirs::query {
 namespace {
 
 using ::testing::HasSubstr;
@@ -122,4 +122,4 @@ TEST(Filter, IndexCoverNarrowsWhereItSafelyCan) {
 }
 
 }  // namespace
-}  // namespace hirs::cases
+}  // namespace hirs::query

@@ -400,6 +400,56 @@ class Pages(unittest.TestCase):
         submits = [e for e in entries["entries"] if e["method"] == "hirs.v1.ReportingService/SubmitReport"]
         self.assertEqual([e["outcome"] for e in submits].count("OK"), 1, submits)
 
+    def test_a_centre_sees_what_became_of_its_reports(self):
+        from selenium.webdriver.support.ui import Select
+        d = self.driver
+        reference = f"MINE/{int(time.time() * 1000)}"
+        start = time.strftime("%Y-%m-%dT11:05:00Z", time.gmtime(time.time() - 4 * 86400))
+        status, _, sent = api("POST", "/v1/reports", {"report": {
+            "sourceReference": reference, "reporterRole": "THIRD_PARTY", "motivations": ["AGE"],
+            "incidentTypes": ["DAMAGE_TO_PROPERTY"], "occurredStart": start,
+            "location": {"postcode": "LE11 3AB", "placeType": "HOME"}, "description": "Eggs thrown at the window.",
+            "victim": {"fullName": "Ada Example"}, "consent": {"shareWithPolice": True}}}, token="token-centre-a")
+        self.assertEqual(status, 200, sent)
+        status, _, kase = api("GET", f"/v1/cases/{sent['caseId']}", token="token-police")
+        status, _, _ = api("PATCH", f"/v1/cases/{sent['caseId']}?update_mask=status,crimeReference&etag={kase['etag']}",
+                           {"status": "CRIME_RECORDED", "crimeReference": "LC/4242/26"}, token="token-police")
+        self.assertEqual(status, 200)
+        self.signed_in_person()
+        d.find_element(By.LINK_TEXT, "Our centre's reports").click()
+        self.wait(EC.url_contains("/reports"))
+        self.wait(EC.visibility_of_element_located((By.ID, "reports-table")))
+        first_row = d.find_element(By.CSS_SELECTOR, "#reports-rows tr")
+        self.assertIn(reference, first_row.text)  # newest first
+        self.assertIn("Crime recorded", first_row.text)
+        self.assertIn("LC/4242/26", first_row.text)
+        self.check_page("reports-en")
+        # Filters: the status shows it; another status does not; a bad day is
+        # named beside its field.
+        Select(d.find_element(By.ID, "f-status")).select_by_value("NO_FURTHER_ACTION")
+        d.find_element(By.ID, "reports-search").click()
+        self.wait(lambda drv: reference not in drv.find_element(By.ID, "reports-rows").text
+                  and drv.find_element(By.ID, "reports-count").text)
+        Select(d.find_element(By.ID, "f-status")).select_by_value("CRIME_RECORDED")
+        d.find_element(By.ID, "received_from").send_keys("last week")
+        d.find_element(By.ID, "reports-search").click()
+        self.assertIn("Received on or after", self.summary_text())
+        self.check_page("reports-errors-en")
+        d.find_element(By.ID, "received_from").clear()
+        d.find_element(By.ID, "received_from").send_keys(time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400)))
+        d.find_element(By.ID, "reports-search").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "reports-rows"), reference))
+        # The report as received, with what became of it.
+        d.find_element(By.LINK_TEXT, sent["reportId"]).click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "report-heading"), sent["reportId"]))
+        fields = d.find_element(By.ID, "report-fields").text
+        for expected in (reference, "Eggs thrown at the window.", "Ada Example", "LE11 3AB"):
+            self.assertIn(expected, fields)
+        progress = d.find_element(By.ID, "report-progress").text
+        self.assertIn(sent["caseId"], progress)
+        self.assertIn("Crime recorded", progress)
+        self.check_page("my-report-en")
+
     def test_the_report_form_in_urdu_and_polish(self):
         d = self.driver
         self.signed_in_person()
@@ -461,7 +511,7 @@ class Pages(unittest.TestCase):
         self.wait(lambda drv: urllib.parse.urlparse(drv.current_url).path == "/")
         self.wait(EC.text_to_be_present_in_element((By.ID, "home-welcome"), "Welcome"))
         links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#home-tasks a")]
-        self.assertEqual([urllib.parse.urlparse(h).path for h in links], ["/report"])
+        self.assertEqual([urllib.parse.urlparse(h).path for h in links], ["/report", "/reports"])
         self.check_page("home-en")
         # The audit trail names the person.
         status, _, entries = api("GET", f"/v1/auditEntries?principal_id={person_id}", token=ADMIN_TOKEN)
@@ -599,7 +649,7 @@ class Pages(unittest.TestCase):
 
     def test_the_desk_pages_are_in_english_whatever_the_language_chosen(self):
         self.signed_in_person(role="POLICE", scope="E23000021")
-        for page in ("/review", "/cases"):
+        for page in ("/review", "/cases", "/reports"):
             self.open(f"{page}?lang=ur")
             html = self.driver.find_element(By.TAG_NAME, "html")
             self.assertEqual((html.get_attribute("lang"), html.get_attribute("dir")), ("en", "ltr"))

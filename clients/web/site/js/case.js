@@ -3,7 +3,9 @@
 // reference and note updated with the case's etag (a conflict is
 // explained: what someone else changed), merge and split. The change feed
 // keeps the page current.
-import { call, clearErrors, label, localTime, showCallErrors, signedIn, t } from '/static/js/page.js';
+import {
+  call, clearErrors, enumLabels as enums, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
+} from '/static/js/page.js';
 
 const id = new URLSearchParams(location.search).get('id') || '';
 const form = document.getElementById('case-form');
@@ -12,19 +14,6 @@ const form = document.getElementById('case-form');
 // the form too unless the user has begun to edit it.
 let base = null;
 let editing = false;
-
-function row(key, value) {
-  const r = document.createElement('div');
-  r.className = 'govuk-summary-list__row';
-  const dt = document.createElement('dt');
-  dt.className = 'govuk-summary-list__key';
-  dt.textContent = key;
-  const dd = document.createElement('dd');
-  dd.className = 'govuk-summary-list__value';
-  if (value instanceof Node) dd.append(value); else dd.textContent = value ?? '';
-  r.append(dt, dd);
-  return r;
-}
 
 function caseLinks(ids) {
   const span = document.createElement('span');
@@ -38,8 +27,6 @@ function caseLinks(ids) {
   });
   return span;
 }
-
-function enums(values) { return (values || []).map((v) => t(`enum_${v}`)).join(', '); }
 
 function reportCard(report, explanation) {
   const card = document.createElement('section');

@@ -1,6 +1,8 @@
 // Finding cases: a form that builds the AIP-160 filter ListCases takes
 // (or the filter written by hand), pages of results newest first.
-import { call, clearErrors, localTime, showCallErrors, signedIn, t } from '/static/js/page.js';
+import {
+  call, clearErrors, localTime, showCallErrors, signedIn, t, tableCell as cell,
+} from '/static/js/page.js';
 
 const form = document.getElementById('cases-form');
 let filter = '';
@@ -19,13 +21,6 @@ function filterOf() {
   const from = form.from.value.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(from)) terms.push(`occurred_start >= "${from}T00:00:00Z"`);
   return terms.join(' AND ');
-}
-
-function cell(content, numeric) {
-  const td = document.createElement('td');
-  td.className = `govuk-table__cell${numeric ? ' govuk-table__cell--numeric' : ''}`;
-  if (content instanceof Node) td.append(content); else td.textContent = content ?? '';
-  return td;
 }
 
 async function page(first) {

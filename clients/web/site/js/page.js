@@ -21,6 +21,31 @@ export function label(key) {
   return withoutNote(t(key));
 }
 
+// A row of a GOV.UK summary list: `key` and `value` (text or a node).
+export function summaryRow(key, value) {
+  const r = document.createElement('div');
+  r.className = 'govuk-summary-list__row';
+  const dt = document.createElement('dt');
+  dt.className = 'govuk-summary-list__key';
+  dt.textContent = key;
+  const dd = document.createElement('dd');
+  dd.className = 'govuk-summary-list__value';
+  if (value instanceof Node) dd.append(value); else dd.textContent = value ?? '';
+  r.append(dt, dd);
+  return r;
+}
+
+// A cell of a GOV.UK table: text or a node, right-aligned when `numeric`.
+export function tableCell(content, numeric = false) {
+  const td = document.createElement('td');
+  td.className = `govuk-table__cell${numeric ? ' govuk-table__cell--numeric' : ''}`;
+  if (content instanceof Node) td.append(content); else td.textContent = content ?? '';
+  return td;
+}
+
+// The labels of enum values, comma separated.
+export function enumLabels(values) { return (values || []).map((v) => t(`enum_${v}`)).join(', '); }
+
 // A time as people here read it: UK time, in the page's language.
 export function localTime(iso) {
   if (!iso) return '';
@@ -167,7 +192,7 @@ export function showCallErrors(result) {
 }
 
 const tasks = {
-  REPORTING_CENTRE: [['/report', 'task_report']],
+  REPORTING_CENTRE: [['/report', 'task_report'], ['/reports', 'task_reports']],
   POLICE: [['/review', 'task_review'], ['/cases', 'task_cases']],
   DISTRICT: [['/month', 'task_month']],
   ADMIN: [],

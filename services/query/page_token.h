@@ -3,8 +3,8 @@
 // the method, the calling principal and the filter: a forged or altered
 // token, or one reused with another filter or by another principal, is
 // refused. Tokens expire after kPageTokenLifetime.
-#ifndef HIRS_SERVICES_CASES_PAGE_TOKEN_H_
-#define HIRS_SERVICES_CASES_PAGE_TOKEN_H_
+#ifndef HIRS_SERVICES_QUERY_PAGE_TOKEN_H_
+#define HIRS_SERVICES_QUERY_PAGE_TOKEN_H_
 
 #include <string>
 
@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "services/collation/keyed_hasher.h"
 
-namespace hirs::cases {
+namespace hirs::query {
 
 inline constexpr absl::Duration kPageTokenLifetime = absl::Hours(24);
 
@@ -28,6 +28,6 @@ std::string EncodePageToken(const collation::KeyedHasher& hasher, absl::string_v
 absl::StatusOr<std::string> DecodePageToken(const collation::KeyedHasher& hasher, absl::string_view scope,
                                             absl::string_view token, absl::Time now);
 
-}  // namespace hirs::cases
+}  // namespace hirs::query
 
-#endif  // HIRS_SERVICES_CASES_PAGE_TOKEN_H_
+#endif  // HIRS_SERVICES_QUERY_PAGE_TOKEN_H_

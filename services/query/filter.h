@@ -1,4 +1,5 @@
-// ListCases filters: a documented subset of AIP-160 (https://google.aip.dev/160).
+// List filters: a documented subset of AIP-160 (https://google.aip.dev/160)
+// over cases (ListCases) and over a centre's reports (ListReports).
 //
 // Grammar (keywords upper case, as AIP-160 requires):
 //   filter     := expression?
@@ -9,7 +10,7 @@
 //   operator   := "=" | "!=" | "<" | "<=" | ">" | ">=" | ":"
 //   value      := "double quoted" | 'single quoted' | bare word
 //
-// Fields and the operators each accepts:
+// Fields of cases and the operators each accepts:
 //   district_code      = !=            GSS code, e.g. "E07000130"
 //   status             = !=            CaseStatus name, e.g. OPEN
 //   motivation         = != :          Motivation name; "=" and ":" mean the
@@ -20,11 +21,18 @@
 //   repeat_victim      = !=            true or false
 //   crime_reference    = !=            compared as stored: upper case, no spaces
 //
+// Fields of reports (FilterSubject::kReports):
+//   received_at        = != < <= > >=  RFC 3339 time
+//   motivation         = != :          the report has it (or, "!=", not)
+//   incident_type      = != :          likewise
+//   status             = !=            its case's CaseStatus name (also
+//                                      written case_status)
+//
 // Errors are INVALID_ARGUMENT with a google.rpc.BadRequest violation on
 // field "filter" whose description starts "at position N:" (1-based
 // character position) and says what to write instead.
-#ifndef HIRS_SERVICES_CASES_FILTER_H_
-#define HIRS_SERVICES_CASES_FILTER_H_
+#ifndef HIRS_SERVICES_QUERY_FILTER_H_
+#define HIRS_SERVICES_QUERY_FILTER_H_
 
 #include <memory>
 #include <optional>
@@ -36,7 +44,7 @@
 #include "absl/time/time.h"
 #include "hirs/v1/types.pb.h"
 
-namespace hirs::cases {
+namespace hirs::query {
 
 enum class FilterField {
   kDistrictCode,
@@ -47,18 +55,26 @@ enum class FilterField {
   kFirstReceivedAt,
   kRepeatVictim,
   kCrimeReference,
+  kReceivedAt,
 };
+
+// What a filter is over: the fields it may name.
+enum class FilterSubject { kCases, kReports };
 
 enum class FilterOp { kEq, kNe, kLt, kLe, kGt, kGe, kHas };
 
 // A parsed filter: a tree of AND / OR / NOT over comparisons. Immutable.
 class Filter {
  public:
-  // Parses `text` (at most kMaxFilterLength characters).
-  static absl::StatusOr<Filter> Parse(absl::string_view text);
+  // Parses `text` (at most kMaxFilterLength characters), a filter over
+  // `subject`.
+  static absl::StatusOr<Filter> Parse(absl::string_view text, FilterSubject subject = FilterSubject::kCases);
 
   // Whether `c` matches. The empty filter matches every case.
   bool Matches(const hirs::v1::Case& c) const;
+  // Whether `r` matches a filter over reports; status is
+  // r.progress().case_status().
+  bool Matches(const hirs::v1::Report& r) const;
 
   // Keys prefixes of the `indexes` column family (storage::CaseIndexPrefix)
   // whose cases together include every case the filter can match; nullopt
@@ -75,6 +91,6 @@ class Filter {
 
 inline constexpr size_t kMaxFilterLength = 2048;
 
-}  // namespace hirs::cases
+}  // namespace hirs::query
 
-#endif  // HIRS_SERVICES_CASES_FILTER_H_
+#endif  // HIRS_SERVICES_QUERY_FILTER_H_

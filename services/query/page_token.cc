@@ -1,4 +1,4 @@
-#include "services/cases/page_token.h"
+#include "services/query/page_token.h"
 
 #include <openssl/crypto.h>
 
@@ -6,7 +6,7 @@
 #include "common/bad_request.h"
 #include "hirs/store/v1/records.pb.h"
 
-namespace hirs::cases {
+namespace hirs::query {
 namespace {
 
 constexpr size_t kMacBytes = 16;
@@ -55,4 +55,4 @@ absl::StatusOr<std::string> DecodePageToken(const collation::KeyedHasher& hasher
   return t.after();
 }
 
-}  // namespace hirs::cases
+}  // namespace hirs::query

@@ -1,4 +1,4 @@
-#include "services/cases/filter.h"
+#include "services/query/filter.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@
 #include "services/records/field_rules.h"
 #include "storage/keys.h"
 
-namespace hirs::cases {
+namespace hirs::query {
 
 struct Filter::Node {
   enum Kind { kAnd, kOr, kNot, kCompare } kind = kCompare;
@@ -37,27 +37,38 @@ struct FieldInfo {
   std::vector<FilterOp> ops;
 };
 
-const std::vector<FieldInfo>& Fields() {
-  static const auto* fields = new std::vector<FieldInfo>{
+constexpr FilterOp kTimeOps[] = {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt,
+                                 FilterOp::kLe, FilterOp::kGt, FilterOp::kGe};
+
+const std::vector<FieldInfo>& Fields(FilterSubject subject) {
+  const std::vector<FilterOp> time_ops(std::begin(kTimeOps), std::end(kTimeOps));
+  const FieldInfo status{"status", FilterField::kStatus, {FilterOp::kEq, FilterOp::kNe}};
+  const FieldInfo motivation{"motivation", FilterField::kMotivation, {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas}};
+  const FieldInfo incident_type{
+      "incident_type", FilterField::kIncidentType, {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas}};
+  static const auto* cases = new std::vector<FieldInfo>{
       {"district_code", FilterField::kDistrictCode, {FilterOp::kEq, FilterOp::kNe}},
-      {"status", FilterField::kStatus, {FilterOp::kEq, FilterOp::kNe}},
-      {"motivation", FilterField::kMotivation, {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas}},
-      {"incident_type", FilterField::kIncidentType, {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas}},
-      {"occurred_start",
-       FilterField::kOccurredStart,
-       {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt, FilterOp::kLe, FilterOp::kGt, FilterOp::kGe}},
-      {"first_received_at",
-       FilterField::kFirstReceivedAt,
-       {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt, FilterOp::kLe, FilterOp::kGt, FilterOp::kGe}},
+      status,
+      motivation,
+      incident_type,
+      {"occurred_start", FilterField::kOccurredStart, time_ops},
+      {"first_received_at", FilterField::kFirstReceivedAt, time_ops},
       {"repeat_victim", FilterField::kRepeatVictim, {FilterOp::kEq, FilterOp::kNe}},
       {"crime_reference", FilterField::kCrimeReference, {FilterOp::kEq, FilterOp::kNe}},
   };
-  return *fields;
+  static const auto* reports = new std::vector<FieldInfo>{
+      {"received_at", FilterField::kReceivedAt, time_ops},
+      motivation,
+      incident_type,
+      status,
+      {"case_status", FilterField::kStatus, {FilterOp::kEq, FilterOp::kNe}},
+  };
+  return subject == FilterSubject::kCases ? *cases : *reports;
 }
 
-std::string FieldNames() {
+std::string FieldNames(FilterSubject subject) {
   std::vector<std::string> names;
-  for (const auto& f : Fields()) names.push_back(f.name);
+  for (const auto& f : Fields(subject)) names.push_back(f.name);
   return absl::StrJoin(names, ", ");
 }
 
@@ -89,7 +100,7 @@ struct Token {
 
 class Parser {
  public:
-  explicit Parser(absl::string_view text) : text_(text) {}
+  Parser(absl::string_view text, FilterSubject subject) : text_(text), subject_(subject) {}
 
   absl::StatusOr<NodePtr> Run() {
     Tokenize();
@@ -241,15 +252,15 @@ class Parser {
     if (name.kind != Token::kWord || name.text == "AND" || name.text == "OR") {
       Fail(name, name.kind == Token::kEnd ? "the filter ends where a comparison should start"
                                           : absl::StrCat("expected a field name, found \"", name.text,
-                                                         "\"; filterable fields are ", FieldNames()));
+                                                         "\"; filterable fields are ", FieldNames(subject_)));
       return nullptr;
     }
     const FieldInfo* info = nullptr;
-    for (const auto& f : Fields()) {
+    for (const auto& f : Fields(subject_)) {
       if (name.text == f.name) info = &f;
     }
     if (info == nullptr) {
-      Fail(name, absl::StrCat("unknown field \"", name.text, "\"; filterable fields are ", FieldNames()));
+      Fail(name, absl::StrCat("unknown field \"", name.text, "\"; filterable fields are ", FieldNames(subject_)));
       return nullptr;
     }
     const Token op_token = Take();
@@ -303,7 +314,8 @@ class Parser {
         Fail(value, absl::StrCat("repeat_victim takes true or false, not \"", value.text, "\""));
         return false;
       case FilterField::kOccurredStart:
-      case FilterField::kFirstReceivedAt: {
+      case FilterField::kFirstReceivedAt:
+      case FilterField::kReceivedAt: {
         std::string err;
         if (absl::ParseTime(absl::RFC3339_full, value.text, &n->time, &err)) return true;
         Fail(value, absl::StrCat(info.name, " takes an RFC 3339 time such as \"2026-10-01T00:00:00Z\", not \"",
@@ -327,6 +339,7 @@ class Parser {
   }
 
   absl::string_view text_;
+  const FilterSubject subject_;
   std::vector<Token> tokens_;
   size_t next_ = 0;
   std::string error_;
@@ -357,17 +370,8 @@ bool Holds(const Repeated& values, int v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
 
-bool Evaluate(const Node& n, const hirs::v1::Case& c) {
-  switch (n.kind) {
-    case Node::kAnd:
-      return std::all_of(n.children.begin(), n.children.end(), [&](const NodePtr& k) { return Evaluate(*k, c); });
-    case Node::kOr:
-      return std::any_of(n.children.begin(), n.children.end(), [&](const NodePtr& k) { return Evaluate(*k, c); });
-    case Node::kNot:
-      return !Evaluate(*n.children[0], c);
-    case Node::kCompare:
-      break;
-  }
+// A comparison against a case.
+bool Compare(const Node& n, const hirs::v1::Case& c) {
   const bool negate = n.op == FilterOp::kNe;
   switch (n.field) {
     case FilterField::kDistrictCode:
@@ -386,8 +390,42 @@ bool Evaluate(const Node& n, const hirs::v1::Case& c) {
       return Ordered(n.op, ToAbslTime(c.occurred_start()), n.time);
     case FilterField::kFirstReceivedAt:
       return Ordered(n.op, ToAbslTime(c.first_received_at()), n.time);
+    case FilterField::kReceivedAt:
+      return false;  // not a field of cases: Parse refuses it
   }
   return false;
+}
+
+// A comparison against a centre's report.
+bool Compare(const Node& n, const hirs::v1::Report& r) {
+  const bool negate = n.op == FilterOp::kNe;
+  switch (n.field) {
+    case FilterField::kStatus:
+      return (static_cast<int>(r.progress().case_status()) == n.number) != negate;
+    case FilterField::kMotivation:
+      return Holds(r.motivations(), n.number) != negate;
+    case FilterField::kIncidentType:
+      return Holds(r.incident_types(), n.number) != negate;
+    case FilterField::kReceivedAt:
+      return Ordered(n.op, ToAbslTime(r.received_at()), n.time);
+    default:
+      return false;  // not a field of reports: Parse refuses it
+  }
+}
+
+template <typename Subject>
+bool Evaluate(const Node& n, const Subject& subject) {
+  switch (n.kind) {
+    case Node::kAnd:
+      return std::all_of(n.children.begin(), n.children.end(), [&](const NodePtr& k) { return Evaluate(*k, subject); });
+    case Node::kOr:
+      return std::any_of(n.children.begin(), n.children.end(), [&](const NodePtr& k) { return Evaluate(*k, subject); });
+    case Node::kNot:
+      return !Evaluate(*n.children[0], subject);
+    case Node::kCompare:
+      break;
+  }
+  return Compare(n, subject);
 }
 
 // Index prefixes covering a comparison's matches, with a rank: lower is
@@ -519,18 +557,20 @@ std::optional<Cover> CoverOf(const Node& n, absl::Time now) {
 
 }  // namespace
 
-absl::StatusOr<Filter> Filter::Parse(absl::string_view text) {
+absl::StatusOr<Filter> Filter::Parse(absl::string_view text, FilterSubject subject) {
   if (text.size() > kMaxFilterLength) {
     return InvalidArgumentWithViolations(
         {{"filter", absl::StrCat("is ", text.size(), " characters long; at most ", kMaxFilterLength, " are allowed")}});
   }
-  Parser parser(text);
+  Parser parser(text, subject);
   absl::StatusOr<NodePtr> root = parser.Run();
   if (!root.ok()) return root.status();
   return Filter(std::move(*root));
 }
 
 bool Filter::Matches(const hirs::v1::Case& c) const { return root_ == nullptr || Evaluate(*root_, c); }
+
+bool Filter::Matches(const hirs::v1::Report& r) const { return root_ == nullptr || Evaluate(*root_, r); }
 
 std::optional<std::vector<std::string>> Filter::IndexCover(absl::Time now) const {
   if (root_ == nullptr) return std::nullopt;
@@ -539,4 +579,4 @@ std::optional<std::vector<std::string>> Filter::IndexCover(absl::Time now) const
   return std::move(cover->prefixes);
 }
 
-}  // namespace hirs::cases
+}  // namespace hirs::query

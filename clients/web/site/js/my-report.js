@@ -1,0 +1,71 @@
+// One of the centre's reports as received (GetReport), every field, with
+// what became of it: its case, the case's police status and crime
+// reference. Printable.
+import {
+  call, enumLabels, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
+} from '/static/js/page.js';
+
+const id = new URLSearchParams(location.search).get('id') || '';
+
+function yesNo(value) { return t(value ? 'answer_yes' : 'answer_no'); }
+
+// The report's fields in the order the form asks them.
+function fieldRows(r) {
+  const where = r.location || {};
+  const victim = r.victim || {};
+  const consent = r.consent || {};
+  const rows = [
+    row(t('desk_received'), `${localTime(r.receivedAt)} · ${r.submittedBy || r.reportingCentre}`),
+    row(label('q_source_reference'), r.sourceReference),
+    row(label('q_reporter_role'), r.reporterRole ? t(`enum_${r.reporterRole}`) : ''),
+    row(label('q_incident_types'), enumLabels(r.incidentTypes)),
+    row(label('q_description'), r.description),
+    row(label('q_occurred_start'), localTime(r.occurredStart)),
+    row(label('q_occurred_end'), localTime(r.occurredEnd)),
+    row(label('q_location_place_type'), where.placeType ? t(`enum_${where.placeType}`) : ''),
+    row(label('q_location_postcode'), where.postcode),
+    row(label('q_location_description'), where.description),
+    row(label('q_location_online_platform'), where.onlinePlatform),
+    row(label('q_school_related'), yesNo(r.schoolRelated)),
+    row(label('q_motivations'), enumLabels(r.motivations)),
+    row(label('q_victim_full_name'), victim.fullName),
+    row(label('q_victim_date_of_birth'), victim.dateOfBirth),
+    row(label('q_victim_age_band'), victim.ageBand ? t(`enum_${victim.ageBand}`) : ''),
+    row(label('q_victim_gender'), victim.gender),
+    row(label('q_victim_ethnicity'), victim.ethnicity),
+    row(label('q_victim_phone'), victim.phone),
+    row(label('q_victim_email'), victim.email),
+    row(label('q_victim_address'), victim.address),
+    row(label('q_victim_postcode'), victim.postcode),
+    row(t('desk_report_anonymous'), yesNo(consent.anonymous)),
+    row(label('q_consent_share_with_police'), yesNo(consent.shareWithPolice)),
+    row(label('q_consent_contact_victim'), yesNo(consent.contactVictim)),
+    row(label('q_crime_reference'), r.crimeReference),
+  ];
+  if (r.personalDataRemovedAt) {
+    rows.push(row(t('desk_report_removed'), localTime(r.personalDataRemovedAt)));
+  }
+  return rows;
+}
+
+function progressRows(p) {
+  return [
+    row(t('desk_report_case'), p.caseId),
+    row(t('desk_mine_status'), p.caseStatus ? t(`desk_status_${p.caseStatus}`) : ''),
+    row(t('desk_report_crime_reference'), p.crimeReference || t('desk_report_none_yet')),
+    row(t('desk_mine_updated'), localTime(p.updatedAt)),
+  ];
+}
+
+document.getElementById('report-print').addEventListener('click', () => window.print());
+await signedIn();
+const result = await call('GET', `/v1/reports/${encodeURIComponent(id)}`);
+if (!result.ok) {
+  showCallErrors(result);
+} else {
+  const heading = document.getElementById('report-heading');
+  heading.textContent = t('desk_report_heading', { id: result.body.reportId });
+  document.title = `${heading.textContent} – ${t('service_name')}`;
+  document.getElementById('report-progress').replaceChildren(...progressRows(result.body.progress || {}));
+  document.getElementById('report-fields').replaceChildren(...fieldRows(result.body));
+}
