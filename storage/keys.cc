@@ -19,6 +19,12 @@ std::string RequestKeyPrefix(absl::string_view principal_id) {
   return absl::StrCat(principal_id, absl::string_view("\0", 1));
 }
 
+std::string CaseChangePrefix(absl::string_view case_id) { return absl::StrCat(case_id, absl::string_view("\0", 1)); }
+
+std::string CaseChangeKey(absl::string_view case_id, uint64_t sequence) {
+  return absl::StrCat(CaseChangePrefix(case_id), EncodeChangeKey(sequence));
+}
+
 std::string CentreReportPrefix(absl::string_view centre_id) {
   return absl::StrCat(centre_id, absl::string_view("\0", 1));
 }

@@ -42,6 +42,10 @@ std::string CaseMemberPrefix(absl::string_view case_id);
 std::string CaseMemberKey(absl::string_view case_id, absl::string_view report_id);
 // False when `key` is not 8 bytes.
 bool DecodeChangeKey(absl::string_view key, uint64_t* sequence);
+// kCaseChanges: "<case_id>\0" + the change's sequence (8 bytes, big
+// endian) -> "": a case's changes in order, each a key into kChanges.
+std::string CaseChangePrefix(absl::string_view case_id);
+std::string CaseChangeKey(absl::string_view case_id, uint64_t sequence);
 
 // kIndexes: every index entry of `c`, each "<kind>|<value>|<case_id>", so
 // that the cases under one prefix come in case id order (creation order):

@@ -21,8 +21,10 @@ namespace hirs::storage {
 //      the cases under it (storage/fingerprints.h), read by point look-ups;
 //      the migration from 3 moves each fingerprint + case_id -> report_id
 //      entry under its fingerprint .
-//   5  the centre_reports family (each centre's reports, for ListReports);
-//      the migration from 4 indexes the stored reports.
+//   5  the centre_reports family (each centre's reports, for ListReports)
+//      and the case_changes family (each case's change events, for
+//      ListCaseEvents); the migrations from 4 index the stored reports and
+//      changes.
 inline constexpr uint32_t kSchemaVersion = 5;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 

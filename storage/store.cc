@@ -42,8 +42,9 @@ constexpr absl::string_view kDiskFullMessage =
 constexpr uint64_t kMiB = 1 << 20;
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
-    "reports",  "cases",  "fingerprints", "requests",   "indexes", "changes", "review",   "audit",         "meta",
-    "features", "counts", "extracts",     "principals", "members", "people",  "sessions", "centre_reports"};
+    "reports",    "cases",   "fingerprints", "requests", "indexes",        "changes",
+    "review",     "audit",   "meta",         "features", "counts",         "extracts",
+    "principals", "members", "people",       "sessions", "centre_reports", "case_changes"};
 
 std::string EncodeCount(int64_t v) {
   std::string out(8, '\0');
@@ -256,7 +257,9 @@ void WriteBatch::AddToCount(Family family, absl::string_view key, int64_t delta)
   Merge(family, key, EncodeCount(delta));
 }
 
-void WriteBatch::AppendChange(std::function<std::string(uint64_t)> encode) { changes_.push_back(std::move(encode)); }
+void WriteBatch::AppendChange(absl::string_view case_id, std::function<std::string(uint64_t)> encode) {
+  changes_.push_back(Change{std::string(case_id), std::move(encode)});
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("store path is empty");
@@ -538,8 +541,9 @@ rocksdb::Status Store::Apply(const WriteBatch& batch, const std::vector<uint64_t
     if (!s.ok()) return s;
   }
   for (size_t i = 0; i < sequences.size(); ++i) {
-    rocksdb::Status s =
-        rb.Put(handle(Family::kChanges), EncodeChangeKey(sequences[i]), batch.changes_[i](sequences[i]));
+    const WriteBatch::Change& change = batch.changes_[i];
+    rocksdb::Status s = rb.Put(handle(Family::kChanges), EncodeChangeKey(sequences[i]), change.encode(sequences[i]));
+    if (s.ok()) s = rb.Put(handle(Family::kCaseChanges), CaseChangeKey(change.case_id, sequences[i]), "");
     if (!s.ok()) return s;
   }
   rocksdb::WriteOptions write;

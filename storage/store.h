@@ -55,8 +55,9 @@ enum class Family {
   kPeople,         // person id -> StoredPerson (services/auth/people.h)
   kSessions,       // SHA-256 of a session token -> StoredSession
   kCentreReports,  // centre id + "\0" + report id -> "": each centre's reports (storage/keys.h)
+  kCaseChanges,    // case id + "\0" + change sequence -> "": each case's changes (storage/keys.h)
 };
-inline constexpr int kFamilyCount = 17;
+inline constexpr int kFamilyCount = 18;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);
@@ -106,9 +107,11 @@ class WriteBatch {
   void Merge(Family family, absl::string_view key, absl::string_view operand);
   // Adds `delta` to the counter at `key`. REQUIRES: family == Family::kCounts.
   void AddToCount(Family family, absl::string_view key, int64_t delta);
-  // Appends a change-feed event. Store::Write gives it the next change
-  // sequence number and stores encode(sequence) under it in kChanges.
-  void AppendChange(std::function<std::string(uint64_t sequence)> encode);
+  // Appends a change-feed event about case `case_id`. Store::Write gives it
+  // the next change sequence number, stores encode(sequence) under it in
+  // kChanges, and indexes it under the case in kCaseChanges
+  // (CaseChangeKey).
+  void AppendChange(absl::string_view case_id, std::function<std::string(uint64_t sequence)> encode);
 
   // The batch may use the reserve of free space (StoreOptions::min_free_bytes).
   void UseReserve() { use_reserve_ = true; }
@@ -129,7 +132,11 @@ class WriteBatch {
     Kind kind;
   };
   std::vector<Op> ops_;
-  std::vector<std::function<std::string(uint64_t)>> changes_;
+  struct Change {
+    std::string case_id;
+    std::function<std::string(uint64_t)> encode;
+  };
+  std::vector<Change> changes_;
   bool use_reserve_ = false;
   bool skip_sync_ = false;
 };

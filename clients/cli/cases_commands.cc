@@ -43,6 +43,25 @@ int CasesReports(hirs::v1::CaseService::Stub& stub, const std::vector<std::strin
        {"TYPES", "incident_types"}});
 }
 
+int CasesHistory(hirs::v1::CaseService::Stub& stub, const std::vector<std::string>& words) {
+  if (!(words.size() == 3)) return kNotACommand;
+  hirs::v1::ListCaseEventsRequest request;
+  request.set_case_id(words[2]);
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  return ListPages<hirs::v1::ListCaseEventsRequest, hirs::v1::ListCaseEventsResponse>(
+      request,
+      [&](grpc::ClientContext* c, const hirs::v1::ListCaseEventsRequest& q, hirs::v1::ListCaseEventsResponse* r) {
+        return stub.ListCaseEvents(c, q, r);
+      },
+      [](const hirs::v1::ListCaseEventsResponse& r) { return r.events(); },
+      {{"CURSOR", "cursor"},
+       {"WHEN", "occurred_at"},
+       {"KIND", "kind"},
+       {"STATUS", "case.status"},
+       {"REPORTS", "report_ids"},
+       {"RELATED", "related_case_ids"}});
+}
+
 int CasesList(hirs::v1::CaseService::Stub& stub, const std::vector<std::string>& words) {
   if (!(words.size() == 2)) return kNotACommand;
   hirs::v1::ListCasesRequest request;
@@ -129,8 +148,8 @@ int CasesCommand(const std::vector<std::string>& words) {
   if (words.size() < 2) return kNotACommand;
   using Verb = int (*)(hirs::v1::CaseService::Stub&, const std::vector<std::string>&);
   static const auto* verbs = new std::map<std::string, Verb>{
-      {"get", CasesGet},     {"reports", CasesReports}, {"list", CasesList},   {"update", CasesUpdate},
-      {"merge", CasesMerge}, {"split", CasesSplit},     {"watch", CasesWatch},
+      {"get", CasesGet},       {"reports", CasesReports}, {"history", CasesHistory}, {"list", CasesList},
+      {"update", CasesUpdate}, {"merge", CasesMerge},     {"split", CasesSplit},     {"watch", CasesWatch},
   };
   const auto it = verbs->find(words[1]);
   if (it == verbs->end()) return kNotACommand;

@@ -59,10 +59,11 @@ const std::vector<Group>& Groups() {
       {"cases",
        "the police's collated cases",
        hirs::cli::CasesCommand,
-       {"get", "list", "reports", "update", "merge", "split", "watch"},
+       {"get", "list", "reports", "history", "update", "merge", "split", "watch"},
        R"(  hirs cases get CASE_ID
   hirs cases list [--filter=F] [--page_size=N] [--all] [--output=table|json]
   hirs cases reports CASE_ID [--page_size=N] [--all] [--output=table|json]
+  hirs cases history CASE_ID [--page_size=N] [--all] [--output=table|json]   its changes, newest first
   hirs cases update CASE_ID --etag=E [--status=S] [--crime_reference=R] [--outcome_note=N]
   hirs cases merge TARGET_CASE_ID SOURCE_CASE_ID... [--reason=R]
   hirs cases split REPORT_ID [--reason=R]

@@ -24,6 +24,7 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.CaseService/MergeCases", {POLICE}, Scope::kAny},
       {"hirs.v1.CaseService/SplitReport", {POLICE}, Scope::kAny},
       {"hirs.v1.CaseService/ListCaseReports", {POLICE, ADMIN}, Scope::kAny},
+      {"hirs.v1.CaseService/ListCaseEvents", {POLICE, ADMIN}, Scope::kAny},
       {"hirs.v1.CaseService/ListReviewItems", {POLICE, ADMIN}, Scope::kAny},
       {"hirs.v1.CaseService/ResolveReviewItem", {POLICE}, Scope::kAny},
       {"hirs.v1.CaseService/WatchCases", {POLICE, ADMIN}, Scope::kAny},

@@ -47,6 +47,13 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseReports(grpc::CallbackServerC
                        [this, request](const auth::Principal& p) { return cases_->ListCaseReports(p, *request); });
 }
 
+grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseEvents(grpc::CallbackServerContext* context,
+                                                          const hirs::v1::ListCaseEventsRequest* request,
+                                                          hirs::v1::ListCaseEventsResponse* response) {
+  return rpc::RunUnary(context, *gate_, "hirs.v1.CaseService/ListCaseEvents", *request, pools_.reads, response,
+                       [this, request](const auth::Principal& p) { return cases_->ListCaseEvents(p, *request); });
+}
+
 grpc::ServerUnaryReactor* CaseServiceImpl::ListReviewItems(grpc::CallbackServerContext* context,
                                                            const hirs::v1::ListReviewItemsRequest* request,
                                                            hirs::v1::ListReviewItemsResponse* response) {

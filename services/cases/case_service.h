@@ -32,6 +32,9 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
   grpc::ServerUnaryReactor* ListCaseReports(grpc::CallbackServerContext* context,
                                             const hirs::v1::ListCaseReportsRequest* request,
                                             hirs::v1::ListCaseReportsResponse* response) override;
+  grpc::ServerUnaryReactor* ListCaseEvents(grpc::CallbackServerContext* context,
+                                           const hirs::v1::ListCaseEventsRequest* request,
+                                           hirs::v1::ListCaseEventsResponse* response) override;
   grpc::ServerUnaryReactor* ListReviewItems(grpc::CallbackServerContext* context,
                                             const hirs::v1::ListReviewItemsRequest* request,
                                             hirs::v1::ListReviewItemsResponse* response) override;

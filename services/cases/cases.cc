@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/bad_request.h"
@@ -180,6 +181,46 @@ absl::StatusOr<hirs::v1::ListCaseReportsResponse> Cases::ListCaseReports(
   RETURN_IF_ERROR(FillReports(reader, std::move(page), out.mutable_reports(), out.mutable_explanations()));
   out.set_next_page_token(pager.NextPageToken());
   out.set_total_size(stored->case_().report_count());
+  return out;
+}
+
+absl::StatusOr<hirs::v1::ListCaseEventsResponse> Cases::ListCaseEvents(
+    const auth::Principal& reader, const hirs::v1::ListCaseEventsRequest& request) const {
+  std::vector<FieldViolation> violations;
+  if (!IsWellFormedId("case_", request.case_id())) {
+    violations.push_back({"case_id", "is not a case id (\"case_\" followed by 26 characters)"});
+  }
+  Pager pager(*hasher_, absl::StrCat("ListCaseEvents\n", reader.id, "\n", request.case_id()), request.page_size(),
+              request.page_token(), clock_(), &violations, kDefaultReportPageSize, kMaxReportPageSize);
+  uint64_t after = 0;
+  if (!pager.after().empty() && !absl::SimpleAtoi(pager.after(), &after)) {
+    violations.push_back({"page_token", "is not a page token of this list"});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  ASSIGN_OR_RETURN(std::optional<StoredCase> stored, records::ReadCase(*store_, request.case_id()));
+  if (!stored.has_value()) return NotFound(request.case_id());
+  // One more than the page, to know whether another follows.
+  const std::string prefix = storage::CaseChangePrefix(request.case_id());
+  std::vector<std::string> keys;
+  std::vector<uint64_t> sequences;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kCaseChanges, prefix, pager.wanted(0) + 1,
+      [&](absl::string_view key, absl::string_view) {
+        uint64_t sequence = 0;
+        if (storage::DecodeChangeKey(key.substr(prefix.size()), &sequence)) {
+          sequences.push_back(sequence);
+          keys.push_back(storage::EncodeChangeKey(sequence));
+        }
+        return true;
+      },
+      storage::ScanOrder::kDescending, after == 0 ? "" : storage::EncodeChangeKey(after)));
+  ASSIGN_OR_RETURN(auto events, storage::ReadProtos<hirs::v1::CaseEvent>(*store_, Family::kChanges, keys));
+  hirs::v1::ListCaseEventsResponse out;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!pager.Visit(absl::StrCat(sequences[i]), out.events_size())) break;
+    if (events[i].has_value()) *out.add_events() = std::move(*events[i]);
+  }
+  out.set_next_page_token(pager.NextPageToken());
   return out;
 }
 

@@ -98,6 +98,11 @@ class Cases {
   absl::StatusOr<hirs::v1::ListCaseReportsResponse> ListCaseReports(
       const auth::Principal& reader, const hirs::v1::ListCaseReportsRequest& request) const;
 
+  // A case's change events, newest first, paged as ListCaseReports.
+  // INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown case.
+  absl::StatusOr<hirs::v1::ListCaseEventsResponse> ListCaseEvents(const auth::Principal& reader,
+                                                                  const hirs::v1::ListCaseEventsRequest& request) const;
+
   // Open review items, oldest first, with their explanations; page tokens
   // as ListCases'.
   absl::StatusOr<hirs::v1::ListReviewItemsResponse> ListReviewItems(

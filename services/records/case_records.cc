@@ -24,7 +24,7 @@ void AppendCaseEvent(const CaseEventSpec& spec, const hirs::v1::Case& c, absl::T
   for (const auto& id : spec.related_case_ids) event.add_related_case_ids(id);
   for (const auto& id : spec.report_ids) event.add_report_ids(id);
   *event.mutable_occurred_at() = ToTimestamp(now);
-  batch->AppendChange([event = std::move(event)](uint64_t sequence) mutable {
+  batch->AppendChange(c.case_id(), [event = std::move(event)](uint64_t sequence) mutable {
     event.set_cursor(sequence);
     return event.SerializeAsString();
   });

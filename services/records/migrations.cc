@@ -211,6 +211,27 @@ absl::Status IndexCentreReports(storage::Store* store, absl::Time) {
   return writer.Finish();
 }
 
+// Schema 5: the case_changes family, each change event under its case.
+// Idempotent as IndexCentreReports.
+absl::Status IndexCaseChanges(storage::Store* store, absl::Time) {
+  MigrationWriter writer(store);
+  absl::Status inner;
+  RETURN_IF_ERROR(store->Scan(storage::Family::kChanges, "", 0, [&](absl::string_view key, absl::string_view value) {
+    hirs::v1::CaseEvent event;
+    uint64_t sequence = 0;
+    if (!storage::DecodeChangeKey(key, &sequence) ||
+        !event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = absl::DataLossError("an unreadable change while indexing changes by case");
+      return false;
+    }
+    writer.batch()->Put(storage::Family::kCaseChanges, storage::CaseChangeKey(event.case_id(), sequence), "");
+    inner = writer.Added();
+    return inner.ok();
+  }));
+  RETURN_IF_ERROR(inner);
+  return writer.Finish();
+}
+
 struct Migration {
   const char* what;
   // Runs when the stored schema version is below this; 0: whenever the
@@ -223,7 +244,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {"case indexes", 2, RebuildCaseIndexes},        {"fingerprints under their fingerprints", 4, MigrateFingerprints},
     {"case members", 0, MoveExplanationsToMembers}, {"extract history", 0, StartExtractHistory},
-    {"reports by centre", 5, IndexCentreReports},
+    {"reports by centre", 5, IndexCentreReports},   {"changes by case", 5, IndexCaseChanges},
 };
 
 absl::StatusOr<uint32_t> StoredVersion(const storage::Store& store) {

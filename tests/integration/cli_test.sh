@@ -136,6 +136,9 @@ grep -qE "^$report_id .* $case_id +UNDER_INVESTIGATION" "$WORK/mine.table" || fa
 [ ! -s "$WORK/none.jsonl" ] || fail "changes from the future: $(cat "$WORK/none.jsonl")"
 rc=0; "$HIRS" reports list --filter='district_code = "E07000130"' 2>"$WORK/filter.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q 'filter: at position 1' "$WORK/filter.err" || fail "bad filter: rc=$rc $(cat "$WORK/filter.err")"
+"$HIRS" "${P[@]}" cases history "$case_id" --output=table >"$WORK/history.table" || fail "cases history exited $?"
+sed -n 2p "$WORK/history.table" | grep -qE ' CASE_UPDATED +UNDER_INVESTIGATION' || fail "history: $(cat "$WORK/history.table")"
+tail -1 "$WORK/history.table" | grep -q ' CASE_CREATED ' || fail "history ends with: $(tail -1 "$WORK/history.table")"
 rc=0; "$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=CLOSED 2>"$WORK/stale.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q ABORTED "$WORK/stale.err" || fail "stale etag: rc=$rc $(cat "$WORK/stale.err")"
 rc=0; "$HIRS" "${P[@]}" cases list --filter='colour = red' 2>"$WORK/filter.err" || rc=$?

@@ -434,6 +434,60 @@ TEST_F(CasesTest, UpdateCaseMovesIndexesAndWritesAnEvent) {
   EXPECT_EQ((*event)->case_().status(), hirs::v1::CRIME_RECORDED);
 }
 
+TEST_F(CasesTest, ACaseHistoryListsItsOwnChangesNewestFirstPageByPage) {
+  const auto first = Submit(hirs::testing::ValidReport(absl::Now()), "centre-a");
+  hirs::v1::Report again = hirs::testing::ValidReport(absl::Now());
+  again.set_source_reference("B-1");
+  const auto second = Submit(again, "centre-b");
+  ASSERT_EQ(second.case_id, first.case_id);
+  SubmitDistinct(2, 5);  // other cases' changes are not in this history
+  ASSERT_TRUE(
+      Update(first.case_id, cases_->GetCase(kPolice, first.case_id).value().etag(), {"status"}, [](hirs::v1::Case* c) {
+        c->set_status(hirs::v1::UNDER_INVESTIGATION);
+      }).ok());
+  hirs::v1::SplitReportRequest split;
+  split.set_report_id(second.report_id);
+  const auto parted = cases_->SplitReport(kPolice, split);
+  ASSERT_TRUE(parted.ok()) << parted.status();
+
+  hirs::v1::ListCaseEventsRequest request;
+  request.set_case_id(first.case_id);
+  request.set_page_size(2);
+  std::vector<hirs::v1::CaseEvent::Kind> kinds;
+  std::vector<uint64_t> cursors;
+  int pages = 0;
+  do {
+    auto page = cases_->ListCaseEvents(kPolice, request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ++pages;
+    for (const auto& e : page->events()) {
+      EXPECT_EQ(e.case_id(), first.case_id);
+      kinds.push_back(e.kind());
+      cursors.push_back(e.cursor());
+    }
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  using E = hirs::v1::CaseEvent;
+  EXPECT_THAT(kinds, ElementsAre(E::REPORT_SPLIT, E::CASE_UPDATED, E::REPORT_ATTACHED, E::CASE_CREATED));
+  EXPECT_TRUE(std::is_sorted(cursors.rbegin(), cursors.rend()));
+  EXPECT_EQ(pages, 2);
+
+  request.set_page_token("");
+  request.set_case_id(parted->new_case().case_id());
+  auto split_off = cases_->ListCaseEvents(kPolice, request);
+  ASSERT_TRUE(split_off.ok());
+  ASSERT_EQ(split_off->events_size(), 1);
+  EXPECT_EQ(split_off->events(0).kind(), E::CASE_CREATED);
+  request.set_case_id("case_00000000000000000000000000");
+  EXPECT_EQ(cases_->ListCaseEvents(kPolice, request).status().code(), absl::StatusCode::kNotFound);
+  request.set_case_id("nope");
+  request.set_page_size(-1);
+  auto bad = cases_->ListCaseEvents(kPolice, request);
+  std::vector<std::string> fields;
+  for (const auto& v : FieldViolationsOf(bad.status())) fields.push_back(v.field);
+  EXPECT_THAT(fields, ElementsAre("case_id", "page_size"));
+}
+
 TEST_F(CasesTest, UpdateCaseFollowsTheTransitionTable) {
   const std::string id = SubmitDistinct(1)[0];
   auto etag = [&] { return cases_->GetCase(kPolice, id).value().etag(); };

@@ -406,15 +406,25 @@ TEST_F(IntakeTest, CentreReportsAPageTokenServesOnlyItsCallerAndFilter) {
   EXPECT_EQ(reports_->ListReports("centre-a", "centre-a", request).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IntakeTest, CentreReportsTheMigrationIndexesReportsStoredBeforeTheIndex) {
+TEST_F(IntakeTest, CentreReportsTheMigrationIndexesReportsAndChangesStoredBeforeTheIndexes) {
   const auto ids = SubmitDistinct(0, 3, "centre-a");
+  const std::string case_id = reports_->GetReport("centre-a", ids[0]).value().progress().case_id();
+  hirs::v1::ListCaseEventsRequest history;
+  history.set_case_id(case_id);
+  const auth::Principal police{"police", hirs::v1::POLICE, "E23000021"};
+  ASSERT_EQ(cases_->ListCaseEvents(police, history).value().events_size(), 1);
   storage::WriteBatch batch;  // the store as schema 4 left it
   for (const auto& id : ids) batch.Delete(storage::Family::kCentreReports, storage::CentreReportKey("centre-a", id));
+  for (uint64_t sequence = 1; sequence <= store_->LastVisibleChange(); ++sequence) {
+    batch.Delete(storage::Family::kCaseChanges, storage::CaseChangeKey(case_id, sequence));
+  }
   batch.Put(storage::Family::kMeta, storage::kSchemaVersionKey, "4");
   ASSERT_TRUE(store_->Write(std::move(batch)).ok());
   EXPECT_TRUE(AllIds(hirs::v1::ListReportsRequest()).empty());
+  EXPECT_EQ(cases_->ListCaseEvents(police, history).value().events_size(), 0);
   ASSERT_TRUE(records::Migrate(store_.get(), absl::Now()).ok());
   EXPECT_THAT(AllIds(hirs::v1::ListReportsRequest()), ElementsAreArray(Reversed(ids)));
+  EXPECT_EQ(cases_->ListCaseEvents(police, history).value().events_size(), 1);
   EXPECT_EQ(store_->Get(storage::Family::kMeta, storage::kSchemaVersionKey).value(),
             std::optional<std::string>(absl::StrCat(storage::kSchemaVersion)));
 }

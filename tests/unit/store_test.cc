@@ -470,17 +470,28 @@ TEST(Store, ChangesGetIncreasingSequencesThatSurviveReopen) {
     auto store = OpenAt(dir.path());
     for (int i = 0; i < 3; ++i) {
       WriteBatch batch;
-      batch.AppendChange([](uint64_t seq) { return std::to_string(seq); });
+      batch.AppendChange("case_x", [](uint64_t seq) { return std::to_string(seq); });
       ASSERT_TRUE(store->Write(std::move(batch)).ok());
     }
     EXPECT_EQ(store->LastVisibleChange(), 3u);
   }
   auto store = OpenAt(dir.path());
   WriteBatch batch;
-  batch.AppendChange([](uint64_t seq) { return std::to_string(seq); });
+  batch.AppendChange("case_x", [](uint64_t seq) { return std::to_string(seq); });
   ASSERT_TRUE(store->Write(std::move(batch)).ok());
   EXPECT_EQ(store->LastVisibleChange(), 4u);
   EXPECT_EQ(store->Get(Family::kChanges, EncodeChangeKey(4)).value(), std::optional<std::string>("4"));
+  // Each change is indexed under its case, in order.
+  std::vector<std::string> indexed;
+  ASSERT_TRUE(store
+                  ->Scan(Family::kCaseChanges, CaseChangePrefix("case_x"), 0,
+                         [&](absl::string_view key, absl::string_view) {
+                           indexed.emplace_back(key);
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(indexed, (std::vector<std::string>{CaseChangeKey("case_x", 1), CaseChangeKey("case_x", 2),
+                                               CaseChangeKey("case_x", 3), CaseChangeKey("case_x", 4)}));
 }
 
 TEST(Store, ConcurrentChangeWritersLeaveNoGapBelowTheVisibleMark) {
@@ -491,7 +502,7 @@ TEST(Store, ConcurrentChangeWritersLeaveNoGapBelowTheVisibleMark) {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
         WriteBatch batch;
-        batch.AppendChange([](uint64_t seq) { return std::to_string(seq); });
+        batch.AppendChange("case_x", [](uint64_t seq) { return std::to_string(seq); });
         ASSERT_TRUE(store->Write(std::move(batch)).ok());
       }
     });

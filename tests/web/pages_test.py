@@ -280,6 +280,13 @@ class Pages(unittest.TestCase):
         status, _, saved = api("GET", f"/v1/cases/{case_id}", token="token-police")
         self.assertEqual(saved["status"], "UNDER_INVESTIGATION")
         self.assertEqual(saved["outcomeNote"], "Victim contacted by PC 1234")
+        # The history, newest first: the analyst's save, the colleague's, the
+        # second report, the case opened.
+        self.wait(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "#case-history li")) == 4)
+        history = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#case-history .hirs-history__what")]
+        self.assertEqual(history, ["Updated by police", "Updated by police", "A report joined the case", "Case opened"])
+        self.assertIn("UNDER_INVESTIGATION", d.find_element(By.CSS_SELECTOR, "#case-history li").text)
+        self.check_page("case-history-en")
 
     def test_a_district_sees_its_month_and_downloads_its_csv(self):
         d = self.driver

@@ -6,6 +6,7 @@
 import {
   call, clearErrors, enumLabels as enums, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
 } from '/static/js/page.js';
+import { showHistory } from '/static/js/case-history.js';
 
 const id = new URLSearchParams(location.search).get('id') || '';
 const form = document.getElementById('case-form');
@@ -74,6 +75,7 @@ function render(kase) {
   const explanations = kase.explanations || [];
   document.getElementById('case-reports').replaceChildren(
     ...(kase.reports || []).map((r, i) => reportCard(r, explanations[i])));
+  showHistory(kase.caseId, true);
 }
 
 function formFields() {
@@ -192,6 +194,7 @@ function follow() {
   });
 }
 
+document.getElementById('case-history-more').addEventListener('click', () => showHistory(id, false));
 await signedIn();
 await load();
 follow();
