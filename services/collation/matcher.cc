@@ -186,8 +186,8 @@ bool Rivalled(const CaseScores& cases, const CaseScores::value_type* best,
 
 // The decision's explanation: the candidates (for review, the ones a person
 // should weigh), and the comparison with the deciding case's best report.
-void Explain(const MatchModel& model, const CaseScores& cases, const std::vector<std::string>& reviewable,
-             const CaseScore* top, Decision* d) {
+void Explain(const MatchModel& model, const MatcherOptions& options, const CaseScores& cases,
+             const std::vector<std::string>& reviewable, const CaseScore* top, Decision* d) {
   auto& e = d->explanation;
   e.set_outcome(d->outcome);
   if (d->outcome == hirs::v1::NEEDS_REVIEW) {
@@ -198,6 +198,8 @@ void Explain(const MatchModel& model, const CaseScores& cases, const std::vector
   if (top == nullptr) return;
   d->score = top->score;
   e.set_score(top->score);
+  e.set_attach_threshold(top->attach_bar);
+  e.set_review_threshold(options.review_threshold);
   e.set_compared_report_id(top->best->report_id);
   for (const auto& kind : top->best->found_by) e.add_matched_fingerprints(kind);
   for (int f = 0; f < kFieldCount; ++f) {
@@ -252,7 +254,7 @@ Decision Matcher::Decide(const std::vector<Candidate>& candidates,
     }
     d.linked_case_ids.assign(same_victim.begin(), same_victim.end());
   }
-  Explain(model_, cases, reviewable, top, &d);
+  Explain(model_, options_, cases, reviewable, top, &d);
   return d;
 }
 

@@ -163,6 +163,12 @@ TEST_F(MatcherTest, UncertainMatchStartsItsOwnCaseWithAReviewItem) {
   EXPECT_THAT(items[0].candidate_case_ids(), ElementsAre(first.case_id));
   EXPECT_GE(items[0].explanation().score(), 3.0);
   EXPECT_LT(items[0].explanation().score(), 8.0);
+  // The explanation says what the score was held against.
+  const MatcherOptions defaults;
+  EXPECT_EQ(items[0].explanation().review_threshold(), defaults.review_threshold);
+  EXPECT_TRUE(items[0].explanation().attach_threshold() == defaults.attach_threshold ||
+              items[0].explanation().attach_threshold() == defaults.attach_threshold_without_identity);
+  EXPECT_GT(items[0].explanation().attach_threshold(), items[0].explanation().score());
 }
 
 TEST_F(MatcherTest, SameCrimeReferenceIsTheSameIncidentEvenToldVeryDifferently) {

@@ -344,6 +344,9 @@ class Pages(unittest.TestCase):
         self.open("/review")
         heading = self.wait(EC.visibility_of_element_located((By.ID, "review-item-heading")))
         self.assertIn("Item 1 of", heading.text)
+        # The score against the thresholds it was held to (the defaults).
+        self.assertRegex(d.find_element(By.ID, "review-score").text,
+                         r"Match score \d+\.\d: a report joins a case on its own at (6|8)\.0 or more, and comes here from 3\.0")
         self.check_page("review-en")
         # The victim's details are not shown: no consent to share them.
         self.assertIn("Not shown", d.find_element(By.ID, "review-compare").text)

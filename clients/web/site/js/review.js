@@ -77,7 +77,11 @@ async function show() {
   document.getElementById('review-item-heading').textContent =
     t('desk_review_item', { n: index + 1, total: items.length });
   document.getElementById('review-score').textContent =
-    t('desk_review_score', { score: (item.explanation?.score ?? 0).toFixed(1) });
+    t('desk_review_score', {
+      score: (item.explanation?.score ?? 0).toFixed(1),
+      attach: (item.explanation?.attachThreshold ?? 0).toFixed(1),
+      review: (item.explanation?.reviewThreshold ?? 0).toFixed(1),
+    });
   const compare = document.getElementById('review-compare');
   compare.replaceChildren(caseColumn(t('desk_review_new'), own.ok ? own.body : { caseId: item.caseId }));
   const decision = document.getElementById('decision');
