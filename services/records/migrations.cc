@@ -138,13 +138,6 @@ absl::Status MoveExplanationsToMembers(storage::Store* store, absl::Time) {
   return store->Write(std::move(mark));
 }
 
-hirs::store::v1::StoredCase NewCase(const std::string& case_id) {
-  hirs::store::v1::StoredCase c;
-  c.mutable_case_()->set_case_id(case_id);
-  c.mutable_case_()->set_status(hirs::v1::OPEN);
-  return c;
-}
-
 // Extract history (schema 3): cases written before it have no statistics;
 // each gets them rebuilt from its reports and a first history version
 // stamped `now`, and the history is recorded as complete since `now`; a
