@@ -7,7 +7,8 @@
 # redocly and axe-core come from npm, with the machine's Node.js and npm), with --sanitize clang and its
 # sanitizer and libFuzzer runtimes (tests/sanitize.sh), with --bench
 # PostgreSQL 15 and libpqxx (tests/bench/run_load.sh) and curl
-# (run_reads.sh scrapes hirsd's metrics). Used by
+# (run_reads.sh scrapes hirsd's metrics), with --cluster etcd's server and
+# etcdctl (replicated mode: deploy/cluster.sh; the tests use them too). Used by
 # deploy/run.sh and the test scripts; safe to run again.
 set -euo pipefail
 
@@ -20,7 +21,9 @@ PACKAGES=(
 )
 for option in "$@"; do
   case "$option" in
-    --tests) PACKAGES+=(chromium chromium-driver python3-selenium fonts-dejavu-core fonts-noto-core yamllint clang-format curl) ;;
+    --tests) PACKAGES+=(chromium chromium-driver python3-selenium fonts-dejavu-core fonts-noto-core yamllint clang-format curl
+                        etcd-server etcd-client) ;;
+    --cluster) PACKAGES+=(etcd-server etcd-client) ;;
     --sanitize) PACKAGES+=(clang libclang-rt-14-dev) ;;
     --bench) PACKAGES+=(postgresql-15 libpqxx-dev curl) ;;
     *) echo "install-deps: unknown option $option" >&2; exit 2 ;;
