@@ -505,11 +505,27 @@ absl::Status Store::Write(WriteBatch batch) {
       changes_in_flight_.insert(next_change_++);
     }
   }
-  const rocksdb::Status s = Apply(batch, sequences);
-  const absl::Status status = FromRocks(s, "writing");
-  if (s.IsIOError()) {
-    absl::MutexLock lock(&recovery_mu_);
-    stopped_ = status;
+  const bool skip_sync = batch.skip_sync_;
+  std::vector<WriteBatch::Op> ops = Resolve(std::move(batch), sequences);
+  absl::Status status;
+  if (log_ != nullptr) {
+    hirs::store::v1::LogEntry entry;
+    for (auto& op : ops) {
+      auto* o = entry.add_ops();
+      o->set_family(static_cast<uint32_t>(op.family));
+      o->set_kind(static_cast<hirs::store::v1::LogEntry::Op::Kind>(op.kind + 1));
+      o->set_key(std::move(op.key));
+      o->set_value(std::move(op.value));
+    }
+    if (!sequences.empty()) entry.set_last_change(sequences.back());
+    status = log_->Append(std::move(entry));
+  } else {
+    const rocksdb::Status s = Apply(ops, skip_sync);
+    status = FromRocks(s, "writing");
+    if (s.IsIOError()) {
+      absl::MutexLock lock(&recovery_mu_);
+      stopped_ = status;
+    }
   }
   if (!sequences.empty()) {
     {
@@ -521,34 +537,80 @@ absl::Status Store::Write(WriteBatch batch) {
   return status;
 }
 
-rocksdb::Status Store::Apply(const WriteBatch& batch, const std::vector<uint64_t>& sequences) {
+std::vector<WriteBatch::Op> Store::Resolve(WriteBatch batch, const std::vector<uint64_t>& sequences) {
+  std::vector<WriteBatch::Op> ops = std::move(batch.ops_);
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const WriteBatch::Change& change = batch.changes_[i];
+    ops.push_back({Family::kChanges, EncodeChangeKey(sequences[i]), change.encode(sequences[i]), WriteBatch::Op::kPut});
+    ops.push_back({Family::kCaseChanges, CaseChangeKey(change.case_id, sequences[i]), "", WriteBatch::Op::kPut});
+  }
+  return ops;
+}
+
+rocksdb::Status Store::AddOp(rocksdb::WriteBatch* rb, rocksdb::ColumnFamilyHandle* family, int kind,
+                             absl::string_view key, absl::string_view value) {
+  static_assert(WriteBatch::Op::kPut + 1 == hirs::store::v1::LogEntry::Op::PUT &&
+                    WriteBatch::Op::kDelete + 1 == hirs::store::v1::LogEntry::Op::DELETE &&
+                    WriteBatch::Op::kMerge + 1 == hirs::store::v1::LogEntry::Op::MERGE,
+                "log entries number operations as WriteBatch does, after UNSPECIFIED");
+
+  switch (kind) {
+    case WriteBatch::Op::kPut:
+      return rb->Put(family, ToSlice(key), ToSlice(value));
+    case WriteBatch::Op::kDelete:
+      return rb->Delete(family, ToSlice(key));
+    case WriteBatch::Op::kMerge:
+      return rb->Merge(family, ToSlice(key), ToSlice(value));
+  }
+  return rocksdb::Status::InvalidArgument("unknown operation");
+}
+
+rocksdb::Status Store::Apply(const std::vector<WriteBatch::Op>& ops, bool skip_sync) {
   DbUse use(this);
   if (!use.ok()) return rocksdb::Status::Incomplete("the store is closed after a write error; retry later");
   rocksdb::WriteBatch rb;
-  for (const auto& op : batch.ops_) {
-    rocksdb::Status s;
-    switch (op.kind) {
-      case WriteBatch::Op::kPut:
-        s = rb.Put(handle(op.family), ToSlice(op.key), ToSlice(op.value));
-        break;
-      case WriteBatch::Op::kDelete:
-        s = rb.Delete(handle(op.family), ToSlice(op.key));
-        break;
-      case WriteBatch::Op::kMerge:
-        s = rb.Merge(handle(op.family), ToSlice(op.key), ToSlice(op.value));
-        break;
-    }
-    if (!s.ok()) return s;
-  }
-  for (size_t i = 0; i < sequences.size(); ++i) {
-    const WriteBatch::Change& change = batch.changes_[i];
-    rocksdb::Status s = rb.Put(handle(Family::kChanges), EncodeChangeKey(sequences[i]), change.encode(sequences[i]));
-    if (s.ok()) s = rb.Put(handle(Family::kCaseChanges), CaseChangeKey(change.case_id, sequences[i]), "");
+  for (const auto& op : ops) {
+    rocksdb::Status s = AddOp(&rb, handle(op.family), op.kind, op.key, op.value);
     if (!s.ok()) return s;
   }
   rocksdb::WriteOptions write;
-  write.sync = options_.sync_writes && !batch.skip_sync_;
+  write.sync = options_.sync_writes && !skip_sync;
   return db_->Write(write, &rb);
+}
+
+absl::Status Store::ApplyLogged(const std::vector<const hirs::store::v1::LogEntry*>& entries, uint64_t last_index) {
+  DbUse use(this);
+  if (!use.ok()) return Closed();
+  rocksdb::WriteBatch rb;
+  uint64_t last_change = 0;
+  for (const auto* entry : entries) {
+    for (const auto& op : entry->ops()) {
+      if (op.family() >= static_cast<uint32_t>(kFamilyCount)) {
+        return absl::DataLossError(absl::StrCat("a log entry names column family ", op.family(), ", which is unknown"));
+      }
+      RETURN_IF_ERROR(
+          FromRocks(AddOp(&rb, handle(static_cast<Family>(op.family())), op.kind() - 1, op.key(), op.value()),
+                    "applying the log"));
+    }
+    last_change = std::max<uint64_t>(last_change, entry->last_change());
+  }
+  RETURN_IF_ERROR(
+      FromRocks(rb.Put(handle(Family::kMeta), kLogAppliedKey, EncodeChangeKey(last_index)), "applying the log"));
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync_writes;
+  RETURN_IF_ERROR(FromRocks(db_->Write(write, &rb), "applying the log"));
+  absl::MutexLock lock(&changes_mu_);
+  next_change_ = std::max(next_change_, last_change + 1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Store::LastAppliedIndex() const {
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, Get(Family::kMeta, kLogAppliedKey));
+  uint64_t index = 0;
+  if (stored.has_value() && !DecodeChangeKey(*stored, &index)) {
+    return absl::DataLossError("the last applied log index is unreadable");
+  }
+  return index;
 }
 
 uint64_t Store::LastVisibleChange() const {

@@ -26,12 +26,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "hirs/store/v1/records.pb.h"
 #include "storage/backup.h"
 
 namespace rocksdb {
 class DB;
 class Status;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace hirs::storage {
@@ -141,8 +143,25 @@ class WriteBatch {
   bool skip_sync_ = false;
 };
 
-// Thread safe. Owns the rocksdb::DB; closing (destruction) flushes memtables.
 enum class ScanOrder { kAscending, kDescending };
+
+// Replicated mode's log under Store::Write (services/replication): each
+// write, resolved to its final operations, goes to the log, which makes it
+// durable on a quorum and then applies it to this store in log order
+// (Store::ApplyLogged) before Append returns.
+class WriteLog {
+ public:
+  virtual ~WriteLog() = default;
+  // OK once `entry` is in the log and applied here; otherwise it may or may
+  // not be in the log (as a write whose answer was lost), and is not
+  // applied here.
+  virtual absl::Status Append(hirs::store::v1::LogEntry entry) = 0;
+};
+
+// kMeta: the index of the last log entry applied (8 bytes, big endian).
+inline constexpr char kLogAppliedKey[] = "log_applied";
+
+// Thread safe. Owns the rocksdb::DB; closing (destruction) flushes memtables.
 
 class Store {
  public:
@@ -186,8 +205,19 @@ class Store {
 
   // Applies `batch` atomically. With sync_writes, the batch is in the synced
   // WAL when this returns OK. UNAVAILABLE, with nothing written, when free
-  // space is below the reserve (StoreOptions::min_free_bytes).
+  // space is below the reserve (StoreOptions::min_free_bytes). With a
+  // WriteLog set, the batch goes through it (WriteLog::Append).
   absl::Status Write(WriteBatch batch);
+
+  // Replicated mode. Sets the log every Write goes through (null: none).
+  // Set before the store is written concurrently.
+  void SetWriteLog(WriteLog* log) { log_ = log; }
+  // Applies log entries in order, in one synced write that also records
+  // `last_index` as the last applied (kLogAppliedKey); change sequences
+  // then continue after the entries' last_change.
+  absl::Status ApplyLogged(const std::vector<const hirs::store::v1::LogEntry*>& entries, uint64_t last_index);
+  // The last applied log index (0: none).
+  absl::StatusOr<uint64_t> LastAppliedIndex() const;
 
   // Free bytes on the store's file system (for an unprivileged user), or
   // std::nullopt when it cannot be read.
@@ -271,8 +301,15 @@ class Store {
     const Store* store_;
     bool ok_;
   };
-  // Writes `batch` with its changes numbered `sequences`.
-  rocksdb::Status Apply(const WriteBatch& batch, const std::vector<uint64_t>& sequences);
+  // `batch`'s operations with its changes numbered `sequences` (a put in
+  // kChanges and one in kCaseChanges each).
+  static std::vector<WriteBatch::Op> Resolve(WriteBatch batch, const std::vector<uint64_t>& sequences);
+  // Adds an operation of WriteBatch::Op::Kind `kind` (LogEntry::Op::Kind's
+  // number less one) to `rb`; InvalidArgument for another number.
+  static rocksdb::Status AddOp(rocksdb::WriteBatch* rb, rocksdb::ColumnFamilyHandle* family, int kind,
+                               absl::string_view key, absl::string_view value);
+  // Writes `ops` in one atomic, synced (unless `skip_sync`) write.
+  rocksdb::Status Apply(const std::vector<WriteBatch::Op>& ops, bool skip_sync);
   // Closes the DB (db_ becomes null). REQUIRES: no DbUse (destruction, or
   // reopening_ set with users_ at 0).
   void CloseDb(bool flush);
@@ -294,6 +331,7 @@ class Store {
   absl::Status stopped_ ABSL_GUARDED_BY(recovery_mu_);  // the I/O error that stopped writes
   absl::Time last_recovery_ ABSL_GUARDED_BY(recovery_mu_);
   std::function<void()> change_listener_;
+  WriteLog* log_ = nullptr;
   mutable absl::Mutex changes_mu_;
   uint64_t next_change_ ABSL_GUARDED_BY(changes_mu_) = 1;              // next sequence to hand out
   std::set<uint64_t> changes_in_flight_ ABSL_GUARDED_BY(changes_mu_);  // handed out, not yet written

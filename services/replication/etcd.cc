@@ -62,7 +62,8 @@ std::string PrefixEnd(absl::string_view prefix) {
 
 absl::Status FromEtcd(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), absl::StrCat("etcd: ", status.error_message()));
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat("etcd: ", status.error_message()));
 }
 
 absl::StatusOr<std::unique_ptr<Etcd>> Etcd::Connect(const EtcdOptions& options) {
@@ -108,8 +109,7 @@ absl::StatusOr<std::unique_ptr<Etcd>> Etcd::Connect(const EtcdOptions& options) 
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetMaxReceiveMessageSize(64 << 20);
-  return std::unique_ptr<Etcd>(
-      new Etcd(grpc::CreateCustomChannel(*target, credentials, args), options.call_timeout));
+  return std::unique_ptr<Etcd>(new Etcd(grpc::CreateCustomChannel(*target, credentials, args), options.call_timeout));
 }
 
 Etcd::Etcd(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout)
@@ -226,29 +226,30 @@ std::unique_ptr<Etcd::Watch> Etcd::WatchPrefix(absl::string_view prefix, int64_t
   create->set_range_end(PrefixEnd(prefix));
   create->set_start_revision(start_revision);
   Watch* w = watch.get();
-  watch->thread_ = std::thread([this, w, request, start_revision, on_events = std::move(on_events), on_end = std::move(on_end)] {
-    auto stream = watch_->Watch(w->context_.get());
-    absl::Status ended = absl::UnavailableError("etcd: the watch stream closed");
-    if (stream->Write(request)) {
-      etcdserverpb::WatchResponse response;
-      while (stream->Read(&response)) {
-        if (response.canceled()) {
-          ended = response.compact_revision() > 0
-                      ? absl::OutOfRangeError(absl::StrCat("etcd: revision ", start_revision,
-                                                           " was compacted; the oldest left is ",
-                                                           response.compact_revision()))
-                      : absl::UnavailableError(absl::StrCat("etcd: the watch was cancelled: ",
-                                                            response.cancel_reason()));
-          break;
+  watch->thread_ =
+      std::thread([this, w, request, start_revision, on_events = std::move(on_events), on_end = std::move(on_end)] {
+        auto stream = watch_->Watch(w->context_.get());
+        absl::Status ended = absl::UnavailableError("etcd: the watch stream closed");
+        if (stream->Write(request)) {
+          etcdserverpb::WatchResponse response;
+          while (stream->Read(&response)) {
+            if (response.canceled()) {
+              ended = response.compact_revision() > 0
+                          ? absl::OutOfRangeError(absl::StrCat("etcd: revision ", start_revision,
+                                                               " was compacted; the oldest left is ",
+                                                               response.compact_revision()))
+                          : absl::UnavailableError(
+                                absl::StrCat("etcd: the watch was cancelled: ", response.cancel_reason()));
+              break;
+            }
+            if (response.events_size() > 0) on_events(response);
+          }
         }
-        if (response.events_size() > 0) on_events(response);
-      }
-    }
-    w->context_->TryCancel();
-    grpc::Status finished = stream->Finish();
-    if (!finished.ok() && ended.code() == absl::StatusCode::kUnavailable) ended = FromEtcd(finished);
-    if (!w->stopping_) on_end(ended);
-  });
+        w->context_->TryCancel();
+        grpc::Status finished = stream->Finish();
+        if (!finished.ok() && ended.code() == absl::StatusCode::kUnavailable) ended = FromEtcd(finished);
+        if (!w->stopping_) on_end(ended);
+      });
   return watch;
 }
 

@@ -1,6 +1,8 @@
 #include "storage/store.h"
 
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_format.h"
@@ -568,6 +570,67 @@ TEST(Keys, UpdateCaseIndexesWritesOnlyWhatChanged) {
   UpdateCaseIndexes(&after, nullptr, &gone);
   ASSERT_TRUE(store->Write(std::move(gone)).ok());
   EXPECT_TRUE(Keys(*store, Family::kIndexes, "").empty());
+}
+
+// A log kept in memory: each entry appended is applied to the store it
+// serves at once, as the replicated log does once etcd has it.
+class ListLog : public WriteLog {
+ public:
+  explicit ListLog(Store* store) : store_(store) {}
+  absl::Status Append(hirs::store::v1::LogEntry entry) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries_.push_back(std::move(entry));
+    return store_->ApplyLogged({&entries_.back()}, entries_.size());
+  }
+  std::deque<hirs::store::v1::LogEntry> entries_;
+
+ private:
+  std::mutex mu_;
+  Store* store_;
+};
+
+// Every key and value of every family.
+std::vector<std::string> Everything(const Store& store) {
+  std::vector<std::string> out;
+  for (int f = 0; f < kFamilyCount; ++f) {
+    EXPECT_TRUE(store
+                    .Scan(static_cast<Family>(f), "", 0,
+                          [&](absl::string_view k, absl::string_view v) {
+                            out.push_back(absl::StrCat(f, "|", k, "=", v));
+                            return true;
+                          })
+                    .ok());
+  }
+  return out;
+}
+
+TEST(Store, AWriteThroughALogAppliesTheSameBytesOnAnotherReplica) {
+  hirs::testing::TempDir leader_dir, follower_dir;
+  auto leader = OpenAt(leader_dir.path());
+  auto follower = OpenAt(follower_dir.path());
+  ListLog log(leader.get());
+  leader->SetWriteLog(&log);
+  for (int i = 0; i < 5; ++i) {
+    WriteBatch batch;
+    batch.Put(Family::kCases, absl::StrCat("case_", i), absl::StrCat("v", i));
+    batch.AddToCount(Family::kCounts, "n", 1);
+    if (i == 3) batch.Delete(Family::kCases, "case_1");
+    batch.AppendChange(absl::StrCat("case_", i), [](uint64_t seq) { return absl::StrCat("event ", seq); });
+    ASSERT_TRUE(leader->Write(std::move(batch)).ok());
+  }
+  ASSERT_EQ(log.entries_.size(), 5u);
+  EXPECT_EQ(leader->LastAppliedIndex().value(), 5u);
+  std::vector<const hirs::store::v1::LogEntry*> entries;
+  for (const auto& e : log.entries_) entries.push_back(&e);
+  ASSERT_TRUE(follower->ApplyLogged(entries, 5).ok());
+  EXPECT_EQ(Everything(*follower), Everything(*leader));
+  EXPECT_EQ(ReadCount(*follower, "n").value(), 5);
+  // The follower numbers changes on from the leader's.
+  EXPECT_EQ(follower->LastVisibleChange(), 5u);
+  WriteBatch next;
+  next.AppendChange("case_9", [](uint64_t seq) { return absl::StrCat("event ", seq); });
+  ASSERT_TRUE(follower->Write(std::move(next)).ok());
+  EXPECT_EQ(follower->Get(Family::kChanges, EncodeChangeKey(6)).value(), std::optional<std::string>("event 6"));
 }
 
 }  // namespace
