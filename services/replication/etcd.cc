@@ -60,6 +60,14 @@ std::string PrefixEnd(absl::string_view prefix) {
   return std::string(1, '\0');  // every key
 }
 
+void RequireCreateRevision(etcdserverpb::TxnRequest* txn, absl::string_view key, int64_t revision) {
+  auto* compare = txn->add_compare();
+  compare->set_key(std::string(key));
+  compare->set_target(etcdserverpb::Compare::CREATE);
+  compare->set_result(etcdserverpb::Compare::EQUAL);
+  compare->set_create_revision(revision);
+}
+
 absl::Status FromEtcd(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),

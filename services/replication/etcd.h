@@ -41,6 +41,10 @@ struct EtcdOptions {
 // (etcd's range_end for a prefix).
 std::string PrefixEnd(absl::string_view prefix);
 
+// Makes `txn` hold only if `key` was created at `revision` (0: only if
+// `key` does not exist).
+void RequireCreateRevision(etcdserverpb::TxnRequest* txn, absl::string_view key, int64_t revision);
+
 // A status from a gRPC call to etcd: the same code, "etcd: " + message.
 absl::Status FromEtcd(const grpc::Status& status);
 

@@ -28,11 +28,7 @@ std::unique_ptr<Etcd> ConnectTo(const std::vector<std::string>& endpoints) {
 // A transaction putting `key` = `value` only if `key` does not exist.
 etcdserverpb::TxnRequest CreateIfAbsent(const std::string& key, const std::string& value, int64_t lease = 0) {
   etcdserverpb::TxnRequest txn;
-  auto* cmp = txn.add_compare();
-  cmp->set_key(key);
-  cmp->set_target(etcdserverpb::Compare::CREATE);
-  cmp->set_result(etcdserverpb::Compare::EQUAL);
-  cmp->set_create_revision(0);
+  RequireCreateRevision(&txn, key, 0);
   auto* put = txn.add_success()->mutable_request_put();
   put->set_key(key);
   put->set_value(value);

@@ -188,6 +188,20 @@ std::string WritePrincipals(const std::string& dir) {
   return path;
 }
 
+std::vector<std::string> EveryEntry(const storage::Store& store) {
+  std::vector<std::string> out;
+  for (int f = 0; f < storage::kFamilyCount; ++f) {
+    EXPECT_TRUE(store
+                    .Scan(static_cast<storage::Family>(f), "", 0,
+                          [&](absl::string_view k, absl::string_view v) {
+                            out.push_back(absl::StrCat(f, "|", k, "=", v));
+                            return true;
+                          })
+                    .ok());
+  }
+  return out;
+}
+
 hirs::v1::Report DistinctReport(int i, absl::Time now) {
   hirs::v1::Report r = hirs::testing::ValidReport(now);
   *r.mutable_occurred_start() =

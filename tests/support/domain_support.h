@@ -11,6 +11,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "hirs/v1/reporting_service.pb.h"
+#include "storage/store.h"
 
 namespace hirs::testing {
 
@@ -51,6 +52,10 @@ hirs::v1::Report ValidReport(absl::Time now = kTestNow);
 // its own victim, so that none collates with another; its motivation is
 // RACE for i divisible by 3, else DISABILITY.
 hirs::v1::Report DistinctReport(int i, absl::Time now);
+
+// Every key and value of every column family of `store`, as
+// "<family>|<key>=<value>" lines: equal for stores holding the same data.
+std::vector<std::string> EveryEntry(const storage::Store& store);
 
 // A SubmitReportRequest carrying `report` and idempotency key `request_id`.
 hirs::v1::SubmitReportRequest Request(const hirs::v1::Report& report, const std::string& request_id = "");

@@ -589,21 +589,6 @@ class ListLog : public WriteLog {
   Store* store_;
 };
 
-// Every key and value of every family.
-std::vector<std::string> Everything(const Store& store) {
-  std::vector<std::string> out;
-  for (int f = 0; f < kFamilyCount; ++f) {
-    EXPECT_TRUE(store
-                    .Scan(static_cast<Family>(f), "", 0,
-                          [&](absl::string_view k, absl::string_view v) {
-                            out.push_back(absl::StrCat(f, "|", k, "=", v));
-                            return true;
-                          })
-                    .ok());
-  }
-  return out;
-}
-
 TEST(Store, AWriteThroughALogAppliesTheSameBytesOnAnotherReplica) {
   hirs::testing::TempDir leader_dir, follower_dir;
   auto leader = OpenAt(leader_dir.path());
@@ -623,7 +608,7 @@ TEST(Store, AWriteThroughALogAppliesTheSameBytesOnAnotherReplica) {
   std::vector<const hirs::store::v1::LogEntry*> entries;
   for (const auto& e : log.entries_) entries.push_back(&e);
   ASSERT_TRUE(follower->ApplyLogged(entries, 5).ok());
-  EXPECT_EQ(Everything(*follower), Everything(*leader));
+  EXPECT_EQ(hirs::testing::EveryEntry(*follower), hirs::testing::EveryEntry(*leader));
   EXPECT_EQ(ReadCount(*follower, "n").value(), 5);
   // The follower numbers changes on from the leader's.
   EXPECT_EQ(follower->LastVisibleChange(), 5u);

@@ -1,0 +1,323 @@
+#include "services/replication/replicated_log.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/log.h"
+
+namespace hirs::replication {
+namespace {
+
+using hirs::store::v1::LogEntry;
+
+// How often a follower looks at the log when no watch event woke it.
+constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
+// Entries read per range while catching up.
+constexpr int64_t kCatchUpBatch = 256;
+
+}  // namespace
+
+struct ReplicatedLog::Pending {
+  LogEntry entry;
+  absl::Status status;
+  bool done = false;
+};
+
+std::string LogIndexKey(absl::string_view prefix, uint64_t index) {
+  return absl::StrFormat("%s/log/%020u", prefix, index);
+}
+
+ReplicatedLog::ReplicatedLog(const Etcd* etcd, storage::Store* store, const Sealer* sealer, LogOptions options,
+                             std::function<void(bool)> on_role)
+    : etcd_(etcd),
+      store_(store),
+      sealer_(sealer),
+      options_(std::move(options)),
+      prefix_(absl::StrCat("/hirs/", options_.cluster)),
+      on_role_(std::move(on_role)) {}
+
+ReplicatedLog::~ReplicatedLog() { Stop(); }
+
+void ReplicatedLog::Start() {
+  watch_ = etcd_->WatchPrefix(
+      absl::StrCat(prefix_, "/log/"), 0,
+      [this](const etcdserverpb::WatchResponse&) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++log_events_;
+        changed_.notify_all();
+      },
+      [](const absl::Status&) {});  // polling goes on without it
+  runner_ = std::thread([this] { Run(); });
+  committer_ = std::thread([this] { Commit(); });
+}
+
+void ReplicatedLog::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (watch_ != nullptr) watch_->Stop();
+  if (runner_.joinable()) runner_.join();
+  if (committer_.joinable()) committer_.join();
+}
+
+bool ReplicatedLog::leading() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leading_;
+}
+
+std::string ReplicatedLog::leader() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leader_;
+}
+
+absl::Status ReplicatedLog::Append(LogEntry entry) {
+  Pending p;
+  p.entry = std::move(entry);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!leading_ || stopping_) {
+    return absl::UnavailableError(leader_.empty()
+                                      ? "this replica is not the leader, and no leader is known yet"
+                                      : absl::StrCat("this replica is not the leader; the leader is ", leader_));
+  }
+  pending_.push_back(&p);
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return p.done; });
+  return p.status;
+}
+
+void ReplicatedLog::Run() {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) break;
+    }
+    if (FollowAndCampaign()) {
+      on_role_(true);
+      Lead();
+      on_role_(false);
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    const uint64_t seen = log_events_;
+    changed_.wait_for(lock, absl::ToChronoNanoseconds(kFollowPoll),
+                      [this, seen] { return stopping_ || log_events_ != seen; });
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (leading_) {
+    leading_ = false;
+    for (Pending* p : pending_) {
+      p->status = absl::UnavailableError("the replica is stopping");
+      p->done = true;
+    }
+    pending_.clear();
+    changed_.notify_all();
+  }
+}
+
+absl::Status ReplicatedLog::ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs) {
+  absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
+  if (!applied.ok()) return applied.status();
+  std::vector<LogEntry> entries;
+  uint64_t last = *applied;
+  const std::string log_prefix = absl::StrCat(prefix_, "/log/");
+  for (const auto& kv : kvs) {
+    uint64_t index = 0;
+    if (!absl::SimpleAtoi(absl::string_view(kv.key()).substr(log_prefix.size()), &index)) {
+      return absl::DataLossError(absl::StrCat("a log key is not an index: ", kv.key()));
+    }
+    if (index <= last) continue;
+    if (index != last + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the log holds index ", index, " after ", last,
+                       ": the entries between were truncated; re-seed this replica from the leader"));
+    }
+    absl::StatusOr<std::string> opened = sealer_->Open(kv.value(), index);
+    if (!opened.ok()) return opened.status();
+    entries.emplace_back();
+    if (!entries.back().ParseFromString(*opened)) {
+      return absl::DataLossError(absl::StrCat("log entry ", index, " is unreadable"));
+    }
+    last = index;
+  }
+  if (entries.empty()) return absl::OkStatus();
+  std::vector<const LogEntry*> pointers;
+  for (const auto& e : entries) pointers.push_back(&e);
+  return store_->ApplyLogged(pointers, last);
+}
+
+absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
+  for (;;) {
+    absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
+    if (!applied.ok()) return applied.status();
+    etcdserverpb::RangeRequest range;
+    range.set_key(LogIndexKey(prefix_, *applied + 1));
+    range.set_range_end(PrefixEnd(absl::StrCat(prefix_, "/log/")));
+    range.set_limit(kCatchUpBatch);
+    absl::StatusOr<etcdserverpb::RangeResponse> read = etcd_->Range(range);
+    if (!read.ok()) return read.status();
+    absl::Status applied_now = ApplyKeyValues(read->kvs());
+    if (!applied_now.ok()) return applied_now;
+    if (!read->more()) return read->header().revision();
+  }
+}
+
+bool ReplicatedLog::Campaign() {
+  absl::StatusOr<int64_t> lease = etcd_->GrantLease(options_.lease_ttl);
+  if (!lease.ok()) return false;
+  const std::string key = absl::StrCat(prefix_, "/leader");
+  etcdserverpb::TxnRequest txn;
+  RequireCreateRevision(&txn, key, 0);
+  auto* put = txn.add_success()->mutable_request_put();
+  put->set_key(key);
+  put->set_value(options_.advertise);
+  put->set_lease(*lease);
+  txn.add_failure()->mutable_request_range()->set_key(key);
+  absl::StatusOr<etcdserverpb::TxnResponse> r = etcd_->Txn(txn);
+  if (!r.ok() || !r->succeeded()) {
+    (void)etcd_->RevokeLease(*lease);
+    if (r.ok() && r->responses_size() > 0 && r->responses(0).response_range().kvs_size() > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      leader_ = r->responses(0).response_range().kvs(0).value();
+    }
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  lease_ = *lease;
+  leader_revision_ = r->header().revision();
+  return true;
+}
+
+bool ReplicatedLog::FollowAndCampaign() {
+  absl::StatusOr<int64_t> caught_up = CatchUp();
+  if (!caught_up.ok()) {
+    LogError(absl::StrCat("replication: following the log: ", caught_up.status().message()));
+    return false;
+  }
+  if (!Campaign()) return false;
+  // Elected: the previous leader can append nothing more (its transactions
+  // compare a leadership key that is gone), so this reads the whole log.
+  caught_up = CatchUp();
+  absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
+  if (!caught_up.ok() || !applied.ok()) {
+    StepDown(caught_up.ok() ? applied.status() : caught_up.status());
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  next_index_ = *applied + 1;
+  leading_ = true;
+  leader_ = options_.advertise;
+  LogInfo(absl::StrCat("replication: leading cluster ", options_.cluster, " from log index ", next_index_));
+  return true;
+}
+
+void ReplicatedLog::Lead() {
+  absl::Time renewed = absl::Now();
+  const absl::Duration step = options_.lease_ttl / 6;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait_for(lock, absl::ToChronoNanoseconds(step), [this] { return stopping_ || !leading_; });
+      if (stopping_ || !leading_) break;
+    }
+    const absl::Time asked = absl::Now();
+    absl::StatusOr<absl::Duration> ttl = etcd_->KeepAlive(lease_, step);
+    if (ttl.ok()) renewed = asked;
+    if (absl::Now() - renewed > options_.lease_ttl / 2) {
+      StepDown(ttl.ok() ? absl::UnavailableError("the lease was not renewed in time") : ttl.status());
+      break;
+    }
+  }
+  int64_t lease = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lease = lease_;
+    lease_ = 0;
+  }
+  if (lease != 0) (void)etcd_->RevokeLease(lease);  // the next leader need not wait for it
+  StepDown(absl::UnavailableError("the replica stopped leading"));
+}
+
+void ReplicatedLog::StepDown(const absl::Status& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (leading_) LogError(absl::StrCat("replication: no longer leading: ", why.message()));
+  leading_ = false;
+  leader_.clear();
+  for (Pending* p : pending_) {
+    p->status =
+        absl::UnavailableError(absl::StrCat("the leader stepped down before the write was committed: ", why.message()));
+    p->done = true;
+  }
+  pending_.clear();
+  changed_.notify_all();
+}
+
+void ReplicatedLog::Commit() {
+  for (;;) {
+    std::deque<Pending*> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [this] { return stopping_ || (leading_ && !pending_.empty()); });
+      if (stopping_ && pending_.empty()) return;
+      size_t bytes = 0;
+      while (!pending_.empty() && group.size() < options_.max_group_entries &&
+             (group.empty() || bytes + pending_.front()->entry.ByteSizeLong() <= options_.max_group_bytes)) {
+        bytes += pending_.front()->entry.ByteSizeLong();
+        group.push_back(pending_.front());
+        pending_.pop_front();
+      }
+    }
+    const absl::Status status = CommitGroup(group);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Pending* p : group) {
+      p->status = status;
+      p->done = true;
+    }
+    changed_.notify_all();
+    if (!status.ok() && leading_) {
+      leading_ = false;  // Lead() notices and resigns
+      leader_.clear();
+      LogError(absl::StrCat("replication: no longer leading: ", status.message()));
+    }
+  }
+}
+
+absl::Status ReplicatedLog::CommitGroup(std::deque<Pending*>& group) {
+  uint64_t first = 0;
+  int64_t fence = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!leading_) return absl::UnavailableError("this replica stopped leading");
+    first = next_index_;
+    fence = leader_revision_;
+  }
+  etcdserverpb::TxnRequest txn;
+  RequireCreateRevision(&txn, absl::StrCat(prefix_, "/leader"), fence);
+  for (size_t i = 0; i < group.size(); ++i) {
+    const std::string key = LogIndexKey(prefix_, first + i);
+    RequireCreateRevision(&txn, key, 0);
+    auto* put = txn.add_success()->mutable_request_put();
+    put->set_key(key);
+    put->set_value(sealer_->Seal(group[i]->entry.SerializeAsString(), first + i));
+  }
+  absl::StatusOr<etcdserverpb::TxnResponse> r = etcd_->Txn(txn);
+  // Unknown outcome: the entries may be in the log. Stepping down, this
+  // replica follows the log and applies them if they are; the writer's
+  // retry (with its request_id) then finds them.
+  if (!r.ok()) return absl::UnavailableError(absl::StrCat("appending to the log: ", r.status().message()));
+  if (!r->succeeded()) return absl::UnavailableError("this replica no longer holds the leadership");
+  std::vector<const LogEntry*> entries;
+  for (Pending* p : group) entries.push_back(&p->entry);
+  absl::Status applied = store_->ApplyLogged(entries, first + group.size() - 1);
+  if (!applied.ok()) return applied;
+  std::lock_guard<std::mutex> lock(mu_);
+  next_index_ = first + group.size();
+  return absl::OkStatus();
+}
+
+}  // namespace hirs::replication

@@ -1,0 +1,118 @@
+// Replicated mode's log (storage::WriteLog) in etcd. One replica leads: it
+// holds the leadership key, bound to its lease, and appends each write to
+// the log under `<prefix>/log/<index>` in a transaction that succeeds only
+// while it still holds that key (fencing) and only where the index is free;
+// once etcd has committed it (a quorum has it on disk) the entry is applied
+// to the local store and the write answered. Concurrent writes share one
+// transaction (group commit). Every other replica follows: it applies the
+// log's entries in index order, byte for byte, and campaigns for the
+// leadership key whenever it is free; a new leader first applies the whole
+// log. A leader that cannot renew its lease in time stops leading at once,
+// before the lease can expire.
+//
+// Keys under `<prefix>` ("/hirs/<cluster>"):
+//   leader                 the leader's advertised address (with its lease)
+//   log/<index, 20 digits> a LogEntry, sealed (sealer.h)
+#ifndef HIRS_SERVICES_REPLICATION_REPLICATED_LOG_H_
+#define HIRS_SERVICES_REPLICATION_REPLICATED_LOG_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/replication/etcd.h"
+#include "services/replication/sealer.h"
+#include "storage/store.h"
+
+namespace hirs::replication {
+
+struct LogOptions {
+  // The cluster's name: its keys live under "/hirs/<cluster>/".
+  std::string cluster;
+  // This replica's address as clients reach it (HOST:PORT), published
+  // while it leads.
+  std::string advertise;
+  // The leader's lease. It stops leading when a renewal has not succeeded
+  // for half of it.
+  absl::Duration lease_ttl = absl::Seconds(3);
+  // Group commit: at most this many entries, and bytes, in one transaction
+  // (etcd's limits: 128 operations, 1.5 MiB a request by default).
+  size_t max_group_entries = 32;
+  size_t max_group_bytes = 1 << 20;
+};
+
+// "<index, 20 digits>": log keys sort in index order.
+std::string LogIndexKey(absl::string_view prefix, uint64_t index);
+
+class ReplicatedLog : public storage::WriteLog {
+ public:
+  // `etcd`, `store` and `sealer` are borrowed. `on_role(true)` runs once this
+  // replica leads (the whole log applied), `on_role(false)` once it stops;
+  // both on the log's own thread.
+  ReplicatedLog(const Etcd* etcd, storage::Store* store, const Sealer* sealer, LogOptions options,
+                std::function<void(bool)> on_role);
+  ~ReplicatedLog() override;
+
+  // Starts following and campaigning.
+  void Start();
+  // Stops, resigning the leadership if held.
+  void Stop();
+
+  // WriteLog: the leader appends; anywhere else UNAVAILABLE naming the
+  // leader.
+  absl::Status Append(hirs::store::v1::LogEntry entry) override;
+
+  bool leading() const;
+  // The leader's advertised address, "" when none is known.
+  std::string leader() const;
+
+ private:
+  struct Pending;
+
+  void Run();
+  // One round as a follower: apply what the log holds beyond the store,
+  // then campaign. True once elected.
+  bool FollowAndCampaign();
+  // Applies every entry after the store's last applied index; the revision
+  // the read saw.
+  absl::StatusOr<int64_t> CatchUp();
+  absl::Status ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs);
+  bool Campaign();
+  // While leading: renews the lease until it fails for half its TTL.
+  void Lead();
+  void StepDown(const absl::Status& why);
+  void Commit();
+  absl::Status CommitGroup(std::deque<Pending*>& group);
+
+  const Etcd* const etcd_;
+  storage::Store* const store_;
+  const Sealer* const sealer_;
+  const LogOptions options_;
+  const std::string prefix_;
+  const std::function<void(bool)> on_role_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  bool stopping_ = false;
+  bool leading_ = false;
+  uint64_t log_events_ = 0;  // watch responses seen on the log: a follower reads on
+  std::string leader_;
+  int64_t lease_ = 0;
+  int64_t leader_revision_ = 0;  // the create revision of our leadership key
+  uint64_t next_index_ = 0;
+  std::deque<Pending*> pending_;
+  std::unique_ptr<Etcd::Watch> watch_;
+  std::thread runner_;
+  std::thread committer_;
+};
+
+}  // namespace hirs::replication
+
+#endif  // HIRS_SERVICES_REPLICATION_REPLICATED_LOG_H_
