@@ -9,7 +9,11 @@
 # 127.0.0.1, ::1) and, for each id, client-ID.pem + client-ID.key with
 # CN=ID and SAN URI hirs:principal:ID — the name hirsd maps to the
 # principal (principals file: "cert_names": ["hirs:principal:ID"]).
-# Keys are ECDSA P-256; certificates last 30 days.
+# Keys are ECDSA P-256; certificates last 30 days. In replicated mode the
+# same files serve etcd: server.pem + server.key as the members'
+# certificate (--cert-file, --key-file, --trusted-ca-file=ca.pem,
+# --client-cert-auth), and a client certificate per hirsd replica
+# (dev-certs.sh OUT replica-a replica-b replica-c).
 set -euo pipefail
 OUT=${1:?usage: dev-certs.sh OUT_DIR [PRINCIPAL_ID ...]}
 shift

@@ -5,6 +5,7 @@
 #include "services/replication/etcd.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -161,6 +162,33 @@ TEST(Etcd, CallsGoOnWhenAMemberDies) {
   EXPECT_EQ(ok, 10);
   cluster.Restart(0);
   EXPECT_EQ(Get(*etcd, "/f/0"), "before");
+}
+
+TEST(Etcd, OverTlsOnlyAClientWithACertificateOfTheCaIsServed) {
+  testing::TempDir certs;
+  ASSERT_EQ(
+      std::system(
+          absl::StrCat(HIRS_SOURCE_DIR, "/deploy/dev-certs.sh ", certs.path(), " probe replica-a >/dev/null").c_str()),
+      0);
+  testing::EtcdCluster cluster(1, certs.path());
+  EtcdOptions options;
+  options.endpoints = cluster.endpoints();
+  options.call_timeout = absl::Seconds(3);
+  options.ca_file = certs.path() + "/ca.pem";
+  options.cert_file = certs.path() + "/client-replica-a.pem";
+  options.key_file = certs.path() + "/client-replica-a.key";
+  auto with_certificate = Etcd::Connect(options);
+  ASSERT_TRUE(with_certificate.ok()) << with_certificate.status();
+  auto created = (*with_certificate)->Txn(CreateIfAbsent("/tls/a", "x"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->succeeded());
+  options.cert_file.clear();
+  options.key_file.clear();
+  auto without = Etcd::Connect(options);
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE((*without)->Txn(CreateIfAbsent("/tls/b", "y")).ok());
+  options.cert_file = "/nonexistent.pem";
+  EXPECT_EQ(Etcd::Connect(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -31,17 +31,27 @@ int FreeLoopbackPort() {
   return port;
 }
 
-EtcdCluster::EtcdCluster(int members) : members_(members) {
+EtcdCluster::EtcdCluster(int members) : EtcdCluster(members, "") {}
+
+EtcdCluster::EtcdCluster(int members, std::string tls_dir) : tls_dir_(std::move(tls_dir)), members_(members) {
   for (Member& m : members_) {
     m.client_port = FreeLoopbackPort();
     m.peer_port = FreeLoopbackPort();
   }
   for (int i = 0; i < members; ++i) Start(i, /*existing=*/false);
-  // Ready once a member's /health says so.
+  AwaitHealthy();
+}
+
+// Ready once a member's /health says so (asked with the CA and the
+// server's own certificate, which is good for clients too here).
+void EtcdCluster::AwaitHealthy() {
+  const std::string tls = tls_dir_.empty() ? ""
+                                           : absl::StrCat(" --cacert ", tls_dir_, "/ca.pem --cert ", tls_dir_,
+                                                          "/client-probe.pem --key ", tls_dir_, "/client-probe.key");
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   for (;;) {
     const std::string probe =
-        absl::StrCat("curl -sf -m 1 ", endpoint(0), "/health 2>/dev/null | grep -q '\"health\":\"true\"'");
+        absl::StrCat("curl -sf -m 1", tls, " ", endpoint(0), "/health 2>/dev/null | grep -q '\"health\":\"true\"'");
     if (std::system(probe.c_str()) == 0) break;
     if (absl::Now() > deadline) {
       ADD_FAILURE() << "etcd did not become healthy; its logs are in " << dir_.path();
@@ -61,7 +71,7 @@ EtcdCluster::~EtcdCluster() {
 }
 
 std::string EtcdCluster::endpoint(int member) const {
-  return absl::StrCat("http://127.0.0.1:", members_[member].client_port);
+  return absl::StrCat(Scheme(), "://127.0.0.1:", members_[member].client_port);
 }
 
 std::vector<std::string> EtcdCluster::endpoints() const {
@@ -77,12 +87,12 @@ void EtcdCluster::Start(int member, bool existing) {
   }
   const Member& m = members_[member];
   const std::string name = absl::StrCat("m", member);
-  const std::vector<std::string> args = {
+  std::vector<std::string> args = {
       "/usr/bin/etcd",
       "--name=" + name,
       absl::StrCat("--data-dir=", dir_.path(), "/", name),
-      absl::StrCat("--listen-client-urls=http://127.0.0.1:", m.client_port),
-      absl::StrCat("--advertise-client-urls=http://127.0.0.1:", m.client_port),
+      absl::StrCat("--listen-client-urls=", Scheme(), "://127.0.0.1:", m.client_port),
+      absl::StrCat("--advertise-client-urls=", Scheme(), "://127.0.0.1:", m.client_port),
       absl::StrCat("--listen-peer-urls=http://127.0.0.1:", m.peer_port),
       absl::StrCat("--initial-advertise-peer-urls=http://127.0.0.1:", m.peer_port),
       "--initial-cluster=" + absl::StrJoin(peers, ","),
@@ -93,6 +103,12 @@ void EtcdCluster::Start(int member, bool existing) {
       "--logger=zap",
       absl::StrCat("--log-outputs=", dir_.path(), "/", name, ".log"),
   };
+  if (!tls_dir_.empty()) {
+    args.push_back("--client-cert-auth");
+    args.push_back(absl::StrCat("--trusted-ca-file=", tls_dir_, "/ca.pem"));
+    args.push_back(absl::StrCat("--cert-file=", tls_dir_, "/server.pem"));
+    args.push_back(absl::StrCat("--key-file=", tls_dir_, "/server.key"));
+  }
   const pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);

@@ -19,6 +19,10 @@ class EtcdCluster {
   // (ASSERT-style failure in the calling test otherwise). Elections are
   // tuned for loopback: 50 ms heartbeats, a 500 ms election timeout.
   explicit EtcdCluster(int members);
+  // With clients served over TLS and required to present a certificate
+  // signed by the CA: `tls_dir` holds deploy/dev-certs.sh's ca.pem and
+  // server.pem/server.key (the members' certificate).
+  EtcdCluster(int members, std::string tls_dir);
   ~EtcdCluster();
 
   // "http://127.0.0.1:PORT" of every member.
@@ -39,8 +43,11 @@ class EtcdCluster {
     pid_t pid = -1;
   };
   void Start(int member, bool existing);
+  void AwaitHealthy();
+  std::string Scheme() const { return tls_dir_.empty() ? "http" : "https"; }
 
   TempDir dir_;
+  std::string tls_dir_;
   std::vector<Member> members_;
 };
 
