@@ -98,8 +98,11 @@ void ReplicatedLog::Run() {
       if (stopping_) break;
     }
     if (FollowAndCampaign()) {
+      // The lease is renewed from the start: taking up the role (a
+      // migration, say) may outlast it.
+      std::thread keeper([this] { Lead(); });
       on_role_(true);
-      Lead();
+      keeper.join();
       on_role_(false);
       continue;
     }

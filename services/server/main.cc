@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "services/server/replica.h"
 #include "services/server/server.h"
 #include "services/server/settings.h"
 #include "storage/backup.h"
@@ -40,7 +41,30 @@ int Restore(const hirs::server::CommandLine& command) {
   return 0;
 }
 
-// Serves until SIGTERM or SIGINT.
+// Prints where `started` (a Server or a Replica) listens, then runs it
+// until SIGTERM or SIGINT.
+template <typename Serving>
+int RunUntilSignalled(absl::StatusOr<std::unique_ptr<Serving>> started, const sigset_t& signals) {
+  if (!started.ok()) {
+    hirs::LogError(absl::StrCat("hirsd cannot start: ", started.status().ToString()));
+    return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  Serving& serving = **started;
+  std::printf("listening on %s\n", serving.address().c_str());
+  if (!serving.metrics_address().empty()) std::printf("metrics on %s\n", serving.metrics_address().c_str());
+  if (!serving.http_address().empty()) std::printf("http on %s\n", serving.http_address().c_str());
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  hirs::LogInfo(absl::StrCat("hirsd received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", "; shutting down"));
+  serving.Shutdown();
+  started->reset();
+  return 0;
+}
+
+// Serves until SIGTERM or SIGINT: the single node, or one replica of a
+// cluster (replica.h).
 int Serve(const hirs::server::ServerOptions& options) {
   // Signals are taken synchronously by this thread; block them before any
   // other thread starts so that none of those receives them.
@@ -49,23 +73,8 @@ int Serve(const hirs::server::ServerOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  auto server = hirs::server::Server::Start(options);
-  if (!server.ok()) {
-    hirs::LogError(absl::StrCat("hirsd cannot start: ", server.status().ToString()));
-    return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-  }
-  std::printf("listening on %s\n", (*server)->address().c_str());
-  if (!(*server)->metrics_address().empty()) std::printf("metrics on %s\n", (*server)->metrics_address().c_str());
-  if (!(*server)->http_address().empty()) std::printf("http on %s\n", (*server)->http_address().c_str());
-  std::fflush(stdout);
-
-  int signal = 0;
-  sigwait(&signals, &signal);
-  hirs::LogInfo(absl::StrCat("hirsd received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", "; shutting down"));
-  (*server)->Shutdown();
-  server->reset();
-  return 0;
+  if (options.replication == "etcd") return RunUntilSignalled(hirs::server::Replica::Start(options), signals);
+  return RunUntilSignalled(hirs::server::Server::Start(options), signals);
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ namespace hirs::server {
 // reverse: the gRPC server first, the store last.
 struct Server::State {
   ServerOptions options;
-  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<storage::Store> owned_store;  // null when served from a store it was given
+  storage::Store* store = nullptr;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<metrics::Metrics> metrics;
   std::unique_ptr<auth::PrincipalDirectory> principals;
@@ -93,14 +94,13 @@ struct Server::State {
 
 namespace {
 
-// Whether HOST:PORT names a loopback host.
 // `listen` (HOST:PORT) with the port actually bound.
 std::string BoundAddress(absl::string_view listen, int port) {
   return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
 }
 
-// TLS (reloading the files as they change), mutual TLS, or plaintext on
-// loopback only.
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
   if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();  // loopback: ValidateOptions
   for (const std::string& f : {options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file}) {
@@ -122,15 +122,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::experimental::TlsServerCredentials(tls);
 }
 
-}  // namespace
-
 namespace {
 
 // Start's steps, in order. Each fills its part of `state` from `options`.
 
 // The data directory, the principals, the HMAC key, the postcode table,
 // the store (migrated), the audit log, metrics and the call gate.
-absl::Status OpenFoundations(const ServerOptions& options, Server::State* state) {
+absl::Status OpenFoundations(const ServerOptions& options, storage::Store* given_store, Server::State* state) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
@@ -146,23 +144,23 @@ absl::Status OpenFoundations(const ServerOptions& options, Server::State* state)
   } else {
     ASSIGN_OR_RETURN(state->router, intake::DistrictRouter::FromOnsFile(options.postcode_directory));
   }
-  storage::StoreOptions store_options;
-  store_options.path = options.data_dir + "/db";
-  store_options.sync_writes = options.sync_writes;
-  store_options.min_free_bytes = options.min_free_disk_bytes;
-  store_options.block_cache_bytes = options.block_cache_bytes;
-  ASSIGN_OR_RETURN(state->store, storage::Store::Open(store_options));
-  RETURN_IF_ERROR(records::Migrate(state->store.get(), absl::Now()));
+  if (given_store != nullptr) {
+    state->store = given_store;
+  } else {
+    ASSIGN_OR_RETURN(state->owned_store, storage::Store::Open(StoreOptionsOf(options)));
+    state->store = state->owned_store.get();
+  }
+  RETURN_IF_ERROR(records::Migrate(state->store, absl::Now()));
   ASSIGN_OR_RETURN(state->principals,
                    auth::PrincipalDirectory::Open(
-                       state->store.get(), std::move(file_principals), [] { return absl::Now(); }, options.force_area));
+                       state->store, std::move(file_principals), [] { return absl::Now(); }, options.force_area));
   auth::PeopleOptions people;
   people.force_area = options.force_area;
   people.session_idle = options.session_idle;
   people.session_absolute = options.session_absolute;
   state->people = std::make_unique<auth::People>(
-      state->store.get(), [] { return absl::Now(); }, people);
-  ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store.get()));
+      state->store, [] { return absl::Now(); }, people);
+  ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store));
   state->metrics = std::make_unique<metrics::Metrics>();
   state->gate = std::make_unique<rpc::CallGate>(&state->principals->registry(), state->audit.get(),
                                                 rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst},
@@ -196,33 +194,33 @@ absl::StatusOr<collation::MatchModel> LoadModel(const ServerOptions& options, co
 void BuildServices(const ServerOptions& options, collation::MatchModel model, Server::State* state) {
   state->collator =
       std::make_unique<collation::ProbabilisticCollator>(state->hasher.get(), std::move(model), options.collation);
-  state->intake = std::make_unique<intake::Intake>(state->store.get(), &state->locks, state->collator.get(),
+  state->intake = std::make_unique<intake::Intake>(state->store, &state->locks, state->collator.get(),
                                                    state->router.get(), state->hasher.get());
   state->pool = std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_calls, "hirs-writes");
   state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls, "hirs-reads");
   const WorkerPools pools{state->read_pool.get(), state->pool.get()};
-  state->centre_reports = std::make_unique<intake::CentreReports>(state->store.get(), state->hasher.get());
+  state->centre_reports = std::make_unique<intake::CentreReports>(state->store, state->hasher.get());
   state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->centre_reports.get(),
                                                                     state->gate.get(), pools);
   state->case_domain =
-      std::make_unique<cases::Cases>(state->store.get(), &state->locks, state->collator.get(), state->hasher.get());
-  state->feed = std::make_unique<cases::ChangeFeed>(state->store.get(), options.watch);
+      std::make_unique<cases::Cases>(state->store, &state->locks, state->collator.get(), state->hasher.get());
+  state->feed = std::make_unique<cases::ChangeFeed>(state->store, options.watch);
   state->cases =
       std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(), state->gate.get(), pools);
   extracts::ExtractOptions extract_options;
   extract_options.suppress_max = options.extract_suppression_max;
   extract_options.release_at_every_change = options.summary_releases == "every_change";
   state->extract_domain = std::make_unique<extracts::Extracts>(
-      state->store.get(), state->hasher.get(), [] { return absl::Now(); }, extract_options);
+      state->store, state->hasher.get(), [] { return absl::Now(); }, extract_options);
   state->extracts = std::make_unique<extracts::ExtractServiceImpl>(state->extract_domain.get(), state->gate.get(),
                                                                    state->read_pool.get());
   retention::RetentionOptions retention_options;
   retention_options.review_period = options.nchi_review_period;
   state->retention = std::make_unique<retention::Retention>(
-      state->store.get(), &state->locks, state->collator.get(), state->audit.get(), [] { return absl::Now(); },
+      state->store, &state->locks, state->collator.get(), state->audit.get(), [] { return absl::Now(); },
       retention_options);
   state->admin = std::make_unique<admin::AdminServiceImpl>(
-      state->principals.get(), state->people.get(), state->retention.get(), state->store.get(), state->audit.get(),
+      state->principals.get(), state->people.get(), state->retention.get(), state->store, state->audit.get(),
       options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir, state->gate.get(),
       state->pool.get());
   state->sessions =
@@ -351,11 +349,22 @@ void ScheduleRetention(Server::State* state) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+storage::StoreOptions StoreOptionsOf(const ServerOptions& options) {
+  storage::StoreOptions store_options;
+  store_options.path = options.data_dir + "/db";
+  store_options.sync_writes = options.sync_writes;
+  store_options.min_free_bytes = options.min_free_disk_bytes;
+  store_options.block_cache_bytes = options.block_cache_bytes;
+  return store_options;
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) { return Start(options, nullptr); }
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, storage::Store* store) {
   RETURN_IF_ERROR(ValidateOptions(options));
   auto state = std::make_unique<State>();
   state->options = options;
-  RETURN_IF_ERROR(OpenFoundations(options, state.get()));
+  RETURN_IF_ERROR(OpenFoundations(options, store, state.get()));
   ASSIGN_OR_RETURN(collation::MatchModel model, LoadModel(options, *state->store));
   BuildServices(options, std::move(model), state.get());
   RETURN_IF_ERROR(Listen(options, state.get()));

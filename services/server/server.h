@@ -6,12 +6,16 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <grpcpp/security/server_credentials.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/area.h"
 #include "services/cases/watch.h"
 #include "services/collation/matcher.h"
+#include "storage/store.h"
 
 namespace hirs::server {
 
@@ -60,7 +64,24 @@ struct ServerOptions {
   // WatchOptions is not a setting.
   cases::WatchOptions watch;
   std::string backup_dir;  // "": <data_dir>/backups
+  // Replicated mode (replica.h): "etcd", or "" for the embedded single node.
+  std::string replication;
+  std::vector<std::string> etcd_endpoints;
+  std::string etcd_ca_file;
+  std::string etcd_cert_file;
+  std::string etcd_key_file;
+  std::string replica_id;
+  std::string advertise;  // HOST:PORT clients reach this replica's gRPC at
+  std::string cluster;
+  absl::Duration replication_lease = absl::Seconds(3);  // replication_lease_seconds
 };
+
+// The store's options from the server's.
+storage::StoreOptions StoreOptionsOf(const ServerOptions& options);
+
+// The gRPC listener's credentials: TLS (reloading the files as they
+// change), mutual TLS, or plaintext on loopback only.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options);
 
 // Thread safe.
 class Server {
@@ -68,6 +89,9 @@ class Server {
   // Starts serving. Errors name what could not be set up (bad principals
   // file, unreadable key, store locked by another hirsd, port in use).
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  // Serves from `store`, already open (replicated mode: its writes go
+  // through the replicated log), which must outlive the server.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, storage::Store* store);
 
   // Shuts down (if not yet) and closes the store.
   ~Server();

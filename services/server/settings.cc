@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/area.h"
 #include "google/protobuf/util/json_util.h"
@@ -237,10 +238,47 @@ ServerOptions ToServerOptions(const ServerConfig& s) {
   o.http_threads = s.http_threads();
   o.session_idle = absl::Seconds(s.session_idle_seconds());
   o.session_absolute = absl::Hours(s.session_max_hours());
+  o.replication = s.replication();
+  for (absl::string_view e : absl::StrSplit(s.etcd_endpoints(), ',', absl::SkipWhitespace())) {
+    o.etcd_endpoints.emplace_back(absl::StripAsciiWhitespace(e));
+  }
+  o.etcd_ca_file = s.etcd_ca_file();
+  o.etcd_cert_file = s.etcd_cert_file();
+  o.etcd_key_file = s.etcd_key_file();
+  o.replica_id = s.replica_id();
+  o.advertise = s.advertise();
+  o.cluster = s.cluster();
+  o.replication_lease = absl::Seconds(s.replication_lease_seconds());
   return o;
 }
 
 namespace {
+
+// Replicated mode's settings: all of them or none.
+void CheckReplication(const ServerOptions& o, std::vector<std::string>* problems) {
+  if (o.replication.empty()) {
+    if (!o.etcd_endpoints.empty() || !o.replica_id.empty() || !o.cluster.empty()) {
+      problems->push_back("--etcd_endpoints, --replica_id and --cluster need --replication=etcd");
+    }
+    return;
+  }
+  if (o.replication != "etcd") {
+    problems->push_back(absl::StrCat("--replication must be etcd or empty (it is \"", o.replication, "\")"));
+    return;
+  }
+  if (o.etcd_endpoints.empty()) problems->push_back("--replication=etcd needs --etcd_endpoints");
+  if (o.replica_id.empty()) problems->push_back("--replication=etcd needs --replica_id");
+  if (o.advertise.empty()) problems->push_back("--replication=etcd needs --advertise (HOST:PORT)");
+  if (o.cluster.empty() || o.cluster.find('/') != std::string::npos) {
+    problems->push_back("--replication=etcd needs --cluster, a name without '/'");
+  }
+  if (o.hmac_key_file.empty()) {
+    problems->push_back("--replication=etcd needs --hmac_key_file: every replica must hold the same key");
+  }
+  if (o.replication_lease < absl::Seconds(2) || o.replication_lease > absl::Seconds(60)) {
+    problems->push_back("--replication_lease_seconds must be between 2 and 60");
+  }
+}
 
 bool IsLoopback(absl::string_view listen) {
   const size_t colon = listen.rfind(':');
@@ -302,6 +340,7 @@ void CheckRanges(const ServerOptions& o, std::vector<std::string>* problems) {
   if (o.collation.review_threshold > o.collation.attach_threshold) {
     problems->push_back("--review_threshold must not exceed --attach_threshold");
   }
+  CheckReplication(o, problems);
   if (ForceAreaDistricts(o.force_area) == nullptr) {
     problems->push_back(absl::StrCat("--force_area \"", o.force_area,
                                      "\" is not a police force area this build serves (", kLeicestershireForceArea,

@@ -1,0 +1,69 @@
+// hirsd in replicated mode (--replication=etcd): one replica of a cluster
+// whose log lives in etcd (services/replication/replicated_log.h). The
+// store is opened once; the log applies every write to it. While another
+// replica leads, this one answers on its listeners only that it is not the
+// leader: gRPC calls UNAVAILABLE with the leader's address in the message
+// and a google.rpc.ErrorInfo (reason NOT_LEADER, metadata "leader"),
+// grpc.health.v1 NOT_SERVING, HTTP /healthz 200, /readyz and everything
+// else 503. Once it leads (the whole log applied), it serves as the single
+// node does (Server), its writes through the log; when it stops leading it
+// stops that server at once and answers as a follower again.
+#ifndef HIRS_SERVICES_SERVER_REPLICA_H_
+#define HIRS_SERVICES_SERVER_REPLICA_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/replication/etcd.h"
+#include "services/replication/replicated_log.h"
+#include "services/replication/sealer.h"
+#include "services/server/server.h"
+#include "storage/store.h"
+
+namespace hirs::server {
+
+class FollowerFront;
+
+// Thread safe.
+class Replica {
+ public:
+  // Opens the store, connects to etcd and starts following and
+  // campaigning. Errors name what could not be set up.
+  static absl::StatusOr<std::unique_ptr<Replica>> Start(const ServerOptions& options);
+  ~Replica();
+
+  // The gRPC and HTTP addresses bound (the same whether following or
+  // leading).
+  const std::string& address() const { return options_.listen; }
+  const std::string& http_address() const { return options_.http_listen; }
+  // "": the metrics listener (--metrics_listen) is the leader's server's,
+  // bound only while it leads.
+  const std::string& metrics_address() const { return no_metrics_; }
+  bool leading() const;
+
+  // Stops serving, resigns the leadership if held, closes the store.
+  void Shutdown();
+
+ private:
+  Replica() = default;
+  void OnRole(bool leading);
+  // The follower's listeners, on options_'s addresses.
+  absl::Status StartFront();
+
+  ServerOptions options_;  // listen and http_listen with the ports bound
+  const std::string no_metrics_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<replication::Etcd> etcd_;
+  std::unique_ptr<replication::Sealer> sealer_;
+  std::unique_ptr<replication::ReplicatedLog> log_;
+  mutable std::mutex mu_;
+  bool stopping_ = false;
+  std::unique_ptr<FollowerFront> front_;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace hirs::server
+
+#endif  // HIRS_SERVICES_SERVER_REPLICA_H_

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# hirsd replicated on etcd, from outside: three etcd members and three
+# hirsd replicas on loopback, the real binaries. One leads and serves;
+# followers answer NOT_LEADER naming it and report not ready. Faults: the
+# leader killed (another serves every acknowledged report; the failover
+# time is printed), a leader paused past its lease and continued (it has
+# stepped down and writes nothing), the killed replica restarted (it
+# follows). The audit chain verifies on the last leader.
+# Usage: replication_test.sh HIRSD HIRS EXAMPLES_DIR
+set -euo pipefail
+HIRSD=$1
+HIRS=$2
+EXAMPLES=$3
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do
+    kill -CONT "$p" 2>/dev/null || true
+    { kill -9 "$p" && wait "$p"; } 2>/dev/null || true
+  done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+source "$(dirname "$0")/../lib/hirsd_harness.sh"
+fail() { echo "FAIL: $*"; for i in 0 1 2; do echo "== replica $i"; tail -n 20 "$WORK/h$i.log" 2>/dev/null; done; exit 1; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# etcd: three members.
+for i in 0 1 2; do EC[$i]=$(port); EP[$i]=$(port); done
+CLUSTER="m0=http://127.0.0.1:${EP[0]},m1=http://127.0.0.1:${EP[1]},m2=http://127.0.0.1:${EP[2]}"
+for i in 0 1 2; do
+  etcd --name "m$i" --data-dir "$WORK/etcd$i" --listen-client-urls "http://127.0.0.1:${EC[$i]}" \
+    --advertise-client-urls "http://127.0.0.1:${EC[$i]}" --listen-peer-urls "http://127.0.0.1:${EP[$i]}" \
+    --initial-advertise-peer-urls "http://127.0.0.1:${EP[$i]}" --initial-cluster "$CLUSTER" \
+    --heartbeat-interval 50 --election-timeout 500 --logger zap --log-outputs "$WORK/etcd$i.log" &
+  PIDS+=($!)
+done
+ENDPOINTS="http://127.0.0.1:${EC[0]},http://127.0.0.1:${EC[1]},http://127.0.0.1:${EC[2]}"
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:${EC[0]}/health" | grep -q true && break; sleep 0.1; done
+
+openssl rand -hex 32 >"$WORK/hmac.key"
+for i in 0 1 2; do GP[$i]=$(port); HP[$i]=$(port); done
+start_replica() {
+  "$HIRSD" --listen="127.0.0.1:${GP[$1]}" --http_listen="127.0.0.1:${HP[$1]}" --data_dir="$WORK/d$1" \
+    --principals="$WORK/principals.json" --hmac_key_file="$WORK/hmac.key" --replication=etcd \
+    --etcd_endpoints="$ENDPOINTS" --replica_id="r$1" --advertise="127.0.0.1:${GP[$1]}" --cluster=test \
+    --replication_lease_seconds=2 >>"$WORK/h$1.out" 2>>"$WORK/h$1.log" &
+  RP[$1]=$!
+  PIDS+=($!)
+}
+ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${HP[$1]}/readyz")" = 200 ]; }
+# The replica that is ready (leads), else -1; waits up to 10 s.
+leader() {
+  for _ in $(seq 1 100); do
+    for i in 0 1 2; do
+      if [ -n "${RP[$i]:-}" ] && kill -0 "${RP[$i]}" 2>/dev/null && ready "$i"; then echo "$i"; return; fi
+    done
+    sleep 0.1
+  done
+  echo -1
+}
+for i in 0 1 2; do start_replica "$i"; done
+
+L=$(leader)
+[ "$L" -ge 0 ] || fail "no replica became the leader"
+export HIRS_TOKEN=$CENTRE_TOKEN
+HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" submit "$EXAMPLES/reports.jsonl" >"$WORK/first.out" 2>&1 || fail "submit: $(cat "$WORK/first.out")"
+acknowledged=$(grep -c 'rpt_' "$WORK/first.out")
+# Followers: NOT_LEADER naming the leader, not ready.
+for i in 0 1 2; do
+  [ "$i" = "$L" ] && continue
+  rc=0; HIRS_SERVER="127.0.0.1:${GP[$i]}" "$HIRS" reports list 2>"$WORK/f.err" || rc=$?
+  grep -q "the leader is 127.0.0.1:${GP[$L]}" "$WORK/f.err" || fail "follower $i said: $(cat "$WORK/f.err")"
+  ! ready "$i" || fail "follower $i reports ready"
+done
+
+# Kill the leader: another serves, with every acknowledged report.
+{ kill -9 "${RP[$L]}" && wait "${RP[$L]}"; } 2>/dev/null || true
+killed=$L
+start=$(date +%s.%N)
+for _ in $(seq 1 200); do
+  L=$(leader)
+  if [ "$L" -ge 0 ] && HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" submit "$EXAMPLES/report.json" >"$WORK/after.out" 2>&1; then break; fi
+  sleep 0.05
+done
+grep -q 'rpt_' "$WORK/after.out" || fail "no write acknowledged after the leader was killed: $(cat "$WORK/after.out")"
+echo "failover: $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s from SIGKILL to the first acknowledged write"
+acknowledged=$((acknowledged + 1))
+HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" reports list --all --output=json >"$WORK/list.jsonl"
+[ "$(wc -l <"$WORK/list.jsonl")" -eq "$acknowledged" ] || fail "the new leader holds $(wc -l <"$WORK/list.jsonl") reports, want $acknowledged"
+
+# Pause the leader past its lease: it must step down and write nothing.
+paused=$L
+kill -STOP "${RP[$paused]}"
+sleep 4
+kill -CONT "${RP[$paused]}"
+sleep 1
+! ready "$paused" || fail "the paused leader still reports ready after its lease lapsed"
+L=$(leader)
+[ "$L" -ge 0 ] && [ "$L" != "$paused" ] || fail "no new leader after the pause (leader $L)"
+HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" submit "$EXAMPLES/reports.csv" --csv >/dev/null 2>&1 || fail "submit after the pause"
+
+# The killed replica comes back as a follower.
+start_replica "$killed"
+sleep 2
+! ready "$killed" || fail "the restarted replica leads although replica $L does"
+rc=0; HIRS_SERVER="127.0.0.1:${GP[$killed]}" "$HIRS" reports list 2>"$WORK/back.err" || rc=$?
+grep -q "the leader is 127.0.0.1:${GP[$L]}" "$WORK/back.err" || fail "restarted replica said: $(cat "$WORK/back.err")"
+
+HIRS_SERVER="127.0.0.1:${GP[$L]}" HIRS_TOKEN=$ADMIN_TOKEN "$HIRS" admin audit verify >"$WORK/audit.out" || fail "audit: $(cat "$WORK/audit.out")"
+# Each replica exits cleanly on SIGTERM, leader and followers alike.
+for i in 0 1 2; do
+  kill -TERM "${RP[$i]}"
+  rc=0; wait "${RP[$i]}" || rc=$?
+  [ "$rc" -eq 0 ] || fail "replica $i exited $rc after SIGTERM"
+done
+echo "replication: leader elected, followers refuse naming it, failover after SIGKILL and SIGSTOP, restart follows, audit intact"
