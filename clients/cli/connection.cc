@@ -7,11 +7,15 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "clients/cli/cli.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 
-ABSL_FLAG(std::string, server, "", "hirsd address HOST:PORT (default $HIRS_SERVER, else 127.0.0.1:50051)");
+ABSL_FLAG(std::string, server, "",
+          "hirsd address HOST:PORT, or a replicated cluster's replicas HOST:PORT,HOST:PORT,... (the leader is found) "
+          "(default $HIRS_SERVER, else 127.0.0.1:50051)");
 ABSL_FLAG(std::string, token, "", "bearer token (default $HIRS_TOKEN, else the session of hirs login)");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call; a bulk submission gets this per report");
 ABSL_FLAG(int, page_size, 0,
@@ -60,11 +64,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-std::shared_ptr<grpc::Channel> Channel() {
-  std::string server = FlagOrEnv(absl::GetFlag(FLAGS_server), "HIRS_SERVER");
-  if (server.empty()) server = "127.0.0.1:50051";
+namespace {
+
+// Plaintext, TLS with --ca_file, or mutual TLS with --cert_file and
+// --key_file too.
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials() {
   const std::string ca = FlagOrEnv(absl::GetFlag(FLAGS_ca_file), "HIRS_CA_FILE");
-  if (ca.empty()) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  if (ca.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions tls;
   auto read = [](const std::string& path) {
     absl::StatusOr<std::string> content = ReadFile(path);
@@ -81,7 +87,37 @@ std::shared_ptr<grpc::Channel> Channel() {
     tls.pem_cert_chain = read(cert);
     tls.pem_private_key = read(key);
   }
-  return grpc::CreateChannel(server, grpc::SslCredentials(tls));
+  return grpc::SslCredentials(tls);
+}
+
+// Whether the hirsd behind `channel` serves (a replicated cluster's
+// leader; any single node), by grpc.health.v1 within `timeout`.
+bool Serving(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  return health->Check(&context, request, &response).ok() &&
+         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> Channel() {
+  std::string server = FlagOrEnv(absl::GetFlag(FLAGS_server), "HIRS_SERVER");
+  if (server.empty()) server = "127.0.0.1:50051";
+  const std::shared_ptr<grpc::ChannelCredentials> credentials = ChannelCredentials();
+  const std::vector<std::string> servers = absl::StrSplit(server, ',', absl::SkipWhitespace());
+  if (servers.size() <= 1) return grpc::CreateChannel(server, credentials);
+  // Replicas of a cluster: the one that serves (the leader), else the
+  // first, whose answer then names the leader.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (const std::string& s : servers) channels.push_back(grpc::CreateChannel(s, credentials));
+  for (const auto& c : channels) {
+    if (Serving(c, absl::Seconds(2))) return c;
+  }
+  return channels.front();
 }
 
 std::string SessionFile() {

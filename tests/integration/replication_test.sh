@@ -5,7 +5,8 @@
 # leader killed (another serves every acknowledged report; the failover
 # time is printed), a leader paused past its lease and continued (it has
 # stepped down and writes nothing), the killed replica restarted (it
-# follows). The audit chain verifies on the last leader.
+# follows). The CLI given every replica finds the leader. The audit chain
+# verifies on the last leader.
 # Usage: replication_test.sh HIRSD HIRS EXAMPLES_DIR
 set -euo pipefail
 HIRSD=$1
@@ -98,7 +99,12 @@ sleep 1
 ! ready "$paused" || fail "the paused leader still reports ready after its lease lapsed"
 L=$(leader)
 [ "$L" -ge 0 ] && [ "$L" != "$paused" ] || fail "no new leader after the pause (leader $L)"
-HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" submit "$EXAMPLES/reports.csv" --csv >/dev/null 2>&1 || fail "submit after the pause"
+# The CLI given every replica finds the leader.
+ALL="127.0.0.1:${GP[0]},127.0.0.1:${GP[1]},127.0.0.1:${GP[2]}"
+HIRS_SERVER=$ALL "$HIRS" submit --csv "$EXAMPLES/reports.csv" >"$WORK/csv.out" 2>&1 || fail "submit after the pause: $(cat "$WORK/csv.out")"
+acknowledged=$((acknowledged + $(grep -c 'rpt_' "$WORK/csv.out")))
+HIRS_SERVER=$ALL "$HIRS" reports list --all --output=json >"$WORK/list.jsonl"
+[ "$(wc -l <"$WORK/list.jsonl")" -eq "$acknowledged" ] || fail "the leader holds $(wc -l <"$WORK/list.jsonl") reports, want $acknowledged"
 
 # The killed replica comes back as a follower.
 start_replica "$killed"
