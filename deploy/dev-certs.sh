@@ -12,7 +12,8 @@
 # Keys are ECDSA P-256; certificates last 30 days. In replicated mode the
 # same files serve etcd: server.pem + server.key as the members'
 # certificate (--cert-file, --key-file, --trusted-ca-file=ca.pem,
-# --client-cert-auth), and a client certificate per hirsd replica
+# --client-cert-auth; etcd also dials itself with it, hence clientAuth),
+# and a client certificate per hirsd replica
 # (dev-certs.sh OUT replica-a replica-b replica-c).
 set -euo pipefail
 OUT=${1:?usage: dev-certs.sh OUT_DIR [PRINCIPAL_ID ...]}
@@ -42,7 +43,7 @@ sign() {
 
 sign server "/CN=localhost" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
-extendedKeyUsage=serverAuth
+extendedKeyUsage=serverAuth,clientAuth
 subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
 
 for id in "$@"; do

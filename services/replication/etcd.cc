@@ -110,6 +110,11 @@ absl::StatusOr<std::unique_ptr<Etcd>> Etcd::Connect(const EtcdOptions& options) 
     credentials = grpc::SslCredentials(tls);
   }
   grpc::ChannelArguments args;
+  // Several members by address behind one channel: TLS checks each
+  // member's certificate for the first member's host (a name or address
+  // every member's certificate must carry; etcd's documentation has them
+  // share one), not for the whole target.
+  if (secure != 0 && hosts.size() > 1) args.SetSslTargetNameOverride(hosts[0].substr(0, hosts[0].rfind(':')));
   // Every member in turn, skipping those that do not answer: a member cut
   // off from the others is left for the rest.
   args.SetLoadBalancingPolicyName("round_robin");

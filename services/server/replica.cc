@@ -69,6 +69,7 @@ class FollowerFront {
       if (http_thread_.joinable()) http_thread_.join();
     }
     if (grpc_ != nullptr) grpc_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    if (health_ != nullptr) health_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
 
   // Binds `options`' listeners, setting their ports where they were 0.
@@ -85,6 +86,17 @@ class FollowerFront {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options->listen));
     grpc_->GetHealthCheckService()->SetServingStatus(false);
     options->listen = WithPort(options->listen, port);
+    if (!options->health_listen.empty()) {  // Kubernetes' probes: NOT_SERVING here too
+      grpc::ServerBuilder health;
+      int health_port = 0;
+      health.AddListeningPort(options->health_listen, grpc::InsecureServerCredentials(), &health_port);
+      health_ = health.BuildAndStart();
+      if (health_ == nullptr || health_port == 0) {
+        return absl::UnavailableError(absl::StrCat("cannot listen on ", options->health_listen));
+      }
+      health_->GetHealthCheckService()->SetServingStatus(false);
+      options->health_listen = WithPort(options->health_listen, health_port);
+    }
     if (options->http_listen.empty() || !options->tls_cert_file.empty()) return absl::OkStatus();
     http_ = std::make_unique<httplib::Server>();
     http_->Get("/healthz",
@@ -116,6 +128,7 @@ class FollowerFront {
   NotLeaderService not_leader_;
   const replication::ReplicatedLog* const log_;
   std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<grpc::Server> health_;
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
 };

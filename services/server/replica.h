@@ -4,8 +4,9 @@
 // replica leads, this one answers on its listeners only that it is not the
 // leader: gRPC calls UNAVAILABLE with the leader's address in the message
 // and a google.rpc.ErrorInfo (reason NOT_LEADER, metadata "leader"),
-// grpc.health.v1 NOT_SERVING, HTTP /healthz 200, /readyz and everything
-// else 503. Once it leads (the whole log applied), it serves as the single
+// grpc.health.v1 NOT_SERVING (on health_listen too), HTTP /healthz 200,
+// /readyz and everything else 503 (plaintext only: with TLS configured a
+// follower has no HTTP listener). Once it leads (the whole log applied), it serves as the single
 // node does (Server), its writes through the log; when it stops leading it
 // stops that server at once and answers as a follower again.
 #ifndef HIRS_SERVICES_SERVER_REPLICA_H_
@@ -52,7 +53,7 @@ class Replica {
   // The follower's listeners, on options_'s addresses.
   absl::Status StartFront();
 
-  ServerOptions options_;  // listen and http_listen with the ports bound
+  ServerOptions options_;  // listen, http_listen and health_listen with the ports bound
   const std::string no_metrics_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<replication::Etcd> etcd_;

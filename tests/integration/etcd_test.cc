@@ -170,7 +170,7 @@ TEST(Etcd, OverTlsOnlyAClientWithACertificateOfTheCaIsServed) {
       std::system(
           absl::StrCat(HIRS_SOURCE_DIR, "/deploy/dev-certs.sh ", certs.path(), " probe replica-a >/dev/null").c_str()),
       0);
-  testing::EtcdCluster cluster(1, certs.path());
+  testing::EtcdCluster cluster(3, certs.path());
   EtcdOptions options;
   options.endpoints = cluster.endpoints();
   options.call_timeout = absl::Seconds(3);

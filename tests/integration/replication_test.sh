@@ -40,14 +40,28 @@ ENDPOINTS="http://127.0.0.1:${EC[0]},http://127.0.0.1:${EC[1]},http://127.0.0.1:
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:${EC[0]}/health" | grep -q true && break; sleep 0.1; done
 
 openssl rand -hex 32 >"$WORK/hmac.key"
-for i in 0 1 2; do GP[$i]=$(port); HP[$i]=$(port); done
+for i in 0 1 2; do GP[$i]=$(port); HP[$i]=$(port); KP[$i]=$(port); done
 start_replica() {
-  "$HIRSD" --listen="127.0.0.1:${GP[$1]}" --http_listen="127.0.0.1:${HP[$1]}" --data_dir="$WORK/d$1" \
+  "$HIRSD" --listen="127.0.0.1:${GP[$1]}" --http_listen="127.0.0.1:${HP[$1]}" --health_listen="127.0.0.1:${KP[$1]}" \
+    --data_dir="$WORK/d$1" \
     --principals="$WORK/principals.json" --hmac_key_file="$WORK/hmac.key" --replication=etcd \
     --etcd_endpoints="$ENDPOINTS" --replica_id="r$1" --advertise="127.0.0.1:${GP[$1]}" --cluster=test \
     --replication_lease_seconds=2 >>"$WORK/h$1.out" 2>>"$WORK/h$1.log" &
   RP[$1]=$!
   PIDS+=($!)
+}
+# grpc.health.v1 on replica $1's health port: SERVING, NOT_SERVING or the error.
+health() {
+  /usr/bin/python3 - "127.0.0.1:${KP[$1]}" <<'PY'  # Debian's, with python3-grpcio
+import sys, grpc
+check = grpc.insecure_channel(sys.argv[1]).unary_unary(
+    "/grpc.health.v1.Health/Check", request_serializer=lambda m: m, response_deserializer=lambda b: b)
+try:
+    answer = check(b"", timeout=2)  # HealthCheckRequest{}; the answer's field 1 is the status
+    print({b"\x08\x01": "SERVING", b"\x08\x02": "NOT_SERVING"}.get(answer, answer.hex()))
+except grpc.RpcError as e:
+    print(e.code().name)
+PY
 }
 ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${HP[$1]}/readyz")" = 200 ]; }
 # The replica that is ready (leads), else -1; waits up to 10 s.
@@ -64,6 +78,7 @@ for i in 0 1 2; do start_replica "$i"; done
 
 L=$(leader)
 [ "$L" -ge 0 ] || fail "no replica became the leader"
+[ "$(health "$L")" = SERVING ] || fail "the leader's health port says $(health "$L")"
 export HIRS_TOKEN=$CENTRE_TOKEN
 HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" submit "$EXAMPLES/reports.jsonl" >"$WORK/first.out" 2>&1 || fail "submit: $(cat "$WORK/first.out")"
 acknowledged=$(grep -c 'rpt_' "$WORK/first.out")
@@ -73,6 +88,7 @@ for i in 0 1 2; do
   rc=0; HIRS_SERVER="127.0.0.1:${GP[$i]}" "$HIRS" reports list 2>"$WORK/f.err" || rc=$?
   grep -q "the leader is 127.0.0.1:${GP[$L]}" "$WORK/f.err" || fail "follower $i said: $(cat "$WORK/f.err")"
   ! ready "$i" || fail "follower $i reports ready"
+  [ "$(health "$i")" = NOT_SERVING ] || fail "follower $i's health port says $(health "$i")"
 done
 
 # Kill the leader: another serves, with every acknowledged report.
