@@ -1,5 +1,6 @@
 #include "services/replication/replicated_log.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,7 @@ void ReplicatedLog::Stop() {
   if (watch_ != nullptr) watch_->Stop();
   if (runner_.joinable()) runner_.join();
   if (committer_.joinable()) committer_.join();
+  if (presence_lease_ != 0) (void)etcd_->RevokeLease(presence_lease_);  // no longer counted as live
 }
 
 bool ReplicatedLog::leading() const {
@@ -74,6 +76,83 @@ bool ReplicatedLog::leading() const {
 std::string ReplicatedLog::leader() const {
   std::lock_guard<std::mutex> lock(mu_);
   return leader_;
+}
+
+std::string ReplicatedLog::following_problem() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return following_problem_;
+}
+
+uint64_t ReplicatedLog::first_kept() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return first_kept_;
+}
+
+void ReplicatedLog::PublishApplied() {
+  absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
+  if (!applied.ok()) return;
+  const absl::Time now = absl::Now();
+  if (*applied == published_ && now - published_at_ < absl::Seconds(1)) return;
+  // The presence lease outlives a few missed rounds; renewed on every
+  // publication, granted again once it lapsed.
+  if (presence_lease_ != 0 && !etcd_->KeepAlive(presence_lease_, absl::Seconds(1)).ok()) presence_lease_ = 0;
+  if (presence_lease_ == 0) {
+    absl::StatusOr<int64_t> lease = etcd_->GrantLease(std::max(absl::Seconds(10), options_.lease_ttl * 3));
+    if (!lease.ok()) return;
+    presence_lease_ = *lease;
+  }
+  etcdserverpb::PutRequest put;
+  put.set_key(absl::StrCat(prefix_, "/applied/", options_.replica_id));
+  put.set_value(absl::StrCat(*applied));
+  put.set_lease(presence_lease_);
+  if (etcd_->Put(put).ok()) {
+    published_ = *applied;
+    published_at_ = now;
+  }
+}
+
+void ReplicatedLog::Truncate() {
+  const absl::Time now = absl::Now();
+  uint64_t last = 0, first = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!leading_ || now - truncated_at_ < options_.truncate_every) return;
+    truncated_at_ = now;
+    last = next_index_ - 1;
+    first = first_kept_;
+  }
+  etcdserverpb::RangeRequest range;
+  range.set_key(absl::StrCat(prefix_, "/applied/"));
+  range.set_range_end(PrefixEnd(range.key()));
+  absl::StatusOr<etcdserverpb::RangeResponse> published = etcd_->Range(range);
+  if (!published.ok()) return;
+  uint64_t slowest = last;
+  for (const auto& kv : published->kvs()) {
+    uint64_t applied = 0;
+    if (absl::SimpleAtoi(kv.value(), &applied)) slowest = std::min(slowest, applied);
+  }
+  // Below the slowest live replica's next entry, keeping keep_entries,
+  // and at most max_entries whatever.
+  uint64_t below = std::min(slowest + 1, last >= options_.keep_entries ? last - options_.keep_entries + 1 : 1);
+  if (last >= options_.max_entries) below = std::max(below, last - options_.max_entries + 1);
+  if (below <= first) return;
+  // The deletion and the new first index in one transaction, fenced like
+  // an append.
+  etcdserverpb::TxnRequest txn;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    RequireCreateRevision(&txn, absl::StrCat(prefix_, "/leader"), leader_revision_);
+  }
+  auto* drop = txn.add_success()->mutable_request_delete_range();
+  drop->set_key(LogIndexKey(prefix_, 0));
+  drop->set_range_end(LogIndexKey(prefix_, below));
+  auto* mark = txn.add_success()->mutable_request_put();
+  mark->set_key(absl::StrCat(prefix_, "/first"));
+  mark->set_value(absl::StrCat(below));
+  absl::StatusOr<etcdserverpb::TxnResponse> done = etcd_->Txn(txn);
+  if (!done.ok() || !done->succeeded()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  first_kept_ = below;
 }
 
 absl::Status ReplicatedLog::Append(LogEntry entry) {
@@ -155,6 +234,27 @@ absl::Status ReplicatedLog::ApplyKeyValues(const google::protobuf::RepeatedPtrFi
 }
 
 absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
+  // Entries below the first kept were truncated: a replica that still
+  // needs them cannot follow (nor lead) until it is re-seeded.
+  etcdserverpb::RangeRequest first;
+  first.set_key(absl::StrCat(prefix_, "/first"));
+  absl::StatusOr<etcdserverpb::RangeResponse> marked = etcd_->Range(first);
+  if (!marked.ok()) return marked.status();
+  uint64_t first_kept = 1;
+  if (marked->kvs_size() > 0 && !absl::SimpleAtoi(marked->kvs(0).value(), &first_kept)) {
+    return absl::DataLossError("the log's first index is unreadable");
+  }
+  absl::StatusOr<uint64_t> start = store_->LastAppliedIndex();
+  if (!start.ok()) return start.status();
+  if (*start + 1 < first_kept) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this replica has applied the log to index ", *start, ", but the log now starts at ", first_kept,
+                     ": the entries between were truncated; re-seed this replica from a backup of the leader"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first_kept_ = std::max(first_kept_, first_kept);
+  }
   for (;;) {
     absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
     if (!applied.ok()) return applied.status();
@@ -198,10 +298,15 @@ bool ReplicatedLog::Campaign() {
 
 bool ReplicatedLog::FollowAndCampaign() {
   absl::StatusOr<int64_t> caught_up = CatchUp();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    following_problem_ = caught_up.ok() ? "" : std::string(caught_up.status().message());
+  }
   if (!caught_up.ok()) {
     LogError(absl::StrCat("replication: following the log: ", caught_up.status().message()));
     return false;
   }
+  PublishApplied();
   if (!Campaign()) return false;
   // Elected: the previous leader can append nothing more (its transactions
   // compare a leadership key that is gone), so this reads the whole log.
@@ -231,6 +336,10 @@ void ReplicatedLog::Lead() {
     const absl::Time asked = absl::Now();
     absl::StatusOr<absl::Duration> ttl = etcd_->KeepAlive(lease_, step);
     if (ttl.ok()) renewed = asked;
+    if (absl::Now() - renewed <= options_.lease_ttl / 2) {
+      PublishApplied();
+      Truncate();
+    }
     if (absl::Now() - renewed > options_.lease_ttl / 2) {
       StepDown(ttl.ok() ? absl::UnavailableError("the lease was not renewed in time") : ttl.status());
       break;

@@ -10,9 +10,21 @@
 // log. A leader that cannot renew its lease in time stops leading at once,
 // before the lease can expire.
 //
+// Every replica publishes the last index it applied, under a lease of its
+// own so that a replica that died stops counting; the leader deletes the
+// log below what every live replica has applied, but keeps `keep_entries`
+// behind the last (for a replica re-seeded from a fresh backup) and never
+// more than `max_entries` (so that a stuck replica cannot grow the log
+// without bound). A replica that finds the entries it needs deleted
+// stops following and says so (following_problem): it must be re-seeded
+// (deploy/OPERATIONS.md).
+//
 // Keys under `<prefix>` ("/hirs/<cluster>"):
 //   leader                 the leader's advertised address (with its lease)
 //   log/<index, 20 digits> a LogEntry, sealed (sealer.h)
+//   applied/<replica id>   the last index the replica applied (with its
+//                          presence lease)
+//   first                  the lowest index not truncated (absent: 1)
 #ifndef HIRS_SERVICES_REPLICATION_REPLICATED_LOG_H_
 #define HIRS_SERVICES_REPLICATION_REPLICATED_LOG_H_
 
@@ -36,6 +48,8 @@ namespace hirs::replication {
 struct LogOptions {
   // The cluster's name: its keys live under "/hirs/<cluster>/".
   std::string cluster;
+  // This replica's name, unique in the cluster.
+  std::string replica_id;
   // This replica's address as clients reach it (HOST:PORT), published
   // while it leads.
   std::string advertise;
@@ -46,6 +60,12 @@ struct LogOptions {
   // (etcd's limits: 128 operations, 1.5 MiB a request by default).
   size_t max_group_entries = 32;
   size_t max_group_bytes = 1 << 20;
+  // Truncation (above): entries always kept behind the last, and the most
+  // kept whatever a replica has applied.
+  uint64_t keep_entries = 100000;
+  uint64_t max_entries = 2000000;
+  // How often the leader truncates.
+  absl::Duration truncate_every = absl::Seconds(10);
 };
 
 // "<index, 20 digits>": log keys sort in index order.
@@ -72,6 +92,12 @@ class ReplicatedLog : public storage::WriteLog {
   bool leading() const;
   // The leader's advertised address, "" when none is known.
   std::string leader() const;
+  // Why this replica cannot follow the log ("" when it can), e.g. that
+  // the entries it needs were truncated and it must be re-seeded.
+  std::string following_problem() const;
+  // The lowest index the log still holds, as the leader last truncated
+  // it (1 before any truncation); for tests and metrics.
+  uint64_t first_kept() const;
 
  private:
   struct Pending;
@@ -87,6 +113,11 @@ class ReplicatedLog : public storage::WriteLog {
   bool Campaign();
   // While leading: renews the lease until it fails for half its TTL.
   void Lead();
+  // Publishes this replica's applied index (at most every second unless
+  // it changed), renewing its presence lease.
+  void PublishApplied();
+  // The leader's truncation (above).
+  void Truncate();
   void StepDown(const absl::Status& why);
   void Commit();
   absl::Status CommitGroup(std::deque<Pending*>& group);
@@ -103,6 +134,12 @@ class ReplicatedLog : public storage::WriteLog {
   bool stopping_ = false;
   bool leading_ = false;
   uint64_t log_events_ = 0;  // watch responses seen on the log: a follower reads on
+  std::string following_problem_;
+  int64_t presence_lease_ = 0;
+  uint64_t published_ = 0;
+  absl::Time published_at_ = absl::InfinitePast();
+  absl::Time truncated_at_ = absl::InfinitePast();
+  uint64_t first_kept_ = 1;
   std::string leader_;
   int64_t lease_ = 0;
   int64_t leader_revision_ = 0;  // the create revision of our leadership key

@@ -154,6 +154,7 @@ absl::StatusOr<std::unique_ptr<Replica>> Replica::Start(const ServerOptions& opt
   ASSIGN_OR_RETURN(r->etcd_, replication::Etcd::Connect(etcd));
   replication::LogOptions log;
   log.cluster = options.cluster;
+  log.replica_id = options.replica_id;
   log.advertise = options.advertise;
   log.lease_ttl = options.replication_lease;
   Replica* raw = r.get();

@@ -6,6 +6,7 @@
 #include "services/replication/replicated_log.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "gtest/gtest.h"
@@ -15,7 +16,8 @@ namespace hirs::replication {
 namespace {
 
 struct Replica {
-  Replica(const std::vector<std::string>& endpoints, const std::string& name) {
+  Replica(const std::vector<std::string>& endpoints, const std::string& name,
+          const std::function<void(LogOptions*)>& adjust = nullptr) {
     storage::StoreOptions store_options;
     store_options.path = dir.path();
     store = std::move(storage::Store::Open(store_options)).value();
@@ -25,7 +27,9 @@ struct Replica {
     LogOptions options;
     options.cluster = "test";
     options.advertise = name;
+    options.replica_id = name;
     options.lease_ttl = absl::Seconds(2);
+    if (adjust) adjust(&options);
     log = std::make_unique<ReplicatedLog>(etcd.get(), store.get(), &sealer, options,
                                           [this](bool leading) { roles += leading ? "L" : "F"; });
     store->SetWriteLog(log.get());
@@ -168,6 +172,55 @@ TEST(ReplicatedLog, ALeaderThatLostItsKeyWritesNothing) {
   log.set_key(LogIndexKey("/hirs/test", applied + 1));
   EXPECT_EQ(etcd->Range(log).value().kvs_size(), 0);
   EXPECT_FALSE(leader->log->leading());
+}
+
+// Waits up to 10 s for `done`.
+bool Eventually(const std::function<bool()>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
+TEST(ReplicatedLog, TheLogIsTruncatedBelowWhatLiveReplicasAppliedAndALateReplicaMustBeReseeded) {
+  testing::EtcdCluster cluster(1);
+  auto quick = [](LogOptions* o) {
+    o->keep_entries = 2;
+    o->truncate_every = absl::Milliseconds(200);
+  };
+  std::vector<std::unique_ptr<Replica>> replicas;
+  replicas.push_back(std::make_unique<Replica>(cluster.endpoints(), "a", quick));
+  Replica* leader = LeaderOf(replicas, absl::Seconds(10));
+  ASSERT_NE(leader, nullptr);
+  replicas.push_back(std::make_unique<Replica>(cluster.endpoints(), "b", quick));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(leader->WriteCase(i).ok());
+  const uint64_t last = leader->applied();
+  ExpectCaughtUp(replicas, last);
+  // Both applied everything: only keep_entries remain.
+  ASSERT_TRUE(Eventually([&] { return leader->log->first_kept() == last - 1; })) << leader->log->first_kept();
+  etcdserverpb::RangeRequest log;
+  log.set_key("/hirs/test/log/");
+  log.set_range_end(PrefixEnd("/hirs/test/log/"));
+  EXPECT_EQ(leader->etcd->Range(log).value().kvs_size(), 2);
+
+  // A follower stops; the log moves on without it.
+  replicas[1].reset();
+  for (int i = 20; i < 30; ++i) ASSERT_TRUE(leader->WriteCase(i).ok());
+  ASSERT_TRUE(Eventually([&] { return leader->log->first_kept() == leader->applied() - 1; }));
+  // A replica from an empty store can neither follow nor lead.
+  replicas.push_back(std::make_unique<Replica>(cluster.endpoints(), "c", quick));
+  Replica* late = replicas.back().get();
+  ASSERT_TRUE(Eventually([&] { return !late->log->following_problem().empty(); }));
+  EXPECT_NE(late->log->following_problem().find("re-seed"), std::string::npos) << late->log->following_problem();
+  EXPECT_EQ(late->applied(), 0u);
+  EXPECT_FALSE(late->log->leading());
+  // Even with the leader gone.
+  replicas[0].reset();
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_FALSE(late->log->leading());
+  EXPECT_EQ(late->applied(), 0u);
 }
 
 TEST(Sealer, AnEntryOpensOnlyWithItsKeyAtItsIndexUnaltered) {
