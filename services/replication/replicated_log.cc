@@ -18,6 +18,8 @@ using hirs::store::v1::LogEntry;
 constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
 // Entries read per range while catching up.
 constexpr int64_t kCatchUpBatch = 256;
+// Entries the leader deletes in one truncation round at most.
+constexpr uint64_t kTruncateBatch = 10000;
 
 }  // namespace
 
@@ -135,6 +137,8 @@ void ReplicatedLog::Truncate() {
   // and at most max_entries whatever.
   uint64_t below = std::min(slowest + 1, last >= options_.keep_entries ? last - options_.keep_entries + 1 : 1);
   if (last >= options_.max_entries) below = std::max(below, last - options_.max_entries + 1);
+  // A bounded deletion per round: it runs between lease renewals.
+  below = std::min(below, first + kTruncateBatch);
   if (below <= first) return;
   // The deletion and the new first index in one transaction, fenced like
   // an append.
