@@ -5,7 +5,9 @@
 # leader killed (another serves every acknowledged report; the failover
 # time is printed), a leader paused past its lease and continued (it has
 # stepped down and writes nothing), the killed replica restarted (it
-# follows). The CLI given every replica finds the leader. The audit chain
+# follows). The CLI given every replica finds the leader. Under load from
+# two retrying submitters the leader is killed twice: every acknowledged
+# report is stored once, under the id acknowledged. The audit chain
 # verifies on the last leader.
 # Usage: replication_test.sh HIRSD HIRS EXAMPLES_DIR
 set -euo pipefail
@@ -128,6 +130,58 @@ sleep 2
 ! ready "$killed" || fail "the restarted replica leads although replica $L does"
 rc=0; HIRS_SERVER="127.0.0.1:${GP[$killed]}" "$HIRS" reports list 2>"$WORK/back.err" || rc=$?
 grep -q "the leader is 127.0.0.1:${GP[$L]}" "$WORK/back.err" || fail "restarted replica said: $(cat "$WORK/back.err")"
+
+# Under load: two submitters, each retrying a report until it is
+# acknowledged (same request_id, any replica), while the leader is killed
+# twice and brought back. Every acknowledged report must be there once,
+# with the id its acknowledgement gave.
+mkdir -p "$WORK/load"
+for n in $(seq 1 160); do
+  sed -e "s/loughborough-library-2026-0001/load-$n/" -e "s/LL-2026-0001/LOAD-$n/" \
+      -e "s/2026-10-03T20:30:00Z/2026-10-$(printf %02d $((n % 28 + 1)))T$(printf %02d $((n % 24))):00:00Z/" \
+      -e "s/Two men shouted/Load incident $n: two men shouted/" "$EXAMPLES/report.json" >"$WORK/load/$n.json"
+done
+submitter() {  # FIRST LAST
+  for n in $(seq "$1" "$2"); do
+    for _ in $(seq 1 200); do
+      if HIRS_SERVER=$ALL "$HIRS" --timeout_seconds=3 submit "$WORK/load/$n.json" >"$WORK/load/$n.out" 2>/dev/null; then
+        echo "$n $(awk '/^report/ {print $2}' "$WORK/load/$n.out")" >>"$WORK/acks.$1"
+        break
+      fi
+      echo "$n" >>"$WORK/retries.$1"
+      sleep 0.1
+    done
+  done
+}
+submitter 1 80 & S1=$!
+submitter 81 160 & S2=$!
+for round in 1 2; do
+  sleep 1
+  L=$(leader)
+  { kill -9 "${RP[$L]}" && wait "${RP[$L]}"; } 2>/dev/null || true
+  sleep 3
+  start_replica "$L"
+done
+wait "$S1" "$S2"
+cat "$WORK"/acks.* >"$WORK/acks"
+retried=$( (cat "$WORK"/retries.* 2>/dev/null || true) | sort -u | wc -l)
+[ "$retried" -ge 2 ] || fail "only $retried submissions met a failover: the kills missed the load"
+[ "$(wc -l <"$WORK/acks")" -eq 160 ] || fail "$(wc -l <"$WORK/acks") of 160 reports acknowledged"
+L=$(leader)
+HIRS_SERVER=$ALL "$HIRS" reports list --all --output=json >"$WORK/list.jsonl"
+python3 - "$WORK/acks" "$WORK/list.jsonl" <<'PY' || fail "acknowledged reports missing or doubled"
+import json, sys
+acks = dict(line.split() for line in open(sys.argv[1]))
+stored = [json.loads(l) for l in open(sys.argv[2])]
+ids = [r["report_id"] for r in stored]
+load = {r["source_reference"]: r["report_id"] for r in stored if r["source_reference"].startswith("LOAD-")}
+assert len(ids) == len(set(ids)), "a report id twice"
+missing = [n for n, rid in acks.items() if load.get(f"LOAD-{n}") != rid]
+assert not missing, f"acknowledged and not stored as acknowledged: {missing}"
+assert len(load) == len(acks), f"{len(load)} load reports stored for {len(acks)} acknowledged"
+print(f"load: {len(acks)} acknowledged reports, each stored once under its acknowledged id", end="")
+PY
+echo " ($retried retried across a failover)"
 
 HIRS_SERVER="127.0.0.1:${GP[$L]}" HIRS_TOKEN=$ADMIN_TOKEN "$HIRS" admin audit verify >"$WORK/audit.out" || fail "audit: $(cat "$WORK/audit.out")"
 # Each replica exits cleanly on SIGTERM, leader and followers alike.
