@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace hirs::replication {
 namespace {
@@ -28,6 +29,18 @@ struct ReplicatedLog::Pending {
   absl::Status status;
   bool done = false;
 };
+
+absl::Status NotLeaderError(const std::string& leader) {
+  absl::Status status = absl::UnavailableError(
+      leader.empty() ? "this replica is not the leader, and no leader is elected yet; retry shortly"
+                     : absl::StrCat("this replica is not the leader; the leader is ", leader));
+  google::rpc::ErrorInfo info;
+  info.set_reason("NOT_LEADER");
+  info.set_domain("hirs");
+  if (!leader.empty()) (*info.mutable_metadata())["leader"] = leader;
+  status.SetPayload("type.googleapis.com/google.rpc.ErrorInfo", absl::Cord(info.SerializeAsString()));
+  return status;
+}
 
 std::string LogIndexKey(absl::string_view prefix, uint64_t index) {
   return absl::StrFormat("%s/log/%020u", prefix, index);
@@ -163,11 +176,7 @@ absl::Status ReplicatedLog::Append(LogEntry entry) {
   Pending p;
   p.entry = std::move(entry);
   std::unique_lock<std::mutex> lock(mu_);
-  if (!leading_ || stopping_) {
-    return absl::UnavailableError(leader_.empty()
-                                      ? "this replica is not the leader, and no leader is known yet"
-                                      : absl::StrCat("this replica is not the leader; the leader is ", leader_));
-  }
+  if (!leading_ || stopping_) return NotLeaderError(leader_);
   pending_.push_back(&p);
   changed_.notify_all();
   changed_.wait(lock, [&] { return p.done; });

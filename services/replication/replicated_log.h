@@ -68,6 +68,12 @@ struct LogOptions {
   absl::Duration truncate_every = absl::Seconds(10);
 };
 
+// UNAVAILABLE saying this replica is not the leader and naming `leader`
+// ("": none known), in the message and as a google.rpc.ErrorInfo payload
+// (reason NOT_LEADER, domain "hirs", metadata "leader"), which the gRPC
+// and HTTP doors pass on as an error detail.
+absl::Status NotLeaderError(const std::string& leader);
+
 // "<index, 20 digits>": log keys sort in index order.
 std::string LogIndexKey(absl::string_view prefix, uint64_t index);
 

@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "google/rpc/error_details.pb.h"
 #include "httplib.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/http/errors.h"
@@ -21,19 +20,6 @@
 
 namespace hirs::server {
 namespace {
-
-// UNAVAILABLE naming the leader, in the message and as an ErrorInfo.
-absl::Status NotLeader(const std::string& leader) {
-  absl::Status status = absl::UnavailableError(
-      leader.empty() ? "this replica is not the leader, and no leader is elected yet; retry shortly"
-                     : absl::StrCat("this replica is not the leader; the leader is ", leader));
-  google::rpc::ErrorInfo info;
-  info.set_reason("NOT_LEADER");
-  info.set_domain("hirs");
-  if (!leader.empty()) (*info.mutable_metadata())["leader"] = leader;
-  status.SetPayload("type.googleapis.com/google.rpc.ErrorInfo", absl::Cord(info.SerializeAsString()));
-  return status;
-}
 
 // HOST:PORT with the port replaced by `port`.
 std::string WithPort(const std::string& listen, int port) {
@@ -50,7 +36,7 @@ class NotLeaderService : public grpc::CallbackGenericService {
       explicit Reactor(const absl::Status& status) { Finish(rpc::ToGrpcStatus(status)); }
       void OnDone() override { delete this; }
     };
-    return new Reactor(NotLeader(log_->leader()));
+    return new Reactor(replication::NotLeaderError(log_->leader()));
   }
 
  private:
@@ -103,7 +89,7 @@ class FollowerFront {
                [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
     http_->set_error_handler([](const httplib::Request&, httplib::Response&) {});
     auto refuse = [this](const httplib::Request&, httplib::Response& res) {
-      http::AnswerError(res, rpc::ToRpcStatus(NotLeader(log_->leader())));
+      http::AnswerError(res, rpc::ToRpcStatus(replication::NotLeaderError(log_->leader())));
     };
     for (const char* pattern : {"/readyz", "/(.*)"}) {
       http_->Get(pattern, refuse);

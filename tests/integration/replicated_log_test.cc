@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/etcd_cluster.h"
 
@@ -124,6 +125,11 @@ TEST(ReplicatedLog, OneLeaderWritesAndEveryReplicaAppliesTheSameBytes) {
     absl::Status refused = r->WriteCase(999);
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
     EXPECT_NE(refused.message().find("the leader is " + leader->log->leader()), std::string::npos) << refused;
+    google::rpc::ErrorInfo info;
+    auto payload = refused.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+    ASSERT_TRUE(payload.has_value() && info.ParseFromString(std::string(*payload)));
+    EXPECT_EQ(info.reason(), "NOT_LEADER");
+    EXPECT_EQ(info.metadata().at("leader"), leader->log->leader());
   }
 }
 
