@@ -1,8 +1,6 @@
 // A case's history on its page (ListCaseEvents): its changes newest first,
 // each with when, what and how the case stood after it, a page at a time.
-import { call, localTime, showCallErrors, t } from '/static/js/page.js';
-
-let nextPage = '';
+import { localTime, pagedList, t } from '/static/js/page.js';
 
 function item(event) {
   const li = document.createElement('li');
@@ -25,15 +23,15 @@ function item(event) {
   return li;
 }
 
-// Shows the newest page of case `id`'s history (`first`), or the next one.
-export async function showHistory(id, first) {
-  const query = new URLSearchParams({ page_size: '20' });
-  if (!first && nextPage) query.set('page_token', nextPage);
-  const result = await call('GET', `/v1/cases/${encodeURIComponent(id)}/events?${query}`);
-  if (!result.ok) { showCallErrors(result); return; }
-  const list = document.getElementById('case-history');
-  const items = (result.body.events || []).map(item);
-  if (first) list.replaceChildren(...items); else list.append(...items);
-  nextPage = result.body.nextPageToken || '';
-  document.getElementById('case-history-more').hidden = !nextPage;
+// The history of case `id`: call the result with true for its newest
+// page (its button shows the older ones).
+export function caseHistory(id) {
+  return pagedList({
+    path: `/v1/cases/${encodeURIComponent(id)}/events`,
+    items: 'events',
+    list: document.getElementById('case-history'),
+    more: document.getElementById('case-history-more'),
+    pageSize: 20,
+    render: item,
+  });
 }

@@ -4,11 +4,12 @@
 // explained: what someone else changed), merge and split. The change feed
 // keeps the page current.
 import {
-  call, clearErrors, enumLabels as enums, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
+  call, clearErrors, enumLabels as enums, label, link, localTime, showCallErrors, signedIn, summaryRow as row, t,
 } from '/static/js/page.js';
-import { showHistory } from '/static/js/case-history.js';
+import { caseHistory } from '/static/js/case-history.js';
 
 const id = new URLSearchParams(location.search).get('id') || '';
+const showHistory = caseHistory(id);
 const form = document.getElementById('case-form');
 // The version of the case the form was filled from: its etag goes with a
 // save, and a conflict is explained against it. A live change refreshes
@@ -20,11 +21,7 @@ function caseLinks(ids) {
   const span = document.createElement('span');
   (ids || []).forEach((other, i) => {
     if (i > 0) span.append(', ');
-    const a = document.createElement('a');
-    a.className = 'govuk-link';
-    a.href = `/case?id=${encodeURIComponent(other)}`;
-    a.textContent = other;
-    span.append(a);
+    span.append(link(`/case?id=${encodeURIComponent(other)}`, other));
   });
   return span;
 }
@@ -75,7 +72,7 @@ function render(kase) {
   const explanations = kase.explanations || [];
   document.getElementById('case-reports').replaceChildren(
     ...(kase.reports || []).map((r, i) => reportCard(r, explanations[i])));
-  showHistory(kase.caseId, true);
+  showHistory(true);
 }
 
 function formFields() {
@@ -194,7 +191,6 @@ function follow() {
   });
 }
 
-document.getElementById('case-history-more').addEventListener('click', () => showHistory(id, false));
 await signedIn();
 await load();
 follow();

@@ -1,12 +1,10 @@
 // Finding cases: a form that builds the AIP-160 filter ListCases takes
 // (or the filter written by hand), pages of results newest first.
 import {
-  call, clearErrors, localTime, showCallErrors, signedIn, t, tableCell as cell,
+  link, localTime, pagedList, signedIn, t, tableCell as cell, tableRow,
 } from '/static/js/page.js';
 
 const form = document.getElementById('cases-form');
-let filter = '';
-let nextPage = '';
 
 function quoted(value) { return `"${value.replace(/["\\]/g, '')}"`; }
 
@@ -23,41 +21,24 @@ function filterOf() {
   return terms.join(' AND ');
 }
 
-async function page(first) {
-  clearErrors();
-  const query = new URLSearchParams({ page_size: '50' });
-  if (filter) query.set('filter', filter);
-  if (!first && nextPage) query.set('page_token', nextPage);
-  const result = await call('GET', `/v1/cases?${query}`);
-  if (!result.ok) {
-    showCallErrors(result);
-    return;
-  }
-  const rows = document.getElementById('cases-rows');
-  if (first) rows.replaceChildren();
-  for (const kase of result.body.cases || []) {
-    const tr = document.createElement('tr');
-    tr.className = 'govuk-table__row';
-    const link = document.createElement('a');
-    link.className = 'govuk-link';
-    link.href = `/case?id=${encodeURIComponent(kase.caseId)}`;
-    link.textContent = kase.caseId;
-    tr.append(cell(link), cell(localTime(kase.occurredStart)), cell(kase.districtCode), cell(kase.status),
-      cell(String(kase.reportCount ?? 0), true));
-    rows.append(tr);
-  }
-  nextPage = result.body.nextPageToken || '';
-  document.getElementById('cases-table').hidden = rows.children.length === 0;
-  document.getElementById('cases-more').hidden = !nextPage;
-  document.getElementById('cases-count').textContent = t('desk_cases_shown', { n: rows.children.length });
-}
+const show = pagedList({
+  path: '/v1/cases',
+  items: 'cases',
+  list: document.getElementById('cases-rows'),
+  more: document.getElementById('cases-more'),
+  clear: true,
+  render: (kase) => tableRow(
+    cell(link(`/case?id=${encodeURIComponent(kase.caseId)}`, kase.caseId)), cell(localTime(kase.occurredStart)),
+    cell(kase.districtCode), cell(kase.status), cell(String(kase.reportCount ?? 0), true)),
+  shown: (count) => {
+    document.getElementById('cases-table').hidden = count === 0;
+    document.getElementById('cases-count').textContent = t('desk_cases_shown', { n: count });
+  },
+});
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  filter = filterOf();
-  page(true);
+  show(true, { filter: filterOf() });
 });
-document.getElementById('cases-more').addEventListener('click', () => page(false));
 await signedIn();
-filter = '';
-await page(true);
+await show(true);

@@ -43,6 +43,53 @@ export function tableCell(content, numeric = false) {
   return td;
 }
 
+// A list method's pages (AIP-158) shown in the element `list`, each item
+// made by `render`: `show(true, query)` shows the first page for `query`
+// (an object of query parameters, those empty left out; the last query
+// when omitted), and the `more` button the next. `path` is the list's route, `items` the response's repeated field;
+// `shown(count, more)` runs after each page; with `clear`, errors shown
+// before are cleared first.
+export function pagedList({ path, items, list, more, render, pageSize = 50, clear = false, shown = () => {} }) {
+  let query = {};
+  let next = '';
+  async function show(first, newQuery) {
+    if (clear) clearErrors();
+    if (newQuery) query = newQuery;
+    const asked = new URLSearchParams({ page_size: String(pageSize) });
+    for (const [name, value] of Object.entries(query)) if (value) asked.set(name, value);
+    if (!first && next) asked.set('page_token', next);
+    const result = await call('GET', `${path}?${asked}`);
+    if (!result.ok) {
+      showCallErrors(result);
+      return;
+    }
+    const made = (result.body[items] || []).map(render);
+    if (first) list.replaceChildren(...made); else list.append(...made);
+    next = result.body.nextPageToken || '';
+    more.hidden = !next;
+    shown(list.children.length, Boolean(next));
+  }
+  more.addEventListener('click', () => show(false));
+  return show;
+}
+
+// A table row of `cells` (text or nodes, as tableCell takes them).
+export function tableRow(...cells) {
+  const tr = document.createElement('tr');
+  tr.className = 'govuk-table__row';
+  tr.append(...cells);
+  return tr;
+}
+
+// A GOV.UK link to `href` reading `text`.
+export function link(href, text) {
+  const a = document.createElement('a');
+  a.className = 'govuk-link';
+  a.href = href;
+  a.textContent = text;
+  return a;
+}
+
 // The labels of enum values, comma separated.
 export function enumLabels(values) { return (values || []).map((v) => t(`enum_${v}`)).join(', '); }
 

@@ -2,12 +2,10 @@
 // police recorded on its case, filtered by status, motivation and the day
 // received, a page at a time; each opens the report as received.
 import {
-  call, clearErrors, localTime, showCallErrors, showErrors, signedIn, t, tableCell as cell,
+  link, localTime, pagedList, showErrors, signedIn, t, tableCell as cell, tableRow,
 } from '/static/js/page.js';
 
 const form = document.getElementById('reports-form');
-let filter = '';
-let nextPage = '';
 
 // The AIP-160 filter the form makes, or null (after showing why) when the
 // day is not a date.
@@ -24,44 +22,32 @@ function filterOf() {
   return terms.join(' AND ');
 }
 
-async function page(first) {
-  clearErrors();
-  const query = new URLSearchParams({ page_size: '50' });
-  if (filter) query.set('filter', filter);
-  if (!first && nextPage) query.set('page_token', nextPage);
-  const result = await call('GET', `/v1/reports?${query}`);
-  if (!result.ok) {
-    showCallErrors(result);
-    return;
-  }
-  const rows = document.getElementById('reports-rows');
-  if (first) rows.replaceChildren();
-  for (const report of result.body.reports || []) {
+const show = pagedList({
+  path: '/v1/reports',
+  items: 'reports',
+  list: document.getElementById('reports-rows'),
+  more: document.getElementById('reports-more'),
+  clear: true,
+  render: (report) => {
     const progress = report.progress || {};
-    const tr = document.createElement('tr');
-    tr.className = 'govuk-table__row';
-    const link = document.createElement('a');
-    link.className = 'govuk-link';
-    link.href = `/my-report?id=${encodeURIComponent(report.reportId)}`;
-    link.textContent = report.reportId;
-    tr.append(cell(localTime(report.receivedAt)), cell(link), cell(report.sourceReference),
-      cell(progress.caseStatus ? t(`desk_status_${progress.caseStatus}`) : ''), cell(progress.crimeReference));
-    rows.append(tr);
-  }
-  nextPage = result.body.nextPageToken || '';
-  document.getElementById('reports-table').hidden = rows.children.length === 0;
-  document.getElementById('reports-more').hidden = !nextPage;
-  document.getElementById('reports-count').textContent =
-    rows.children.length === 0 && !nextPage ? t('desk_mine_none') : t('desk_mine_shown', { n: rows.children.length });
-}
+    return tableRow(
+      cell(localTime(report.receivedAt)),
+      cell(link(`/my-report?id=${encodeURIComponent(report.reportId)}`, report.reportId)),
+      cell(report.sourceReference), cell(progress.caseStatus ? t(`desk_status_${progress.caseStatus}`) : ''),
+      cell(progress.crimeReference));
+  },
+  shown: (count, more) => {
+    document.getElementById('reports-table').hidden = count === 0;
+    document.getElementById('reports-count').textContent =
+      count === 0 && !more ? t('desk_mine_none') : t('desk_mine_shown', { n: count });
+  },
+});
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const made = filterOf();
-  if (made === null) return;
-  filter = made;
-  page(true);
+  const filter = filterOf();
+  if (filter === null) return;
+  show(true, { filter });
 });
-document.getElementById('reports-more').addEventListener('click', () => page(false));
 await signedIn();
-await page(true);
+await show(true);

@@ -3,7 +3,10 @@
 // the API redacts them; the field-by-field explanation; merge into a
 // chosen case or keep separate, with a reason. Keys: 1-9 choose a case,
 // K keeps separate, Ctrl+Enter sends, N goes to the next item.
-import { call, clearErrors, label, localTime, showCallErrors, showErrors, signedIn, t } from '/static/js/page.js';
+import {
+  call, clearErrors, enumLabels, label, localTime, showCallErrors, showErrors, signedIn, summaryRow, t, tableCell,
+  tableRow,
+} from '/static/js/page.js';
 
 const form = document.getElementById('review-form');
 const status = document.getElementById('review-status');
@@ -15,10 +18,6 @@ function text(tag, content, className) {
   if (className) element.className = className;
   element.textContent = content;
   return element;
-}
-
-function enumList(values) {
-  return (values || []).map((v) => t(`enum_${v}`)).join(', ');
 }
 
 // One case as a column: its first report's facts, as the API gave them.
@@ -33,20 +32,14 @@ function caseColumn(heading, kase) {
     ['q_occurred_start', localTime(report.occurredStart)],
     ['q_location_place_type', report.location?.placeType ? t(`enum_${report.location.placeType}`) : ''],
     ['q_location_postcode', report.location?.postcode || ''],
-    ['q_incident_types', enumList(report.incidentTypes)],
-    ['q_motivations', enumList(report.motivations)],
+    ['q_incident_types', enumLabels(report.incidentTypes)],
+    ['q_motivations', enumLabels(report.motivations)],
     ['q_victim_full_name', report.victim?.fullName || t('desk_not_shown')],
     ['q_description', report.description || t('desk_not_shown')],
   ];
   const list = document.createElement('dl');
   list.className = 'govuk-summary-list govuk-summary-list--no-border';
-  for (const [key, value] of rows) {
-    const row = document.createElement('div');
-    row.className = 'govuk-summary-list__row';
-    row.append(text('dt', label(key), 'govuk-summary-list__key'),
-      text('dd', value, 'govuk-summary-list__value'));
-    list.append(row);
-  }
+  list.append(...rows.map(([key, value]) => summaryRow(label(key), value)));
   column.append(list);
   return column;
 }
@@ -91,13 +84,8 @@ async function show() {
     decision.append(radio(`decision-${i + 1}`, id, t('desk_review_merge_into', { n: i + 1, id })));
   });
   decision.append(radio('decision-keep', 'KEEP_SEPARATE', t('desk_review_keep')));
-  const rows = (item.explanation?.comparisons || []).map((c) => {
-    const row = document.createElement('tr');
-    row.className = 'govuk-table__row';
-    row.append(text('td', c.field, 'govuk-table__cell'), text('td', c.level, 'govuk-table__cell'),
-      text('td', (c.weight ?? 0).toFixed(2), 'govuk-table__cell govuk-table__cell--numeric'));
-    return row;
-  });
+  const rows = (item.explanation?.comparisons || []).map(
+    (c) => tableRow(tableCell(c.field), tableCell(c.level), tableCell((c.weight ?? 0).toFixed(2), true)));
   document.getElementById('review-comparisons').replaceChildren(...rows);
   section.hidden = false;
   status.textContent = '';
