@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace hirs::replication {
@@ -215,11 +216,10 @@ void ReplicatedLog::Run() {
   }
 }
 
-absl::Status ReplicatedLog::ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs) {
-  absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
-  if (!applied.ok()) return applied.status();
+absl::StatusOr<uint64_t> ReplicatedLog::ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs,
+                                                       uint64_t applied) {
   std::vector<LogEntry> entries;
-  uint64_t last = *applied;
+  uint64_t last = applied;
   const std::string log_prefix = absl::StrCat(prefix_, "/log/");
   for (const auto& kv : kvs) {
     uint64_t index = 0;
@@ -240,10 +240,11 @@ absl::Status ReplicatedLog::ApplyKeyValues(const google::protobuf::RepeatedPtrFi
     }
     last = index;
   }
-  if (entries.empty()) return absl::OkStatus();
+  if (entries.empty()) return last;
   std::vector<const LogEntry*> pointers;
   for (const auto& e : entries) pointers.push_back(&e);
-  return store_->ApplyLogged(pointers, last);
+  RETURN_IF_ERROR(store_->ApplyLogged(pointers, last));
+  return last;
 }
 
 absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
@@ -268,17 +269,15 @@ absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
     std::lock_guard<std::mutex> lock(mu_);
     first_kept_ = std::max(first_kept_, first_kept);
   }
+  uint64_t applied = *start;
   for (;;) {
-    absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
-    if (!applied.ok()) return applied.status();
     etcdserverpb::RangeRequest range;
-    range.set_key(LogIndexKey(prefix_, *applied + 1));
+    range.set_key(LogIndexKey(prefix_, applied + 1));
     range.set_range_end(PrefixEnd(absl::StrCat(prefix_, "/log/")));
     range.set_limit(kCatchUpBatch);
     absl::StatusOr<etcdserverpb::RangeResponse> read = etcd_->Range(range);
     if (!read.ok()) return read.status();
-    absl::Status applied_now = ApplyKeyValues(read->kvs());
-    if (!applied_now.ok()) return applied_now;
+    ASSIGN_OR_RETURN(applied, ApplyKeyValues(read->kvs(), applied));
     if (!read->more()) return read->header().revision();
   }
 }

@@ -115,7 +115,10 @@ class ReplicatedLog : public storage::WriteLog {
   // Applies every entry after the store's last applied index; the revision
   // the read saw.
   absl::StatusOr<int64_t> CatchUp();
-  absl::Status ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs);
+  // Applies the log entries among `kvs` that follow index `applied`, in
+  // order: the last index applied after them.
+  absl::StatusOr<uint64_t> ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs,
+                                          uint64_t applied);
   bool Campaign();
   // While leading: renews the lease until it fails for half its TTL.
   void Lead();
