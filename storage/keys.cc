@@ -10,24 +10,26 @@
 #include "storage/store.h"
 
 namespace hirs::storage {
+namespace {
+
+// "<id>\0": the prefix of keys under an id that holds no NUL.
+std::string IdPrefix(absl::string_view id) { return absl::StrCat(id, absl::string_view("\0", 1)); }
+
+}  // namespace
 
 std::string RequestKey(absl::string_view principal_id, absl::string_view request_id) {
   return absl::StrCat(principal_id, absl::string_view("\0k", 2), request_id);
 }
 
-std::string RequestKeyPrefix(absl::string_view principal_id) {
-  return absl::StrCat(principal_id, absl::string_view("\0", 1));
-}
+std::string RequestKeyPrefix(absl::string_view principal_id) { return IdPrefix(principal_id); }
 
-std::string CaseChangePrefix(absl::string_view case_id) { return absl::StrCat(case_id, absl::string_view("\0", 1)); }
+std::string CaseChangePrefix(absl::string_view case_id) { return IdPrefix(case_id); }
 
 std::string CaseChangeKey(absl::string_view case_id, uint64_t sequence) {
   return absl::StrCat(CaseChangePrefix(case_id), EncodeChangeKey(sequence));
 }
 
-std::string CentreReportPrefix(absl::string_view centre_id) {
-  return absl::StrCat(centre_id, absl::string_view("\0", 1));
-}
+std::string CentreReportPrefix(absl::string_view centre_id) { return IdPrefix(centre_id); }
 
 std::string CentreReportKey(absl::string_view centre_id, absl::string_view report_id) {
   return absl::StrCat(CentreReportPrefix(centre_id), report_id);

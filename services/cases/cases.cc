@@ -32,6 +32,13 @@ using query::Pager;
 using hirs::store::v1::StoredCase;
 using storage::Family;
 
+// Adds a violation on `field` unless `id` is a well-formed case id.
+void CheckCaseId(absl::string_view field, absl::string_view id, std::vector<FieldViolation>* violations) {
+  if (!IsWellFormedId("case_", id)) {
+    violations->push_back({std::string(field), "is not a case id (\"case_\" followed by 26 characters)"});
+  }
+}
+
 absl::Status NotFound(absl::string_view case_id) {
   return absl::NotFoundError(absl::StrCat("case ", case_id, " not found"));
 }
@@ -122,9 +129,9 @@ Cases::Cases(storage::Store* store, storage::CaseLocks* locks, const collation::
     : store_(store), locks_(locks), collator_(collator), hasher_(hasher), clock_(std::move(clock)) {}
 
 absl::StatusOr<hirs::v1::Case> Cases::GetCase(const auth::Principal& reader, absl::string_view case_id) const {
-  if (!IsWellFormedId("case_", case_id)) {
-    return InvalidArgumentWithViolations({{"case_id", "is not a case id (\"case_\" followed by 26 characters)"}});
-  }
+  std::vector<FieldViolation> violations;
+  CheckCaseId("case_id", case_id, &violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   ASSIGN_OR_RETURN(std::optional<StoredCase> stored, records::ReadCase(*store_, case_id));
   if (!stored.has_value()) return NotFound(case_id);
   hirs::v1::Case c = std::move(*stored->mutable_case_());
@@ -161,9 +168,7 @@ absl::Status Cases::FillReports(
 absl::StatusOr<hirs::v1::ListCaseReportsResponse> Cases::ListCaseReports(
     const auth::Principal& reader, const hirs::v1::ListCaseReportsRequest& request) const {
   std::vector<FieldViolation> violations;
-  if (!IsWellFormedId("case_", request.case_id())) {
-    violations.push_back({"case_id", "is not a case id (\"case_\" followed by 26 characters)"});
-  }
+  CheckCaseId("case_id", request.case_id(), &violations);
   Pager pager(*hasher_, absl::StrCat("ListCaseReports\n", reader.id, "\n", request.case_id()), request.page_size(),
               request.page_token(), clock_(), &violations, kDefaultReportPageSize, kMaxReportPageSize);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
@@ -187,9 +192,7 @@ absl::StatusOr<hirs::v1::ListCaseReportsResponse> Cases::ListCaseReports(
 absl::StatusOr<hirs::v1::ListCaseEventsResponse> Cases::ListCaseEvents(
     const auth::Principal& reader, const hirs::v1::ListCaseEventsRequest& request) const {
   std::vector<FieldViolation> violations;
-  if (!IsWellFormedId("case_", request.case_id())) {
-    violations.push_back({"case_id", "is not a case id (\"case_\" followed by 26 characters)"});
-  }
+  CheckCaseId("case_id", request.case_id(), &violations);
   Pager pager(*hasher_, absl::StrCat("ListCaseEvents\n", reader.id, "\n", request.case_id()), request.page_size(),
               request.page_token(), clock_(), &violations, kDefaultReportPageSize, kMaxReportPageSize);
   uint64_t after = 0;
@@ -297,9 +300,7 @@ absl::StatusOr<hirs::v1::Case> Cases::UpdateCase(const auth::Principal& caller,
   const absl::Time now = clock_();
   const hirs::v1::Case& change = request.case_();
   std::vector<FieldViolation> violations;
-  if (!IsWellFormedId("case_", change.case_id())) {
-    violations.push_back({"case.case_id", "is not a case id (\"case_\" followed by 26 characters)"});
-  }
+  CheckCaseId("case.case_id", change.case_id(), &violations);
   if (request.etag().empty()) {
     violations.push_back({"etag", "is required: the etag of the case as you last read it (GetCase)"});
   }
@@ -519,9 +520,7 @@ void Cases::Separate(Locked& locked, const std::string& a, const std::vector<std
 absl::StatusOr<hirs::v1::Case> Cases::MergeCases(const auth::Principal& caller,
                                                  const hirs::v1::MergeCasesRequest& request) {
   std::vector<FieldViolation> violations;
-  if (!IsWellFormedId("case_", request.target_case_id())) {
-    violations.push_back({"target_case_id", "is not a case id (\"case_\" followed by 26 characters)"});
-  }
+  CheckCaseId("target_case_id", request.target_case_id(), &violations);
   if (request.source_case_ids_size() == 0 || request.source_case_ids_size() > kMaxMergeSources) {
     violations.push_back({"source_case_ids", absl::StrCat("give from 1 to ", kMaxMergeSources, " cases to merge")});
   }

@@ -37,33 +37,46 @@ struct FieldInfo {
   std::vector<FilterOp> ops;
 };
 
-constexpr FilterOp kTimeOps[] = {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt,
-                                 FilterOp::kLe, FilterOp::kGt, FilterOp::kGe};
+// The fields of each subject, built once.
+struct FieldTables {
+  std::vector<FieldInfo> cases;
+  std::vector<FieldInfo> reports;
+};
+
+const FieldTables& Tables() {
+  static const FieldTables* const tables = [] {
+    const std::vector<FilterOp> equality = {FilterOp::kEq, FilterOp::kNe};
+    const std::vector<FilterOp> holds = {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas};
+    const std::vector<FilterOp> ordered = {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt,
+                                           FilterOp::kLe, FilterOp::kGt, FilterOp::kGe};
+    const FieldInfo status{"status", FilterField::kStatus, equality};
+    const FieldInfo motivation{"motivation", FilterField::kMotivation, holds};
+    const FieldInfo incident_type{"incident_type", FilterField::kIncidentType, holds};
+    return new FieldTables{
+        {
+            {"district_code", FilterField::kDistrictCode, equality},
+            status,
+            motivation,
+            incident_type,
+            {"occurred_start", FilterField::kOccurredStart, ordered},
+            {"first_received_at", FilterField::kFirstReceivedAt, ordered},
+            {"repeat_victim", FilterField::kRepeatVictim, equality},
+            {"crime_reference", FilterField::kCrimeReference, equality},
+        },
+        {
+            {"received_at", FilterField::kReceivedAt, ordered},
+            motivation,
+            incident_type,
+            status,
+            {"case_status", FilterField::kStatus, equality},
+        },
+    };
+  }();
+  return *tables;
+}
 
 const std::vector<FieldInfo>& Fields(FilterSubject subject) {
-  const std::vector<FilterOp> time_ops(std::begin(kTimeOps), std::end(kTimeOps));
-  const FieldInfo status{"status", FilterField::kStatus, {FilterOp::kEq, FilterOp::kNe}};
-  const FieldInfo motivation{"motivation", FilterField::kMotivation, {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas}};
-  const FieldInfo incident_type{
-      "incident_type", FilterField::kIncidentType, {FilterOp::kEq, FilterOp::kNe, FilterOp::kHas}};
-  static const auto* cases = new std::vector<FieldInfo>{
-      {"district_code", FilterField::kDistrictCode, {FilterOp::kEq, FilterOp::kNe}},
-      status,
-      motivation,
-      incident_type,
-      {"occurred_start", FilterField::kOccurredStart, time_ops},
-      {"first_received_at", FilterField::kFirstReceivedAt, time_ops},
-      {"repeat_victim", FilterField::kRepeatVictim, {FilterOp::kEq, FilterOp::kNe}},
-      {"crime_reference", FilterField::kCrimeReference, {FilterOp::kEq, FilterOp::kNe}},
-  };
-  static const auto* reports = new std::vector<FieldInfo>{
-      {"received_at", FilterField::kReceivedAt, time_ops},
-      motivation,
-      incident_type,
-      status,
-      {"case_status", FilterField::kStatus, {FilterOp::kEq, FilterOp::kNe}},
-  };
-  return subject == FilterSubject::kCases ? *cases : *reports;
+  return subject == FilterSubject::kCases ? Tables().cases : Tables().reports;
 }
 
 std::string FieldNames(FilterSubject subject) {

@@ -1,11 +1,13 @@
 #include "services/records/migrations.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -45,6 +47,30 @@ class MigrationWriter {
   size_t entries_ = 0;
 };
 
+// Adds, for every `Message` stored in `family`, the entries `add` puts
+// into the batch, written in bounded batches. DATA_LOSS for a value that
+// does not parse ("unreadable <noun> <key> while <doing>"), or what `add`
+// returns.
+template <typename Message>
+absl::Status AddForEachStored(
+    storage::Store* store, storage::Family family, absl::string_view noun, absl::string_view doing,
+    const std::function<absl::Status(absl::string_view key, const Message& value, storage::WriteBatch* batch)>& add) {
+  MigrationWriter writer(store);
+  absl::Status inner;
+  RETURN_IF_ERROR(store->Scan(family, "", 0, [&](absl::string_view key, absl::string_view value) {
+    Message m;
+    if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = absl::DataLossError(absl::StrCat("unreadable ", noun, " ", absl::CHexEscape(key), " while ", doing));
+      return false;
+    }
+    inner = add(key, m, writer.batch());
+    if (inner.ok()) inner = writer.Added();
+    return inner.ok();
+  }));
+  RETURN_IF_ERROR(inner);
+  return writer.Finish();
+}
+
 // Schema 2: the indexes family rebuilt from the cases. An interrupted
 // rebuild leaves the old version in kMeta and runs again.
 absl::Status RebuildCaseIndexes(storage::Store* store, absl::Time) {
@@ -57,18 +83,12 @@ absl::Status RebuildCaseIndexes(storage::Store* store, absl::Time) {
   }));
   RETURN_IF_ERROR(inner);
   RETURN_IF_ERROR(writer.Finish());
-  RETURN_IF_ERROR(store->Scan(storage::Family::kCases, "", 0, [&](absl::string_view key, absl::string_view value) {
-    StoredCase c;
-    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      inner = absl::DataLossError(absl::StrCat("unreadable case ", key, " while rebuilding indexes"));
-      return false;
-    }
-    for (const auto& k : storage::CaseIndexKeys(c.case_())) writer.batch()->Put(storage::Family::kIndexes, k, "");
-    inner = writer.Added();
-    return inner.ok();
-  }));
-  RETURN_IF_ERROR(inner);
-  return writer.Finish();
+  return AddForEachStored<StoredCase>(store, storage::Family::kCases, "case", "rebuilding indexes",
+                                      [](absl::string_view, const StoredCase& c, storage::WriteBatch* batch) {
+                                        for (const auto& k : storage::CaseIndexKeys(c.case_()))
+                                          batch->Put(storage::Family::kIndexes, k, "");
+                                        return absl::OkStatus();
+                                      });
 }
 
 // Schema 4: schema 3 kept one key per fingerprint and case: fingerprint +
@@ -187,42 +207,27 @@ absl::Status StartExtractHistory(storage::Store* store, absl::Time now) {
 // Schema 5: the centre_reports family, each stored report under its
 // centre. Idempotent: an interrupted run writes the same entries again.
 absl::Status IndexCentreReports(storage::Store* store, absl::Time) {
-  MigrationWriter writer(store);
-  absl::Status inner;
-  RETURN_IF_ERROR(store->Scan(storage::Family::kReports, "", 0, [&](absl::string_view key, absl::string_view value) {
-    hirs::store::v1::StoredReport r;
-    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      inner = absl::DataLossError(absl::StrCat("unreadable report ", key, " while indexing reports by centre"));
-      return false;
-    }
-    writer.batch()->Put(storage::Family::kCentreReports, storage::CentreReportKey(r.report().reporting_centre(), key),
-                        "");
-    inner = writer.Added();
-    return inner.ok();
-  }));
-  RETURN_IF_ERROR(inner);
-  return writer.Finish();
+  return AddForEachStored<hirs::store::v1::StoredReport>(
+      store, storage::Family::kReports, "report", "indexing reports by centre",
+      [](absl::string_view key, const hirs::store::v1::StoredReport& r, storage::WriteBatch* batch) {
+        batch->Put(storage::Family::kCentreReports, storage::CentreReportKey(r.report().reporting_centre(), key), "");
+        return absl::OkStatus();
+      });
 }
 
 // Schema 5: the case_changes family, each change event under its case.
 // Idempotent as IndexCentreReports.
 absl::Status IndexCaseChanges(storage::Store* store, absl::Time) {
-  MigrationWriter writer(store);
-  absl::Status inner;
-  RETURN_IF_ERROR(store->Scan(storage::Family::kChanges, "", 0, [&](absl::string_view key, absl::string_view value) {
-    hirs::v1::CaseEvent event;
-    uint64_t sequence = 0;
-    if (!storage::DecodeChangeKey(key, &sequence) ||
-        !event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      inner = absl::DataLossError("an unreadable change while indexing changes by case");
-      return false;
-    }
-    writer.batch()->Put(storage::Family::kCaseChanges, storage::CaseChangeKey(event.case_id(), sequence), "");
-    inner = writer.Added();
-    return inner.ok();
-  }));
-  RETURN_IF_ERROR(inner);
-  return writer.Finish();
+  return AddForEachStored<hirs::v1::CaseEvent>(
+      store, storage::Family::kChanges, "change", "indexing changes by case",
+      [](absl::string_view key, const hirs::v1::CaseEvent& event, storage::WriteBatch* batch) {
+        uint64_t sequence = 0;
+        if (!storage::DecodeChangeKey(key, &sequence)) {
+          return absl::DataLossError("a change key is not a sequence while indexing changes by case");
+        }
+        batch->Put(storage::Family::kCaseChanges, storage::CaseChangeKey(event.case_id(), sequence), "");
+        return absl::OkStatus();
+      });
 }
 
 struct Migration {

@@ -46,6 +46,17 @@ absl::StatusOr<std::string> TargetOf(const std::vector<std::string>& hosts) {
       "etcd endpoints by name: give one name that resolves to every member, or the members' IPv4 addresses");
 }
 
+// The answer of `stub`'s unary `method`, bounded by `context`'s deadline.
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Unary(Stub* stub,
+                               grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                               std::unique_ptr<grpc::ClientContext> context, const Request& request) {
+  Response response;
+  absl::Status s = FromEtcd((stub->*method)(context.get(), request, &response));
+  if (!s.ok()) return s;
+  return response;
+}
+
 }  // namespace
 
 std::string PrefixEnd(absl::string_view prefix) {
@@ -140,56 +151,42 @@ std::unique_ptr<grpc::ClientContext> Etcd::CallContext() const {
 }
 
 absl::StatusOr<etcdserverpb::RangeResponse> Etcd::Range(const etcdserverpb::RangeRequest& request) const {
-  etcdserverpb::RangeResponse response;
-  absl::Status s = FromEtcd(kv_->Range(CallContext().get(), request, &response));
-  if (!s.ok()) return s;
-  return response;
+  return Unary(kv_.get(), &etcdserverpb::KV::Stub::Range, CallContext(), request);
 }
 
 absl::StatusOr<etcdserverpb::PutResponse> Etcd::Put(const etcdserverpb::PutRequest& request) const {
-  etcdserverpb::PutResponse response;
-  absl::Status s = FromEtcd(kv_->Put(CallContext().get(), request, &response));
-  if (!s.ok()) return s;
-  return response;
+  return Unary(kv_.get(), &etcdserverpb::KV::Stub::Put, CallContext(), request);
 }
 
 absl::StatusOr<etcdserverpb::DeleteRangeResponse> Etcd::DeleteRange(
     const etcdserverpb::DeleteRangeRequest& request) const {
-  etcdserverpb::DeleteRangeResponse response;
-  absl::Status s = FromEtcd(kv_->DeleteRange(CallContext().get(), request, &response));
-  if (!s.ok()) return s;
-  return response;
+  return Unary(kv_.get(), &etcdserverpb::KV::Stub::DeleteRange, CallContext(), request);
 }
 
 absl::StatusOr<etcdserverpb::TxnResponse> Etcd::Txn(const etcdserverpb::TxnRequest& request) const {
-  etcdserverpb::TxnResponse response;
-  absl::Status s = FromEtcd(kv_->Txn(CallContext().get(), request, &response));
-  if (!s.ok()) return s;
-  return response;
+  return Unary(kv_.get(), &etcdserverpb::KV::Stub::Txn, CallContext(), request);
 }
 
 absl::StatusOr<etcdserverpb::CompactionResponse> Etcd::Compact(int64_t revision) const {
   etcdserverpb::CompactionRequest request;
   request.set_revision(revision);
-  etcdserverpb::CompactionResponse response;
-  absl::Status s = FromEtcd(kv_->Compact(CallContext().get(), request, &response));
-  if (!s.ok()) return s;
-  return response;
+  return Unary(kv_.get(), &etcdserverpb::KV::Stub::Compact, CallContext(), request);
 }
 
 absl::Status Etcd::Defragment() const {
-  etcdserverpb::DefragmentResponse response;
-  return FromEtcd(maintenance_->Defragment(CallContext().get(), etcdserverpb::DefragmentRequest(), &response));
+  return Unary(maintenance_.get(), &etcdserverpb::Maintenance::Stub::Defragment, CallContext(),
+               etcdserverpb::DefragmentRequest())
+      .status();
 }
 
 absl::StatusOr<int64_t> Etcd::GrantLease(absl::Duration ttl) const {
   etcdserverpb::LeaseGrantRequest request;
   request.set_ttl(std::max<int64_t>(1, absl::ToInt64Seconds(ttl)));
-  etcdserverpb::LeaseGrantResponse response;
-  absl::Status s = FromEtcd(lease_->LeaseGrant(CallContext().get(), request, &response));
-  if (!s.ok()) return s;
-  if (!response.error().empty()) return absl::UnavailableError(absl::StrCat("etcd: ", response.error()));
-  return response.id();
+  absl::StatusOr<etcdserverpb::LeaseGrantResponse> granted =
+      Unary(lease_.get(), &etcdserverpb::Lease::Stub::LeaseGrant, CallContext(), request);
+  if (!granted.ok()) return granted.status();
+  if (!granted->error().empty()) return absl::UnavailableError(absl::StrCat("etcd: ", granted->error()));
+  return granted->id();
 }
 
 absl::StatusOr<absl::Duration> Etcd::KeepAlive(int64_t id, absl::Duration timeout) const {
@@ -214,8 +211,7 @@ absl::StatusOr<absl::Duration> Etcd::KeepAlive(int64_t id, absl::Duration timeou
 absl::Status Etcd::RevokeLease(int64_t id) const {
   etcdserverpb::LeaseRevokeRequest request;
   request.set_id(id);
-  etcdserverpb::LeaseRevokeResponse response;
-  return FromEtcd(lease_->LeaseRevoke(CallContext().get(), request, &response));
+  return Unary(lease_.get(), &etcdserverpb::Lease::Stub::LeaseRevoke, CallContext(), request).status();
 }
 
 Etcd::Watch::~Watch() { Stop(); }

@@ -21,11 +21,6 @@
 namespace hirs::server {
 namespace {
 
-// HOST:PORT with the port replaced by `port`.
-std::string WithPort(const std::string& listen, int port) {
-  return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-}
-
 // Every gRPC method but health: NOT_LEADER.
 class NotLeaderService : public grpc::CallbackGenericService {
  public:
@@ -71,7 +66,7 @@ class FollowerFront {
     if (grpc_ == nullptr || port == 0)
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options->listen));
     grpc_->GetHealthCheckService()->SetServingStatus(false);
-    options->listen = WithPort(options->listen, port);
+    options->listen = BoundAddress(options->listen, port);
     if (!options->health_listen.empty()) {  // Kubernetes' probes: NOT_SERVING here too
       grpc::ServerBuilder health;
       int health_port = 0;
@@ -81,7 +76,7 @@ class FollowerFront {
         return absl::UnavailableError(absl::StrCat("cannot listen on ", options->health_listen));
       }
       health_->GetHealthCheckService()->SetServingStatus(false);
-      options->health_listen = WithPort(options->health_listen, health_port);
+      options->health_listen = BoundAddress(options->health_listen, health_port);
     }
     if (options->http_listen.empty() || !options->tls_cert_file.empty()) return absl::OkStatus();
     http_ = std::make_unique<httplib::Server>();
@@ -105,7 +100,7 @@ class FollowerFront {
     http_port =
         http_port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, http_port) ? http_port : -1);
     if (http_port <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", options->http_listen));
-    options->http_listen = WithPort(options->http_listen, http_port);
+    options->http_listen = BoundAddress(options->http_listen, http_port);
     http_thread_ = std::thread([this] { http_->listen_after_bind(); });
     return absl::OkStatus();
   }

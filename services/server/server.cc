@@ -92,14 +92,9 @@ struct Server::State {
   std::thread retention_thread;
 };
 
-namespace {
-
-// `listen` (HOST:PORT) with the port actually bound.
 std::string BoundAddress(absl::string_view listen, int port) {
   return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
 }
-
-}  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
   if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();  // loopback: ValidateOptions

@@ -11,6 +11,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/area.h"
 #include "services/cases/watch.h"
@@ -78,6 +79,9 @@ struct ServerOptions {
 
 // The store's options from the server's.
 storage::StoreOptions StoreOptionsOf(const ServerOptions& options);
+
+// `listen` (HOST:PORT) with the port actually bound.
+std::string BoundAddress(absl::string_view listen, int port);
 
 // The gRPC listener's credentials: TLS (reloading the files as they
 // change), mutual TLS, or plaintext on loopback only.

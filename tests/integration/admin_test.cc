@@ -418,16 +418,7 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   options.path = server_.data_dir() + "/db";
   auto store = storage::Store::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
-  std::vector<std::string> all;
-  for (int f = 0; f < storage::kFamilyCount; ++f) {
-    ASSERT_TRUE((*store)
-                    ->Scan(static_cast<storage::Family>(f), "", 0,
-                           [&](absl::string_view k, absl::string_view v) {
-                             all.push_back(absl::StrCat(k, v));
-                             return true;
-                           })
-                    .ok());
-  }
+  const std::vector<std::string> all = hirs::testing::EveryEntry(**store);
   auto found = [&](const std::string& needle) {
     return std::any_of(all.begin(), all.end(), [&](const std::string& s) { return absl::StrContains(s, needle); });
   };
