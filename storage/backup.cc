@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/utilities/backup_engine.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <filesystem>
 #include <memory>
@@ -78,6 +79,18 @@ absl::StatusOr<BackupInfo> Store::CreateBackup(const std::string& backup_dir) {
   s = engine->CreateNewBackupWithMetadata(options, db_.get(), absl::StrCat(kMetadataPrefix, kSchemaVersion), &id);
   if (!s.ok()) return FromRocks(s, absl::StrCat("backing up into ", backup_dir));
   return Find(*engine, id);
+}
+
+absl::Status Store::CreateCheckpoint(const std::string& dir) {
+  DbUse use(this);
+  if (!use.ok()) return Closed();
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return FromRocks(s, "starting a checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("writing a checkpoint into ", dir));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {

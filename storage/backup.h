@@ -39,7 +39,8 @@ absl::StatusOr<BackupInfo> VerifyBackup(const std::string& backup_dir, uint32_t 
 // or be empty (FAILED_PRECONDITION otherwise: nothing is overwritten).
 absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir, uint32_t id, const std::string& db_dir);
 
-// Store::CreateBackup is declared in store.h and defined with these.
+// Store::CreateBackup and Store::CreateCheckpoint are declared in store.h and
+// defined with these.
 
 }  // namespace hirs::storage
 

@@ -273,6 +273,13 @@ class Store {
   // Backups are taken one at a time.
   absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
 
+  // Writes a checkpoint of the store as it is now into `dir` (which must
+  // not exist; its parent must be on the store's filesystem): the
+  // memtables flushed, then a point-in-time set of files, hard-linked
+  // where they can be. It opens as a store (replicated mode re-seeds a
+  // replica from it: the last applied log index is in it).
+  absl::Status CreateCheckpoint(const std::string& dir);
+
   const StoreOptions& options() const { return options_; }
 
  private:

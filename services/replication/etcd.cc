@@ -13,7 +13,6 @@
 #include "absl/strings/strip.h"
 
 namespace hirs::replication {
-namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -22,6 +21,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path) {
   out << in.rdbuf();
   return out.str();
 }
+
+namespace {
 
 // Whether `host` is an IPv4 literal.
 bool IsIpv4(absl::string_view host) {

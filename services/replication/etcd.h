@@ -45,6 +45,10 @@ std::string PrefixEnd(absl::string_view prefix);
 // `key` does not exist).
 void RequireCreateRevision(etcdserverpb::TxnRequest* txn, absl::string_view key, int64_t revision);
 
+// The contents of a PEM file (a certificate, key or CA bundle);
+// INVALID_ARGUMENT naming it when it cannot be read.
+absl::StatusOr<std::string> ReadPem(const std::string& path);
+
 // A status from a gRPC call to etcd: the same code, "etcd: " + message.
 absl::Status FromEtcd(const grpc::Status& status);
 

@@ -23,6 +23,15 @@ constexpr int64_t kCatchUpBatch = 256;
 // Entries the leader deletes in one truncation round at most.
 constexpr uint64_t kTruncateBatch = 10000;
 
+// A replica that needs entries the log no longer holds.
+constexpr char kTruncatedPast[] = "hirs/replication/truncated-past";
+
+absl::Status TruncatedPast(std::string message) {
+  absl::Status status = absl::FailedPreconditionError(std::move(message));
+  status.SetPayload(kTruncatedPast, absl::Cord());
+  return status;
+}
+
 }  // namespace
 
 struct ReplicatedLog::Pending {
@@ -97,6 +106,13 @@ std::string ReplicatedLog::leader() const {
 std::string ReplicatedLog::following_problem() const {
   std::lock_guard<std::mutex> lock(mu_);
   return following_problem_;
+}
+
+absl::StatusOr<std::string> ReplicatedLog::ReadLeader() const {
+  etcdserverpb::RangeRequest range;
+  range.set_key(absl::StrCat(prefix_, "/leader"));
+  ASSIGN_OR_RETURN(etcdserverpb::RangeResponse read, etcd_->Range(range));
+  return read.kvs_size() > 0 ? read.kvs(0).value() : std::string();
 }
 
 uint64_t ReplicatedLog::first_kept() const {
@@ -228,9 +244,8 @@ absl::StatusOr<uint64_t> ReplicatedLog::ApplyKeyValues(const google::protobuf::R
     }
     if (index <= last) continue;
     if (index != last + 1) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the log holds index ", index, " after ", last,
-                       ": the entries between were truncated; re-seed this replica from the leader"));
+      return TruncatedPast(absl::StrCat("the log holds index ", index, " after ", last,
+                                        ": the entries between were truncated; this replica must be re-seeded"));
     }
     absl::StatusOr<std::string> opened = sealer_->Open(kv.value(), index);
     if (!opened.ok()) return opened.status();
@@ -261,9 +276,9 @@ absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
   absl::StatusOr<uint64_t> start = store_->LastAppliedIndex();
   if (!start.ok()) return start.status();
   if (*start + 1 < first_kept) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("this replica has applied the log to index ", *start, ", but the log now starts at ", first_kept,
-                     ": the entries between were truncated; re-seed this replica from a backup of the leader"));
+    return TruncatedPast(absl::StrCat("this replica has applied the log to index ", *start,
+                                      ", but the log now starts at ", first_kept,
+                                      ": the entries between were truncated; this replica must be re-seeded"));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -316,6 +331,7 @@ bool ReplicatedLog::FollowAndCampaign() {
   }
   if (!caught_up.ok()) {
     LogError(absl::StrCat("replication: following the log: ", caught_up.status().message()));
+    if (caught_up.status().GetPayload(kTruncatedPast).has_value() && on_truncated_past_) on_truncated_past_();
     return false;
   }
   PublishApplied();

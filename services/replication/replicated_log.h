@@ -16,8 +16,8 @@
 // behind the last (for a replica re-seeded from a fresh backup) and never
 // more than `max_entries` (so that a stuck replica cannot grow the log
 // without bound). A replica that finds the entries it needs deleted
-// stops following and says so (following_problem): it must be re-seeded
-// (deploy/OPERATIONS.md).
+// stops following and says so (following_problem, on_truncated_past): it
+// must be re-seeded from the leader (snapshot.h; the replica does it).
 //
 // Keys under `<prefix>` ("/hirs/<cluster>"):
 //   leader                 the leader's advertised address (with its lease)
@@ -86,6 +86,11 @@ class ReplicatedLog : public storage::WriteLog {
                 std::function<void(bool)> on_role);
   ~ReplicatedLog() override;
 
+  // Called, on the log's thread, each time this replica finds that the
+  // entries it needs next were truncated (it neither follows nor
+  // campaigns). Set before Start.
+  void OnTruncatedPast(std::function<void()> callback) { on_truncated_past_ = std::move(callback); }
+
   // Starts following and campaigning.
   void Start();
   // Stops, resigning the leadership if held.
@@ -101,6 +106,8 @@ class ReplicatedLog : public storage::WriteLog {
   // Why this replica cannot follow the log ("" when it can), e.g. that
   // the entries it needs were truncated and it must be re-seeded.
   std::string following_problem() const;
+  // The leader's advertised address as etcd holds it now ("": none).
+  absl::StatusOr<std::string> ReadLeader() const;
   // The lowest index the log still holds, as the leader last truncated
   // it (1 before any truncation); for tests and metrics.
   uint64_t first_kept() const;
@@ -137,6 +144,7 @@ class ReplicatedLog : public storage::WriteLog {
   const LogOptions options_;
   const std::string prefix_;
   const std::function<void(bool)> on_role_;
+  std::function<void()> on_truncated_past_;
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

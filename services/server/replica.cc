@@ -15,6 +15,7 @@
 #include "httplib.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/http/errors.h"
+#include "services/replication/snapshot.h"
 #include "services/rpc/rpc.h"
 #include "services/server/settings.h"
 
@@ -37,6 +38,19 @@ class NotLeaderService : public grpc::CallbackGenericService {
  private:
   const replication::ReplicatedLog* const log_;
 };
+
+// The credentials a replica calls its leader with: its listener's kind
+// (plaintext on loopback, or TLS with its own certificate as the client's).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LeaderCredentials(const ServerOptions& options) {
+  if (options.tls_cert_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ASSIGN_OR_RETURN(ssl.pem_cert_chain, replication::ReadPem(options.tls_cert_file));
+  ASSIGN_OR_RETURN(ssl.pem_private_key, replication::ReadPem(options.tls_key_file));
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, replication::ReadPem(options.tls_client_ca_file));
+  }
+  return grpc::SslCredentials(ssl);
+}
 
 }  // namespace
 
@@ -123,30 +137,38 @@ absl::StatusOr<std::unique_ptr<Replica>> Replica::Start(const ServerOptions& opt
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create data dir ", options.data_dir, ": ", ec.message()));
   ASSIGN_OR_RETURN(r->store_, storage::Store::Open(StoreOptionsOf(options)));
   // Entries are sealed with a key derived from the HMAC key, which every
-  // replica holds alike.
+  // replica holds alike; so is the secret a snapshot is asked with.
   ASSIGN_OR_RETURN(collation::KeyedHasher hasher, collation::KeyedHasher::LoadOrCreate(options.hmac_key_file));
   ASSIGN_OR_RETURN(replication::Sealer sealer, replication::Sealer::WithKey(hasher.Mac("replicated-log-sealing", {})));
   r->sealer_ = std::make_unique<replication::Sealer>(std::move(sealer));
+  r->replica_secret_ = hasher.Mac(replication::kReplicaSecretLabel, {});
   replication::EtcdOptions etcd;
   etcd.endpoints = options.etcd_endpoints;
   etcd.ca_file = options.etcd_ca_file;
   etcd.cert_file = options.etcd_cert_file;
   etcd.key_file = options.etcd_key_file;
   ASSIGN_OR_RETURN(r->etcd_, replication::Etcd::Connect(etcd));
-  replication::LogOptions log;
-  log.cluster = options.cluster;
-  log.replica_id = options.replica_id;
-  log.advertise = options.advertise;
-  log.lease_ttl = options.replication_lease;
-  Replica* raw = r.get();
-  r->log_ = std::make_unique<replication::ReplicatedLog>(r->etcd_.get(), r->store_.get(), r->sealer_.get(), log,
-                                                         [raw](bool leading) { raw->OnRole(leading); });
-  r->store_->SetWriteLog(r->log_.get());
-  RETURN_IF_ERROR(r->StartFront());
+  RETURN_IF_ERROR(r->StartLog());
   LogInfo(absl::StrCat("hirsd replica ", options.replica_id, " of cluster ", options.cluster, " following on ",
                        r->options_.listen));
-  r->log_->Start();
   return r;
+}
+
+absl::Status Replica::StartLog() {
+  replication::LogOptions log;
+  log.cluster = options_.cluster;
+  log.replica_id = options_.replica_id;
+  log.advertise = options_.advertise;
+  log.lease_ttl = options_.replication_lease;
+  log.keep_entries = options_.replication_keep_entries;
+  log.truncate_every = options_.replication_truncate_every;
+  log_ = std::make_unique<replication::ReplicatedLog>(etcd_.get(), store_.get(), sealer_.get(), log,
+                                                      [this](bool leading) { OnRole(leading); });
+  log_->OnTruncatedPast([this] { OnTruncatedPast(); });
+  store_->SetWriteLog(log_.get());
+  RETURN_IF_ERROR(StartFront());
+  log_->Start();
+  return absl::OkStatus();
 }
 
 Replica::~Replica() { Shutdown(); }
@@ -154,6 +176,96 @@ Replica::~Replica() { Shutdown(); }
 bool Replica::leading() const {
   std::lock_guard<std::mutex> lock(mu_);
   return server_ != nullptr;
+}
+
+int Replica::reseeds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reseeds_;
+}
+
+absl::StatusOr<uint64_t> Replica::applied_index() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->LastAppliedIndex();
+}
+
+void Replica::OnTruncatedPast() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || reseeding_) return;
+  reseeding_ = true;
+  if (reseeder_.joinable()) reseeder_.join();  // the previous one has finished
+  reseeder_ = std::thread([this] { Reseed(); });
+}
+
+void Replica::Reseed() {
+  absl::Duration backoff = absl::Seconds(1);
+  for (;;) {
+    const absl::Status done = ReseedOnce();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (done.ok() || stopping_) {
+      reseeding_ = false;
+      return;
+    }
+    LogError(absl::StrCat("replication: re-seeding from the leader failed (", done.ToString(), "); retrying in ",
+                          absl::FormatDuration(backoff)));
+    lock.unlock();
+    for (absl::Time until = absl::Now() + backoff; absl::Now() < until && !stopping();) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    backoff = std::min(backoff * 2, absl::Seconds(30));
+  }
+}
+
+absl::Status Replica::ReseedOnce() {
+  replication::FetchOptions fetch;
+  ASSIGN_OR_RETURN(fetch.leader, log_->ReadLeader());
+  if (fetch.leader.empty()) return absl::UnavailableError("no replica leads yet");
+  ASSIGN_OR_RETURN(fetch.credentials, LeaderCredentials(options_));
+  fetch.secret = replica_secret_;
+  fetch.replica_id = options_.replica_id;
+  fetch.stopping = [this] { return stopping(); };
+  const std::string fresh = options_.data_dir + "/db.reseed";
+  std::error_code ec;
+  std::filesystem::remove_all(fresh, ec);
+  LogInfo(absl::StrCat("replication: re-seeding this replica from the leader at ", fetch.leader));
+  const absl::Time began = absl::Now();
+  ASSIGN_OR_RETURN(uint64_t bytes, replication::FetchSnapshot(fetch, fresh));
+  RETURN_IF_ERROR(SwapStore(fresh));
+  LogInfo(absl::StrCat("replication: re-seeded from a snapshot of ", bytes, " bytes in ",
+                       absl::FormatDuration(absl::Now() - began), "; following the log from index ",
+                       store_->LastAppliedIndex().value_or(0)));
+  return absl::OkStatus();
+}
+
+absl::Status Replica::SwapStore(const std::string& fresh) {
+  log_->Stop();  // not under mu_: its thread may be waiting for it
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return absl::CancelledError("the replica is stopping");
+  front_.reset();
+  store_->SetWriteLog(nullptr);
+  log_.reset();
+  store_.reset();
+  const std::string db = StoreOptionsOf(options_).path;
+  const std::string old = db + ".replaced";
+  std::error_code ec;
+  std::filesystem::remove_all(old, ec);
+  std::filesystem::rename(db, old, ec);
+  if (!ec) std::filesystem::rename(fresh, db, ec);
+  absl::StatusOr<std::unique_ptr<storage::Store>> opened =
+      ec ? absl::UnavailableError(absl::StrCat("cannot move the snapshot into place: ", ec.message()))
+         : storage::Store::Open(StoreOptionsOf(options_));
+  absl::Status swapped = opened.status();
+  if (opened.ok()) {
+    store_ = *std::move(opened);
+    std::filesystem::remove_all(old, ec);
+    ++reseeds_;
+  } else {  // back to the old store, to try again
+    std::filesystem::remove_all(db + ".unusable", ec);
+    std::filesystem::rename(db, db + ".unusable", ec);
+    std::filesystem::rename(old, db, ec);
+    ASSIGN_OR_RETURN(store_, storage::Store::Open(StoreOptionsOf(options_)));
+  }
+  RETURN_IF_ERROR(StartLog());
+  return swapped;
 }
 
 absl::Status Replica::StartFront() {
@@ -196,13 +308,19 @@ void Replica::OnRole(bool leading) {
   }
 }
 
+bool Replica::stopping() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
+}
+
 void Replica::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
     stopping_ = true;
   }
-  if (log_ != nullptr) log_->Stop();  // resigns; OnRole(false) stops the server
+  if (reseeder_.joinable()) reseeder_.join();  // it sees stopping_ within a piece
+  if (log_ != nullptr) log_->Stop();           // resigns; OnRole(false) stops the server
   std::lock_guard<std::mutex> lock(mu_);
   if (server_ != nullptr) {
     server_->Shutdown(absl::Seconds(1));

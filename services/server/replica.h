@@ -9,12 +9,20 @@
 // follower has no HTTP listener). Once it leads (the whole log applied), it serves as the single
 // node does (Server), its writes through the log; when it stops leading it
 // stops that server at once and answers as a follower again.
+//
+// A replica that finds the log entries it needs truncated (it was away
+// longer than the leader keeps entries, or starts empty after that)
+// re-seeds itself: it fetches a snapshot of the leader's store
+// (services/replication/snapshot.h), puts it in place of its own store,
+// and follows the log from there. Over TLS it calls the leader with its
+// own certificate, trusting tls_client_ca_file (else the system's roots).
 #ifndef HIRS_SERVICES_SERVER_REPLICA_H_
 #define HIRS_SERVICES_SERVER_REPLICA_H_
 
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "services/replication/etcd.h"
@@ -43,6 +51,10 @@ class Replica {
   // bound only while it leads.
   const std::string& metrics_address() const { return no_metrics_; }
   bool leading() const;
+  // Snapshots this replica has re-seeded itself from.
+  int reseeds() const;
+  // The last log index its store applied.
+  absl::StatusOr<uint64_t> applied_index() const;
 
   // Stops serving, resigns the leadership if held, closes the store.
   void Shutdown();
@@ -50,17 +62,34 @@ class Replica {
  private:
   Replica() = default;
   void OnRole(bool leading);
+  bool stopping() const;
   // The follower's listeners, on options_'s addresses.
   absl::Status StartFront();
+  // Creates the log over store_ and starts following. REQUIRES: mu_ held
+  // or the replica not yet shared.
+  absl::Status StartLog();
+  // On the log's thread: starts a re-seed unless one runs.
+  void OnTruncatedPast();
+  // The re-seeding thread: fetches and swaps until it succeeds or the
+  // replica stops.
+  void Reseed();
+  absl::Status ReseedOnce();
+  // Stops following, puts the snapshot in `fresh` in place of the store
+  // and follows again (on the old store if the new one does not open).
+  absl::Status SwapStore(const std::string& fresh);
 
   ServerOptions options_;  // listen, http_listen and health_listen with the ports bound
   const std::string no_metrics_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<replication::Etcd> etcd_;
   std::unique_ptr<replication::Sealer> sealer_;
+  std::string replica_secret_;  // presented to the leader for a snapshot
   std::unique_ptr<replication::ReplicatedLog> log_;
   mutable std::mutex mu_;
   bool stopping_ = false;
+  bool reseeding_ = false;
+  int reseeds_ = 0;
+  std::thread reseeder_;
   std::unique_ptr<FollowerFront> front_;
   std::unique_ptr<Server> server_;
 };

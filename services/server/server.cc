@@ -39,6 +39,7 @@
 #include "services/metrics/metrics.h"
 #include "services/pages/site.h"
 #include "services/records/migrations.h"
+#include "services/replication/snapshot.h"
 #include "services/retention/retention.h"
 #include "services/rpc/gate.h"
 #include "services/rpc/unparseable.h"
@@ -76,6 +77,8 @@ struct Server::State {
   std::unique_ptr<retention::Retention> retention;
   std::unique_ptr<admin::AdminServiceImpl> admin;
   std::unique_ptr<sessions::SessionServiceImpl> sessions;
+  // Replicated mode: snapshots of the store for replicas to re-seed from.
+  std::unique_ptr<replication::SnapshotService> snapshots;
   std::unique_ptr<grpc::Server> grpc_server;
   // The HTTP/JSON door over grpc_server's in-process channel; may be null.
   std::unique_ptr<http::Gateway> http;
@@ -220,6 +223,10 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
       state->pool.get());
   state->sessions =
       std::make_unique<sessions::SessionServiceImpl>(state->people.get(), state->gate.get(), state->pool.get());
+  if (!options.replication.empty()) {
+    state->snapshots = std::make_unique<replication::SnapshotService>(
+        state->store, options.data_dir + "/snapshots", state->hasher->Mac(replication::kReplicaSecretLabel, {}));
+  }
 }
 
 // The gRPC server on options.listen, with health checking, reflection and
@@ -240,6 +247,7 @@ absl::Status Listen(const ServerOptions& options, Server::State* state) {
   builder.RegisterService(state->extracts.get());
   builder.RegisterService(state->admin.get());
   builder.RegisterService(state->sessions.get());
+  if (state->snapshots != nullptr) builder.RegisterService(state->snapshots.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(rpc::UnparseableRequestInterceptor(state->gate.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

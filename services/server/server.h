@@ -75,6 +75,9 @@ struct ServerOptions {
   std::string advertise;  // HOST:PORT clients reach this replica's gRPC at
   std::string cluster;
   absl::Duration replication_lease = absl::Seconds(3);  // replication_lease_seconds
+  uint64_t replication_keep_entries = 100000;
+  // Not a setting: how often the leader truncates the log (tests shorten it).
+  absl::Duration replication_truncate_every = absl::Seconds(10);
 };
 
 // The store's options from the server's.

@@ -249,6 +249,7 @@ ServerOptions ToServerOptions(const ServerConfig& s) {
   o.advertise = s.advertise();
   o.cluster = s.cluster();
   o.replication_lease = absl::Seconds(s.replication_lease_seconds());
+  o.replication_keep_entries = static_cast<uint64_t>(std::max<int64_t>(0, s.replication_keep_entries()));
   return o;
 }
 
@@ -277,6 +278,9 @@ void CheckReplication(const ServerOptions& o, std::vector<std::string>* problems
   }
   if (o.replication_lease < absl::Seconds(2) || o.replication_lease > absl::Seconds(60)) {
     problems->push_back("--replication_lease_seconds must be between 2 and 60");
+  }
+  if (o.replication_keep_entries < 1 || o.replication_keep_entries > 1000000) {
+    problems->push_back("--replication_keep_entries must be between 1 and 1000000");
   }
 }
 

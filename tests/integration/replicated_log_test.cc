@@ -16,6 +16,8 @@
 namespace hirs::replication {
 namespace {
 
+using testing::Eventually;
+
 struct Replica {
   Replica(const std::vector<std::string>& endpoints, const std::string& name,
           const std::function<void(LogOptions*)>& adjust = nullptr) {
@@ -181,15 +183,6 @@ TEST(ReplicatedLog, ALeaderThatLostItsKeyWritesNothing) {
 }
 
 // Waits up to 10 s for `done`.
-bool Eventually(const std::function<bool()>& done) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return true;
-}
-
 TEST(ReplicatedLog, TheLogIsTruncatedBelowWhatLiveReplicasAppliedAndALateReplicaMustBeReseeded) {
   testing::EtcdCluster cluster(1);
   auto quick = [](LogOptions* o) {

@@ -135,4 +135,13 @@ void EtcdCluster::Continue(int member) { kill(members_[member].pid, SIGCONT); }
 
 void EtcdCluster::Restart(int member) { Start(member, /*existing=*/true); }
 
+bool Eventually(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
 }  // namespace hirs::testing

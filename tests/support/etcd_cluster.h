@@ -6,8 +6,11 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "absl/time/time.h"
 
 #include "tests/support/domain_support.h"
 
@@ -53,6 +56,9 @@ class EtcdCluster {
 
 // A TCP port on 127.0.0.1 free when asked.
 int FreeLoopbackPort();
+
+// Whether `done` turns true within `timeout`, asked every 50 ms.
+bool Eventually(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(10));
 
 }  // namespace hirs::testing
 
