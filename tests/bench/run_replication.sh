@@ -7,8 +7,10 @@
 # figures include their sharing of its cores and disk. Target: replicated
 # throughput at least 0.3 of the single node's. Prints the figures and the
 # ratios as a Markdown table (for tests/bench/README.md).
+# --etcd_on_tmpfs puts the etcd members' data in /dev/shm: not durable, a
+# diagnostic of how much the members' fsyncs on the one shared disk cost.
 #
-#   tests/bench/run_replication.sh [--duration=15s] [--concurrency=32] [--peak=200]
+#   tests/bench/run_replication.sh [--duration=15s] [--concurrency=32] [--peak=200] [--etcd_on_tmpfs]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=15s
@@ -19,7 +21,8 @@ for arg in "$@"; do
     --duration=*) DURATION=${arg#*=} ;;
     --concurrency=*) CONCURRENCY=${arg#*=} ;;
     --peak=*) PEAK=${arg#*=} ;;
-    *) echo "usage: $0 [--duration=15s] [--concurrency=32] [--peak=200]"; exit 2 ;;
+    --etcd_on_tmpfs) ETCD_DATA_ROOT=$(mktemp -d -p /dev/shm hirs-etcd.XXXXXX) ;;
+    *) echo "usage: $0 [--duration=15s] [--concurrency=32] [--peak=200] [--etcd_on_tmpfs]"; exit 2 ;;
   esac
 done
 source tests/bench/setup.sh  # installs, builds; LOAD, HIRSD
@@ -29,7 +32,7 @@ PIDS=()
 HIRSD_PID=
 cleanup() {
   for p in "${PIDS[@]}" $HIRSD_PID; do { kill -9 "$p" && wait "$p"; } 2>/dev/null || true; done
-  rm -rf "$WORK"
+  rm -rf "$WORK" ${ETCD_DATA_ROOT:+"$ETCD_DATA_ROOT"}
 }
 trap cleanup EXIT
 source tests/lib/hirsd_harness.sh  # principals file and tokens in $WORK
@@ -55,7 +58,7 @@ L=$(leader)
 [ "$L" -ge 0 ] || { echo "no replica leads"; exit 1; }
 measure replicated "127.0.0.1:${GP[$L]}" "${RP[$L]}"
 
-python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$(git rev-parse --short HEAD)" "$CONCURRENCY" "$DURATION" "$PEAK" <<'PY'
+python3 - "$RESULTS" "$(date -u +%Y-%m-%d)" "$(git rev-parse --short HEAD)" "$CONCURRENCY" "$DURATION" "$PEAK" "${ETCD_DATA_ROOT:-}" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -63,7 +66,8 @@ for line in open(sys.argv[1]):
         r = dict(kv.split("=", 1) for kv in line.split()[1:])
         rows[r["label"]] = r
 date, commit, conc, dur, peak = sys.argv[2:7]
-print(f"\n### {date}, commit {commit}: concurrency {conc}; peak {peak} calls/s; {dur} measured after a 3 s warm-up\n")
+where = "etcd's data on tmpfs (not durable; diagnostic)" if sys.argv[8] else "etcd's data on the disk"
+print(f"\n### {date}, commit {commit}: concurrency {conc}; peak {peak} calls/s; {dur} measured after a 3 s warm-up; {where}\n")
 print("| run | per second | p50 µs | p99 µs | errors |")
 print("|---|---|---|---|---|")
 for label in ("single", "replicated", "single_peak", "replicated_peak"):

@@ -30,13 +30,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "common/civil_time.h"
 #include "hirs/store/v1/records.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
-#include "services/audit/audit_log.h"
-#include "services/auth/principals.h"
-#include "storage/keys.h"
 #include "storage/store.h"
+#include "tests/crash/incidents.h"
 
 ABSL_FLAG(std::string, hirsd, "", "the hirsd binary");
 ABSL_FLAG(int, cycles, 20, "kill-and-restart cycles");
@@ -47,6 +44,13 @@ ABSL_FLAG(std::string, work_dir, "", "where to keep the store (default: a new te
 extern char** environ;
 
 namespace {
+
+using hirs::crash::Ack;
+using hirs::crash::Centre;
+using hirs::crash::CheckStore;
+using hirs::crash::StoreSummary;
+using hirs::crash::Submit;
+using hirs::crash::WritePrincipals;
 
 int failures = 0;
 #define CHECK_THAT(cond, ...)                                                                                    \
@@ -97,52 +101,6 @@ int Stop(Hirsd& h, int signal) {
   return status;
 }
 
-// Incident `n`: a report by centre `centre` (0 or 1). Incidents whose
-// number is even are reported by both centres, concurrently.
-hirs::v1::Report Incident(uint64_t n, int centre) {
-  hirs::v1::Report r;
-  r.set_source_reference(absl::StrCat("C", centre, "-", n));
-  r.set_reporter_role(centre == 0 ? hirs::v1::VICTIM : hirs::v1::WITNESS);
-  r.add_motivations(hirs::v1::RACE);
-  r.add_incident_types(hirs::v1::VERBAL_ABUSE);
-  // Incidents a day apart, each in its own postcode: they never collate.
-  // After 12,001 days (back to 1993; reports before 1990 are refused) the
-  // days repeat, with the next postcode (12,001 is not a multiple of 5).
-  const absl::Time when = absl::FromUnixSeconds(1760000000) - absl::Hours(24 * static_cast<int64_t>(n % 12001));
-  *r.mutable_occurred_start() = hirs::ToTimestamp(when);
-  static const char* postcodes[] = {"LE11 3AB", "LE1 5WW", "LE18 2AA", "LE10 1AA", "LE13 0AA"};
-  r.mutable_location()->set_postcode(postcodes[n % 5]);
-  r.mutable_location()->set_place_type(hirs::v1::STREET_OR_PUBLIC_PLACE);
-  // Distinct people: a surname spelt from n, a date of birth from n.
-  std::string surname;
-  for (uint64_t v = n + 1; v > 0; v /= 26) surname += static_cast<char>('a' + v % 26);
-  surname[0] = static_cast<char>(surname[0] - 'a' + 'A');
-  r.mutable_victim()->set_full_name(absl::StrCat("Robin ", surname, "son"));
-  r.mutable_victim()->set_date_of_birth(absl::StrFormat("%04d-%02d-%02d", 1940 + n % 60, 1 + n % 12, 1 + n % 28));
-  r.mutable_consent()->set_share_with_police(true);
-  return r;
-}
-
-struct Ack {
-  std::string report_id;
-  std::string case_id;
-  uint64_t incident;
-};
-
-std::string Token(int centre) { return centre == 0 ? "token-centre-a" : "token-centre-b"; }
-std::string Centre(int centre) { return centre == 0 ? "centre-a" : "centre-b"; }
-
-grpc::Status Submit(hirs::v1::ReportingService::Stub* stub, int centre, const std::string& request_id,
-                    uint64_t incident, hirs::v1::SubmitReportResponse* response) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + Token(centre));
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  hirs::v1::SubmitReportRequest request;
-  request.set_request_id(request_id);
-  *request.mutable_report() = Incident(incident, centre);
-  return stub->SubmitReport(&context, request, response);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,14 +114,7 @@ int main(int argc, char** argv) {
     char tmpl[] = "/tmp/hirs-crash-XXXXXX";
     work = mkdtemp(tmpl);
   }
-  {
-    std::ofstream p(work + "/principals.json");
-    p << "{\"principals\": [{\"id\": \"centre-a\", \"role\": \"REPORTING_CENTRE\", \"scope\": \"centre-a\", "
-         "\"token_sha256\": \""
-      << hirs::auth::TokenSha256Hex("token-centre-a")
-      << "\"}, {\"id\": \"centre-b\", \"role\": \"REPORTING_CENTRE\", \"scope\": \"centre-b\", \"token_sha256\": \""
-      << hirs::auth::TokenSha256Hex("token-centre-b") << "\"}]}";
-  }
+  WritePrincipals(work + "/principals.json");
   std::mt19937 rng(absl::GetFlag(FLAGS_seed));
   const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
   std::map<std::string, Ack> acked;                      // request id ("centre/key") -> first answer
@@ -267,87 +218,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot open the store: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  std::map<std::string, hirs::store::v1::StoredReport> reports;
-  std::map<std::string, hirs::store::v1::StoredCase> cases;
-  std::set<std::string> index_keys;
-  (void)(*store)->Scan(hirs::storage::Family::kReports, "", 0, [&](absl::string_view k, absl::string_view v) {
-    reports[std::string(k)].ParseFromArray(v.data(), static_cast<int>(v.size()));
-    return true;
-  });
-  (void)(*store)->Scan(hirs::storage::Family::kCases, "", 0, [&](absl::string_view k, absl::string_view v) {
-    cases[std::string(k)].ParseFromArray(v.data(), static_cast<int>(v.size()));
-    return true;
-  });
-  (void)(*store)->Scan(hirs::storage::Family::kIndexes, "", 0, [&](absl::string_view k, absl::string_view) {
-    index_keys.emplace(k);
-    return true;
-  });
-  for (const auto& [key, ack] : acked) {
-    auto it = reports.find(ack.report_id);
-    CHECK_THAT(it != reports.end(), "acknowledged report ", ack.report_id, " (", key, ") is missing");
-    if (it == reports.end()) continue;
-    // Its case may have absorbed it by a later merge; here nothing merges.
-    CHECK_THAT(it->second.case_id() == ack.case_id, ack.report_id, " is in ", it->second.case_id(), " not ",
-               ack.case_id);
-  }
-  CHECK_THAT(reports.size() == acked.size(), reports.size(), " reports stored, ", acked.size(),
-             " acknowledged: something was stored twice or unacknowledged work survived unretried");
-  std::set<std::string> expected_index;
-  size_t listed = 0;
-  for (const auto& [id, c] : cases) {
-    for (const std::string& r : c.case_().report_ids()) {
-      ++listed;
-      auto it = reports.find(r);
-      CHECK_THAT(it != reports.end() && it->second.case_id() == id, "case ", id, " lists ", r);
-    }
-    for (const std::string& k : hirs::storage::CaseIndexKeys(c.case_())) expected_index.insert(k);
-  }
-  CHECK_THAT(listed == reports.size(), listed, " listed in cases, ", reports.size(), " reports");
-  for (const std::string& k : expected_index) CHECK_THAT(index_keys.count(k), "index entry missing: ", k);
-  size_t orphans = 0;
-  for (const std::string& k : index_keys) {
-    if (!expected_index.count(k)) ++orphans;
-  }
-  CHECK_THAT(orphans == 0, orphans, " index entries name no case or a stale value");
-  // Both centres' reports of an even incident are in one case.
-  std::map<uint64_t, std::set<std::string>> cases_of;
-  for (const auto& [key, ack] : acked) cases_of[ack.incident].insert(ack.case_id);
-  size_t shared = 0;
-  for (const auto& [incident, ids] : cases_of) {
-    CHECK_THAT(ids.size() == 1, "incident ", incident, " is in ", ids.size(), " cases");
-    shared += incident % 2 == 0 ? 1 : 0;
-  }
-  auto audit = hirs::audit::VerifyChain(**store);
-  CHECK_THAT(audit.ok() && audit->ok(),
-             "audit chain: ", audit.ok() ? audit->first_problem() : audit.status().ToString());
-  // Every answered submission is in the chain, retries too: its entry was
-  // durable with its report (or written before the answer), and entries a
-  // kill left pending were chained at the next start.
-  CHECK_THAT(audit.ok() && audit->pending_entries() == 0,
-             "audit entries still pending after a clean stop: ", audit.ok() ? audit->pending_entries() : 0);
-  std::map<std::string, int> audited;  // report id -> OK SubmitReport entries naming it
-  CHECK_THAT((*store)
-                 ->Scan(hirs::storage::Family::kAudit, hirs::storage::kAuditEntryPrefix, 0,
-                        [&](absl::string_view, absl::string_view value) {
-                          hirs::v1::AuditEntry e;
-                          if (e.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-                              e.method() == "hirs.v1.ReportingService/SubmitReport" && e.outcome() == "OK") {
-                            for (const std::string& id : e.resource_ids()) ++audited[id];
-                          }
-                          return true;
-                        })
-                 .ok(),
-             "scanning the audit chain");
-  for (const auto& [report_id, n] : answers) {
-    CHECK_THAT(audited[report_id] >= n, "report ", report_id, " was answered OK ", n, " times but has ",
-               audited[report_id], " audit entries");
+  StoreSummary summary;
+  for (const std::string& problem : CheckStore(**store, acked, answers, &summary)) {
+    ++failures;
+    std::fprintf(stderr, "FAIL %s\n", problem.c_str());
   }
 
   std::printf(
       "crash_test: %d SIGKILL cycles, %zu reports acknowledged (%zu incidents reported by two centres at once), "
       "%d acknowledged reports retried after a crash, %zu cases, %zu index entries, audit entries %llu: %s\n",
-      cycles, acked.size(), shared, retried, cases.size(), index_keys.size(),
-      audit.ok() ? static_cast<unsigned long long>(audit->entries_checked()) : 0ULL, failures == 0 ? "ok" : "FAILED");
+      cycles, acked.size(), summary.shared_incidents, retried, summary.cases, summary.index_entries,
+      static_cast<unsigned long long>(summary.audit_entries), failures == 0 ? "ok" : "FAILED");
   if (failures == 0 && absl::GetFlag(FLAGS_work_dir).empty()) std::system(absl::StrCat("rm -rf '", work, "'").c_str());
   return failures == 0 && cycles >= std::min(20, absl::GetFlag(FLAGS_cycles)) ? 0 : 1;
 }

@@ -7,14 +7,15 @@
 #   ready I, health I whether replica I is ready on HTTP; its grpc.health.v1
 # ALL lists every replica's gRPC address (HIRS_SERVER=$ALL finds the
 # leader). Every process started is in PIDS (kill them at exit).
-# REPLICA_FLAGS (an array) are added to every replica's command line.
+# REPLICA_FLAGS (an array) are added to every replica's command line;
+# ETCD_DATA_ROOT (default $WORK) holds the etcd members' data.
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 # etcd: three members.
 for i in 0 1 2; do EC[$i]=$(port); EP[$i]=$(port); done
 CLUSTER="m0=http://127.0.0.1:${EP[0]},m1=http://127.0.0.1:${EP[1]},m2=http://127.0.0.1:${EP[2]}"
 for i in 0 1 2; do
-  etcd --name "m$i" --data-dir "$WORK/etcd$i" --listen-client-urls "http://127.0.0.1:${EC[$i]}" \
+  etcd --name "m$i" --data-dir "${ETCD_DATA_ROOT:-$WORK}/etcd$i" --listen-client-urls "http://127.0.0.1:${EC[$i]}" \
     --advertise-client-urls "http://127.0.0.1:${EC[$i]}" --listen-peer-urls "http://127.0.0.1:${EP[$i]}" \
     --initial-advertise-peer-urls "http://127.0.0.1:${EP[$i]}" --initial-cluster "$CLUSTER" \
     --heartbeat-interval 50 --election-timeout 500 --logger zap --log-outputs "$WORK/etcd$i.log" &
