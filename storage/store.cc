@@ -242,14 +242,17 @@ rocksdb::Status OpenDb(const StoreOptions& options, std::unique_ptr<rocksdb::DB>
 absl::string_view FamilyName(Family family) { return kFamilyNames[static_cast<int>(family)]; }
 
 void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
+  bytes_ += key.size() + value.size();
   ops_.push_back(Op{family, std::string(key), std::string(value), Op::kPut});
 }
 
 void WriteBatch::Delete(Family family, absl::string_view key) {
+  bytes_ += key.size();
   ops_.push_back(Op{family, std::string(key), std::string(), Op::kDelete});
 }
 
 void WriteBatch::Merge(Family family, absl::string_view key, absl::string_view operand) {
+  bytes_ += key.size() + operand.size();
   ops_.push_back(Op{family, std::string(key), std::string(operand), Op::kMerge});
 }
 

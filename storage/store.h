@@ -123,6 +123,8 @@ class WriteBatch {
   void SkipSync() { skip_sync_ = true; }
 
   bool empty() const { return ops_.empty() && changes_.empty(); }
+  // The keys' and values' bytes added so far (change events aside).
+  size_t bytes() const { return bytes_; }
 
  private:
   friend class Store;
@@ -139,6 +141,7 @@ class WriteBatch {
     std::function<std::string(uint64_t)> encode;
   };
   std::vector<Change> changes_;
+  size_t bytes_ = 0;
   bool use_reserve_ = false;
   bool skip_sync_ = false;
 };

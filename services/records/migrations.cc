@@ -31,7 +31,7 @@ class MigrationWriter {
   explicit MigrationWriter(storage::Store* store) : store_(store) {}
   storage::WriteBatch* batch() { return &batch_; }
   absl::Status Added() {
-    if (++entries_ < kEntries) return absl::OkStatus();
+    if (++entries_ < kEntries && batch_.bytes() < kBytes) return absl::OkStatus();
     return Finish();
   }
   // Writes what the batch holds.
@@ -41,7 +41,10 @@ class MigrationWriter {
   }
 
  private:
+  // In replicated mode each write is one log entry: well under the log's
+  // limit on a write (replication::LogOptions::max_group_bytes).
   static constexpr size_t kEntries = 10000;
+  static constexpr size_t kBytes = 256 << 10;
   storage::Store* const store_;
   storage::WriteBatch batch_;
   size_t entries_ = 0;

@@ -190,6 +190,11 @@ void ReplicatedLog::Truncate() {
 }
 
 absl::Status ReplicatedLog::Append(LogEntry entry) {
+  if (entry.ByteSizeLong() > options_.max_group_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("a write of ", entry.ByteSizeLong(),
+                                                     " bytes is more than the replicated log takes in one entry (",
+                                                     options_.max_group_bytes, " bytes)"));
+  }
   Pending p;
   p.entry = std::move(entry);
   std::unique_lock<std::mutex> lock(mu_);

@@ -97,7 +97,8 @@ class ReplicatedLog : public storage::WriteLog {
   void Stop();
 
   // WriteLog: the leader appends; anywhere else UNAVAILABLE naming the
-  // leader.
+  // leader. RESOURCE_EXHAUSTED for an entry over max_group_bytes (etcd
+  // would refuse it), appending nothing.
   absl::Status Append(hirs::store::v1::LogEntry entry) override;
 
   bool leading() const;

@@ -135,6 +135,25 @@ TEST(ReplicatedLog, OneLeaderWritesAndEveryReplicaAppliesTheSameBytes) {
   }
 }
 
+TEST(ReplicatedLog, AWriteTooLargeForOneEntryIsRefusedAndNothingIsAppended) {
+  testing::EtcdCluster cluster(1);
+  std::vector<std::unique_ptr<Replica>> replicas;
+  replicas.push_back(std::make_unique<Replica>(cluster.endpoints(), "a"));
+  Replica* leader = LeaderOf(replicas, absl::Seconds(10));
+  ASSERT_NE(leader, nullptr);
+  ASSERT_TRUE(leader->WriteCase(1).ok());
+  const uint64_t before = leader->applied();
+  storage::WriteBatch big;  // over 1 MiB: etcd refuses a request over 1.5 MiB
+  for (int i = 0; i < 12; ++i) big.Put(storage::Family::kCases, absl::StrCat("big_", i), std::string(100 << 10, 'x'));
+  const absl::Status refused = leader->store->Write(std::move(big));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  // The leader still leads and writes; nothing of the big write is anywhere.
+  EXPECT_TRUE(leader->log->leading());
+  ASSERT_TRUE(leader->WriteCase(2).ok());
+  EXPECT_EQ(leader->applied(), before + 1);
+  EXPECT_FALSE(leader->store->Get(storage::Family::kCases, "big_0").value().has_value());
+}
+
 TEST(ReplicatedLog, WhenTheLeaderStopsAnotherTakesOverAndNumbersOn) {
   testing::EtcdCluster cluster(3);
   std::vector<std::unique_ptr<Replica>> replicas;
