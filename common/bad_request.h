@@ -14,6 +14,9 @@ namespace hirs {
 
 inline constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";
 
+// The most a reason given for a change (a split, a withdrawal) may hold.
+inline constexpr size_t kMaxReasonBytes = 1000;
+
 struct FieldViolation {
   std::string field;        // path, e.g. "report.location.postcode"
   std::string description;  // what is wrong and how to put it right

@@ -10,7 +10,6 @@ ABSL_FLAG(std::string, etag, "", "cases update: the etag of the case as last rea
 ABSL_FLAG(std::string, status, "", "cases update: the new status, e.g. UNDER_INVESTIGATION");
 ABSL_FLAG(std::string, crime_reference, "", "cases update: the crime reference to record");
 ABSL_FLAG(std::string, outcome_note, "", "cases update: the outcome note (no personal data)");
-ABSL_FLAG(std::string, reason, "", "cases merge, cases split: why (no personal data)");
 ABSL_FLAG(std::string, target, "", "review resolve merge: the candidate case to merge into");
 ABSL_FLAG(uint64_t, from_cursor, 0, "cases watch: the last cursor processed (0: from the start)");
 

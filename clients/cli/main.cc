@@ -54,6 +54,9 @@ const std::vector<Group>& Groups() {
        hirs::cli::ReportCommand,
        {"get", "list"},
        R"(  hirs reports get REPORT_ID
+  hirs reports withdraw REPORT_ID --reason "..."      (the report leaves its case; its personal data is removed)
+  hirs reports consent REPORT_ID --reason "..." [--share_with_police true|false] [--contact_victim true|false]
+                       [--anonymous true|false]
   hirs reports list [--filter F] [--updated_since TIME] [--page_size N] [--all] [--output table|json]
 )"},
       {"cases",

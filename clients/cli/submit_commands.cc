@@ -1,4 +1,5 @@
-// hirs submit FILE (JSON, JSON Lines or CSV) and hirs report get REPORT_ID.
+// hirs submit FILE (JSON, JSON Lines or CSV), and hirs reports get, list,
+// withdraw and consent.
 #include <unistd.h>
 
 #include <map>
@@ -17,6 +18,10 @@
 ABSL_FLAG(bool, csv, false, "submit: FILE is CSV in the documented column layout");
 ABSL_FLAG(std::string, updated_since, "",
           "reports list: only reports whose report or case changed after this RFC 3339 time");
+ABSL_FLAG(std::string, share_with_police, "", "reports consent: true or false (unset: as it is)");
+ABSL_FLAG(std::string, contact_victim, "", "reports consent: true or false (unset: as it is)");
+ABSL_FLAG(std::string, anonymous, "",
+          "reports consent: true or false (unset: as it is; true removes the victim's identity for good)");
 
 namespace hirs::cli {
 namespace {
@@ -170,6 +175,46 @@ int Submit(const std::string& path) {
   return SubmitOne(*request);
 }
 
+// Sets `*value` from a true/false flag; unset leaves it. False (after a
+// message) when the flag holds anything else.
+bool ConsentFlag(const char* name, const std::string& flag, bool* value) {
+  if (flag.empty()) return true;
+  if (flag == "true" || flag == "false") {
+    *value = flag == "true";
+    return true;
+  }
+  std::fprintf(stderr, "--%s must be true or false (it is \"%s\")\n", name, flag.c_str());
+  return false;
+}
+
+// hirs reports consent REPORT_ID: the current consent with the flags given
+// applied, sent whole.
+int UpdateConsent(hirs::v1::ReportingService::Stub* stub, const std::string& report_id) {
+  hirs::v1::GetReportRequest get;
+  get.set_report_id(report_id);
+  hirs::v1::Report current;
+  grpc::ClientContext context;
+  Authorize(&context);
+  const grpc::Status read = stub->GetReport(&context, get, &current);
+  if (!read.ok()) return Failed(read);
+  hirs::v1::UpdateConsentRequest request;
+  request.set_report_id(report_id);
+  request.set_reason(absl::GetFlag(FLAGS_reason));
+  hirs::v1::Consent* c = request.mutable_consent();
+  *c = current.consent();
+  bool share = c->share_with_police(), contact = c->contact_victim(), anonymous = c->anonymous();
+  if (!ConsentFlag("share_with_police", absl::GetFlag(FLAGS_share_with_police), &share) ||
+      !ConsentFlag("contact_victim", absl::GetFlag(FLAGS_contact_victim), &contact) ||
+      !ConsentFlag("anonymous", absl::GetFlag(FLAGS_anonymous), &anonymous)) {
+    return kExitUsage;
+  }
+  c->set_share_with_police(share);
+  c->set_contact_victim(contact);
+  c->set_anonymous(anonymous);
+  return Unary<hirs::v1::Report>(
+      [&](grpc::ClientContext* ctx, hirs::v1::Report* r) { return stub->UpdateConsent(ctx, request, r); });
+}
+
 }  // namespace
 
 int SubmitCommand(const std::vector<std::string>& words) {
@@ -185,6 +230,14 @@ int ReportCommand(const std::vector<std::string>& words) {
     return Unary<hirs::v1::Report>(
         [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->GetReport(c, request, r); });
   }
+  if (words.size() == 3 && words[1] == "withdraw") {
+    hirs::v1::WithdrawReportRequest request;
+    request.set_report_id(words[2]);
+    request.set_reason(absl::GetFlag(FLAGS_reason));
+    return Unary<hirs::v1::Report>(
+        [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->WithdrawReport(c, request, r); });
+  }
+  if (words.size() == 3 && words[1] == "consent") return UpdateConsent(stub.get(), words[2]);
   if (words.size() != 2 || words[1] != "list") return kNotACommand;
   hirs::v1::ListReportsRequest request;
   request.set_filter(absl::GetFlag(FLAGS_filter));

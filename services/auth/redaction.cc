@@ -16,14 +16,17 @@ bool MaySeePersonalData(const Principal& reader, const hirs::v1::Report& report)
   }
 }
 
-void ClearPersonalData(hirs::v1::Report* report) {
-  hirs::v1::Victim* v = report->mutable_victim();
+void ClearIdentity(hirs::v1::Victim* v) {
   v->clear_full_name();
   v->clear_date_of_birth();
   v->clear_phone();
   v->clear_email();
   v->clear_address();
   v->clear_postcode();
+}
+
+void ClearPersonalData(hirs::v1::Report* report) {
+  ClearIdentity(report->mutable_victim());
   report->clear_description();
   report->mutable_location()->clear_description();
 }

@@ -32,6 +32,10 @@ bool MaySeePersonalData(const Principal& reader, const hirs::v1::Report& report)
 // Clears the personal data of `report` unless `reader` may see it.
 void RedactReport(const Principal& reader, hirs::v1::Report* report);
 
+// Clears what identifies the victim: name, date of birth, phone, e-mail,
+// address and home postcode (what an anonymous report must not carry).
+void ClearIdentity(hirs::v1::Victim* victim);
+
 // Clears every personal field of `report`, whoever reads it.
 void ClearPersonalData(hirs::v1::Report* report);
 

@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/bad_request.h"
 #include "hirs/v1/case_service.pb.h"
 #include "services/auth/principals.h"
 #include "services/collation/collator.h"
@@ -44,7 +45,6 @@ inline constexpr int kMaxReportPageSize = 100;
 inline constexpr int kGetCaseReports = 8;
 inline constexpr size_t kMaxOutcomeNoteBytes = 4000;
 inline constexpr int kMaxMergeSources = 50;
-inline constexpr size_t kMaxReasonBytes = 1000;
 
 // Thread safe.
 class Cases {

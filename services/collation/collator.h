@@ -109,6 +109,14 @@ class Collator {
   virtual absl::Status Forget(const std::vector<std::string>& report_ids,
                               const std::vector<std::string>& other_report_ids, const std::string& case_id,
                               const storage::Store& store, storage::WriteBatch* batch) const = 0;
+
+  // Adds to `batch` the removal of everything the collator keeps about
+  // report `report_id` of case `case_id` (a withdrawn report): its
+  // features, and the case's fingerprints no other report of the case
+  // (`other_report_ids`) gives. No later report is compared with it.
+  virtual absl::Status Drop(const std::string& report_id, const std::vector<std::string>& other_report_ids,
+                            const std::string& case_id, const storage::Store& store,
+                            storage::WriteBatch* batch) const = 0;
 };
 
 }  // namespace hirs::collation

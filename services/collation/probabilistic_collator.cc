@@ -92,6 +92,22 @@ absl::Status ProbabilisticCollator::Forget(const std::vector<std::string>& repor
     for (const Fingerprint& fp : matcher_.Keys(f).stored) after.emplace(fp.value, report_id);
     batch->Put(storage::Family::kFeatures, report_id, f.SerializeAsString());
   }
+  return Repoint(before, std::move(after), other_report_ids, case_id, store, batch);
+}
+
+absl::Status ProbabilisticCollator::Drop(const std::string& report_id, const std::vector<std::string>& other_report_ids,
+                                         const std::string& case_id, const storage::Store& store,
+                                         storage::WriteBatch* batch) const {
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, StoredKeys(report_id, store));
+  batch->Delete(storage::Family::kFeatures, report_id);
+  return Repoint({keys.begin(), keys.end()}, {}, other_report_ids, case_id, store, batch);
+}
+
+absl::Status ProbabilisticCollator::Repoint(const std::set<std::string>& before,
+                                            std::map<std::string, std::string> after,
+                                            const std::vector<std::string>& other_report_ids,
+                                            const std::string& case_id, const storage::Store& store,
+                                            storage::WriteBatch* batch) const {
   for (const std::string& report_id : other_report_ids) {
     ASSIGN_OR_RETURN(std::vector<std::string> keys, StoredKeys(report_id, store));
     for (const std::string& key : keys) after.emplace(key, report_id);

@@ -31,9 +31,19 @@ class ProbabilisticCollator final : public Collator {
   absl::Status Forget(const std::vector<std::string>& report_ids, const std::vector<std::string>& other_report_ids,
                       const std::string& case_id, const storage::Store& store,
                       storage::WriteBatch* batch) const override;
+  absl::Status Drop(const std::string& report_id, const std::vector<std::string>& other_report_ids,
+                    const std::string& case_id, const storage::Store& store, storage::WriteBatch* batch) const override;
   const Matcher& matcher() const { return matcher_; }
 
  private:
+  // Points the case's fingerprints at the reports still giving them: each
+  // key of `before` that neither `after` nor a report of
+  // `other_report_ids` gives is removed; every other is set to a report
+  // that gives it.
+  absl::Status Repoint(const std::set<std::string>& before, std::map<std::string, std::string> after,
+                       const std::vector<std::string>& other_report_ids, const std::string& case_id,
+                       const storage::Store& store, storage::WriteBatch* batch) const;
+
   Matcher matcher_;
 };
 

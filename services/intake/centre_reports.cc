@@ -33,7 +33,9 @@ constexpr size_t kMaxListRound = 64;
 // Fills each report's progress from its case (read once per case).
 absl::Status FillProgress(const storage::Store& store, std::vector<StoredReport*> reports) {
   std::vector<std::string> case_ids;
-  for (const StoredReport* r : reports) case_ids.push_back(r->case_id());
+  for (const StoredReport* r : reports) {
+    if (!r->case_id().empty()) case_ids.push_back(r->case_id());  // a withdrawn report is in none
+  }
   std::sort(case_ids.begin(), case_ids.end());
   case_ids.erase(std::unique(case_ids.begin(), case_ids.end()), case_ids.end());
   ASSIGN_OR_RETURN(auto cases, storage::ReadProtos<StoredCase>(store, Family::kCases, case_ids));
@@ -42,6 +44,7 @@ absl::Status FillProgress(const storage::Store& store, std::vector<StoredReport*
     if (c.has_value()) by_id[c->case_().case_id()] = &c->case_();
   }
   for (StoredReport* r : reports) {
+    if (r->case_id().empty()) continue;
     const auto it = by_id.find(r->case_id());
     if (it == by_id.end()) {
       return absl::DataLossError(

@@ -279,4 +279,18 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
       [this, request](const auth::Principal& p) { return reports_->ListReports(p.scope, p.id, *request); });
 }
 
+grpc::ServerUnaryReactor* ReportingServiceImpl::WithdrawReport(grpc::CallbackServerContext* context,
+                                                               const hirs::v1::WithdrawReportRequest* request,
+                                                               hirs::v1::Report* response) {
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/WithdrawReport", *request, pools_.writes, response,
+                       [this, request](const auth::Principal& p) { return changes_->Withdraw(p, *request); });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateConsent(grpc::CallbackServerContext* context,
+                                                              const hirs::v1::UpdateConsentRequest* request,
+                                                              hirs::v1::Report* response) {
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/UpdateConsent", *request, pools_.writes, response,
+                       [this, request](const auth::Principal& p) { return changes_->UpdateConsent(p, *request); });
+}
+
 }  // namespace hirs::intake

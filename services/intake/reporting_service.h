@@ -1,5 +1,5 @@
-// gRPC adapter of hirs.v1.ReportingService over Intake (submissions) and
-// CentreReports (reads). Calls pass the
+// gRPC adapter of hirs.v1.ReportingService over Intake (submissions),
+// CentreReports (reads) and ReportChanges (withdrawal, consent). Calls pass the
 // gate (services/rpc/gate.h), hand the blocking work to a WorkerPool (a
 // write waits for fsync) and finish through the gate, so no reaction blocks.
 #ifndef HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
@@ -9,6 +9,7 @@
 #include "hirs/v1/reporting_service.grpc.pb.h"
 #include "services/intake/centre_reports.h"
 #include "services/intake/intake.h"
+#include "services/intake/report_changes.h"
 #include "services/rpc/gate.h"
 
 namespace hirs::intake {
@@ -16,8 +17,9 @@ namespace hirs::intake {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackService {
  public:
-  ReportingServiceImpl(Intake* intake, const CentreReports* reports, rpc::CallGate* gate, WorkerPools pools)
-      : intake_(intake), reports_(reports), gate_(gate), pools_(pools) {}
+  ReportingServiceImpl(Intake* intake, const CentreReports* reports, ReportChanges* changes, rpc::CallGate* gate,
+                       WorkerPools pools)
+      : intake_(intake), reports_(reports), changes_(changes), gate_(gate), pools_(pools) {}
 
   grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context,
                                          const hirs::v1::SubmitReportRequest* request,
@@ -29,10 +31,17 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
   grpc::ServerUnaryReactor* ListReports(grpc::CallbackServerContext* context,
                                         const hirs::v1::ListReportsRequest* request,
                                         hirs::v1::ListReportsResponse* response) override;
+  grpc::ServerUnaryReactor* WithdrawReport(grpc::CallbackServerContext* context,
+                                           const hirs::v1::WithdrawReportRequest* request,
+                                           hirs::v1::Report* response) override;
+  grpc::ServerUnaryReactor* UpdateConsent(grpc::CallbackServerContext* context,
+                                          const hirs::v1::UpdateConsentRequest* request,
+                                          hirs::v1::Report* response) override;
 
  private:
   Intake* const intake_;
   const CentreReports* const reports_;
+  ReportChanges* const changes_;
   rpc::CallGate* const gate_;
   const WorkerPools pools_;
 };

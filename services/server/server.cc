@@ -66,6 +66,7 @@ struct Server::State {
   storage::CaseLocks locks;
   std::unique_ptr<intake::Intake> intake;
   std::unique_ptr<intake::CentreReports> centre_reports;
+  std::unique_ptr<intake::ReportChanges> report_changes;
   std::unique_ptr<WorkerPool> read_pool;
   std::unique_ptr<WorkerPool> pool;  // writes, and the admin service's calls
   std::unique_ptr<intake::ReportingServiceImpl> reporting;
@@ -198,8 +199,9 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
   state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls, "hirs-reads");
   const WorkerPools pools{state->read_pool.get(), state->pool.get()};
   state->centre_reports = std::make_unique<intake::CentreReports>(state->store, state->hasher.get());
-  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->centre_reports.get(),
-                                                                    state->gate.get(), pools);
+  state->report_changes = std::make_unique<intake::ReportChanges>(state->store, &state->locks, state->collator.get());
+  state->reporting = std::make_unique<intake::ReportingServiceImpl>(
+      state->intake.get(), state->centre_reports.get(), state->report_changes.get(), state->gate.get(), pools);
   state->case_domain =
       std::make_unique<cases::Cases>(state->store, &state->locks, state->collator.get(), state->hasher.get());
   state->feed = std::make_unique<cases::ChangeFeed>(state->store, options.watch);

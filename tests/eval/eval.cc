@@ -118,6 +118,11 @@ class TimedCollator final : public collation::Collator {
                       storage::WriteBatch* batch) const override {
     return inner_->Forget(report_ids, other_report_ids, case_id, store, batch);
   }
+  absl::Status Drop(const std::string& report_id, const std::vector<std::string>& other_report_ids,
+                    const std::string& case_id, const storage::Store& store,
+                    storage::WriteBatch* batch) const override {
+    return inner_->Drop(report_id, other_report_ids, case_id, store, batch);
+  }
   // Plan plus Decide of the last submission. Single-threaded use only.
   absl::Duration last() const { return elapsed_; }
 

@@ -271,63 +271,40 @@ TEST_F(AdminTest, RateLimitsAnswerResourceExhaustedWithRetryInfo) {
   EXPECT_GE(exhausted, 1);
 }
 
-// Distinctive personal data, planted so that a byte search can find it.
-struct Planted {
-  std::string name, dob, phone, email, address, home_postcode, description, place;
-};
-
-hirs::v1::Report PlantedReport(const Planted& p, absl::Time when, const std::string& postcode, bool school) {
-  hirs::v1::Report r = hirs::testing::ValidReport(when);
-  r.mutable_location()->set_postcode(postcode);
-  r.mutable_location()->set_description(p.place);
-  r.set_description(p.description);
-  r.set_school_related(school);
-  hirs::v1::Victim* v = r.mutable_victim();
-  v->set_full_name(p.name);
-  v->set_date_of_birth(p.dob);
-  v->set_phone(p.phone);
-  v->set_email(p.email);
-  v->set_address(p.address);
-  v->set_postcode(p.home_postcode);
-  v->set_age_band(hirs::v1::AGE_25_TO_34);
-  return r;
-}
-
-std::vector<std::string> Fields(const Planted& p) {
-  return {p.name, p.dob, p.phone, p.email, p.address, p.home_postcode, p.description, p.place};
-}
-
 TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchanged) {
   server_.options().nchi_review_period = absl::Hours(24 * 365);
   Restart();
-  const Planted school{"Zebedee Quartermaine",
-                       "2011-02-28",
-                       "07700 900111",
-                       "zq@example.org",
-                       "1 Sparrow Lane",
-                       "LE12 7AA",
-                       "pupils chanted xyzzy-school-words",
-                       "behind the sports hall xyzzy"};
-  const Planted adult{"Ottoline Vanderpump",
-                      "1979-03-14",
-                      "07700 900222",
-                      "ov@example.org",
-                      "2 Heron Close",
-                      "LE11 9ZZ",
-                      "neighbour shouted plugh-adult-words",
-                      "outside number plugh"};
-  const Planted open{"Perpetua Mandeville",
-                     "1965-07-01",
-                     "07700 900333",
-                     "pm@example.org",
-                     "3 Finch Row",
-                     "LE11 4QQ",
-                     "graffiti on door frobozz-open-words",
-                     "front door frobozz"};
+  const hirs::testing::Planted school{"Zebedee Quartermaine",
+                                      "2011-02-28",
+                                      "07700 900111",
+                                      "zq@example.org",
+                                      "1 Sparrow Lane",
+                                      "LE12 7AA",
+                                      "pupils chanted xyzzy-school-words",
+                                      "behind the sports hall xyzzy"};
+  const hirs::testing::Planted adult{"Ottoline Vanderpump",
+                                     "1979-03-14",
+                                     "07700 900222",
+                                     "ov@example.org",
+                                     "2 Heron Close",
+                                     "LE11 9ZZ",
+                                     "neighbour shouted plugh-adult-words",
+                                     "outside number plugh"};
+  const hirs::testing::Planted open{"Perpetua Mandeville",
+                                    "1965-07-01",
+                                    "07700 900333",
+                                    "pm@example.org",
+                                    "3 Finch Row",
+                                    "LE11 4QQ",
+                                    "graffiti on door frobozz-open-words",
+                                    "front door frobozz"};
   const absl::Time t = hirs::testing::kTestNow;
-  const auto school_case = Submit(kCentreAToken, PlantedReport(school, t - absl::Hours(72), "LE11 3AB", true));
-  const auto adult_case = Submit(kCentreAToken, PlantedReport(adult, t - absl::Hours(120), "LE11 2AA", false));
-  const auto open_case = Submit(kCentreAToken, PlantedReport(open, t - absl::Hours(200), "LE11 5AA", false));
+  const auto school_case =
+      Submit(kCentreAToken, hirs::testing::PlantedReport(school, t - absl::Hours(72), "LE11 3AB", true));
+  const auto adult_case =
+      Submit(kCentreAToken, hirs::testing::PlantedReport(adult, t - absl::Hours(120), "LE11 2AA", false));
+  const auto open_case =
+      Submit(kCentreAToken, hirs::testing::PlantedReport(open, t - absl::Hours(200), "LE11 5AA", false));
   ASSERT_NE(school_case.case_id(), adult_case.case_id());
 
   hirs::v1::MonthlyExtractRequest month;
@@ -360,7 +337,7 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   EXPECT_FALSE(report.has_personal_data_removed_at());
 
   // A school-related report joining the non-crime incident keeps nothing.
-  const auto late = Submit(kCentreBToken, PlantedReport(school, t - absl::Hours(72), "LE11 3AB", true));
+  const auto late = Submit(kCentreBToken, hirs::testing::PlantedReport(school, t - absl::Hours(72), "LE11 3AB", true));
   ASSERT_EQ(late.case_id(), school_case.case_id());
   ASSERT_TRUE(GetReport(kCentreBToken, late.report_id(), &report).ok());
   EXPECT_TRUE(report.victim().full_name().empty());
@@ -422,9 +399,9 @@ TEST_F(AdminTest, RetentionRemovesNonCrimePersonalDataAndLeavesEveryCountUnchang
   auto found = [&](const std::string& needle) {
     return std::any_of(all.begin(), all.end(), [&](const std::string& s) { return absl::StrContains(s, needle); });
   };
-  for (const std::string& field : Fields(school)) EXPECT_FALSE(found(field)) << field;
-  for (const std::string& field : Fields(adult)) EXPECT_FALSE(found(field)) << field;
-  for (const std::string& field : Fields(open)) EXPECT_TRUE(found(field)) << field;
+  for (const std::string& field : hirs::testing::Fields(school)) EXPECT_FALSE(found(field)) << field;
+  for (const std::string& field : hirs::testing::Fields(adult)) EXPECT_FALSE(found(field)) << field;
+  for (const std::string& field : hirs::testing::Fields(open)) EXPECT_TRUE(found(field)) << field;
   int removed_events = 0;
   ASSERT_TRUE((*store)
                   ->Scan(storage::Family::kChanges, "", 0,

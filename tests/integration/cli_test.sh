@@ -139,6 +139,24 @@ rc=0; "$HIRS" reports list --filter='district_code = "E07000130"' 2>"$WORK/filte
 "$HIRS" "${P[@]}" cases history "$case_id" --output=table >"$WORK/history.table" || fail "cases history exited $?"
 sed -n 2p "$WORK/history.table" | grep -qE ' CASE_UPDATED +UNDER_INVESTIGATION' || fail "history: $(cat "$WORK/history.table")"
 tail -1 "$WORK/history.table" | grep -q ' CASE_CREATED ' || fail "history ends with: $(tail -1 "$WORK/history.table")"
+# A centre changes the victim's consent (only the flag given) and withdraws
+# a report (a reason required).
+csv_report=$(grep -o 'rpt_[0-9A-Z]*' "$WORK/csv.out" | head -1)
+"$HIRS" reports consent "$csv_report" --share_with_police=false --reason="the victim asked" >"$WORK/consent.json" \
+  || fail "reports consent exited $?"
+python3 - "$WORK/consent.json" <<'PY' || fail "consent: $(cat "$WORK/consent.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert not r["consent"].get("share_with_police"), r["consent"]
+assert r["consent_changes"][0]["before"]["share_with_police"], r["consent_changes"]
+assert r["consent"].get("contact_victim") == r["consent_changes"][0]["before"].get("contact_victim"), r["consent"]
+PY
+rc=0; "$HIRS" reports consent "$csv_report" --anonymous=maybe --reason=x 2>"$WORK/consent.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'anonymous must be true or false' "$WORK/consent.err" || fail "bad flag: rc=$rc"
+rc=0; "$HIRS" reports withdraw "$csv_report" 2>"$WORK/withdraw.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'reason' "$WORK/withdraw.err" || fail "withdraw without a reason: rc=$rc $(cat "$WORK/withdraw.err")"
+"$HIRS" reports withdraw "$csv_report" --reason="entered twice" >"$WORK/withdrawn.json" || fail "reports withdraw exited $?"
+"$HIRS" reports get "$csv_report" | grep -q '"reason": "entered twice"' || fail "no tombstone: $("$HIRS" reports get "$csv_report")"
 rc=0; "$HIRS" "${P[@]}" cases update "$case_id" --etag="$etag" --status=CLOSED 2>"$WORK/stale.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q ABORTED "$WORK/stale.err" || fail "stale etag: rc=$rc $(cat "$WORK/stale.err")"
 rc=0; "$HIRS" "${P[@]}" cases list --filter='colour = red' 2>"$WORK/filter.err" || rc=$?

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -213,6 +214,32 @@ hirs::v1::Report DistinctReport(int i, absl::Time now) {
   r.clear_motivations();
   r.add_motivations(i % 3 == 0 ? hirs::v1::RACE : hirs::v1::DISABILITY);
   return r;
+}
+
+hirs::v1::Report PlantedReport(const Planted& p, absl::Time when, const std::string& postcode, bool school) {
+  hirs::v1::Report r = ValidReport(when);
+  r.mutable_location()->set_postcode(postcode);
+  r.mutable_location()->set_description(p.place);
+  r.set_description(p.description);
+  r.set_school_related(school);
+  hirs::v1::Victim* v = r.mutable_victim();
+  v->set_full_name(p.name);
+  v->set_date_of_birth(p.dob);
+  v->set_phone(p.phone);
+  v->set_email(p.email);
+  v->set_address(p.address);
+  v->set_postcode(p.home_postcode);
+  v->set_age_band(hirs::v1::AGE_25_TO_34);
+  return r;
+}
+
+std::vector<std::string> Fields(const Planted& p) {
+  return {p.name, p.dob, p.phone, p.email, p.address, p.home_postcode, p.description, p.place};
+}
+
+bool StoreHolds(const storage::Store& store, const std::string& needle) {
+  const std::vector<std::string> all = EveryEntry(store);
+  return std::any_of(all.begin(), all.end(), [&](const std::string& s) { return s.find(needle) != std::string::npos; });
 }
 
 hirs::v1::Report ValidReport(absl::Time now) {

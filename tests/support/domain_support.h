@@ -53,6 +53,22 @@ hirs::v1::Report ValidReport(absl::Time now = kTestNow);
 // RACE for i divisible by 3, else DISABILITY.
 hirs::v1::Report DistinctReport(int i, absl::Time now);
 
+// Distinctive personal data, planted in a report so that a byte search of
+// the store can find it.
+struct Planted {
+  std::string name, dob, phone, email, address, home_postcode, description, place;
+};
+
+// ValidReport(when) in `postcode`, carrying `p` (and school_related).
+hirs::v1::Report PlantedReport(const Planted& p, absl::Time when, const std::string& postcode, bool school);
+
+// The planted strings, each of which the store holds while the report's
+// personal data is there.
+std::vector<std::string> Fields(const Planted& p);
+
+// Whether any entry of `store` (EveryEntry) contains `needle`.
+bool StoreHolds(const storage::Store& store, const std::string& needle);
+
 // Every key and value of every column family of `store`, as
 // "<family>|<key>=<value>" lines: equal for stores holding the same data.
 std::vector<std::string> EveryEntry(const storage::Store& store);

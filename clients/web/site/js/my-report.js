@@ -48,7 +48,14 @@ function fieldRows(r) {
   return rows;
 }
 
-function progressRows(p) {
+function progressRows(p, withdrawal) {
+  if (withdrawal) {
+    return [
+      row(t('desk_report_withdrawn'), localTime(withdrawal.withdrawTime)),
+      row(t('desk_report_withdrawn_reason'), withdrawal.reason),
+      row(t('desk_report_withdrawn_case'), withdrawal.caseId),
+    ];
+  }
   return [
     row(t('desk_report_case'), p.caseId),
     row(t('desk_mine_status'), p.caseStatus ? t(`desk_status_${p.caseStatus}`) : ''),
@@ -66,6 +73,8 @@ if (!result.ok) {
   const heading = document.getElementById('report-heading');
   heading.textContent = t('desk_report_heading', { id: result.body.reportId });
   document.title = `${heading.textContent} – ${t('service_name')}`;
-  document.getElementById('report-progress').replaceChildren(...progressRows(result.body.progress || {}));
+  document.getElementById('report-progress').replaceChildren(
+    ...progressRows(result.body.progress || {}, result.body.withdrawal),
+  );
   document.getElementById('report-fields').replaceChildren(...fieldRows(result.body));
 }
