@@ -187,6 +187,27 @@ TEST_F(HttpTest, AnswersEqualTheGrpcAnswers) {
   ASSERT_TRUE(cases->GetCase(ContextWithToken(kPoliceToken).get(), get, &by_grpc).ok());
   EXPECT_EQ(by_grpc.status(), hirs::v1::UNDER_INVESTIGATION);
   EXPECT_EQ(by_grpc.etag(), updated.etag());
+
+  // A centre's custom methods on its report: the path names it, the body
+  // holds the rest; the answer is the report as gRPC gives it.
+  res = client_.Post(absl::StrCat("/v1/reports/", submitted.report_id(), ":updateConsent"), Bearer(kCentreAToken),
+                     R"({"consent": {"shareWithPolice": false}, "reason": "the victim asked"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  ASSERT_TRUE(server_.Reporting()->GetReport(ContextWithToken(kCentreAToken).get(), report, &stored).ok());
+  EXPECT_EQ(stored.consent_changes_size(), 1);
+  res = client_.Post(absl::StrCat("/v1/reports/", submitted.report_id(), ":withdraw"), Bearer(kCentreAToken),
+                     R"({"reason": ""})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  EXPECT_TRUE(absl::StrContains(res->body, R"("field":"reason")")) << res->body;
+  res = client_.Post(absl::StrCat("/v1/reports/", submitted.report_id(), ":withdraw"), Bearer(kCentreAToken),
+                     R"({"reason": "entered twice"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  ASSERT_TRUE(server_.Reporting()->GetReport(ContextWithToken(kCentreAToken).get(), report, &stored).ok());
+  EXPECT_EQ(Trimmed(res->body), Json(stored));
+  EXPECT_EQ(stored.withdrawal().reason(), "entered twice");
 }
 
 TEST_F(HttpTest, EveryRpcHasARouteThatReachesIt) {
