@@ -1,11 +1,14 @@
 // Crash safety, proven against the real hirsd binary: concurrent clients
 // submit reports (each with an idempotency key, some of them the same
-// incident from two centres at once) while hirsd is killed with SIGKILL at
-// random moments and restarted, cycle after cycle. After each restart every
-// report acknowledged in the cycle before is retried and must come back
-// ALREADY_RECEIVED with the same report and case; at the end the store is
+// incident from two centres at once; one report in seven withdrawn as soon
+// as it is acknowledged) while hirsd is killed with SIGKILL at random
+// moments and restarted, cycle after cycle. After each restart every
+// withdrawal left unanswered is retried, and every report acknowledged in
+// the cycle before is retried and must come back ALREADY_RECEIVED with the
+// same report and case (none, once withdrawn); at the end the store is
 // opened directly and checked: every acknowledged report is present in the
-// case it was acknowledged with, every case lists reports that exist and
+// case it was acknowledged with, or a tombstone in none once withdrawn,
+// every case lists reports that exist and
 // point back to it, the case indexes agree with the cases, no incident
 // reported concurrently by two centres ended up as two cases, and the audit
 // chain verifies and names every acknowledged report.
@@ -121,6 +124,8 @@ int main(int argc, char** argv) {
   std::map<std::string, int> answers;                    // report id -> OK answers naming it (first ones and retries)
   std::map<std::string, std::pair<int, uint64_t>> sent;  // request id -> (centre, incident)
   std::vector<std::string> recent;                       // acknowledged in the current cycle
+  std::map<std::string, int> withdrawing;                // report id -> centre: withdrawal sent, not answered
+  std::set<std::string> withdrawn;                       // withdrawal answered (OK, or already withdrawn)
   std::atomic<uint64_t> next_incident{0};
   int cycles = 0, retried = 0;
 
@@ -128,6 +133,13 @@ int main(int argc, char** argv) {
   // come back ALREADY_RECEIVED with the same ids; what it sent without an
   // answer is retried and may or may not have been stored before.
   auto RetryAfterCrash = [&](hirs::v1::ReportingService::Stub* stub) {
+    for (const auto& [report_id, centre] : withdrawing) {
+      const grpc::Status s = hirs::crash::Withdraw(stub, centre, report_id);
+      CHECK_THAT(s.ok() || s.error_code() == grpc::StatusCode::FAILED_PRECONDITION, "withdrawal of ", report_id,
+                 " retried after the crash: ", s.error_message());
+      withdrawn.insert(report_id);
+    }
+    withdrawing.clear();
     for (const std::string& key : recent) sent[key] = {key.rfind("centre-a/", 0) == 0 ? 0 : 1, acked[key].incident};
     recent.clear();
     for (const auto& [key, where] : sent) {
@@ -142,9 +154,10 @@ int main(int argc, char** argv) {
         ++retried;
         CHECK_THAT(response.collation() == hirs::v1::ALREADY_RECEIVED, key,
                    " retried: ", hirs::v1::CollationOutcome_Name(response.collation()));
-        CHECK_THAT(response.report_id() == it->second.report_id && response.case_id() == it->second.case_id, key,
-                   " came back as ", response.report_id(), "/", response.case_id(), " not ", it->second.report_id, "/",
-                   it->second.case_id);
+        // A withdrawn report is in no case.
+        const std::string case_id = withdrawn.count(it->second.report_id) > 0 ? "" : it->second.case_id;
+        CHECK_THAT(response.report_id() == it->second.report_id && response.case_id() == case_id, key, " came back as ",
+                   response.report_id(), "/", response.case_id(), " not ", it->second.report_id, "/", case_id);
       } else {
         acked[key] = Ack{response.report_id(), response.case_id(), incident};
       }
@@ -178,12 +191,21 @@ int main(int argc, char** argv) {
                 sent[id] = {centre, incident};
               }
               hirs::v1::SubmitReportResponse response;
-              if (Submit(stub.get(), centre, key, incident, &response).ok()) {
+              if (!Submit(stub.get(), centre, key, incident, &response).ok()) return;
+              {
                 std::lock_guard<std::mutex> lock(mu);
                 acked[id] = Ack{response.report_id(), response.case_id(), incident};
                 ++answers[response.report_id()];
                 recent.push_back(id);
                 sent.erase(id);
+                if (incident % 7 != 3) return;  // one report in seven is withdrawn at once
+                withdrawing[response.report_id()] = centre;
+              }
+              const grpc::Status w = hirs::crash::Withdraw(stub.get(), centre, response.report_id());
+              if (w.ok() || w.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+                std::lock_guard<std::mutex> lock(mu);
+                withdrawn.insert(response.report_id());
+                withdrawing.erase(response.report_id());
               }
             });
           }
@@ -219,15 +241,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   StoreSummary summary;
-  for (const std::string& problem : CheckStore(**store, acked, answers, &summary)) {
+  for (const std::string& problem : CheckStore(**store, acked, answers, withdrawn, &summary)) {
     ++failures;
     std::fprintf(stderr, "FAIL %s\n", problem.c_str());
   }
 
   std::printf(
       "crash_test: %d SIGKILL cycles, %zu reports acknowledged (%zu incidents reported by two centres at once), "
-      "%d acknowledged reports retried after a crash, %zu cases, %zu index entries, audit entries %llu: %s\n",
-      cycles, acked.size(), summary.shared_incidents, retried, summary.cases, summary.index_entries,
+      "%zu withdrawn, %d acknowledged reports retried after a crash, %zu cases, %zu index entries, audit entries "
+      "%llu: %s\n",
+      cycles, acked.size(), summary.shared_incidents, summary.withdrawn, retried, summary.cases, summary.index_entries,
       static_cast<unsigned long long>(summary.audit_entries), failures == 0 ? "ok" : "FAILED");
   if (failures == 0 && absl::GetFlag(FLAGS_work_dir).empty()) std::system(absl::StrCat("rm -rf '", work, "'").c_str());
   return failures == 0 && cycles >= std::min(20, absl::GetFlag(FLAGS_cycles)) ? 0 : 1;

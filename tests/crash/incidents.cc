@@ -60,6 +60,17 @@ grpc::Status Submit(hirs::v1::ReportingService::Stub* stub, int centre, const st
   return stub->SubmitReport(&context, request, response);
 }
 
+grpc::Status Withdraw(hirs::v1::ReportingService::Stub* stub, int centre, const std::string& report_id) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + Token(centre));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  hirs::v1::WithdrawReportRequest request;
+  request.set_report_id(report_id);
+  request.set_reason("withdrawn by the crash test");
+  hirs::v1::Report out;
+  return stub->WithdrawReport(&context, request, &out);
+}
+
 namespace {
 
 // Reads every report, case and index key of a store.
@@ -99,8 +110,11 @@ void CheckCases(const Contents& c, std::vector<std::string>* problems) {
     }
     for (const std::string& k : storage::CaseIndexKeys(stored.case_())) expected_index.insert(k);
   }
-  if (listed != c.reports.size()) {
-    problems->push_back(absl::StrCat(listed, " reports listed in cases, ", c.reports.size(), " stored"));
+  size_t tombstones = 0;
+  for (const auto& [id, r] : c.reports) tombstones += r.report().has_withdrawal() ? 1 : 0;
+  if (listed + tombstones != c.reports.size()) {
+    problems->push_back(
+        absl::StrCat(listed, " reports listed in cases and ", tombstones, " withdrawn, ", c.reports.size(), " stored"));
   }
   for (const std::string& k : expected_index) {
     if (!c.index_keys.count(k)) problems->push_back(absl::StrCat("index entry missing: ", k));
@@ -145,13 +159,22 @@ void CheckAudit(const storage::Store& store, const std::map<std::string, int>& a
 }  // namespace
 
 std::vector<std::string> CheckStore(const storage::Store& store, const std::map<std::string, Ack>& acked,
-                                    const std::map<std::string, int>& answers, StoreSummary* summary) {
+                                    const std::map<std::string, int>& answers, const std::set<std::string>& withdrawn,
+                                    StoreSummary* summary) {
   std::vector<std::string> problems;
   const Contents c = Read(store);
   for (const auto& [key, ack] : acked) {
     auto it = c.reports.find(ack.report_id);
     if (it == c.reports.end()) {
       problems.push_back(absl::StrCat("acknowledged report ", ack.report_id, " (", key, ") is missing"));
+    } else if (withdrawn.count(ack.report_id) > 0) {
+      const hirs::v1::Report& r = it->second.report();
+      if (!r.has_withdrawal() || !it->second.case_id().empty() || !r.victim().full_name().empty()) {
+        problems.push_back(absl::StrCat(ack.report_id, " was withdrawn but is not a tombstone in no case"));
+      }
+      ++summary->withdrawn;
+    } else if (it->second.report().has_withdrawal()) {
+      problems.push_back(absl::StrCat(ack.report_id, " is withdrawn, but no withdrawal of it was answered"));
     } else if (it->second.case_id() != ack.case_id) {  // nothing merges here
       problems.push_back(absl::StrCat(ack.report_id, " is in ", it->second.case_id(), " not ", ack.case_id));
     }
@@ -163,7 +186,12 @@ std::vector<std::string> CheckStore(const storage::Store& store, const std::map<
   }
   CheckCases(c, &problems);
   std::map<uint64_t, std::set<std::string>> cases_of;
-  for (const auto& [key, ack] : acked) cases_of[ack.incident].insert(ack.case_id);
+  for (const auto& [key, ack] : acked) {
+    // A report withdrawn before the other centre's report of its incident
+    // was placed leaves that one to start a case of its own: rightly, as
+    // nothing may join a withdrawn report.
+    if (withdrawn.count(ack.report_id) == 0) cases_of[ack.incident].insert(ack.case_id);
+  }
   for (const auto& [incident, ids] : cases_of) {
     if (ids.size() != 1) problems.push_back(absl::StrCat("incident ", incident, " is in ", ids.size(), " cases"));
     summary->shared_incidents += incident % 2 == 0 ? 1 : 0;

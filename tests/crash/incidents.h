@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ grpc::Status Submit(hirs::v1::ReportingService::Stub* stub, int centre, const st
                     uint64_t incident, hirs::v1::SubmitReportResponse* response,
                     absl::Duration deadline = absl::Seconds(5));
 
+// WithdrawReport of `report_id` by `centre`.
+grpc::Status Withdraw(hirs::v1::ReportingService::Stub* stub, int centre, const std::string& report_id);
+
 // The first OK answer to a submission.
 struct Ack {
   std::string report_id;
@@ -47,19 +51,24 @@ struct StoreSummary {
   size_t cases = 0;
   size_t index_entries = 0;
   size_t shared_incidents = 0;  // incidents reported by both centres
+  size_t withdrawn = 0;
   uint64_t audit_entries = 0;
 };
 
 // Checks a store against what was acknowledged (`acked`: request id ->
-// first answer; `answers`: report id -> OK answers naming it): every
-// acknowledged report present in the case it was acknowledged with and
-// nothing else stored; every case lists reports that point back to it;
-// the case indexes agree with the cases; each incident in one case; the
+// first answer; `answers`: report id -> OK answers naming it; `withdrawn`:
+// reports whose withdrawal was answered OK or FAILED_PRECONDITION): every
+// acknowledged report present in the case it was acknowledged with, or
+// withdrawn (a tombstone in no case, without personal data), and nothing
+// else stored; every case lists reports that point back to it;
+// the case indexes agree with the cases; each incident's reports that were
+// not withdrawn in one case; the
 // audit chain verifies with nothing pending and holds an OK SubmitReport
 // entry for every OK answer. The problems found (none: the store is
 // right).
 std::vector<std::string> CheckStore(const storage::Store& store, const std::map<std::string, Ack>& acked,
-                                    const std::map<std::string, int>& answers, StoreSummary* summary);
+                                    const std::map<std::string, int>& answers, const std::set<std::string>& withdrawn,
+                                    StoreSummary* summary);
 
 }  // namespace hirs::crash
 

@@ -327,7 +327,7 @@ TEST(ReplicationFaults, NoAcknowledgedReportIsLostAndTheReplicasDoNotDiverge) {
     auto store = storage::Store::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     crash::StoreSummary summary;
-    for (const std::string& problem : crash::CheckStore(**store, acked, answers, &summary)) {
+    for (const std::string& problem : crash::CheckStore(**store, acked, answers, {}, &summary)) {
       ADD_FAILURE() << "replica " << i << ": " << problem;
     }
     const uint64_t applied = (*store)->LastAppliedIndex().value();
