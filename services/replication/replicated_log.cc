@@ -345,6 +345,7 @@ bool ReplicatedLog::FollowAndCampaign() {
   // compare a leadership key that is gone), so this reads the whole log.
   caught_up = CatchUp();
   absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
+  if (caught_up.ok() && applied.ok()) applied = MarkBase(*applied);
   if (!caught_up.ok() || !applied.ok()) {
     StepDown(caught_up.ok() ? applied.status() : caught_up.status());
     return false;
@@ -355,6 +356,39 @@ bool ReplicatedLog::FollowAndCampaign() {
   leader_ = options_.advertise;
   LogInfo(absl::StrCat("replication: leading cluster ", options_.cluster, " from log index ", next_index_));
   return true;
+}
+
+absl::StatusOr<uint64_t> ReplicatedLog::MarkBase(uint64_t applied) {
+  if (applied != 0) return applied;
+  bool holds = false;
+  for (int f = 0; f < storage::kFamilyCount && !holds; ++f) {
+    const auto family = static_cast<storage::Family>(f);
+    if (family == storage::Family::kMeta) continue;
+    RETURN_IF_ERROR(store_->Scan(family, "", 1, [&](absl::string_view, absl::string_view) {
+      holds = true;
+      return false;
+    }));
+  }
+  if (!holds) return applied;
+  const LogEntry base;  // no operations
+  etcdserverpb::TxnRequest txn;
+  RequireCreateRevision(&txn, absl::StrCat(prefix_, "/leader"), leader_revision_);
+  RequireCreateRevision(&txn, LogIndexKey(prefix_, 1), 0);
+  auto* entry = txn.add_success()->mutable_request_put();
+  entry->set_key(LogIndexKey(prefix_, 1));
+  entry->set_value(sealer_->Seal(base.SerializeAsString(), 1));
+  auto* first = txn.add_success()->mutable_request_put();
+  first->set_key(absl::StrCat(prefix_, "/first"));
+  first->set_value("2");
+  ASSIGN_OR_RETURN(etcdserverpb::TxnResponse r, etcd_->Txn(txn));
+  if (!r.succeeded()) return absl::UnavailableError("the log changed while marking this store as its base");
+  RETURN_IF_ERROR(store_->ApplyLogged({&base}, 1));
+  std::lock_guard<std::mutex> lock(mu_);
+  first_kept_ = 2;
+  LogInfo(
+      "replication: this store holds data the log does not: it is the cluster's base (index 1); replicas "
+      "without it re-seed from it");
+  return 1;
 }
 
 void ReplicatedLog::Lead() {

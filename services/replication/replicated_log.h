@@ -128,6 +128,12 @@ class ReplicatedLog : public storage::WriteLog {
   absl::StatusOr<uint64_t> ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs,
                                           uint64_t applied);
   bool Campaign();
+  // Once elected: a store holding data at applied index 0 (a single node's
+  // store, a restored or filled one) becomes the log's base. The leader
+  // appends an empty entry at index 1 and marks the log as starting at 2,
+  // so that a replica still at index 0 re-seeds from it instead of
+  // following the log over an empty store. The index applied after.
+  absl::StatusOr<uint64_t> MarkBase(uint64_t applied);
   // While leading: renews the lease until it fails for half its TTL.
   void Lead();
   // Publishes this replica's applied index (at most every second unless

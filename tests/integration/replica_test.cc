@@ -152,6 +152,33 @@ TEST(Replica, ReplicasBehindTheTruncatedLogReseedThemselvesFromTheLeaderAndFollo
   EXPECT_EQ(StoreEntries(c_options.data_dir), b_entries);
 }
 
+TEST(Replica, ASingleNodesStoreBecomesTheClustersBaseAndAnEmptyReplicaReseedsFromIt) {
+  testing::EtcdCluster etcd(1);
+  Cluster cluster(etcd);
+  const ServerOptions a_options = cluster.Options("a");
+  ServerOptions single = a_options;  // the same store, served as a single node first
+  single.replication.clear();
+  single.etcd_endpoints.clear();
+  single.replica_id.clear();
+  single.cluster.clear();
+  std::string report_id;
+  {
+    auto server = Server::Start(single);
+    ASSERT_TRUE(server.ok()) << server.status();
+    report_id = Submit((*server)->address(), "before-replication");
+  }
+  std::unique_ptr<Replica> a = cluster.Start(a_options);
+  ASSERT_TRUE(Eventually([&] { return a->leading(); }));
+  EXPECT_EQ(cluster.FirstKept(), 2u);
+  std::unique_ptr<Replica> b = cluster.Start(cluster.Options("b"));
+  ASSERT_TRUE(Eventually([&] { return b->reseeds() == 1; }, absl::Seconds(30)));
+  Submit(a->address(), "after");
+  ASSERT_TRUE(Eventually([&] { return Applied(*b) == Applied(*a); }));
+  a.reset();
+  ASSERT_TRUE(Eventually([&] { return b->leading(); }));
+  EXPECT_EQ(Submit(b->address(), "before-replication"), report_id);
+}
+
 TEST(Replica, TheLeadersSnapshotIsOnlyForTheClustersReplicas) {
   testing::EtcdCluster etcd(1);
   Cluster cluster(etcd);
