@@ -459,6 +459,27 @@ class Pages(unittest.TestCase):
         self.assertIn(sent["caseId"], progress)
         self.assertIn("Crime recorded", progress)
         self.check_page("my-report-en")
+        # The victim withdraws consent to share: police no longer see the name.
+        d.find_element(By.CSS_SELECTOR, "label[for=consent-share]").click()
+        d.find_element(By.ID, "reason").send_keys("asked at the counter")
+        d.find_element(By.ID, "consent-save").click()
+        self.wait(EC.visibility_of_element_located((By.ID, "change-done")))
+        status, _, kase = api("GET", f"/v1/cases/{sent['caseId']}", token="token-police")
+        self.assertEqual(status, 200)
+        self.assertNotIn("Ada Example", json.dumps(kase))
+        # Withdrawal needs a reason, and a second click to confirm.
+        d.find_element(By.ID, "withdraw-ask").click()
+        d.find_element(By.ID, "withdraw-yes").click()
+        self.assertIn("say why", self.summary_text())
+        self.check_page("my-report-errors-en")
+        d.find_element(By.ID, "reason").send_keys("entered twice")
+        d.find_element(By.ID, "withdraw-ask").click()
+        d.find_element(By.ID, "withdraw-yes").click()
+        self.wait(EC.text_to_be_present_in_element((By.ID, "report-progress"), "Withdrawn on"))
+        self.assertIn("entered twice", d.find_element(By.ID, "report-progress").text)
+        self.assertNotIn("Ada Example", d.find_element(By.ID, "report-fields").text)
+        self.assertFalse(d.find_element(By.ID, "change").is_displayed())
+        self.check_page("my-report-withdrawn-en")
 
     def test_the_report_form_in_urdu_and_polish(self):
         d = self.driver

@@ -1,8 +1,10 @@
 // One of the centre's reports as received (GetReport), every field, with
 // what became of it: its case, the case's police status and crime
-// reference. Printable.
+// reference (or its withdrawal). Printable. The centre changes the
+// victim's consent (UpdateConsent) or withdraws the report (WithdrawReport)
+// here, with a reason.
 import {
-  call, enumLabels, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
+  call, clearErrors, enumLabels, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
 } from '/static/js/page.js';
 
 const id = new URLSearchParams(location.search).get('id') || '';
@@ -64,17 +66,70 @@ function progressRows(p, withdrawal) {
   ];
 }
 
+const form = document.getElementById('change-form');
+const confirmBox = document.getElementById('withdraw-confirm');
+
+// Shows `report`: what became of it, its fields, and the change form unless
+// it is withdrawn.
+function show(report) {
+  const heading = document.getElementById('report-heading');
+  heading.textContent = t('desk_report_heading', { id: report.reportId });
+  document.title = `${heading.textContent} – ${t('service_name')}`;
+  document.getElementById('report-progress').replaceChildren(
+    ...progressRows(report.progress || {}, report.withdrawal),
+  );
+  document.getElementById('report-fields').replaceChildren(...fieldRows(report));
+  const consent = report.consent || {};
+  form.share.checked = Boolean(consent.shareWithPolice);
+  form.contact.checked = Boolean(consent.contactVictim);
+  form.anonymous.checked = Boolean(consent.anonymous);
+  document.getElementById('change').hidden = Boolean(report.withdrawal);
+}
+
+// Sends a change; on success shows the report as it now stands and says so.
+async function change(action, body, done) {
+  clearErrors();
+  const result = await call('POST', `/v1/reports/${encodeURIComponent(id)}:${action}`, body);
+  if (!result.ok) {
+    showCallErrors(result);
+    return;
+  }
+  show(result.body);
+  form.reason.value = '';
+  const banner = document.getElementById('change-done');
+  document.getElementById('change-done-text').textContent = t(done);
+  banner.hidden = false;
+  banner.focus();
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  change('updateConsent', {
+    consent: {
+      shareWithPolice: form.share.checked,
+      contactVictim: form.contact.checked,
+      anonymous: form.anonymous.checked,
+    },
+    reason: form.reason.value.trim(),
+  }, 'desk_consent_saved');
+});
+document.getElementById('withdraw-ask').addEventListener('click', () => {
+  confirmBox.hidden = false;
+  document.getElementById('withdraw-yes').focus();
+});
+document.getElementById('withdraw-no').addEventListener('click', () => {
+  confirmBox.hidden = true;
+  document.getElementById('withdraw-ask').focus();
+});
+document.getElementById('withdraw-yes').addEventListener('click', () => {
+  confirmBox.hidden = true;
+  change('withdraw', { reason: form.reason.value.trim() }, 'desk_withdrawn_done');
+});
 document.getElementById('report-print').addEventListener('click', () => window.print());
 await signedIn();
 const result = await call('GET', `/v1/reports/${encodeURIComponent(id)}`);
 if (!result.ok) {
   showCallErrors(result);
 } else {
-  const heading = document.getElementById('report-heading');
-  heading.textContent = t('desk_report_heading', { id: result.body.reportId });
-  document.title = `${heading.textContent} – ${t('service_name')}`;
-  document.getElementById('report-progress').replaceChildren(
-    ...progressRows(result.body.progress || {}, result.body.withdrawal),
-  );
-  document.getElementById('report-fields').replaceChildren(...fieldRows(result.body));
+  show(result.body);
 }
