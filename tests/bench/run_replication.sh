@@ -66,7 +66,7 @@ for line in open(sys.argv[1]):
         r = dict(kv.split("=", 1) for kv in line.split()[1:])
         rows[r["label"]] = r
 date, commit, conc, dur, peak = sys.argv[2:7]
-where = "etcd's data on tmpfs (not durable; diagnostic)" if sys.argv[8] else "etcd's data on the disk"
+where = "etcd's data on tmpfs (not durable; diagnostic)" if sys.argv[7] else "etcd's data on the disk"
 print(f"\n### {date}, commit {commit}: concurrency {conc}; peak {peak} calls/s; {dur} measured after a 3 s warm-up; {where}\n")
 print("| run | per second | p50 µs | p99 µs | errors |")
 print("|---|---|---|---|---|")
