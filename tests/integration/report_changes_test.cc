@@ -176,6 +176,38 @@ TEST_F(ReportChangesTest, AWithdrawnReportLeavesItsCaseAndItsPersonalDataLeavesE
   EXPECT_TRUE(testing::StoreHolds(**store, "the victim asked on 2 December"));  // the tombstone stays
 }
 
+TEST_F(ReportChangesTest, AWithdrawnReportLeavesTheReviewQueue) {
+  // One incident reported twice, the second split off by police: a third
+  // report matching both cases waits for a person.
+  auto report = [](const std::string& reference) {
+    auto r = testing::ValidReport();
+    r.set_source_reference(reference);
+    r.set_reporter_role(hirs::v1::WITNESS);
+    r.clear_victim();
+    return r;
+  };
+  Submit(kCentreAToken, report("A"), "a");
+  const auto b = Submit(kCentreAToken, report("B"), "b");
+  hirs::v1::SplitReportRequest split;
+  split.set_report_id(b.report_id());
+  hirs::v1::SplitReportResponse split_out;
+  ASSERT_TRUE(cases_->SplitReport(ContextWithToken(kPoliceToken).get(), split, &split_out).ok());
+  const auto c = Submit(kCentreAToken, report("C"), "c");
+  ASSERT_EQ(c.collation(), hirs::v1::NEEDS_REVIEW);
+  auto open_items = [&] {
+    hirs::v1::ListReviewItemsResponse items;
+    EXPECT_TRUE(
+        cases_->ListReviewItems(ContextWithToken(kPoliceToken).get(), hirs::v1::ListReviewItemsRequest(), &items).ok());
+    int of_c = 0;
+    for (const auto& item : items.items()) of_c += item.report_id() == c.report_id() ? 1 : 0;
+    return of_c;
+  };
+  ASSERT_EQ(open_items(), 1);
+  hirs::v1::Report out;
+  ASSERT_TRUE(Withdraw(kCentreAToken, c.report_id(), "reported by mistake", &out).ok());
+  EXPECT_EQ(open_items(), 0);
+}
+
 TEST_F(ReportChangesTest, PoliceSeeTheVictimOnlyWhileTheCurrentConsentAllowsIt) {
   const auto a = Submit(kCentreAToken, testing::PlantedReport(kVictim, testing::kTestNow, "LE11 3AB", false), "a-1");
   auto victim_of = [&] {
