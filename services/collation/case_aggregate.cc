@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/civil_time.h"
 #include "common/status_macros.h"
@@ -83,6 +84,15 @@ absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, 
   std::vector<std::string> ids;
   ids.reserve(members.size());
   for (auto& m : members) ids.push_back(std::move(*m.mutable_report_id()));
+  return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> MemberIdsExcept(const storage::Store& store, const std::string& case_id,
+                                                         const std::vector<std::string>& except) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, MemberIds(store, case_id));
+  const absl::flat_hash_set<std::string> leaving(except.begin(), except.end());
+  ids.erase(std::remove_if(ids.begin(), ids.end(), [&](const std::string& id) { return leaving.contains(id); }),
+            ids.end());
   return ids;
 }
 

@@ -31,6 +31,9 @@ absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(
     storage::ScanOrder order = storage::ScanOrder::kAscending);
 // The ids of every report of the case, oldest first.
 absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, const std::string& case_id);
+// The ids of the case's reports but those in `except`, oldest first.
+absl::StatusOr<std::vector<std::string>> MemberIdsExcept(const storage::Store& store, const std::string& case_id,
+                                                         const std::vector<std::string>& except);
 
 // A new, empty, OPEN case with this id.
 hirs::store::v1::StoredCase NewCase(const std::string& case_id);

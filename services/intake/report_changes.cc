@@ -9,7 +9,7 @@
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
-#include "services/auth/redaction.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/collation/case_aggregate.h"
 #include "services/records/case_records.h"
 #include "services/records/personal_data.h"
@@ -34,17 +34,6 @@ std::vector<FieldViolation> CheckIdAndReason(const std::string& report_id, const
     violations.push_back({"reason", absl::StrCat("must be valid UTF-8 of at most ", kMaxReasonBytes, " bytes")});
   }
   return violations;
-}
-
-// The reports of `case_id` other than `report_id`.
-absl::StatusOr<std::vector<std::string>> OtherReports(const storage::Store& store, const std::string& case_id,
-                                                      const std::string& report_id) {
-  ASSIGN_OR_RETURN(std::vector<std::string> members, collation::MemberIds(store, case_id));
-  std::vector<std::string> others;
-  for (std::string& id : members) {
-    if (id != report_id) others.push_back(std::move(id));
-  }
-  return others;
 }
 
 // Removes the review items still waiting for a decision on `report_id`.
@@ -77,11 +66,6 @@ absl::StatusOr<StoredCase> CaseWithout(const storage::Store& store, const Stored
     *after.mutable_personal_data_removed_at() = before.personal_data_removed_at();
   if (others.empty()) after.mutable_case_()->set_status(hirs::v1::CLOSED);
   return after;
-}
-
-bool SameConsent(const hirs::v1::Consent& a, const hirs::v1::Consent& b) {
-  return a.share_with_police() == b.share_with_police() && a.contact_victim() == b.contact_victim() &&
-         a.anonymous() == b.anonymous();
 }
 
 }  // namespace
@@ -136,7 +120,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::Withdraw(const auth::Principal& 
   const absl::Time now = clock_();
   const std::string& id = request.report_id();
   const std::string case_id = locked.report.case_id();
-  ASSIGN_OR_RETURN(std::vector<std::string> others, OtherReports(*store_, case_id, id));
+  ASSIGN_OR_RETURN(std::vector<std::string> others, collation::MemberIdsExcept(*store_, case_id, {id}));
   ASSIGN_OR_RETURN(StoredCase after, CaseWithout(*store_, locked.case_before, others, now));
   storage::WriteBatch batch;
   RETURN_IF_ERROR(collator_->Drop(id, others, case_id, *store_, &batch));
@@ -168,7 +152,8 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::UpdateConsent(const auth::Princi
   ASSIGN_OR_RETURN(Locked locked, LockReport(caller, request.report_id()));
   StoredReport& stored = locked.report;
   const hirs::v1::Consent before = stored.report().consent();
-  if (SameConsent(before, request.consent())) return std::move(*stored.mutable_report());  // nothing changes
+  if (google::protobuf::util::MessageDifferencer::Equals(before, request.consent()))
+    return std::move(*stored.mutable_report());  // nothing changes
   const absl::Time now = clock_();
   const std::string& id = request.report_id();
   hirs::v1::ConsentChange* change = stored.mutable_report()->add_consent_changes();
@@ -182,10 +167,8 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::UpdateConsent(const auth::Princi
   if (request.consent().anonymous() && !before.anonymous()) {
     // Anonymous from now on: what identifies the victim goes, and with it
     // what collation derived from it.
-    auth::ClearIdentity(stored.mutable_report()->mutable_victim());
-    stored.mutable_normalised()->clear_victim_name();
-    stored.mutable_normalised()->clear_victim_date_of_birth();
-    ASSIGN_OR_RETURN(std::vector<std::string> others, OtherReports(*store_, stored.case_id(), id));
+    records::ClearStoredIdentity(&stored);
+    ASSIGN_OR_RETURN(std::vector<std::string> others, collation::MemberIdsExcept(*store_, stored.case_id(), {id}));
     RETURN_IF_ERROR(collator_->Forget({id}, others, stored.case_id(), *store_, &batch));
   }
   StoredCase after = locked.case_before;

@@ -1,6 +1,5 @@
 #include "services/records/personal_data.h"
 
-#include "absl/container/flat_hash_set.h"
 #include "common/civil_time.h"
 #include "common/status_macros.h"
 #include "services/auth/redaction.h"
@@ -18,13 +17,23 @@ absl::StatusOr<std::vector<std::string>> ReportIds(const storage::Store& store, 
   return collation::MemberIds(store, c.case_().case_id());
 }
 
+// What normalisation derived from the victim's identity.
+void ClearNormalisedIdentity(StoredReport* stored) {
+  stored->mutable_normalised()->clear_victim_name();
+  stored->mutable_normalised()->clear_victim_date_of_birth();
+}
+
 }  // namespace
+
+void ClearStoredIdentity(StoredReport* stored) {
+  auth::ClearIdentity(stored->mutable_report()->mutable_victim());
+  ClearNormalisedIdentity(stored);
+}
 
 void ClearStoredReport(absl::Time now, StoredReport* stored) {
   auth::ClearPersonalData(stored->mutable_report());
   *stored->mutable_report()->mutable_personal_data_removed_at() = ToTimestamp(now);
-  stored->mutable_normalised()->clear_victim_name();
-  stored->mutable_normalised()->clear_victim_date_of_birth();
+  ClearNormalisedIdentity(stored);
 }
 
 absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collation::Collator& collator,
@@ -40,12 +49,8 @@ absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collat
     changed.push_back(stored->report().report_id());
   }
   if (changed.empty()) return 0;
-  const absl::flat_hash_set<std::string> changing(changed.begin(), changed.end());
-  std::vector<std::string> others;
-  ASSIGN_OR_RETURN(std::vector<std::string> all, ReportIds(store, *after));
-  for (const std::string& id : all) {
-    if (!changing.contains(id)) others.push_back(id);
-  }
+  ASSIGN_OR_RETURN(std::vector<std::string> others,
+                   collation::MemberIdsExcept(store, after->case_().case_id(), changed));
   RETURN_IF_ERROR(collator.Forget(changed, others, after->case_().case_id(), store, batch));
   *after->mutable_personal_data_removed_at() = ToTimestamp(now);
   return static_cast<int>(changed.size());

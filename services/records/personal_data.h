@@ -18,6 +18,11 @@
 
 namespace hirs::records {
 
+// Clears what identifies the victim of a stored report (auth::ClearIdentity)
+// and what normalisation derived from it: what an anonymous report must
+// not carry.
+void ClearStoredIdentity(hirs::store::v1::StoredReport* stored);
+
 // Clears the personal data of a stored report (auth::ClearPersonalData,
 // and the victim's name and date of birth normalisation derived) and
 // stamps personal_data_removed_at with `now`.

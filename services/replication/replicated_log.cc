@@ -371,12 +371,7 @@ absl::StatusOr<uint64_t> ReplicatedLog::MarkBase(uint64_t applied) {
   }
   if (!holds) return applied;
   const LogEntry base;  // no operations
-  etcdserverpb::TxnRequest txn;
-  RequireCreateRevision(&txn, absl::StrCat(prefix_, "/leader"), leader_revision_);
-  RequireCreateRevision(&txn, LogIndexKey(prefix_, 1), 0);
-  auto* entry = txn.add_success()->mutable_request_put();
-  entry->set_key(LogIndexKey(prefix_, 1));
-  entry->set_value(sealer_->Seal(base.SerializeAsString(), 1));
+  etcdserverpb::TxnRequest txn = AppendTxn(1, {&base}, leader_revision_);
   auto* first = txn.add_success()->mutable_request_put();
   first->set_key(absl::StrCat(prefix_, "/first"));
   first->set_value("2");
@@ -466,6 +461,20 @@ void ReplicatedLog::Commit() {
   }
 }
 
+etcdserverpb::TxnRequest ReplicatedLog::AppendTxn(uint64_t first, const std::vector<const LogEntry*>& entries,
+                                                  int64_t fence) const {
+  etcdserverpb::TxnRequest txn;
+  RequireCreateRevision(&txn, absl::StrCat(prefix_, "/leader"), fence);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string key = LogIndexKey(prefix_, first + i);
+    RequireCreateRevision(&txn, key, 0);
+    auto* put = txn.add_success()->mutable_request_put();
+    put->set_key(key);
+    put->set_value(sealer_->Seal(entries[i]->SerializeAsString(), first + i));
+  }
+  return txn;
+}
+
 absl::Status ReplicatedLog::CommitGroup(std::deque<Pending*>& group) {
   uint64_t first = 0;
   int64_t fence = 0;
@@ -475,23 +484,15 @@ absl::Status ReplicatedLog::CommitGroup(std::deque<Pending*>& group) {
     first = next_index_;
     fence = leader_revision_;
   }
-  etcdserverpb::TxnRequest txn;
-  RequireCreateRevision(&txn, absl::StrCat(prefix_, "/leader"), fence);
-  for (size_t i = 0; i < group.size(); ++i) {
-    const std::string key = LogIndexKey(prefix_, first + i);
-    RequireCreateRevision(&txn, key, 0);
-    auto* put = txn.add_success()->mutable_request_put();
-    put->set_key(key);
-    put->set_value(sealer_->Seal(group[i]->entry.SerializeAsString(), first + i));
-  }
+  std::vector<const LogEntry*> entries;
+  for (Pending* p : group) entries.push_back(&p->entry);
+  const etcdserverpb::TxnRequest txn = AppendTxn(first, entries, fence);
   absl::StatusOr<etcdserverpb::TxnResponse> r = etcd_->Txn(txn);
   // Unknown outcome: the entries may be in the log. Stepping down, this
   // replica follows the log and applies them if they are; the writer's
   // retry (with its request_id) then finds them.
   if (!r.ok()) return absl::UnavailableError(absl::StrCat("appending to the log: ", r.status().message()));
   if (!r->succeeded()) return absl::UnavailableError("this replica no longer holds the leadership");
-  std::vector<const LogEntry*> entries;
-  for (Pending* p : group) entries.push_back(&p->entry);
   absl::Status applied = store_->ApplyLogged(entries, first + group.size() - 1);
   if (!applied.ok()) return applied;
   std::lock_guard<std::mutex> lock(mu_);

@@ -36,6 +36,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -144,6 +145,11 @@ class ReplicatedLog : public storage::WriteLog {
   void StepDown(const absl::Status& why);
   void Commit();
   absl::Status CommitGroup(std::deque<Pending*>& group);
+  // The transaction that appends `entries` at indexes `first`, `first` + 1,
+  // ...: only while the leadership key is the one created at `fence` and
+  // only where each index is free; each entry sealed for its index.
+  etcdserverpb::TxnRequest AppendTxn(uint64_t first, const std::vector<const hirs::store::v1::LogEntry*>& entries,
+                                     int64_t fence) const;
 
   const Etcd* const etcd_;
   storage::Store* const store_;

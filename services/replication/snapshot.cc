@@ -169,8 +169,7 @@ grpc::ServerWriteReactor<FetchSnapshotResponse>* SnapshotService::FetchSnapshot(
   if (busy_.exchange(true)) {
     return new Refusal(absl::UnavailableError("another replica is receiving a snapshot; retry in a few seconds"));
   }
-  const uint64_t n = ++sent_;
-  return new Sender(this, absl::StrCat(scratch_dir_, "/snapshot-", n), request->replica_id());
+  return new Sender(this, scratch_dir_ + "/snapshot", request->replica_id());
 }
 
 namespace {

@@ -48,8 +48,7 @@ class SnapshotService : public hirs::replication::v1::ReplicaService::CallbackSe
   storage::Store* const store_;
   const std::string scratch_dir_;
   const std::string secret_hex_;
-  std::atomic<bool> busy_{false};
-  std::atomic<uint64_t> sent_{0};
+  std::atomic<bool> busy_{false};  // one snapshot at a time, in <scratch_dir>/snapshot
 };
 
 struct FetchOptions {
