@@ -586,15 +586,8 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
       rest.push_back(m.report_id());
     }
   }
-  ASSIGN_OR_RETURN(auto rest_reports,
-                   storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, rest));
-  std::vector<hirs::store::v1::StoredReport> remaining;
-  for (auto& r : rest_reports) {
-    if (!r.has_value()) return absl::DataLossError(absl::StrCat("a report of case ", from, " is not stored"));
-    remaining.push_back(std::move(*r));
-  }
+  ASSIGN_OR_RETURN(StoredCase left, collation::RebuildCaseFrom(*store_, original, rest, now));
   storage::WriteBatch batch;
-  StoredCase left = collation::RebuildCase(original, std::move(remaining), now);
   StoredCase alone = collation::NewCase(to);
   report->set_case_id(to);
   collation::AddReportToCase(*report, now, &alone);

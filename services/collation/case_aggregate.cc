@@ -156,6 +156,22 @@ hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
   return c;
 }
 
+absl::StatusOr<hirs::store::v1::StoredCase> RebuildCaseFrom(const storage::Store& store,
+                                                            const hirs::store::v1::StoredCase& base,
+                                                            const std::vector<std::string>& report_ids,
+                                                            absl::Time now) {
+  ASSIGN_OR_RETURN(auto read,
+                   storage::ReadProtos<hirs::store::v1::StoredReport>(store, storage::Family::kReports, report_ids));
+  std::vector<hirs::store::v1::StoredReport> reports;
+  for (auto& r : read) {
+    if (!r.has_value()) {
+      return absl::DataLossError(absl::StrCat("a report of case ", base.case_().case_id(), " is not stored"));
+    }
+    reports.push_back(std::move(*r));
+  }
+  return RebuildCase(base, std::move(reports), now);
+}
+
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c) {
   c->set_version(c->version() + 1);
   c->mutable_case_()->set_etag(absl::StrCat(c->version()));

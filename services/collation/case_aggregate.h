@@ -54,6 +54,12 @@ void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now
 hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
                                         std::vector<hirs::store::v1::StoredReport> reports, absl::Time now);
 
+// RebuildCase of `base` from the stored reports `report_ids`; DATA_LOSS
+// when one of them is not stored.
+absl::StatusOr<hirs::store::v1::StoredCase> RebuildCaseFrom(const storage::Store& store,
+                                                            const hirs::store::v1::StoredCase& base,
+                                                            const std::vector<std::string>& report_ids, absl::Time now);
+
 // Marks a change of `c`: the next version, its etag, updated_at = `now`
 // (or the previous updated_at, if `now` is earlier: it never goes back).
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);

@@ -52,15 +52,7 @@ absl::Status DropPendingReviews(const storage::Store& store, const std::string& 
 // stay, and CLOSED when none does (it then leaves district extracts).
 absl::StatusOr<StoredCase> CaseWithout(const storage::Store& store, const StoredCase& before,
                                        const std::vector<std::string>& others, absl::Time now) {
-  ASSIGN_OR_RETURN(std::vector<std::optional<StoredReport>> read,
-                   storage::ReadProtos<StoredReport>(store, Family::kReports, others));
-  std::vector<StoredReport> remaining;
-  for (auto& r : read) {
-    if (!r.has_value())
-      return absl::DataLossError(absl::StrCat("a report of case ", before.case_().case_id(), " is not stored"));
-    remaining.push_back(std::move(*r));
-  }
-  StoredCase after = collation::RebuildCase(before, std::move(remaining), now);
+  ASSIGN_OR_RETURN(StoredCase after, collation::RebuildCaseFrom(store, before, others, now));
   if (before.has_non_crime_since()) *after.mutable_non_crime_since() = before.non_crime_since();
   if (before.has_personal_data_removed_at())
     *after.mutable_personal_data_removed_at() = before.personal_data_removed_at();
