@@ -7,7 +7,6 @@
 #include <prometheus/histogram.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include <exception>
 
@@ -60,17 +59,6 @@ class Metrics::Scraped final : public prometheus::Collectable {
                           "1 while writes are refused because the data disk's free space is below the reserve.",
                           sources_.writes_refused() ? 1 : 0));
     }
-    if (sources_.replica) {
-      const ReplicaState r = sources_.replica();
-      out.push_back(Gauge("hirs_replica_leading", "1 while this replica leads its cluster.", r.leading ? 1 : 0));
-      out.push_back(Gauge("hirs_replica_applied_index", "The last log index this replica's store applied.",
-                          static_cast<double>(r.applied_index)));
-      out.push_back(Gauge("hirs_replica_following",
-                          "0 while this replica cannot follow the log (e.g. re-seeding from the leader).",
-                          r.following ? 1 : 0));
-      out.push_back(Gauge("hirs_replica_reseeds", "Snapshots this replica re-seeded itself from since it started.",
-                          static_cast<double>(r.reseeds)));
-    }
     if (sources_.rocksdb) {
       for (const auto& [property, value] : sources_.rocksdb()) {
         std::string name = absl::StrReplaceAll(property, {{"rocksdb.", "hirs_rocksdb_"}, {"-", "_"}});
@@ -101,10 +89,6 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 }
 
 Metrics::~Metrics() = default;
-
-std::string Text(const Sources& sources) {
-  return prometheus::TextSerializer().Serialize(Metrics::Scraped(sources).Collect());
-}
 
 absl::Status Metrics::Serve(const std::string& listen, Sources sources) {
   scraped_ = std::make_shared<Scraped>(std::move(sources));

@@ -37,15 +37,6 @@ class Family;
 
 namespace hirs::metrics {
 
-// A replica's place in the replicated log (services/server/replica.h).
-struct ReplicaState {
-  bool leading = false;
-  uint64_t applied_index = 0;
-  // False while it cannot follow the log (it must be re-seeded, say).
-  bool following = true;
-  int64_t reseeds = 0;
-};
-
 // Values read when Prometheus scrapes.
 struct Sources {
   std::function<int64_t()> review_queue_length;
@@ -56,13 +47,7 @@ struct Sources {
   // being refused for want of them.
   std::function<std::optional<uint64_t>()> disk_free_bytes;
   std::function<bool()> writes_refused;
-  // Replicated mode only.
-  std::function<ReplicaState()> replica;
 };
-
-// The Prometheus text exposition of what `sources` give at this moment,
-// for a listener other than Metrics::Serve's (a replica's follower).
-std::string Text(const Sources& sources);
 
 // Thread safe.
 class Metrics {
@@ -81,7 +66,6 @@ class Metrics {
   void RecordCollation(hirs::v1::CollationOutcome outcome);
 
  private:
-  friend std::string Text(const Sources& sources);
   class Scraped;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* handled_;

@@ -15,7 +15,6 @@
 #include "httplib.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/http/errors.h"
-#include "services/metrics/metrics.h"
 #include "services/replication/snapshot.h"
 #include "services/rpc/rpc.h"
 #include "services/server/settings.h"
@@ -58,13 +57,11 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LeaderCredentials(cons
 // A follower's listeners.
 class FollowerFront {
  public:
-  FollowerFront(const replication::ReplicatedLog* log, metrics::Sources metrics)
-      : not_leader_(log), log_(log), metrics_sources_(std::move(metrics)) {}
+  FollowerFront(const replication::ReplicatedLog* log) : not_leader_(log), log_(log) {}
   ~FollowerFront() {
-    for (auto [server, thread] : {std::pair{http_.get(), &http_thread_}, std::pair{metrics_.get(), &metrics_thread_}}) {
-      if (server == nullptr) continue;
-      server->stop();
-      if (thread->joinable()) thread->join();
+    if (http_ != nullptr) {
+      http_->stop();
+      if (http_thread_.joinable()) http_thread_.join();
     }
     if (grpc_ != nullptr) grpc_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
     if (health_ != nullptr) health_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
@@ -95,16 +92,6 @@ class FollowerFront {
       health_->GetHealthCheckService()->SetServingStatus(false);
       options->health_listen = BoundAddress(options->health_listen, health_port);
     }
-    if (!options->metrics_listen.empty()) {
-      // httplib rather than the server's exposer, which takes seconds to
-      // let its port go: the leader's server binds the same port.
-      metrics_ = std::make_unique<httplib::Server>();
-      metrics_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics::Text(metrics_sources_), "text/plain; version=0.0.4");
-      });
-      absl::Status serving = Serve(metrics_.get(), "--metrics_listen", &options->metrics_listen, &metrics_thread_);
-      if (!serving.ok()) return serving;
-    }
     if (options->http_listen.empty() || !options->tls_cert_file.empty()) return absl::OkStatus();
     http_ = std::make_unique<httplib::Server>();
     http_->Get("/healthz",
@@ -119,30 +106,22 @@ class FollowerFront {
       http_->Patch(pattern, refuse);
       http_->Delete(pattern, refuse);
     }
-    return Serve(http_.get(), "--http_listen", &options->http_listen, &http_thread_);
-  }
-
- private:
-  // Binds `server` to `*listen` (HOST:PORT, port 0 picks one, written back)
-  // and serves it on `*thread`.
-  static absl::Status Serve(httplib::Server* server, const char* flag, std::string* listen, std::thread* thread) {
-    const std::string host = listen->substr(0, listen->rfind(':'));
-    int port = 0;
-    if (!absl::SimpleAtoi(listen->substr(listen->rfind(':') + 1), &port)) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, " ", *listen, " is not HOST:PORT"));
+    const std::string host = options->http_listen.substr(0, options->http_listen.rfind(':'));
+    int http_port = 0;
+    if (!absl::SimpleAtoi(options->http_listen.substr(options->http_listen.rfind(':') + 1), &http_port)) {
+      return absl::InvalidArgumentError(absl::StrCat("--http_listen ", options->http_listen, " is not HOST:PORT"));
     }
-    port = port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
-    if (port <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", *listen));
-    *listen = BoundAddress(*listen, port);
-    *thread = std::thread([server] { server->listen_after_bind(); });
+    http_port =
+        http_port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, http_port) ? http_port : -1);
+    if (http_port <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", options->http_listen));
+    options->http_listen = BoundAddress(options->http_listen, http_port);
+    http_thread_ = std::thread([this] { http_->listen_after_bind(); });
     return absl::OkStatus();
   }
 
+ private:
   NotLeaderService not_leader_;
   const replication::ReplicatedLog* const log_;
-  const metrics::Sources metrics_sources_;
-  std::unique_ptr<httplib::Server> metrics_;
-  std::thread metrics_thread_;
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<grpc::Server> health_;
   std::unique_ptr<httplib::Server> http_;
@@ -153,8 +132,6 @@ absl::StatusOr<std::unique_ptr<Replica>> Replica::Start(const ServerOptions& opt
   RETURN_IF_ERROR(ValidateOptions(options));
   std::unique_ptr<Replica> r(new Replica());
   r->options_ = options;
-  Replica* raw = r.get();
-  r->options_.replica_state = [raw] { return raw->State(); };
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create data dir ", options.data_dir, ": ", ec.message()));
@@ -201,7 +178,10 @@ bool Replica::leading() const {
   return server_ != nullptr;
 }
 
-int Replica::reseeds() const { return reseeds_.load(); }
+int Replica::reseeds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reseeds_;
+}
 
 absl::StatusOr<uint64_t> Replica::applied_index() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -288,28 +268,14 @@ absl::Status Replica::SwapStore(const std::string& fresh) {
   return swapped;
 }
 
-metrics::ReplicaState Replica::State() const {
-  metrics::ReplicaState state;
-  state.leading = log_->leading();
-  state.applied_index = store_->LastAppliedIndex().value_or(0);
-  state.following = log_->following_problem().empty();
-  state.reseeds = reseeds_.load();
-  return state;
-}
-
 absl::Status Replica::StartFront() {
-  // Scrapes run on the metrics listener's threads without mu_: the front
-  // (and its listener) goes before the log and the store it reads.
-  metrics::Sources sources;
-  sources.replica = [this] { return State(); };
-  sources.rocksdb = [this] { return store_->Properties(); };
-  auto front = std::make_unique<FollowerFront>(log_.get(), sources);
+  auto front = std::make_unique<FollowerFront>(log_.get());
   // The leader's listeners may take a moment to release the ports.
   absl::Status started;
   for (int attempt = 0; attempt < 50; ++attempt) {
     started = front->Start(&options_);
     if (started.ok()) break;
-    front = std::make_unique<FollowerFront>(log_.get(), sources);
+    front = std::make_unique<FollowerFront>(log_.get());
     absl::SleepFor(absl::Milliseconds(100));
   }
   RETURN_IF_ERROR(started);

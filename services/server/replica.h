@@ -4,8 +4,7 @@
 // replica leads, this one answers on its listeners only that it is not the
 // leader: gRPC calls UNAVAILABLE with the leader's address in the message
 // and a google.rpc.ErrorInfo (reason NOT_LEADER, metadata "leader"),
-// grpc.health.v1 NOT_SERVING (on health_listen too), its own metrics
-// (hirs_replica_*) on metrics_listen, HTTP /healthz 200,
+// grpc.health.v1 NOT_SERVING (on health_listen too), HTTP /healthz 200,
 // /readyz and everything else 503 (plaintext only: with TLS configured a
 // follower has no HTTP listener). Once it leads (the whole log applied), it serves as the single
 // node does (Server), its writes through the log; when it stops leading it
@@ -20,14 +19,12 @@
 #ifndef HIRS_SERVICES_SERVER_REPLICA_H_
 #define HIRS_SERVICES_SERVER_REPLICA_H_
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "services/metrics/metrics.h"
 #include "services/replication/etcd.h"
 #include "services/replication/replicated_log.h"
 #include "services/replication/sealer.h"
@@ -50,10 +47,9 @@ class Replica {
   // leading).
   const std::string& address() const { return options_.listen; }
   const std::string& http_address() const { return options_.http_listen; }
-  // The metrics listener's address (--metrics_listen; "" without it): the
-  // follower's (hirs_replica_* and RocksDB's figures) or, while leading,
-  // the server's (every metric, hirs_replica_* among them).
-  const std::string& metrics_address() const { return options_.metrics_listen; }
+  // "": the metrics listener (--metrics_listen) is the leader's server's,
+  // bound only while it leads.
+  const std::string& metrics_address() const { return no_metrics_; }
   bool leading() const;
   // Snapshots this replica has re-seeded itself from.
   int reseeds() const;
@@ -67,8 +63,6 @@ class Replica {
   Replica() = default;
   void OnRole(bool leading);
   bool stopping() const;
-  // For the metrics: leading, applied index, following, re-seeds.
-  metrics::ReplicaState State() const;
   // The follower's listeners, on options_'s addresses.
   absl::Status StartFront();
   // Creates the log over store_ and starts following. REQUIRES: mu_ held
@@ -85,6 +79,7 @@ class Replica {
   absl::Status SwapStore(const std::string& fresh);
 
   ServerOptions options_;  // listen, http_listen and health_listen with the ports bound
+  const std::string no_metrics_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<replication::Etcd> etcd_;
   std::unique_ptr<replication::Sealer> sealer_;
@@ -93,7 +88,7 @@ class Replica {
   mutable std::mutex mu_;
   bool stopping_ = false;
   bool reseeding_ = false;
-  std::atomic<int> reseeds_{0};
+  int reseeds_ = 0;
   std::thread reseeder_;
   std::unique_ptr<FollowerFront> front_;
   std::unique_ptr<Server> server_;

@@ -327,7 +327,6 @@ absl::Status ServeMetrics(const ServerOptions& options, Server::State* state) {
   sources.rocksdb = [st] { return st->store->Properties(); };
   sources.disk_free_bytes = [st] { return st->store->FreeDiskBytes(); };
   sources.writes_refused = [st] { return st->store->refusing_writes(); };
-  sources.replica = options.replica_state;
   RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
   state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
   LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));

@@ -4,7 +4,6 @@
 #ifndef HIRS_SERVICES_SERVER_SERVER_H_
 #define HIRS_SERVICES_SERVER_SERVER_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +16,6 @@
 #include "common/area.h"
 #include "services/cases/watch.h"
 #include "services/collation/matcher.h"
-#include "services/metrics/metrics.h"
 #include "storage/store.h"
 
 namespace hirs::server {
@@ -78,9 +76,6 @@ struct ServerOptions {
   std::string cluster;
   absl::Duration replication_lease = absl::Seconds(3);  // replication_lease_seconds
   uint64_t replication_keep_entries = 100000;
-  // Not a setting: the replica's place in the log for the metrics, set by
-  // the replica that starts this server (replica.h).
-  std::function<metrics::ReplicaState()> replica_state;
   // Not a setting: how often the leader truncates the log (tests shorten it).
   absl::Duration replication_truncate_every = absl::Seconds(10);
 };
