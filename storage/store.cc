@@ -599,12 +599,16 @@ absl::Status Store::ApplyLogged(const std::vector<const hirs::store::v1::LogEntr
   }
   RETURN_IF_ERROR(
       FromRocks(rb.Put(handle(Family::kMeta), kLogAppliedKey, EncodeChangeKey(last_index)), "applying the log"));
-  rocksdb::WriteOptions write;
-  write.sync = options_.sync_writes;
-  RETURN_IF_ERROR(FromRocks(db_->Write(write, &rb), "applying the log"));
+  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &rb), "applying the log"));
   absl::MutexLock lock(&changes_mu_);
   next_change_ = std::max(next_change_, last_change + 1);
   return absl::OkStatus();
+}
+
+absl::Status Store::SyncApplied() {
+  DbUse use(this);
+  if (!use.ok()) return Closed();
+  return FromRocks(db_->SyncWAL(), "syncing the applied log entries");
 }
 
 absl::StatusOr<uint64_t> Store::LastAppliedIndex() const {

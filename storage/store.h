@@ -215,10 +215,19 @@ class Store {
   // Replicated mode. Sets the log every Write goes through (null: none).
   // Set before the store is written concurrently.
   void SetWriteLog(WriteLog* log) { log_ = log; }
-  // Applies log entries in order, in one synced write that also records
+  // Applies log entries in order, in one write that also records
   // `last_index` as the last applied (kLogAppliedKey); change sequences
-  // then continue after the entries' last_change.
+  // then continue after the entries' last_change. The write is not synced:
+  // the log, on a quorum, is the durable copy. After a power loss the store
+  // comes back at an earlier applied index (a consistent prefix: RocksDB's
+  // point-in-time recovery), and the replica applies the rest from the log
+  // again. A process that dies without the machine loses nothing (the
+  // write is in the OS's cache).
   absl::Status ApplyLogged(const std::vector<const hirs::store::v1::LogEntry*>& entries, uint64_t last_index);
+  // Makes every write applied so far durable (RocksDB's SyncWAL): call it
+  // before telling others an applied index, as the log is truncated below
+  // what replicas report.
+  absl::Status SyncApplied();
   // The last applied log index (0: none).
   absl::StatusOr<uint64_t> LastAppliedIndex() const;
 

@@ -78,6 +78,7 @@ void ReplicatedLog::Start() {
       [](const absl::Status&) {});  // polling goes on without it
   runner_ = std::thread([this] { Run(); });
   committer_ = std::thread([this] { Commit(); });
+  applier_ = std::thread([this] { ApplyCommitted(); });
 }
 
 void ReplicatedLog::Stop() {
@@ -90,6 +91,7 @@ void ReplicatedLog::Stop() {
   if (watch_ != nullptr) watch_->Stop();
   if (runner_.joinable()) runner_.join();
   if (committer_.joinable()) committer_.join();
+  if (applier_.joinable()) applier_.join();
   if (presence_lease_ != 0) (void)etcd_->RevokeLease(presence_lease_);  // no longer counted as live
 }
 
@@ -124,7 +126,10 @@ void ReplicatedLog::PublishApplied() {
   absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
   if (!applied.ok()) return;
   const absl::Time now = absl::Now();
-  if (*applied == published_ && now - published_at_ < absl::Seconds(1)) return;
+  if (now - published_at_ < absl::Seconds(1)) return;
+  // Applied entries are not synced one by one (Store::ApplyLogged): the
+  // index published, below which the log may go, must be on disk.
+  if (!store_->SyncApplied().ok()) return;
   // The presence lease outlives a few missed rounds; renewed on every
   // publication, granted again once it lapsed.
   if (presence_lease_ != 0 && !etcd_->KeepAlive(presence_lease_, absl::Seconds(1)).ok()) presence_lease_ = 0;
@@ -217,6 +222,11 @@ void ReplicatedLog::Run() {
       std::thread keeper([this] { Lead(); });
       on_role_(true);
       keeper.join();
+      {
+        // What was committed as leader is applied before following.
+        std::unique_lock<std::mutex> lock(mu_);
+        changed_.wait(lock, [this] { return committed_.empty() && !applying_; });
+      }
       on_role_(false);
       continue;
     }
@@ -267,28 +277,10 @@ absl::StatusOr<uint64_t> ReplicatedLog::ApplyKeyValues(const google::protobuf::R
   return last;
 }
 
-absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
-  // Entries below the first kept were truncated: a replica that still
-  // needs them cannot follow (nor lead) until it is re-seeded.
-  etcdserverpb::RangeRequest first;
-  first.set_key(absl::StrCat(prefix_, "/first"));
-  absl::StatusOr<etcdserverpb::RangeResponse> marked = etcd_->Range(first);
-  if (!marked.ok()) return marked.status();
-  uint64_t first_kept = 1;
-  if (marked->kvs_size() > 0 && !absl::SimpleAtoi(marked->kvs(0).value(), &first_kept)) {
-    return absl::DataLossError("the log's first index is unreadable");
-  }
+absl::StatusOr<int64_t> ReplicatedLog::CatchUp(bool check_first) {
   absl::StatusOr<uint64_t> start = store_->LastAppliedIndex();
   if (!start.ok()) return start.status();
-  if (*start + 1 < first_kept) {
-    return TruncatedPast(absl::StrCat("this replica has applied the log to index ", *start,
-                                      ", but the log now starts at ", first_kept,
-                                      ": the entries between were truncated; this replica must be re-seeded"));
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    first_kept_ = std::max(first_kept_, first_kept);
-  }
+  if (check_first) RETURN_IF_ERROR(CheckNotTruncatedPast(*start));
   uint64_t applied = *start;
   for (;;) {
     etcdserverpb::RangeRequest range;
@@ -300,6 +292,27 @@ absl::StatusOr<int64_t> ReplicatedLog::CatchUp() {
     ASSIGN_OR_RETURN(applied, ApplyKeyValues(read->kvs(), applied));
     if (!read->more()) return read->header().revision();
   }
+}
+
+absl::Status ReplicatedLog::CheckNotTruncatedPast(uint64_t applied) {
+  // Entries below the first kept were truncated: a replica that still
+  // needs them cannot follow (nor lead) until it is re-seeded.
+  etcdserverpb::RangeRequest first;
+  first.set_key(absl::StrCat(prefix_, "/first"));
+  absl::StatusOr<etcdserverpb::RangeResponse> marked = etcd_->Range(first);
+  if (!marked.ok()) return marked.status();
+  uint64_t first_kept = 1;
+  if (marked->kvs_size() > 0 && !absl::SimpleAtoi(marked->kvs(0).value(), &first_kept)) {
+    return absl::DataLossError("the log's first index is unreadable");
+  }
+  if (applied + 1 < first_kept) {
+    return TruncatedPast(absl::StrCat("this replica has applied the log to index ", applied,
+                                      ", but the log now starts at ", first_kept,
+                                      ": the entries between were truncated; this replica must be re-seeded"));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  first_kept_ = std::max(first_kept_, first_kept);
+  return absl::OkStatus();
 }
 
 bool ReplicatedLog::Campaign() {
@@ -329,7 +342,12 @@ bool ReplicatedLog::Campaign() {
 }
 
 bool ReplicatedLog::FollowAndCampaign() {
-  absl::StatusOr<int64_t> caught_up = CatchUp();
+  // Under load a follower wakes for every group the leader appends; only
+  // reading and applying the log then, and the rest (each a write to etcd's
+  // consensus) at most every kFollowPoll, keeps etcd's work per write small.
+  const absl::Time now = absl::Now();
+  const bool full_round = now - campaigned_at_ >= kFollowPoll;
+  absl::StatusOr<int64_t> caught_up = CatchUp(/*check_first=*/full_round);
   {
     std::lock_guard<std::mutex> lock(mu_);
     following_problem_ = caught_up.ok() ? "" : std::string(caught_up.status().message());
@@ -339,11 +357,13 @@ bool ReplicatedLog::FollowAndCampaign() {
     if (caught_up.status().GetPayload(kTruncatedPast).has_value() && on_truncated_past_) on_truncated_past_();
     return false;
   }
+  if (!full_round) return false;
+  campaigned_at_ = now;
   PublishApplied();
   if (!Campaign()) return false;
   // Elected: the previous leader can append nothing more (its transactions
   // compare a leadership key that is gone), so this reads the whole log.
-  caught_up = CatchUp();
+  caught_up = CatchUp(/*check_first=*/true);
   absl::StatusOr<uint64_t> applied = store_->LastAppliedIndex();
   if (caught_up.ok() && applied.ok()) applied = MarkBase(*applied);
   if (!caught_up.ok() || !applied.ok()) {
@@ -431,6 +451,19 @@ void ReplicatedLog::StepDown(const absl::Status& why) {
   changed_.notify_all();
 }
 
+void ReplicatedLog::Finish(const std::deque<Pending*>& group, const absl::Status& status) {
+  for (Pending* p : group) {
+    p->status = status;
+    p->done = true;
+  }
+  changed_.notify_all();
+  if (!status.ok() && leading_) {
+    leading_ = false;  // Lead() notices and resigns
+    leader_.clear();
+    LogError(absl::StrCat("replication: no longer leading: ", status.message()));
+  }
+}
+
 void ReplicatedLog::Commit() {
   for (;;) {
     std::deque<Pending*> group;
@@ -446,17 +479,45 @@ void ReplicatedLog::Commit() {
         pending_.pop_front();
       }
     }
-    const absl::Status status = CommitGroup(group);
+    uint64_t first = 0;
+    const absl::Status status = AppendGroup(group, &first);
     std::lock_guard<std::mutex> lock(mu_);
-    for (Pending* p : group) {
-      p->status = status;
-      p->done = true;
+    if (status.ok() && leading_ && !stopping_) {
+      // The applier applies it while the next group is appended.
+      committed_.push_back(Committed{std::move(group), first});
+      changed_.notify_all();
+    } else if (status.ok()) {
+      // In the log, but this replica no longer applies as leader: it
+      // follows the log, and the writer's retry finds the entries.
+      Finish(group, absl::UnavailableError("this replica stopped leading as the write was committed; retry it"));
+    } else {
+      Finish(group, status);
     }
-    changed_.notify_all();
-    if (!status.ok() && leading_) {
-      leading_ = false;  // Lead() notices and resigns
-      leader_.clear();
-      LogError(absl::StrCat("replication: no longer leading: ", status.message()));
+  }
+}
+
+void ReplicatedLog::ApplyCommitted() {
+  for (;;) {
+    Committed next;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [this] { return stopping_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // stopping
+      next = std::move(committed_.front());
+      committed_.pop_front();
+      applying_ = true;
+    }
+    std::vector<const LogEntry*> entries;
+    for (Pending* p : next.group) entries.push_back(&p->entry);
+    const absl::Status status = store_->ApplyLogged(entries, next.first + entries.size() - 1);
+    std::lock_guard<std::mutex> lock(mu_);
+    applying_ = false;
+    Finish(next.group, status);
+    if (!status.ok()) {
+      // Nothing after a gap can be applied: those writes are in the log,
+      // for this replica to apply as a follower.
+      for (const Committed& later : committed_) Finish(later.group, status);
+      committed_.clear();
     }
   }
 }
@@ -475,28 +536,24 @@ etcdserverpb::TxnRequest ReplicatedLog::AppendTxn(uint64_t first, const std::vec
   return txn;
 }
 
-absl::Status ReplicatedLog::CommitGroup(std::deque<Pending*>& group) {
-  uint64_t first = 0;
+absl::Status ReplicatedLog::AppendGroup(const std::deque<Pending*>& group, uint64_t* first) {
   int64_t fence = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!leading_) return absl::UnavailableError("this replica stopped leading");
-    first = next_index_;
+    *first = next_index_;
     fence = leader_revision_;
   }
   std::vector<const LogEntry*> entries;
   for (Pending* p : group) entries.push_back(&p->entry);
-  const etcdserverpb::TxnRequest txn = AppendTxn(first, entries, fence);
-  absl::StatusOr<etcdserverpb::TxnResponse> r = etcd_->Txn(txn);
+  absl::StatusOr<etcdserverpb::TxnResponse> r = etcd_->Txn(AppendTxn(*first, entries, fence));
   // Unknown outcome: the entries may be in the log. Stepping down, this
   // replica follows the log and applies them if they are; the writer's
   // retry (with its request_id) then finds them.
   if (!r.ok()) return absl::UnavailableError(absl::StrCat("appending to the log: ", r.status().message()));
   if (!r->succeeded()) return absl::UnavailableError("this replica no longer holds the leadership");
-  absl::Status applied = store_->ApplyLogged(entries, first + group.size() - 1);
-  if (!applied.ok()) return applied;
   std::lock_guard<std::mutex> lock(mu_);
-  next_index_ = first + group.size();
+  next_index_ = *first + group.size();
   return absl::OkStatus();
 }
 

@@ -122,8 +122,12 @@ class ReplicatedLog : public storage::WriteLog {
   // then campaign. True once elected.
   bool FollowAndCampaign();
   // Applies every entry after the store's last applied index; the revision
-  // the read saw.
-  absl::StatusOr<int64_t> CatchUp();
+  // the read saw. With `check_first`, first fails (TruncatedPast) when the
+  // entries after it were truncated; without, that shows only as a gap.
+  absl::StatusOr<int64_t> CatchUp(bool check_first);
+  // FAILED_PRECONDITION (TruncatedPast) when the log no longer holds the
+  // entry after `applied`; notes the log's first index.
+  absl::Status CheckNotTruncatedPast(uint64_t applied);
   // Applies the log entries among `kvs` that follow index `applied`, in
   // order: the last index applied after them.
   absl::StatusOr<uint64_t> ApplyKeyValues(const google::protobuf::RepeatedPtrField<mvccpb::KeyValue>& kvs,
@@ -137,14 +141,25 @@ class ReplicatedLog : public storage::WriteLog {
   absl::StatusOr<uint64_t> MarkBase(uint64_t applied);
   // While leading: renews the lease until it fails for half its TTL.
   void Lead();
-  // Publishes this replica's applied index (at most every second unless
-  // it changed), renewing its presence lease.
+  // Publishes this replica's applied index, synced to disk first (at most
+  // every second), renewing its presence lease.
   void PublishApplied();
   // The leader's truncation (above).
   void Truncate();
   void StepDown(const absl::Status& why);
+  // The committer: appends groups of pending writes to the log, one
+  // transaction at a time, each handed to the applier once committed.
   void Commit();
-  absl::Status CommitGroup(std::deque<Pending*>& group);
+  // Appends `group` at the next free index (`first`), fenced by the
+  // leadership key.
+  absl::Status AppendGroup(const std::deque<Pending*>& group, uint64_t* first);
+  // The applier: applies committed groups in index order and answers
+  // their writers, while the committer appends the next (so a group's
+  // local write does not delay the next group's transaction).
+  void ApplyCommitted();
+  // Answers a group's writers; a failure also ends the leadership.
+  // REQUIRES: mu_ held.
+  void Finish(const std::deque<Pending*>& group, const absl::Status& status);
   // The transaction that appends `entries` at indexes `first`, `first` + 1,
   // ...: only while the leadership key is the one created at `fence` and
   // only where each index is free; each entry sealed for its index.
@@ -169,15 +184,24 @@ class ReplicatedLog : public storage::WriteLog {
   uint64_t published_ = 0;
   absl::Time published_at_ = absl::InfinitePast();
   absl::Time truncated_at_ = absl::InfinitePast();
+  absl::Time campaigned_at_ = absl::InfinitePast();  // the runner's last full round
   uint64_t first_kept_ = 1;
   std::string leader_;
   int64_t lease_ = 0;
   int64_t leader_revision_ = 0;  // the create revision of our leadership key
   uint64_t next_index_ = 0;
   std::deque<Pending*> pending_;
+  // Groups in the log, in index order, not yet applied here.
+  struct Committed {
+    std::deque<Pending*> group;
+    uint64_t first = 0;
+  };
+  std::deque<Committed> committed_;
+  bool applying_ = false;  // the applier holds a group taken from committed_
   std::unique_ptr<Etcd::Watch> watch_;
   std::thread runner_;
   std::thread committer_;
+  std::thread applier_;
 };
 
 }  // namespace hirs::replication

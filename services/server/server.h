@@ -20,6 +20,11 @@
 
 namespace hirs::server {
 
+// worker_threads in replicated mode when none is given: each write waits
+// for etcd's quorum (a few ms, against a synced local write's one), so
+// more are in flight for the same throughput (Little's law).
+inline constexpr int kReplicatedWorkerThreads = 64;
+
 // The settings in the form the server takes them. Each field is the
 // setting of the same name in hirs.config.v1.ServerConfig, whose `setting`
 // option holds its meaning and default (`hirsd --help`); ToServerOptions
@@ -36,7 +41,7 @@ struct ServerOptions {
   size_t block_cache_bytes = size_t{256} << 20;        // block_cache_mb
   std::string force_area = kLeicestershireForceArea;
   std::string postcode_directory;
-  int worker_threads = 16;
+  int worker_threads = 16;  // kReplicatedWorkerThreads in replicated mode
   int read_threads = 8;
   size_t max_queued_calls = 4096;
   int max_message_bytes = 1 << 20;  // max_message_kb

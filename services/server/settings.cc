@@ -225,7 +225,11 @@ ServerOptions ToServerOptions(const ServerConfig& s) {
   o.min_free_disk_bytes = std::min<uint64_t>(s.min_free_disk_mb(), uint64_t{1} << 40) << 20;
   o.force_area = s.force_area();
   o.summary_releases = s.summary_releases();
-  o.worker_threads = s.worker_threads();
+  if (s.has_worker_threads()) {
+    o.worker_threads = s.worker_threads();
+  } else if (s.replication() == "etcd") {
+    o.worker_threads = kReplicatedWorkerThreads;
+  }
   o.read_threads = s.read_threads();
   o.block_cache_bytes = static_cast<size_t>(std::clamp<int64_t>(s.block_cache_mb(), 0, int64_t{1} << 30)) << 20;
   o.learn_from_reviews = s.learn_from_reviews();

@@ -95,6 +95,18 @@ TEST(Settings, AFlagGivenOverridesTheConfigFileWhichOverridesTheDefault) {
   EXPECT_TRUE(back_on->settings.sync_writes());
 }
 
+TEST(Settings, ReplicatedModeRunsMoreWriteThreadsUnlessToldHowMany) {
+  auto single = ParseCommandLine({});
+  ASSERT_TRUE(single.ok()) << single.status();
+  EXPECT_EQ(ToServerOptions(single->settings).worker_threads, ServerOptions().worker_threads);
+  auto replicated = ParseCommandLine({"--replication=etcd"});
+  ASSERT_TRUE(replicated.ok()) << replicated.status();
+  EXPECT_EQ(ToServerOptions(replicated->settings).worker_threads, kReplicatedWorkerThreads);
+  auto told = ParseCommandLine({"--replication=etcd", "--worker_threads=16"});
+  ASSERT_TRUE(told.ok()) << told.status();
+  EXPECT_EQ(ToServerOptions(told->settings).worker_threads, 16);
+}
+
 TEST(Settings, BadFlagsAndFilesNameWhatIsWrong) {
   auto unknown = ParseCommandLine({"--worker_thread=4"});
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
