@@ -6,7 +6,6 @@
 
 #include "hirs/v1/case_service.grpc.pb.h"
 
-ABSL_FLAG(std::string, etag, "", "cases update: the etag of the case as last read");
 ABSL_FLAG(std::string, status, "", "cases update: the new status, e.g. UNDER_INVESTIGATION");
 ABSL_FLAG(std::string, crime_reference, "", "cases update: the crime reference to record");
 ABSL_FLAG(std::string, outcome_note, "", "cases update: the outcome note (no personal data)");

@@ -29,6 +29,7 @@ ABSL_DECLARE_FLAG(int, timeout_seconds);
 ABSL_DECLARE_FLAG(int, page_size);
 ABSL_DECLARE_FLAG(bool, all);
 ABSL_DECLARE_FLAG(std::string, reason);
+ABSL_DECLARE_FLAG(std::string, etag);
 ABSL_DECLARE_FLAG(std::string, filter);
 ABSL_DECLARE_FLAG(std::string, output);
 ABSL_DECLARE_FLAG(std::string, ca_file);

@@ -22,7 +22,10 @@ ABSL_FLAG(int, page_size, 0,
           "cases list, cases reports, review list, reports list: items per page (server default 50; 20 for cases "
           "reports)");
 ABSL_FLAG(std::string, reason, "",
-          "cases merge, cases split, reports withdraw, reports consent: why (required for reports; no personal data)");
+          "cases merge, cases split, reports amend, reports withdraw, reports consent: why (required for reports; no "
+          "personal data)");
+ABSL_FLAG(std::string, etag, "",
+          "cases update, reports amend: the etag of the case or report as last read (a change made since is refused)");
 ABSL_FLAG(bool, all, false, "cases list, cases reports, review list, reports list: follow every page");
 ABSL_FLAG(std::string, filter, "",
           "cases list, reports list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");

@@ -53,7 +53,8 @@ const std::vector<Group>& Groups() {
        "your centre's reports and what became of them",
        hirs::cli::ReportCommand,
        {"get", "list"},
-       R"(  hirs reports get REPORT_ID
+       R"(  hirs reports get REPORT_ID [--version N]           (N: an earlier version of an amended report; 1 as received)
+  hirs reports amend REPORT_ID FILE.json --reason "..." [--etag E]   (FILE: the report as it should now read)
   hirs reports withdraw REPORT_ID --reason "..."      (the report leaves its case; its personal data is removed)
   hirs reports consent REPORT_ID --reason "..." [--share_with_police true|false] [--contact_victim true|false]
                        [--anonymous true|false]

@@ -1,5 +1,5 @@
 // hirs submit FILE (JSON, JSON Lines or CSV), and hirs reports get, list,
-// withdraw and consent.
+// amend, withdraw and consent.
 #include <unistd.h>
 
 #include <map>
@@ -18,6 +18,7 @@
 ABSL_FLAG(bool, csv, false, "submit: FILE is CSV in the documented column layout");
 ABSL_FLAG(std::string, updated_since, "",
           "reports list: only reports whose report or case changed after this RFC 3339 time");
+ABSL_FLAG(int, version, 0, "reports get: that version of an amended report (1: as received; 0: the current)");
 ABSL_FLAG(std::string, share_with_police, "", "reports consent: true or false (unset: as it is)");
 ABSL_FLAG(std::string, contact_victim, "", "reports consent: true or false (unset: as it is)");
 ABSL_FLAG(std::string, anonymous, "",
@@ -215,6 +216,26 @@ int UpdateConsent(hirs::v1::ReportingService::Stub* stub, const std::string& rep
       [&](grpc::ClientContext* ctx, hirs::v1::Report* r) { return stub->UpdateConsent(ctx, request, r); });
 }
 
+// hirs reports amend REPORT_ID FILE: the report as it should now read, in
+// JSON (a bare Report, or {"request_id": ..., "report": {...}}).
+int Amend(hirs::v1::ReportingService::Stub* stub, const std::string& report_id, const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<hirs::v1::SubmitReportRequest> parsed =
+      text.ok() ? ParseJsonRequest(*text) : absl::StatusOr<hirs::v1::SubmitReportRequest>(text.status());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(parsed.status().message()).c_str());
+    return kExitUsage;
+  }
+  hirs::v1::AmendReportRequest request;
+  request.set_report_id(report_id);
+  *request.mutable_report() = std::move(*parsed->mutable_report());
+  request.set_request_id(parsed->request_id());
+  request.set_reason(absl::GetFlag(FLAGS_reason));
+  request.set_etag(absl::GetFlag(FLAGS_etag));
+  return Unary<hirs::v1::Report>(
+      [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->AmendReport(c, request, r); });
+}
+
 }  // namespace
 
 int SubmitCommand(const std::vector<std::string>& words) {
@@ -227,9 +248,11 @@ int ReportCommand(const std::vector<std::string>& words) {
   if (words.size() == 3 && words[1] == "get") {
     hirs::v1::GetReportRequest request;
     request.set_report_id(words[2]);
+    request.set_version(absl::GetFlag(FLAGS_version));
     return Unary<hirs::v1::Report>(
         [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->GetReport(c, request, r); });
   }
+  if (words.size() == 4 && words[1] == "amend") return Amend(stub.get(), words[2], words[3]);
   if (words.size() == 3 && words[1] == "withdraw") {
     hirs::v1::WithdrawReportRequest request;
     request.set_report_id(words[2]);

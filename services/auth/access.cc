@@ -20,6 +20,7 @@ const std::vector<MethodRule>& AccessTable() {
       // documented request (the reason).
       {"hirs.v1.ReportingService/WithdrawReport", {REPORTING_CENTRE, ADMIN}, Scope::kOwnReports},
       {"hirs.v1.ReportingService/UpdateConsent", {REPORTING_CENTRE}, Scope::kOwnReports},
+      {"hirs.v1.ReportingService/AmendReport", {REPORTING_CENTRE}, Scope::kOwnReports},
       // Police read and change cases; admin reads them (without personal
       // data: services/auth/redaction.h) but changes nothing.
       {"hirs.v1.CaseService/GetCase", {POLICE, ADMIN}, Scope::kAny},

@@ -441,7 +441,7 @@ absl::StatusOr<Cases::Locked> Cases::LockForMove(const std::vector<std::string>&
 }
 
 absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& target,
-                                        const std::vector<std::string>& sources, absl::Time now,
+                                        const std::vector<std::string>& sources, const std::string& by, absl::Time now,
                                         storage::WriteBatch* batch) const {
   const StoredCase& before = locked.cases.at(target);
   std::vector<const StoredCase*> merging = {&before};  // the target first
@@ -461,6 +461,7 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
     if (stored[i]->case_id() != target) {
       collator_->Move(locked.moving_keys.at(ids[i]), ids[i], stored[i]->case_id(), target, {}, batch);
       stored[i]->set_case_id(target);
+      stored[i]->set_placed_by(by);
       batch->Put(Family::kReports, ids[i], stored[i]->SerializeAsString());
     }
     reports.push_back(std::move(*stored[i]));
@@ -547,7 +548,7 @@ absl::StatusOr<hirs::v1::Case> Cases::MergeCases(const auth::Principal& caller,
   all.push_back(request.target_case_id());
   ASSIGN_OR_RETURN(Locked locked, LockForMove(all, sources, ""));
   storage::WriteBatch batch;
-  ASSIGN_OR_RETURN(StoredCase merged, Merge(locked, request.target_case_id(), sources, now, &batch));
+  ASSIGN_OR_RETURN(StoredCase merged, Merge(locked, request.target_case_id(), sources, caller.id, now, &batch));
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
   return merged.case_();
 }
@@ -590,6 +591,7 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
   storage::WriteBatch batch;
   StoredCase alone = collation::NewCase(to);
   report->set_case_id(to);
+  report->set_placed_by(caller.id);
   collation::AddReportToCase(*report, now, &alone);
   collation::DeleteMember(from, request.report_id(), &batch);
   moving.set_report_id(request.report_id());
@@ -684,7 +686,7 @@ absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Princi
   if (request.decision() == hirs::v1::MERGE) {
     if (own != request.target_case_id()) {
       ASSIGN_OR_RETURN(locked, LockForMove({own, request.target_case_id()}, {own}, ""));
-      ASSIGN_OR_RETURN(StoredCase merged, Merge(*locked, request.target_case_id(), {own}, now, &batch));
+      ASSIGN_OR_RETURN(StoredCase merged, Merge(*locked, request.target_case_id(), {own}, caller.id, now, &batch));
     }
   } else {
     std::vector<std::string> others;
@@ -696,6 +698,13 @@ absl::StatusOr<hirs::v1::ReviewItem> Cases::ResolveReviewItem(const auth::Princi
     ids.push_back(own);
     ASSIGN_OR_RETURN(locked, LockForMove(ids, {}, ""));
     Separate(*locked, own, others, now, &batch);
+    // A person kept it where it is: an amendment does not move it.
+    ASSIGN_OR_RETURN(report,
+                     storage::ReadProto<hirs::store::v1::StoredReport>(*store_, Family::kReports, item->report_id()));
+    if (report.has_value() && report->case_id() == own) {
+      report->set_placed_by(caller.id);
+      batch.Put(Family::kReports, item->report_id(), report->SerializeAsString());
+    }
   }
   RETURN_IF_ERROR(collator_->Settle(item->report_id(), *store_, &batch));
   item->set_decision(request.decision());

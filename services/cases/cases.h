@@ -130,11 +130,12 @@ class Cases {
   absl::StatusOr<Locked> LockForMove(const std::vector<std::string>& case_ids,
                                      const std::vector<std::string>& moving_cases,
                                      const std::string& moving_report) const;
-  // Adds the merge of `sources` into `target` to `batch`. REQUIRES: `locked`
-  // holds them all.
+  // Adds the merge of `sources` into `target` to `batch`, the reports that
+  // move marked as placed `by` that person. REQUIRES: `locked` holds them
+  // all.
   absl::StatusOr<hirs::store::v1::StoredCase> Merge(Locked& locked, const std::string& target,
-                                                    const std::vector<std::string>& sources, absl::Time now,
-                                                    storage::WriteBatch* batch) const;
+                                                    const std::vector<std::string>& sources, const std::string& by,
+                                                    absl::Time now, storage::WriteBatch* batch) const;
   // Records in `batch` that `a` and the `others` are separate cases.
   void Separate(Locked& locked, const std::string& a, const std::vector<std::string>& others, absl::Time now,
                 storage::WriteBatch* batch) const;

@@ -148,6 +148,8 @@ hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
   k->set_crime_reference(base.case_().crime_reference());
   k->set_outcome_note(base.case_().outcome_note());
   *c.mutable_separated_case_ids() = base.separated_case_ids();
+  if (base.has_non_crime_since()) *c.mutable_non_crime_since() = base.non_crime_since();
+  if (base.has_personal_data_removed_at()) *c.mutable_personal_data_removed_at() = base.personal_data_removed_at();
   for (const auto& r : reports) AddReportToCase(r, now, &c);
   LinkRepeatVictimCases({base.case_().linked_case_ids().begin(), base.case_().linked_case_ids().end()}, &c);
   c.set_version(base.version());
@@ -158,11 +160,11 @@ hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
 
 absl::StatusOr<hirs::store::v1::StoredCase> RebuildCaseFrom(const storage::Store& store,
                                                             const hirs::store::v1::StoredCase& base,
-                                                            const std::vector<std::string>& report_ids,
-                                                            absl::Time now) {
+                                                            const std::vector<std::string>& report_ids, absl::Time now,
+                                                            std::vector<hirs::store::v1::StoredReport> also) {
   ASSIGN_OR_RETURN(auto read,
                    storage::ReadProtos<hirs::store::v1::StoredReport>(store, storage::Family::kReports, report_ids));
-  std::vector<hirs::store::v1::StoredReport> reports;
+  std::vector<hirs::store::v1::StoredReport> reports = std::move(also);
   for (auto& r : read) {
     if (!r.has_value()) {
       return absl::DataLossError(absl::StrCat("a report of case ", base.case_().case_id(), " is not stored"));

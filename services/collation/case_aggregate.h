@@ -49,16 +49,19 @@ void AddReportToCase(const hirs::store::v1::StoredReport& report, absl::Time now
 
 // `base` rebuilt from `reports` (any order; they are added oldest received
 // first): the derived fields recomputed, the police's fields (status, crime
-// reference, outcome note), repeat-victim links and separations kept, the
+// reference, outcome note), repeat-victim links, separations and the
+// retention marks (non_crime_since, personal_data_removed_at) kept, the
 // version one past base's. Explanations are left for the caller to set.
 hirs::store::v1::StoredCase RebuildCase(const hirs::store::v1::StoredCase& base,
                                         std::vector<hirs::store::v1::StoredReport> reports, absl::Time now);
 
-// RebuildCase of `base` from the stored reports `report_ids`; DATA_LOSS
-// when one of them is not stored.
+// RebuildCase of `base` from the stored reports `report_ids` and from
+// `also`, reports not stored yet (an amended version); DATA_LOSS when one
+// of `report_ids` is not stored.
 absl::StatusOr<hirs::store::v1::StoredCase> RebuildCaseFrom(const storage::Store& store,
                                                             const hirs::store::v1::StoredCase& base,
-                                                            const std::vector<std::string>& report_ids, absl::Time now);
+                                                            const std::vector<std::string>& report_ids, absl::Time now,
+                                                            std::vector<hirs::store::v1::StoredReport> also = {});
 
 // Marks a change of `c`: the next version, its etag, updated_at = `now`
 // (or the previous updated_at, if `now` is earlier: it never goes back).

@@ -15,6 +15,7 @@
 #include "hirs/store/v1/records.pb.h"
 #include "services/query/filter.h"
 #include "services/query/pager.h"
+#include "services/records/personal_data.h"
 #include "storage/keys.h"
 
 namespace hirs::intake {
@@ -44,6 +45,7 @@ absl::Status FillProgress(const storage::Store& store, std::vector<StoredReport*
     if (c.has_value()) by_id[c->case_().case_id()] = &c->case_();
   }
   for (StoredReport* r : reports) {
+    r->mutable_report()->set_etag(records::ReportEtag(*r));
     if (r->case_id().empty()) continue;
     const auto it = by_id.find(r->case_id());
     if (it == by_id.end()) {
@@ -66,18 +68,31 @@ CentreReports::CentreReports(const storage::Store* store, const collation::Keyed
                              std::function<absl::Time()> clock)
     : store_(store), hasher_(hasher), clock_(std::move(clock)) {}
 
-absl::StatusOr<hirs::v1::Report> CentreReports::GetReport(absl::string_view centre_id,
-                                                          absl::string_view report_id) const {
+absl::StatusOr<hirs::v1::Report> CentreReports::GetReport(absl::string_view centre_id, absl::string_view report_id,
+                                                          int version) const {
+  std::vector<FieldViolation> violations;
   if (!IsWellFormedId("rpt_", report_id)) {
-    return InvalidArgumentWithViolations({{"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"}});
+    violations.push_back({"report_id", "is not a report id (\"rpt_\" followed by 26 characters)"});
   }
+  if (version < 0) violations.push_back({"version", "must be 1 or more (1: as received), or 0 for the current one"});
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   ASSIGN_OR_RETURN(std::optional<StoredReport> stored,
                    storage::ReadProto<StoredReport>(*store_, Family::kReports, report_id));
   if (!stored.has_value() || stored->report().reporting_centre() != centre_id) {
     return absl::NotFoundError(absl::StrCat("report ", report_id, " not found"));
   }
   RETURN_IF_ERROR(FillProgress(*store_, {&*stored}));
-  return std::move(*stored->mutable_report());
+  hirs::v1::Report& current = *stored->mutable_report();
+  if (version == 0 || version == std::max(1, current.versions_size())) return std::move(current);
+  if (version > stored->earlier_versions_size()) {
+    return absl::NotFoundError(absl::StrCat("report ", report_id, " has no version ", version, " (it has ",
+                                            std::max(1, current.versions_size()), ")"));
+  }
+  hirs::v1::Report earlier = std::move(*stored->mutable_earlier_versions(version - 1));
+  *earlier.mutable_versions() = current.versions();
+  *earlier.mutable_progress() = current.progress();
+  earlier.set_etag(current.etag());
+  return earlier;
 }
 
 absl::StatusOr<hirs::v1::ListReportsResponse> CentreReports::ListReports(

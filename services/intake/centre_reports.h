@@ -27,10 +27,13 @@ class CentreReports {
   CentreReports(const storage::Store* store, const collation::KeyedHasher* hasher,
                 std::function<absl::Time()> clock = absl::Now);
 
-  // The report with its progress. NOT_FOUND when there is no such report
-  // or it belongs to another centre (the two are indistinguishable on
-  // purpose); INVALID_ARGUMENT naming report_id when it is not a report id.
-  absl::StatusOr<hirs::v1::Report> GetReport(absl::string_view centre_id, absl::string_view report_id) const;
+  // The report with its progress; `version` > 0: that version of it
+  // (GetReportRequest.version). NOT_FOUND when there is no such report or
+  // version, or the report belongs to another centre (the two are
+  // indistinguishable on purpose); INVALID_ARGUMENT naming report_id when
+  // it is not a report id, or version when it is negative.
+  absl::StatusOr<hirs::v1::Report> GetReport(absl::string_view centre_id, absl::string_view report_id,
+                                             int version = 0) const;
 
   // A page of centre `centre_id`'s reports, newest first, matching the
   // request's filter (query/filter.h, FilterSubject::kReports) and

@@ -66,6 +66,17 @@ struct Intake::Submission {
   storage::LockManager::Guard case_guard;
 };
 
+void PutReviewItem(const hirs::v1::CollationExplanation& explanation, absl::Time now, storage::WriteBatch* batch) {
+  hirs::v1::ReviewItem item;
+  item.set_review_id(NewId("rev_", now));
+  item.set_report_id(explanation.report_id());
+  item.set_case_id(explanation.case_id());
+  *item.mutable_candidate_case_ids() = explanation.candidate_case_ids();
+  *item.mutable_explanation() = explanation;
+  *item.mutable_created_at() = ToTimestamp(now);
+  batch->Put(Family::kReview, item.review_id(), item.SerializeAsString());
+}
+
 absl::StatusOr<Intake::Submission> Intake::Plan(absl::string_view centre_id,
                                                 const hirs::v1::SubmitReportRequest& request) const {
   Submission s;
@@ -169,17 +180,7 @@ SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
   const auto kind = s.before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
   records::PutCase(s.before.has_value() ? &*s.before : nullptr, c, {{kind, {}, {report_id}}}, s.now, batch);
   collator_->Record(s.plan, report_id, c.case_().case_id(), decision.outcome, batch);
-  if (decision.outcome == hirs::v1::NEEDS_REVIEW) {
-    hirs::v1::ReviewItem item;
-    item.set_review_id(NewId("rev_", s.now));
-    item.set_report_id(report_id);
-    item.set_case_id(c.case_().case_id());
-    *item.mutable_candidate_case_ids() = member.candidate_case_ids();
-    *item.mutable_explanation() = member;
-    *item.mutable_created_at() = ToTimestamp(s.now);
-    // Review ids sort by creation time: the queue reads oldest first.
-    batch->Put(Family::kReview, item.review_id(), item.SerializeAsString());
-  }
+  if (decision.outcome == hirs::v1::NEEDS_REVIEW) PutReviewItem(member, s.now, batch);
   RequestRecord record;
   record.set_report_id(report_id);
   record.set_case_id(c.case_().case_id());

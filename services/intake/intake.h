@@ -29,6 +29,12 @@ struct SubmitResult {
   std::string receipt;
 };
 
+// Adds to `batch` a review item asking a person whether report
+// `explanation.report_id()`, in case `explanation.case_id()`, belongs to
+// one of `explanation.candidate_case_ids()`. Review ids sort by creation
+// time: the queue reads oldest first.
+void PutReviewItem(const hirs::v1::CollationExplanation& explanation, absl::Time now, storage::WriteBatch* batch);
+
 // Thread safe. Concurrent submissions of one incident yield one case: every
 // submission holds the locks of its blocking keys and idempotency keys from
 // the look-up to the write, and the lock of a case while changing it.

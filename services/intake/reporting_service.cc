@@ -266,9 +266,10 @@ ReportingServiceImpl::SubmitReports(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                           const hirs::v1::GetReportRequest* request,
                                                           hirs::v1::Report* response) {
-  return rpc::RunUnary(
-      context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
-      [this, request](const auth::Principal& p) { return reports_->GetReport(p.scope, request->report_id()); });
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/GetReport", *request, pools_.reads, response,
+                       [this, request](const auth::Principal& p) {
+                         return reports_->GetReport(p.scope, request->report_id(), request->version());
+                       });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServerContext* context,
@@ -291,6 +292,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateConsent(grpc::CallbackServ
                                                               hirs::v1::Report* response) {
   return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/UpdateConsent", *request, pools_.writes, response,
                        [this, request](const auth::Principal& p) { return changes_->UpdateConsent(p, *request); });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::AmendReport(grpc::CallbackServerContext* context,
+                                                            const hirs::v1::AmendReportRequest* request,
+                                                            hirs::v1::Report* response) {
+  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/AmendReport", *request, pools_.writes, response,
+                       [this, request](const auth::Principal& p) { return changes_->Amend(p, *request); });
 }
 
 }  // namespace hirs::intake

@@ -1,5 +1,5 @@
 // gRPC adapter of hirs.v1.ReportingService over Intake (submissions),
-// CentreReports (reads) and ReportChanges (withdrawal, consent). Calls pass the
+// CentreReports (reads) and ReportChanges (amendment, withdrawal, consent). Calls pass the
 // gate (services/rpc/gate.h), hand the blocking work to a WorkerPool (a
 // write waits for fsync) and finish through the gate, so no reaction blocks.
 #ifndef HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
@@ -37,6 +37,9 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
   grpc::ServerUnaryReactor* UpdateConsent(grpc::CallbackServerContext* context,
                                           const hirs::v1::UpdateConsentRequest* request,
                                           hirs::v1::Report* response) override;
+  grpc::ServerUnaryReactor* AmendReport(grpc::CallbackServerContext* context,
+                                        const hirs::v1::AmendReportRequest* request,
+                                        hirs::v1::Report* response) override;
 
  private:
   Intake* const intake_;

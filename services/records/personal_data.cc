@@ -1,9 +1,14 @@
 #include "services/records/personal_data.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/civil_time.h"
 #include "common/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/auth/redaction.h"
 #include "services/collation/case_aggregate.h"
+#include "services/collation/keyed_hasher.h"
 
 namespace hirs::records {
 namespace {
@@ -27,13 +32,28 @@ void ClearNormalisedIdentity(StoredReport* stored) {
 
 void ClearStoredIdentity(StoredReport* stored) {
   auth::ClearIdentity(stored->mutable_report()->mutable_victim());
+  for (hirs::v1::Report& earlier : *stored->mutable_earlier_versions()) auth::ClearIdentity(earlier.mutable_victim());
   ClearNormalisedIdentity(stored);
 }
 
 void ClearStoredReport(absl::Time now, StoredReport* stored) {
   auth::ClearPersonalData(stored->mutable_report());
+  for (hirs::v1::Report& earlier : *stored->mutable_earlier_versions()) auth::ClearPersonalData(&earlier);
   *stored->mutable_report()->mutable_personal_data_removed_at() = ToTimestamp(now);
   ClearNormalisedIdentity(stored);
+}
+
+std::string ReportEtag(const StoredReport& stored) {
+  hirs::v1::Report report = stored.report();
+  report.clear_progress();
+  report.clear_etag();
+  std::string bytes;
+  google::protobuf::io::StringOutputStream out(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&out);
+  coded.SetSerializationDeterministic(true);
+  report.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return absl::StrCat("\"", absl::BytesToHexString(collation::Sha256(bytes)).substr(0, 16), "\"");
 }
 
 absl::StatusOr<int> RemovePersonalData(const storage::Store& store, const collation::Collator& collator,

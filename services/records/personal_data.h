@@ -18,15 +18,21 @@
 
 namespace hirs::records {
 
-// Clears what identifies the victim of a stored report (auth::ClearIdentity)
-// and what normalisation derived from it: what an anonymous report must
-// not carry.
+// Clears what identifies the victim of a stored report and of its earlier
+// versions (auth::ClearIdentity) and what normalisation derived from it:
+// what an anonymous report must not carry.
 void ClearStoredIdentity(hirs::store::v1::StoredReport* stored);
 
-// Clears the personal data of a stored report (auth::ClearPersonalData,
-// and the victim's name and date of birth normalisation derived) and
+// Clears the personal data of a stored report and of its earlier versions
+// (auth::ClearPersonalData, and the victim's name and date of birth
+// normalisation derived) and
 // stamps personal_data_removed_at with `now`.
 void ClearStoredReport(absl::Time now, hirs::store::v1::StoredReport* stored);
+
+// The report's etag (Report.etag): a digest of the report as stored
+// (its list of versions, consent changes and withdrawal included), so any
+// change to it changes the etag.
+std::string ReportEtag(const hirs::store::v1::StoredReport& stored);
 
 // Adds to `batch` the removal of the personal data of `remove` (reports of
 // case `after`, read from `store`), marking them and the case: the reports

@@ -199,7 +199,8 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
   state->read_pool = std::make_unique<WorkerPool>(options.read_threads, options.max_queued_calls, "hirs-reads");
   const WorkerPools pools{state->read_pool.get(), state->pool.get()};
   state->centre_reports = std::make_unique<intake::CentreReports>(state->store, state->hasher.get());
-  state->report_changes = std::make_unique<intake::ReportChanges>(state->store, &state->locks, state->collator.get());
+  state->report_changes =
+      std::make_unique<intake::ReportChanges>(state->store, &state->locks, state->collator.get(), state->router.get());
   state->reporting = std::make_unique<intake::ReportingServiceImpl>(
       state->intake.get(), state->centre_reports.get(), state->report_changes.get(), state->gate.get(), pools);
   state->case_domain =

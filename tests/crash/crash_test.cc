@@ -1,9 +1,10 @@
 // Crash safety, proven against the real hirsd binary: concurrent clients
 // submit reports (each with an idempotency key, some of them the same
-// incident from two centres at once; one report in seven withdrawn as soon
-// as it is acknowledged) while hirsd is killed with SIGKILL at random
-// moments and restarted, cycle after cycle. After each restart every
-// withdrawal left unanswered is retried, and every report acknowledged in
+// incident from two centres at once; one report in seven withdrawn and
+// another in seven amended (with a request_id) as soon as it is
+// acknowledged) while hirsd is killed with SIGKILL at random moments and
+// restarted, cycle after cycle. After each restart every withdrawal and
+// amendment left unanswered is retried, and every report acknowledged in
 // the cycle before is retried and must come back ALREADY_RECEIVED with the
 // same report and case (none, once withdrawn); at the end the store is
 // opened directly and checked: every acknowledged report is present in the
@@ -11,7 +12,8 @@
 // every case lists reports that exist and
 // point back to it, the case indexes agree with the cases, no incident
 // reported concurrently by two centres ended up as two cases, and the audit
-// chain verifies and names every acknowledged report.
+// chain verifies and names every acknowledged report; each report amended
+// holds exactly one amendment.
 //
 //   crash_test --hirsd=PATH [--cycles=20] [--seed=N] [--max_seconds=120]
 #include <grpcpp/grpcpp.h>
@@ -126,6 +128,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> recent;                       // acknowledged in the current cycle
   std::map<std::string, int> withdrawing;                // report id -> centre: withdrawal sent, not answered
   std::set<std::string> withdrawn;                       // withdrawal answered (OK, or already withdrawn)
+  std::map<std::string, std::pair<int, uint64_t>> amending;  // report id -> (centre, incident): amendment unanswered
+  std::set<std::string> amended;                             // amendment answered OK
   std::atomic<uint64_t> next_incident{0};
   int cycles = 0, retried = 0;
 
@@ -140,6 +144,12 @@ int main(int argc, char** argv) {
       withdrawn.insert(report_id);
     }
     withdrawing.clear();
+    for (const auto& [report_id, what] : amending) {
+      const grpc::Status s = hirs::crash::Amend(stub, what.first, report_id, what.second, "amend-" + report_id);
+      CHECK_THAT(s.ok(), "amendment of ", report_id, " retried after the crash: ", s.error_message());
+      amended.insert(report_id);
+    }
+    amending.clear();
     for (const std::string& key : recent) sent[key] = {key.rfind("centre-a/", 0) == 0 ? 0 : 1, acked[key].incident};
     recent.clear();
     for (const auto& [key, where] : sent) {
@@ -198,8 +208,19 @@ int main(int argc, char** argv) {
                 ++answers[response.report_id()];
                 recent.push_back(id);
                 sent.erase(id);
-                if (incident % 7 != 3) return;  // one report in seven is withdrawn at once
-                withdrawing[response.report_id()] = centre;
+                if (incident % 7 == 5) amending[response.report_id()] = {centre, incident};
+                if (incident % 7 != 3 && incident % 7 != 5) return;
+                if (incident % 7 == 3) withdrawing[response.report_id()] = centre;
+              }
+              if (incident % 7 == 5) {  // one report in seven is amended at once
+                const grpc::Status a = hirs::crash::Amend(stub.get(), centre, response.report_id(), incident,
+                                                          "amend-" + response.report_id());
+                if (a.ok()) {
+                  std::lock_guard<std::mutex> lock(mu);
+                  amended.insert(response.report_id());
+                  amending.erase(response.report_id());
+                }
+                return;
               }
               const grpc::Status w = hirs::crash::Withdraw(stub.get(), centre, response.report_id());
               if (w.ok() || w.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
@@ -245,13 +266,16 @@ int main(int argc, char** argv) {
     ++failures;
     std::fprintf(stderr, "FAIL %s\n", problem.c_str());
   }
+  CHECK_THAT(summary.amended == amended.size(), summary.amended, " reports hold an amendment, ", amended.size(),
+             " amendments were answered OK");
 
   std::printf(
       "crash_test: %d SIGKILL cycles, %zu reports acknowledged (%zu incidents reported by two centres at once), "
-      "%zu withdrawn, %d acknowledged reports retried after a crash, %zu cases, %zu index entries, audit entries "
+      "%zu withdrawn, %zu amended, %d acknowledged reports retried after a crash, %zu cases, %zu index entries, audit "
+      "entries "
       "%llu: %s\n",
-      cycles, acked.size(), summary.shared_incidents, summary.withdrawn, retried, summary.cases, summary.index_entries,
-      static_cast<unsigned long long>(summary.audit_entries), failures == 0 ? "ok" : "FAILED");
+      cycles, acked.size(), summary.shared_incidents, summary.withdrawn, summary.amended, retried, summary.cases,
+      summary.index_entries, static_cast<unsigned long long>(summary.audit_entries), failures == 0 ? "ok" : "FAILED");
   if (failures == 0 && absl::GetFlag(FLAGS_work_dir).empty()) std::system(absl::StrCat("rm -rf '", work, "'").c_str());
   return failures == 0 && cycles >= std::min(20, absl::GetFlag(FLAGS_cycles)) ? 0 : 1;
 }

@@ -71,6 +71,21 @@ grpc::Status Withdraw(hirs::v1::ReportingService::Stub* stub, int centre, const 
   return stub->WithdrawReport(&context, request, &out);
 }
 
+grpc::Status Amend(hirs::v1::ReportingService::Stub* stub, int centre, const std::string& report_id, uint64_t incident,
+                   const std::string& request_id) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + Token(centre));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  hirs::v1::AmendReportRequest request;
+  request.set_report_id(report_id);
+  *request.mutable_report() = Incident(incident, centre);
+  request.mutable_report()->set_description(absl::StrCat(request.report().description(), " (corrected)"));
+  request.set_reason("amended by the crash test");
+  request.set_request_id(request_id);
+  hirs::v1::Report out;
+  return stub->AmendReport(&context, request, &out);
+}
+
 namespace {
 
 // Reads every report, case and index key of a store.
@@ -178,6 +193,11 @@ std::vector<std::string> CheckStore(const storage::Store& store, const std::map<
     } else if (it->second.case_id() != ack.case_id) {  // nothing merges here
       problems.push_back(absl::StrCat(ack.report_id, " is in ", it->second.case_id(), " not ", ack.case_id));
     }
+  }
+  for (const auto& [id, stored] : c.reports) {
+    const int versions = stored.report().versions_size();
+    if (versions > 2) problems.push_back(absl::StrCat(id, " has ", versions, " versions: amended more than once"));
+    summary->amended += versions == 2 ? 1 : 0;
   }
   if (c.reports.size() != acked.size()) {
     problems.push_back(absl::StrCat(c.reports.size(), " reports stored, ", acked.size(),

@@ -39,6 +39,11 @@ grpc::Status Submit(hirs::v1::ReportingService::Stub* stub, int centre, const st
 // WithdrawReport of `report_id` by `centre`.
 grpc::Status Withdraw(hirs::v1::ReportingService::Stub* stub, int centre, const std::string& report_id);
 
+// AmendReport of `report_id` (incident `incident` by `centre`) with
+// `request_id`: the same incident, its description corrected.
+grpc::Status Amend(hirs::v1::ReportingService::Stub* stub, int centre, const std::string& report_id, uint64_t incident,
+                   const std::string& request_id);
+
 // The first OK answer to a submission.
 struct Ack {
   std::string report_id;
@@ -52,6 +57,7 @@ struct StoreSummary {
   size_t index_entries = 0;
   size_t shared_incidents = 0;  // incidents reported by both centres
   size_t withdrawn = 0;
+  size_t amended = 0;  // reports holding a second version
   uint64_t audit_entries = 0;
 };
 
@@ -62,8 +68,8 @@ struct StoreSummary {
 // withdrawn (a tombstone in no case, without personal data), and nothing
 // else stored; every case lists reports that point back to it;
 // the case indexes agree with the cases; each incident's reports that were
-// not withdrawn in one case; the
-// audit chain verifies with nothing pending and holds an OK SubmitReport
+// not withdrawn in one case; no report with more than one amendment
+// (each is amended once, with a request_id); the audit chain verifies with nothing pending and holds an OK SubmitReport
 // entry for every OK answer. The problems found (none: the store is
 // right).
 std::vector<std::string> CheckStore(const storage::Store& store, const std::map<std::string, Ack>& acked,

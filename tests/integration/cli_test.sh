@@ -139,9 +139,37 @@ rc=0; "$HIRS" reports list --filter='district_code = "E07000130"' 2>"$WORK/filte
 "$HIRS" "${P[@]}" cases history "$case_id" --output=table >"$WORK/history.table" || fail "cases history exited $?"
 sed -n 2p "$WORK/history.table" | grep -qE ' CASE_UPDATED +UNDER_INVESTIGATION' || fail "history: $(cat "$WORK/history.table")"
 tail -1 "$WORK/history.table" | grep -q ' CASE_CREATED ' || fail "history ends with: $(tail -1 "$WORK/history.table")"
+csv_report=$(grep -o 'rpt_[0-9A-Z]*' "$WORK/csv.out" | head -1)
+# A centre corrects a report (a reason required, the etag as read): a new
+# version; the version received stays readable.
+"$HIRS" reports get "$csv_report" >"$WORK/current.json" || fail "reports get exited $?"
+python3 - "$WORK/current.json" "$WORK/amended.json" <<'PY' || fail "amended report: $(cat "$WORK/current.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("report_id", "reporting_centre", "received_at", "submitted_by", "progress", "etag", "versions"):
+    r.pop(k, None)
+r["description"] = r.get("description", "") + " (corrected)"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+report_etag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["etag"])' "$WORK/current.json")
+rc=0; "$HIRS" reports amend "$csv_report" "$WORK/amended.json" 2>"$WORK/amend.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'reason' "$WORK/amend.err" || fail "amend without a reason: rc=$rc $(cat "$WORK/amend.err")"
+"$HIRS" reports amend "$csv_report" "$WORK/amended.json" --etag="$report_etag" --reason="description completed" \
+  >"$WORK/amended.out" || fail "reports amend exited $?"
+python3 - "$WORK/amended.out" <<'PY' || fail "amended: $(cat "$WORK/amended.out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["description"].endswith("(corrected)"), r["description"]
+assert [v["version"] for v in r["versions"]] == [1, 2], r["versions"]
+assert r["versions"][1]["changed_fields"] == ["description"], r["versions"]
+PY
+"$HIRS" reports get "$csv_report" --version=1 >"$WORK/first.json" || fail "reports get --version=1 exited $?"
+! grep -q '(corrected)' "$WORK/first.json" || fail "the version received changed: $(cat "$WORK/first.json")"
+rc=0; "$HIRS" reports amend "$csv_report" "$WORK/amended.json" --etag="$report_etag" --reason=again 2>"$WORK/amend.err" \
+  || rc=$?
+[ "$rc" -eq 1 ] && grep -q ABORTED "$WORK/amend.err" || fail "amend on a stale etag: rc=$rc $(cat "$WORK/amend.err")"
 # A centre changes the victim's consent (only the flag given) and withdraws
 # a report (a reason required).
-csv_report=$(grep -o 'rpt_[0-9A-Z]*' "$WORK/csv.out" | head -1)
 "$HIRS" reports consent "$csv_report" --share_with_police=false --reason="the victim asked" >"$WORK/consent.json" \
   || fail "reports consent exited $?"
 python3 - "$WORK/consent.json" <<'PY' || fail "consent: $(cat "$WORK/consent.json")"

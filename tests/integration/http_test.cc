@@ -196,6 +196,25 @@ TEST_F(HttpTest, AnswersEqualTheGrpcAnswers) {
   EXPECT_EQ(res->status, 200) << res->body;
   ASSERT_TRUE(server_.Reporting()->GetReport(ContextWithToken(kCentreAToken).get(), report, &stored).ok());
   EXPECT_EQ(stored.consent_changes_size(), 1);
+  // An amendment on the etag as read; another on the same etag conflicts.
+  hirs::v1::AmendReportRequest amend;
+  *amend.mutable_report() = stored;
+  amend.mutable_report()->set_description("corrected over HTTP");
+  amend.set_reason("description corrected");
+  amend.set_etag(stored.etag());
+  res = client_.Post(absl::StrCat("/v1/reports/", submitted.report_id(), ":amend"), Bearer(kCentreAToken), Json(amend),
+                     "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  hirs::v1::Report amended;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(res->body, &amended).ok());
+  EXPECT_EQ(amended.versions_size(), 2);
+  EXPECT_EQ(amended.description(), "corrected over HTTP");
+  amend.mutable_report()->set_description("corrected again");
+  res = client_.Post(absl::StrCat("/v1/reports/", submitted.report_id(), ":amend"), Bearer(kCentreAToken), Json(amend),
+                     "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409) << res->body;
   res = client_.Post(absl::StrCat("/v1/reports/", submitted.report_id(), ":withdraw"), Bearer(kCentreAToken),
                      R"({"reason": ""})", "application/json");
   ASSERT_TRUE(res);

@@ -4,7 +4,9 @@
 // victim's consent (what police see follows the current consent).
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "hirs/v1/case_service.grpc.pb.h"
@@ -27,6 +29,15 @@ const hirs::testing::Planted kVictim{"Hepzibah Thistlewood",
                                      "LE11 8XX",
                                      "shouted at by a man quux-withdrawn-words",
                                      "by the quux bus shelter"};
+
+// A witness's report of ValidReport's incident, under `reference`.
+hirs::v1::Report WitnessReport(const std::string& reference) {
+  auto r = testing::ValidReport();
+  r.set_source_reference(reference);
+  r.set_reporter_role(hirs::v1::WITNESS);
+  r.clear_victim();
+  return r;
+}
 
 class ReportChangesTest : public ::testing::Test {
  protected:
@@ -57,6 +68,37 @@ class ReportChangesTest : public ::testing::Test {
     request.mutable_consent()->set_anonymous(anonymous);
     request.set_reason("the victim asked at the counter");
     return server_.Reporting()->UpdateConsent(ContextWithToken(token).get(), request, out);
+  }
+  grpc::Status Amend(const std::string& token, const std::string& report_id, const hirs::v1::Report& report,
+                     const std::string& reason, const std::string& etag, const std::string& request_id,
+                     hirs::v1::Report* out) {
+    hirs::v1::AmendReportRequest request;
+    request.set_report_id(report_id);
+    *request.mutable_report() = report;
+    request.set_reason(reason);
+    request.set_etag(etag);
+    request.set_request_id(request_id);
+    return server_.Reporting()->AmendReport(ContextWithToken(token).get(), request, out);
+  }
+  hirs::v1::Report Get(const std::string& token, const std::string& report_id, int version = 0) {
+    hirs::v1::GetReportRequest request;
+    request.set_report_id(report_id);
+    request.set_version(version);
+    hirs::v1::Report out;
+    const grpc::Status status = server_.Reporting()->GetReport(ContextWithToken(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+  // The review items still waiting for a decision on `report_id`.
+  std::vector<hirs::v1::ReviewItem> OpenReviewItems(const std::string& report_id) {
+    hirs::v1::ListReviewItemsResponse items;
+    EXPECT_TRUE(
+        cases_->ListReviewItems(ContextWithToken(kPoliceToken).get(), hirs::v1::ListReviewItemsRequest(), &items).ok());
+    std::vector<hirs::v1::ReviewItem> of_report;
+    for (const auto& item : items.items()) {
+      if (item.report_id() == report_id) of_report.push_back(item);
+    }
+    return of_report;
   }
   hirs::v1::Case PoliceCase(const std::string& case_id) {
     hirs::v1::GetCaseRequest request;
@@ -179,33 +221,18 @@ TEST_F(ReportChangesTest, AWithdrawnReportLeavesItsCaseAndItsPersonalDataLeavesE
 TEST_F(ReportChangesTest, AWithdrawnReportLeavesTheReviewQueue) {
   // One incident reported twice, the second split off by police: a third
   // report matching both cases waits for a person.
-  auto report = [](const std::string& reference) {
-    auto r = testing::ValidReport();
-    r.set_source_reference(reference);
-    r.set_reporter_role(hirs::v1::WITNESS);
-    r.clear_victim();
-    return r;
-  };
-  Submit(kCentreAToken, report("A"), "a");
-  const auto b = Submit(kCentreAToken, report("B"), "b");
+  Submit(kCentreAToken, WitnessReport("A"), "a");
+  const auto b = Submit(kCentreAToken, WitnessReport("B"), "b");
   hirs::v1::SplitReportRequest split;
   split.set_report_id(b.report_id());
   hirs::v1::SplitReportResponse split_out;
   ASSERT_TRUE(cases_->SplitReport(ContextWithToken(kPoliceToken).get(), split, &split_out).ok());
-  const auto c = Submit(kCentreAToken, report("C"), "c");
+  const auto c = Submit(kCentreAToken, WitnessReport("C"), "c");
   ASSERT_EQ(c.collation(), hirs::v1::NEEDS_REVIEW);
-  auto open_items = [&] {
-    hirs::v1::ListReviewItemsResponse items;
-    EXPECT_TRUE(
-        cases_->ListReviewItems(ContextWithToken(kPoliceToken).get(), hirs::v1::ListReviewItemsRequest(), &items).ok());
-    int of_c = 0;
-    for (const auto& item : items.items()) of_c += item.report_id() == c.report_id() ? 1 : 0;
-    return of_c;
-  };
-  ASSERT_EQ(open_items(), 1);
+  ASSERT_EQ(OpenReviewItems(c.report_id()).size(), 1u);
   hirs::v1::Report out;
   ASSERT_TRUE(Withdraw(kCentreAToken, c.report_id(), "reported by mistake", &out).ok());
-  EXPECT_EQ(open_items(), 0);
+  EXPECT_EQ(OpenReviewItems(c.report_id()).size(), 0u);
 }
 
 TEST_F(ReportChangesTest, PoliceSeeTheVictimOnlyWhileTheCurrentConsentAllowsIt) {
@@ -262,6 +289,189 @@ TEST_F(ReportChangesTest, PoliceSeeTheVictimOnlyWhileTheCurrentConsentAllowsIt) 
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_FALSE(testing::StoreHolds(**store, kVictim.name));
   EXPECT_FALSE(testing::StoreHolds(**store, kVictim.dob));
+}
+
+TEST_F(ReportChangesTest, AnAmendmentIsANewVersionAndTheVersionReceivedStays) {
+  const hirs::v1::Report planted = testing::PlantedReport(kVictim, testing::kTestNow, "LE11 3AB", false);
+  const auto a = Submit(kCentreAToken, planted, "a-1");
+  const hirs::v1::Report received = Get(kCentreAToken, a.report_id());
+  ASSERT_FALSE(received.etag().empty());
+  const std::vector<hirs::v1::ExtractRow> before = Extract();
+  ASSERT_EQ(before.size(), 1u);
+  const google::protobuf::Timestamp then = PoliceCase(a.case_id()).updated_at();
+  auto corrected = planted;
+  corrected.mutable_victim()->set_date_of_birth("1971-07-05");
+  corrected.add_motivations(hirs::v1::RELIGION_OR_BELIEF);
+
+  // Only the submitting centre, with a reason and a valid report; the
+  // consent changes only through UpdateConsent; nothing stored meanwhile.
+  hirs::v1::Report out;
+  EXPECT_EQ(Amend(kCentreBToken, a.report_id(), corrected, "typo", "", "", &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Amend(kPoliceToken, a.report_id(), corrected, "typo", "", "", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Amend(kCentreAToken, a.report_id(), corrected, "", "", "", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  auto invalid = corrected;
+  invalid.clear_occurred_start();
+  const grpc::Status bad = Amend(kCentreAToken, a.report_id(), invalid, "typo", "", "", &out);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("report.occurred_start"), std::string::npos) << bad.error_message();
+  auto unshared = corrected;
+  unshared.mutable_consent()->set_share_with_police(false);
+  const grpc::Status consent = Amend(kCentreAToken, a.report_id(), unshared, "typo", "", "", &out);
+  EXPECT_EQ(consent.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(consent.error_message().find("report.consent"), std::string::npos) << consent.error_message();
+  EXPECT_EQ(Get(kCentreAToken, a.report_id()).etag(), received.etag());
+
+  // Output-only fields a caller sets are ignored.
+  auto forged = corrected;
+  forged.set_report_id("rpt_00000000000000000000000000");
+  forged.set_reporting_centre("centre-b");
+  forged.mutable_withdrawal()->set_reason("forged");
+  forged.add_versions()->set_reason("forged");
+  forged.set_etag("forged");
+  ASSERT_TRUE(
+      Amend(kCentreAToken, a.report_id(), forged, "date of birth mistyped", received.etag(), "fix-1", &out).ok());
+  EXPECT_EQ(out.report_id(), a.report_id());
+  EXPECT_EQ(out.reporting_centre(), testing::kCentreA);
+  EXPECT_FALSE(out.has_withdrawal());
+  EXPECT_EQ(out.victim().date_of_birth(), "1971-07-05");
+  EXPECT_EQ(out.received_at().seconds(), received.received_at().seconds());
+  EXPECT_NE(out.etag(), received.etag());
+  ASSERT_EQ(out.versions_size(), 2);
+  EXPECT_EQ(out.versions(0).version(), 1);
+  EXPECT_EQ(out.versions(1).version(), 2);
+  EXPECT_EQ(out.versions(1).reason(), "date of birth mistyped");
+  EXPECT_EQ(std::vector<std::string>(out.versions(1).changed_fields().begin(), out.versions(1).changed_fields().end()),
+            (std::vector<std::string>{"motivations", "victim.date_of_birth"}));
+  EXPECT_EQ(Get(kCentreAToken, a.report_id()).SerializeAsString().find("1971-05-17"), std::string::npos);
+
+  // A retry is answered as the first call was; a request_id reused for
+  // something else, or a change on a version no longer current, is not.
+  hirs::v1::Report retry;
+  ASSERT_TRUE(
+      Amend(kCentreAToken, a.report_id(), corrected, "date of birth mistyped", received.etag(), "fix-1", &retry).ok());
+  EXPECT_EQ(retry.versions_size(), 2);
+  EXPECT_EQ(retry.etag(), out.etag());
+  auto other = corrected;
+  other.set_description("a different account");
+  EXPECT_EQ(Amend(kCentreAToken, a.report_id(), other, "more", "", "fix-1", &retry).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Amend(kCentreAToken, a.report_id(), other, "more", received.etag(), "", &retry).error_code(),
+            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Get(kCentreAToken, a.report_id()).etag(), out.etag());
+
+  // Police see the current version and its history; the feed says what
+  // happened; the extract row is REVISED and the past reproduces as it was.
+  const hirs::v1::Case c = PoliceCase(a.case_id());
+  EXPECT_EQ(c.report_count(), 1);
+  ASSERT_EQ(c.reports_size(), 1);
+  EXPECT_EQ(c.reports(0).victim().date_of_birth(), "1971-07-05");
+  EXPECT_EQ(c.reports(0).versions_size(), 2);
+  const auto events = Events(a.case_id());
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().kind(), hirs::v1::CaseEvent::REPORT_AMENDED);
+  EXPECT_EQ(events.front().SerializeAsString().find(kVictim.name), std::string::npos);
+  const auto revised = Extract();
+  ASSERT_EQ(revised.size(), 1u);
+  EXPECT_EQ(revised[0].change(), hirs::v1::ExtractRow::REVISED);
+  EXPECT_EQ(revised[0].motivations_size(), before[0].motivations_size() + 1);
+  const auto as_then = Extract(&then);
+  ASSERT_EQ(as_then.size(), 1u);
+  EXPECT_EQ(as_then[0].SerializeAsString(), before[0].SerializeAsString());
+
+  // The version received stays, for its centre to read, until the
+  // report's personal data goes, with every version's.
+  const hirs::v1::Report first = Get(kCentreAToken, a.report_id(), 1);
+  EXPECT_EQ(first.victim().date_of_birth(), kVictim.dob);
+  EXPECT_EQ(first.versions_size(), 2);
+  EXPECT_EQ(first.etag(), out.etag());
+  EXPECT_EQ(Get(kCentreAToken, a.report_id(), 2).victim().date_of_birth(), "1971-07-05");
+  hirs::v1::GetReportRequest third;
+  third.set_report_id(a.report_id());
+  third.set_version(3);
+  const grpc::Status no_such = server_.Reporting()->GetReport(ContextWithToken(kCentreAToken).get(), third, &retry);
+  EXPECT_EQ(no_such.error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Withdraw(kCentreAToken, a.report_id(), "the victim asked", &out).ok());
+  EXPECT_EQ(Amend(kCentreAToken, a.report_id(), other, "more", "", "", &retry).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  server_.Stop();
+  storage::StoreOptions options;
+  options.path = server_.data_dir() + "/db";
+  auto store = storage::Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_FALSE(testing::StoreHolds(**store, kVictim.dob));
+  EXPECT_FALSE(testing::StoreHolds(**store, "1971-07-05"));
+}
+
+TEST_F(ReportChangesTest, AnAmendmentThatNowMatchesAnotherCaseMovesTheReportThere) {
+  const auto p = Submit(kCentreAToken, testing::ValidReport(), "p");
+  const auto q = Submit(kCentreBToken, testing::DistinctReport(1, testing::kTestNow), "q");
+  ASSERT_NE(q.case_id(), p.case_id());
+  auto corrected = testing::ValidReport();
+  corrected.set_source_reference("Q-1");
+  hirs::v1::Report out;
+  ASSERT_TRUE(
+      Amend(kCentreBToken, q.report_id(), corrected, "the wrong incident's details were entered", "", "", &out).ok());
+  EXPECT_EQ(Get(kCentreBToken, q.report_id()).progress().case_id(), p.case_id());
+  const hirs::v1::Case joined = PoliceCase(p.case_id());
+  EXPECT_EQ(joined.report_count(), 2);
+  EXPECT_EQ(joined.source_count(), 2);
+  const hirs::v1::Case left = PoliceCase(q.case_id());
+  EXPECT_EQ(left.report_count(), 0);
+  EXPECT_EQ(left.status(), hirs::v1::CLOSED);
+  const auto to = Events(p.case_id());
+  ASSERT_FALSE(to.empty());
+  EXPECT_EQ(to.front().kind(), hirs::v1::CaseEvent::REPORT_AMENDED);
+  ASSERT_EQ(to.front().related_case_ids_size(), 1);
+  EXPECT_EQ(to.front().related_case_ids(0), q.case_id());
+  EXPECT_EQ(Events(q.case_id()).front().kind(), hirs::v1::CaseEvent::REPORT_AMENDED);
+  // A later report of the mistaken incident no longer finds the report.
+  auto mistaken = testing::DistinctReport(1, testing::kTestNow);
+  mistaken.set_source_reference("later");
+  EXPECT_NE(Submit(kCentreAToken, mistaken, "later").case_id(), p.case_id());
+}
+
+TEST_F(ReportChangesTest, AnAmendmentLeavesAReportAPersonPlacedAndAnUncertainOneGoesToReview) {
+  // Police merged y's case into x's: y stays there even once amended to
+  // match w's case clearly.
+  const auto x = Submit(kCentreAToken, testing::DistinctReport(1, testing::kTestNow), "x");
+  const auto y = Submit(kCentreAToken, testing::DistinctReport(2, testing::kTestNow), "y");
+  const auto w = Submit(kCentreBToken, testing::DistinctReport(3, testing::kTestNow), "w");
+  hirs::v1::MergeCasesRequest merge;
+  merge.set_target_case_id(x.case_id());
+  merge.add_source_case_ids(y.case_id());
+  merge.set_reason("the same incident");
+  hirs::v1::Case merged;
+  ASSERT_TRUE(cases_->MergeCases(ContextWithToken(kPoliceToken).get(), merge, &merged).ok());
+  auto like_w = testing::DistinctReport(3, testing::kTestNow);
+  like_w.set_source_reference("Y-1");
+  hirs::v1::Report out;
+  ASSERT_TRUE(Amend(kCentreAToken, y.report_id(), like_w, "details corrected", "", "", &out).ok());
+  EXPECT_EQ(Get(kCentreAToken, y.report_id()).progress().case_id(), x.case_id());
+  EXPECT_EQ(PoliceCase(w.case_id()).report_count(), 1);
+
+  // One incident reported twice, the second split off by police: a report
+  // amended to match both cases waits for a person, in its own case.
+  const auto a = Submit(kCentreAToken, WitnessReport("A"), "a");
+  const auto b = Submit(kCentreAToken, WitnessReport("B"), "b");
+  hirs::v1::SplitReportRequest split;
+  split.set_report_id(b.report_id());
+  hirs::v1::SplitReportResponse split_out;
+  ASSERT_TRUE(cases_->SplitReport(ContextWithToken(kPoliceToken).get(), split, &split_out).ok());
+  const auto r = Submit(kCentreBToken, testing::DistinctReport(4, testing::kTestNow), "r");
+  ASSERT_EQ(r.collation(), hirs::v1::NEW_CASE);
+  ASSERT_TRUE(Amend(kCentreBToken, r.report_id(), WitnessReport("C"), "wrong incident entered", "", "", &out).ok());
+  EXPECT_EQ(Get(kCentreBToken, r.report_id()).progress().case_id(), r.case_id());
+  const auto items = OpenReviewItems(r.report_id());
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].case_id(), r.case_id());
+  std::vector<std::string> candidates(items[0].candidate_case_ids().begin(), items[0].candidate_case_ids().end());
+  std::sort(candidates.begin(), candidates.end());
+  std::vector<std::string> expected = {a.case_id(), split_out.new_case().case_id()};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(candidates, expected);
 }
 
 }  // namespace

@@ -152,5 +152,21 @@ TEST_F(CaseRecordsTest, AChangeNoReaderSeesWritesTheCaseWithoutAnEventOrAHistory
   EXPECT_EQ(Keys(Family::kExtracts).size(), 1u);
 }
 
+TEST_F(CaseRecordsTest, ARebuiltCaseKeepsItsRetentionMarks) {
+  // A split or a withdrawal rebuilds a case from the reports that stay:
+  // the NCHI review period and the record of personal data removed run on.
+  const absl::Time now = hirs::testing::kTestNow;
+  StoredCase c = CharnwoodCase("case_a", now);
+  c.mutable_case_()->set_status(hirs::v1::NON_CRIME_INCIDENT);
+  *c.mutable_non_crime_since() = ToTimestamp(now - absl::Hours(24));
+  *c.mutable_personal_data_removed_at() = ToTimestamp(now - absl::Hours(1));
+  hirs::store::v1::StoredReport r;
+  *r.mutable_report() = hirs::testing::ValidReport(now);
+  const StoredCase rebuilt = collation::RebuildCase(c, {r}, now);
+  EXPECT_EQ(rebuilt.non_crime_since().seconds(), c.non_crime_since().seconds());
+  EXPECT_EQ(rebuilt.personal_data_removed_at().seconds(), c.personal_data_removed_at().seconds());
+  EXPECT_EQ(rebuilt.case_().status(), hirs::v1::NON_CRIME_INCIDENT);
+}
+
 }  // namespace
 }  // namespace hirs::records
