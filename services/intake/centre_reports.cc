@@ -46,7 +46,13 @@ absl::Status FillProgress(const storage::Store& store, std::vector<StoredReport*
   }
   for (StoredReport* r : reports) {
     r->mutable_report()->set_etag(records::ReportEtag(*r));
-    if (r->case_id().empty()) continue;
+    if (r->case_id().empty()) {
+      // Withdrawn: in no case, last changed when it was withdrawn.
+      const hirs::v1::Withdrawal& w = r->report().withdrawal();
+      if (r->report().has_withdrawal())
+        *r->mutable_report()->mutable_progress()->mutable_updated_at() = w.withdraw_time();
+      continue;
+    }
     const auto it = by_id.find(r->case_id());
     if (it == by_id.end()) {
       return absl::DataLossError(

@@ -274,7 +274,9 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::Withdraw(const auth::Principal& 
   stored.clear_case_id();
   batch.Put(Family::kReports, id, stored.SerializeAsString());
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
-  return Answer(stored);
+  hirs::v1::Report answer = Answer(stored);
+  *answer.mutable_progress()->mutable_updated_at() = ToTimestamp(now);  // as GetReport gives it
+  return answer;
 }
 
 absl::StatusOr<hirs::v1::Report> ReportChanges::UpdateConsent(const auth::Principal& caller,

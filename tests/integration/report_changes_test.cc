@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/civil_time.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
@@ -160,8 +161,17 @@ TEST_F(ReportChangesTest, AWithdrawnReportLeavesItsCaseAndItsPersonalDataLeavesE
   EXPECT_NE(no_reason.error_message().find("reason"), std::string::npos) << no_reason.error_message();
   ASSERT_EQ(PoliceCase(a.case_id()).report_count(), 2);  // nothing changed
 
+  const absl::Time poll = absl::Now();
   ASSERT_TRUE(Withdraw(kCentreAToken, a.report_id(), "the victim asked on 2 December", &out).ok());
   EXPECT_TRUE(out.has_withdrawal());
+  // A centre's system polling for changes sees the withdrawal.
+  hirs::v1::ListReportsRequest changed;
+  *changed.mutable_updated_since() = ToTimestamp(poll);
+  hirs::v1::ListReportsResponse since;
+  ASSERT_TRUE(server_.Reporting()->ListReports(ContextWithToken(kCentreAToken).get(), changed, &since).ok());
+  ASSERT_EQ(since.reports_size(), 1);
+  EXPECT_EQ(since.reports(0).report_id(), a.report_id());
+  EXPECT_TRUE(since.reports(0).has_withdrawal());
   EXPECT_EQ(out.withdrawal().case_id(), a.case_id());
   EXPECT_EQ(out.withdrawal().reason(), "the victim asked on 2 December");
   EXPECT_TRUE(out.victim().full_name().empty());
