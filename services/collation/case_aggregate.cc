@@ -96,6 +96,15 @@ absl::StatusOr<std::vector<std::string>> MemberIdsExcept(const storage::Store& s
   return ids;
 }
 
+bool SeparatedFromAnotherCandidate(const hirs::store::v1::StoredCase& match,
+                                   const google::protobuf::RepeatedPtrField<std::string>& candidate_case_ids) {
+  const auto& apart = match.separated_case_ids();
+  for (const auto& other : candidate_case_ids) {
+    if (other != match.case_().case_id() && std::find(apart.begin(), apart.end(), other) != apart.end()) return true;
+  }
+  return false;
+}
+
 hirs::store::v1::StoredCase NewCase(const std::string& case_id) {
   hirs::store::v1::StoredCase c;
   c.mutable_case_()->set_case_id(case_id);

@@ -35,6 +35,12 @@ absl::StatusOr<std::vector<std::string>> MemberIds(const storage::Store& store, 
 absl::StatusOr<std::vector<std::string>> MemberIdsExcept(const storage::Store& store, const std::string& case_id,
                                                          const std::vector<std::string>& except);
 
+// Whether a person decided that case `match` and another of
+// `candidate_case_ids` are different incidents (a split, or a review kept
+// separate): a report matching both is then for a person to place.
+bool SeparatedFromAnotherCandidate(const hirs::store::v1::StoredCase& match,
+                                   const google::protobuf::RepeatedPtrField<std::string>& candidate_case_ids);
+
 // A new, empty, OPEN case with this id.
 hirs::store::v1::StoredCase NewCase(const std::string& case_id);
 

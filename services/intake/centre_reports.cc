@@ -45,7 +45,6 @@ absl::Status FillProgress(const storage::Store& store, std::vector<StoredReport*
     if (c.has_value()) by_id[c->case_().case_id()] = &c->case_();
   }
   for (StoredReport* r : reports) {
-    r->mutable_report()->set_etag(records::ReportEtag(*r));
     if (r->case_id().empty()) {
       // Withdrawn: in no case, last changed when it was withdrawn.
       const hirs::v1::Withdrawal& w = r->report().withdrawal();
@@ -89,6 +88,7 @@ absl::StatusOr<hirs::v1::Report> CentreReports::GetReport(absl::string_view cent
   }
   RETURN_IF_ERROR(FillProgress(*store_, {&*stored}));
   hirs::v1::Report& current = *stored->mutable_report();
+  current.set_etag(records::ReportEtag(*stored));
   if (version == 0 || version == std::max(1, current.versions_size())) return std::move(current);
   if (version > stored->earlier_versions_size()) {
     return absl::NotFoundError(absl::StrCat("report ", report_id, " has no version ", version, " (it has ",
@@ -148,6 +148,7 @@ absl::StatusOr<hirs::v1::ListReportsResponse> CentreReports::ListReports(
       if (request.has_updated_since() && ToAbslTime(r.progress().updated_at()) <= ToAbslTime(request.updated_since())) {
         continue;
       }
+      r.set_etag(records::ReportEtag(*stored[i]));  // only for the reports listed
       *out.add_reports() = std::move(r);
     }
   }

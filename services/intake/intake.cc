@@ -130,18 +130,12 @@ absl::Status Intake::Place(Submission& s) const {
     if (!s.before.has_value()) {
       return absl::UnavailableError("the matching case changed during collation; retry the submission");
     }
-    // A person decided this case and another candidate are different
-    // incidents: a report matching both is for a person to place.
-    const auto& apart = s.before->separated_case_ids();
-    for (const auto& other : decision.explanation.candidate_case_ids()) {
-      if (other != decision.case_id && std::find(apart.begin(), apart.end(), other) != apart.end()) {
-        decision.outcome = hirs::v1::NEEDS_REVIEW;
-        decision.explanation.set_outcome(hirs::v1::NEEDS_REVIEW);
-        decision.case_id.clear();
-        s.before.reset();
-        s.case_guard = storage::LockManager::Guard();  // not writing it after all
-        break;
-      }
+    if (collation::SeparatedFromAnotherCandidate(*s.before, decision.explanation.candidate_case_ids())) {
+      decision.outcome = hirs::v1::NEEDS_REVIEW;
+      decision.explanation.set_outcome(hirs::v1::NEEDS_REVIEW);
+      decision.case_id.clear();
+      s.before.reset();
+      s.case_guard = storage::LockManager::Guard();  // not writing it after all
     }
   }
   const hirs::v1::Report& r = s.stored.report();

@@ -1,6 +1,5 @@
 #include "services/intake/report_changes.h"
 
-#include <algorithm>
 #include <optional>
 #include <set>
 #include <utility>
@@ -385,12 +384,9 @@ ReportChanges::Placement ReportChanges::PlaceAmended(const collation::Decision& 
       p.case_id = decision.case_id;
       return p;
     }
-    // As at intake: a person decided the two cases, or the match and
-    // another candidate, are different incidents; a person places it.
-    const auto& apart = there->separated_case_ids();
-    for (const auto& other : decision.explanation.candidate_case_ids()) {
-      if (other != decision.case_id && std::find(apart.begin(), apart.end(), other) != apart.end()) uncertain = true;
-    }
+    // As at intake: a person decided the match and another candidate
+    // (its own case among them) are different incidents; a person places it.
+    uncertain = collation::SeparatedFromAnotherCandidate(*there, decision.explanation.candidate_case_ids());
     if (!uncertain && there->case_().report_count() > 0) {  // not a case left with no report
       p.case_id = decision.case_id;
       p.explanation.set_case_id(decision.case_id);
