@@ -35,6 +35,14 @@ std::string CentreReportKey(absl::string_view centre_id, absl::string_view repor
   return absl::StrCat(CentreReportPrefix(centre_id), report_id);
 }
 
+std::string CentreCaseReportPrefix(absl::string_view centre_id, absl::string_view case_id) {
+  return absl::StrCat(IdPrefix(centre_id), IdPrefix(case_id));
+}
+
+std::string CentreCaseReportKey(absl::string_view centre_id, absl::string_view case_id, absl::string_view report_id) {
+  return absl::StrCat(CentreCaseReportPrefix(centre_id, case_id), report_id);
+}
+
 std::string ContentKey(absl::string_view principal_id, absl::string_view sha256) {
   return absl::StrCat(principal_id, absl::string_view("\0c", 2), sha256);
 }

@@ -33,6 +33,12 @@ std::string ContentKey(absl::string_view principal_id, absl::string_view sha256)
 std::string CentreReportPrefix(absl::string_view centre_id);
 std::string CentreReportKey(absl::string_view centre_id, absl::string_view report_id);
 
+// kCentreCases: "<centre_id>\0<case_id>\0<report_id>" -> "": the reports
+// of a centre in a case, read under CentreCaseReportPrefix whatever the
+// case's size (collation::PutMember and DeleteMember keep it).
+std::string CentreCaseReportPrefix(absl::string_view centre_id, absl::string_view case_id);
+std::string CentreCaseReportKey(absl::string_view centre_id, absl::string_view case_id, absl::string_view report_id);
+
 // kChanges: the change with this sequence number (8 bytes, big endian).
 std::string EncodeChangeKey(uint64_t sequence);
 

@@ -25,7 +25,9 @@ namespace hirs::storage {
 //      and the case_changes family (each case's change events, for
 //      ListCaseEvents); the migrations from 4 index the stored reports and
 //      changes.
-inline constexpr uint32_t kSchemaVersion = 5;
+//   6  the centre_cases family (each centre's reports by case, for
+//      WatchReports); the migration from 5 indexes the stored reports.
+inline constexpr uint32_t kSchemaVersion = 6;
 inline constexpr char kSchemaVersionKey[] = "schema_version";
 
 }  // namespace hirs::storage

@@ -42,9 +42,9 @@ constexpr absl::string_view kDiskFullMessage =
 constexpr uint64_t kMiB = 1 << 20;
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
-    "reports",    "cases",   "fingerprints", "requests", "indexes",        "changes",
-    "review",     "audit",   "meta",         "features", "counts",         "extracts",
-    "principals", "members", "people",       "sessions", "centre_reports", "case_changes"};
+    "reports", "cases",    "fingerprints",   "requests",     "indexes",     "changes",    "review",
+    "audit",   "meta",     "features",       "counts",       "extracts",    "principals", "members",
+    "people",  "sessions", "centre_reports", "case_changes", "centre_cases"};
 
 std::string EncodeCount(int64_t v) {
   std::string out(8, '\0');

@@ -58,8 +58,9 @@ enum class Family {
   kSessions,       // SHA-256 of a session token -> StoredSession
   kCentreReports,  // centre id + "\0" + report id -> "": each centre's reports (storage/keys.h)
   kCaseChanges,    // case id + "\0" + change sequence -> "": each case's changes (storage/keys.h)
+  kCentreCases,    // centre id + "\0" + case id + "\0" + report id -> "": a centre's reports by case
 };
-inline constexpr int kFamilyCount = 18;
+inline constexpr int kFamilyCount = 19;
 
 // The column family's name in RocksDB.
 absl::string_view FamilyName(Family family);

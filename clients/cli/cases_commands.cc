@@ -10,7 +10,6 @@ ABSL_FLAG(std::string, status, "", "cases update: the new status, e.g. UNDER_INV
 ABSL_FLAG(std::string, crime_reference, "", "cases update: the crime reference to record");
 ABSL_FLAG(std::string, outcome_note, "", "cases update: the outcome note (no personal data)");
 ABSL_FLAG(std::string, target, "", "review resolve merge: the candidate case to merge into");
-ABSL_FLAG(uint64_t, from_cursor, 0, "cases watch: the last cursor processed (0: from the start)");
 
 namespace hirs::cli {
 
@@ -126,18 +125,11 @@ int CasesSplit(hirs::v1::CaseService::Stub& stub, const std::vector<std::string>
 
 int CasesWatch(hirs::v1::CaseService::Stub& stub, const std::vector<std::string>& words) {
   if (!(words.size() == 2)) return kNotACommand;
-  grpc::ClientContext context;
-  AddToken(&context);
-  hirs::v1::WatchCasesRequest request;
-  request.set_from_cursor(absl::GetFlag(FLAGS_from_cursor));
-  auto reader = stub.WatchCases(&context, request);
-  hirs::v1::CaseEvent event;
-  while (reader->Read(&event)) {
-    PrintJson(event, /*one_line=*/true);
-    std::fflush(stdout);
-  }
-  grpc::Status status = reader->Finish();
-  return status.ok() ? kExitOk : Failed(status);
+  return Follow<hirs::v1::CaseEvent>([&](grpc::ClientContext* context, uint64_t from) {
+    hirs::v1::WatchCasesRequest request;
+    request.set_from_cursor(from);
+    return stub.WatchCases(context, request);
+  });
 }
 
 }  // namespace

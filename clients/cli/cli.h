@@ -31,6 +31,7 @@ ABSL_DECLARE_FLAG(bool, all);
 ABSL_DECLARE_FLAG(std::string, reason);
 ABSL_DECLARE_FLAG(std::string, etag);
 ABSL_DECLARE_FLAG(std::string, filter);
+ABSL_DECLARE_FLAG(uint64_t, from_cursor);
 ABSL_DECLARE_FLAG(std::string, output);
 ABSL_DECLARE_FLAG(std::string, ca_file);
 ABSL_DECLARE_FLAG(std::string, cert_file);
@@ -99,6 +100,23 @@ int Unary(Call call) {
   grpc::Status status = call(&context, &response);
   if (!status.ok()) return Failed(status);
   return PrintJson(response) ? kExitOk : kExitRefused;
+}
+
+// Opens a watch with `open(context, from_cursor)` (--from_cursor) and
+// prints each `Item` it sends as a JSON line, flushed, until it ends
+// (interrupted, or ended by the server naming the cursor to resume from).
+template <typename Item, typename Open>
+int Follow(Open open) {
+  grpc::ClientContext context;
+  AddToken(&context);
+  std::unique_ptr<grpc::ClientReader<Item>> reader = open(&context, absl::GetFlag(FLAGS_from_cursor));
+  Item item;
+  while (reader->Read(&item)) {
+    PrintJson(item, /*one_line=*/true);
+    std::fflush(stdout);
+  }
+  const grpc::Status status = reader->Finish();
+  return status.ok() ? kExitOk : Failed(status);
 }
 
 // The list format --output asks for (table on a terminal by default);

@@ -26,6 +26,7 @@ ABSL_FLAG(std::string, reason, "",
           "personal data)");
 ABSL_FLAG(std::string, etag, "",
           "cases update, reports amend: the etag of the case or report as last read (a change made since is refused)");
+ABSL_FLAG(uint64_t, from_cursor, 0, "cases watch, reports watch: the last cursor processed (0: from the start)");
 ABSL_FLAG(bool, all, false, "cases list, cases reports, review list, reports list: follow every page");
 ABSL_FLAG(std::string, filter, "",
           "cases list, reports list: an AIP-160 filter, e.g. 'district_code = \"E07000130\" AND status = OPEN'");

@@ -52,13 +52,14 @@ const std::vector<Group>& Groups() {
       {"reports",
        "your centre's reports and what became of them",
        hirs::cli::ReportCommand,
-       {"get", "list"},
+       {"get", "list", "amend", "withdraw", "consent", "watch"},
        R"(  hirs reports get REPORT_ID [--version N]           (N: an earlier version of an amended report; 1 as received)
   hirs reports amend REPORT_ID FILE.json --reason "..." [--etag E]   (FILE: the report as it should now read)
   hirs reports withdraw REPORT_ID --reason "..."      (the report leaves its case; its personal data is removed)
   hirs reports consent REPORT_ID --reason "..." [--share_with_police true|false] [--contact_victim true|false]
                        [--anonymous true|false]
   hirs reports list [--filter F] [--updated_since TIME] [--page_size N] [--all] [--output table|json]
+  hirs reports watch [--filter F] [--from_cursor N]   each change to your reports, JSON Lines until interrupted
 )"},
       {"cases",
        "the police's collated cases",

@@ -261,6 +261,14 @@ int ReportCommand(const std::vector<std::string>& words) {
         [&](grpc::ClientContext* c, hirs::v1::Report* r) { return stub->WithdrawReport(c, request, r); });
   }
   if (words.size() == 3 && words[1] == "consent") return UpdateConsent(stub.get(), words[2]);
+  if (words.size() == 2 && words[1] == "watch") {
+    return Follow<hirs::v1::ReportChange>([&](grpc::ClientContext* context, uint64_t from) {
+      hirs::v1::WatchReportsRequest request;
+      request.set_from_cursor(from);
+      request.set_filter(absl::GetFlag(FLAGS_filter));
+      return stub->WatchReports(context, request);
+    });
+  }
   if (words.size() != 2 || words[1] != "list") return kNotACommand;
   hirs::v1::ListReportsRequest request;
   request.set_filter(absl::GetFlag(FLAGS_filter));

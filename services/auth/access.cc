@@ -16,6 +16,7 @@ const std::vector<MethodRule>& AccessTable() {
       {"hirs.v1.ReportingService/SubmitReports", {REPORTING_CENTRE}, Scope::kOwnReports},
       {"hirs.v1.ReportingService/GetReport", {REPORTING_CENTRE}, Scope::kOwnReports},
       {"hirs.v1.ReportingService/ListReports", {REPORTING_CENTRE}, Scope::kOwnReports},
+      {"hirs.v1.ReportingService/WatchReports", {REPORTING_CENTRE}, Scope::kOwnReports},
       // A centre withdraws its own reports; an administrator any, on a
       // documented request (the reason).
       {"hirs.v1.ReportingService/WithdrawReport", {REPORTING_CENTRE, ADMIN}, Scope::kOwnReports},

@@ -70,23 +70,14 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ResolveReviewItem(grpc::CallbackServe
 
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* CaseServiceImpl::WatchCases(grpc::CallbackServerContext* context,
                                                                            const hirs::v1::WatchCasesRequest* request) {
-  // A reactor that only reports a refusal.
-  class Refused final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> {
-   public:
-    void OnDone() override { delete this; }
-  };
-  auto* refused = new Refused();
-  std::optional<rpc::Call> call =
-      gate_->Admit(*context, "hirs.v1.CaseService/WatchCases", request,
-                   [refused](const absl::Status& s) { refused->Finish(rpc::ToGrpcStatus(s)); });
-  if (!call.has_value()) return refused;
-  delete refused;  // never handed to gRPC
-  // Events carry no personal data; the watch is audited as it opens.
-  gate_->Audit(*call, request, nullptr, absl::OkStatus(), [](const absl::Status&) {});
-  const uint64_t from =
-      request->from_cursor() == 0 && request->start_at_end() ? ChangeFeed::kFromEnd : request->from_cursor();
-  return feed_->Watch(context, call->principal.id, from,
-                      [gate = gate_, token = rpc::BearerToken(*context)] { return gate->StillAuthenticated(token); });
+  // Events carry no personal data.
+  return feed::AdmitWatch<hirs::v1::CaseEvent>(
+      context, *gate_, "hirs.v1.CaseService/WatchCases", *request,
+      [this, context, request](const auth::Principal& caller, std::function<bool()> still_allowed) {
+        const uint64_t from = request->from_cursor() == 0 && request->start_at_end() ? feed::ChangeFeed::kFromEnd
+                                                                                     : request->from_cursor();
+        return feed_->Watch(context, caller.id, from, std::move(still_allowed));
+      });
 }
 
 }  // namespace hirs::cases

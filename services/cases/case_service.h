@@ -7,7 +7,7 @@
 #include "common/worker_pool.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "services/cases/cases.h"
-#include "services/cases/watch.h"
+#include "services/feed/change_feed.h"
 #include "services/rpc/gate.h"
 
 namespace hirs::cases {
@@ -15,7 +15,7 @@ namespace hirs::cases {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
  public:
-  CaseServiceImpl(Cases* cases, ChangeFeed* feed, rpc::CallGate* gate, WorkerPools pools)
+  CaseServiceImpl(Cases* cases, feed::ChangeFeed* feed, rpc::CallGate* gate, WorkerPools pools)
       : cases_(cases), feed_(feed), gate_(gate), pools_(pools) {}
 
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const hirs::v1::GetCaseRequest* request,
@@ -46,7 +46,7 @@ class CaseServiceImpl final : public hirs::v1::CaseService::CallbackService {
 
  private:
   Cases* const cases_;
-  ChangeFeed* const feed_;
+  feed::ChangeFeed* const feed_;
   rpc::CallGate* const gate_;
   const WorkerPools pools_;
 };

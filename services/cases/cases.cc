@@ -447,11 +447,11 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   std::vector<const StoredCase*> merging = {&before};  // the target first
   for (const auto& s : sources) merging.push_back(&locked.cases.at(s));
   ASSIGN_OR_RETURN(std::vector<std::string> ids, collation::MemberIds(*store_, target));
+  std::map<std::string, const hirs::v1::CollationExplanation*> moving;  // report id -> its member entry
   for (const auto& source : sources) {
     for (const auto& m : locked.moving_members.at(source)) {
       ids.push_back(m.report_id());
-      collation::DeleteMember(source, m.report_id(), batch);
-      collation::PutMember(target, m, batch);
+      moving[m.report_id()] = &m;
     }
   }
   ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<hirs::store::v1::StoredReport>(*store_, Family::kReports, ids));
@@ -459,6 +459,9 @@ absl::StatusOr<StoredCase> Cases::Merge(Locked& locked, const std::string& targe
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!stored[i].has_value()) return absl::DataLossError(absl::StrCat("report ", ids[i], " is not stored"));
     if (stored[i]->case_id() != target) {
+      const std::string& centre = stored[i]->report().reporting_centre();
+      collation::DeleteMember(stored[i]->case_id(), centre, ids[i], batch);
+      collation::PutMember(target, centre, *moving.at(ids[i]), batch);
       collator_->Move(locked.moving_keys.at(ids[i]), ids[i], stored[i]->case_id(), target, {}, batch);
       stored[i]->set_case_id(target);
       stored[i]->set_placed_by(by);
@@ -593,9 +596,9 @@ absl::StatusOr<hirs::v1::SplitReportResponse> Cases::SplitReport(const auth::Pri
   report->set_case_id(to);
   report->set_placed_by(caller.id);
   collation::AddReportToCase(*report, now, &alone);
-  collation::DeleteMember(from, request.report_id(), &batch);
+  collation::DeleteMember(from, report->report().reporting_centre(), request.report_id(), &batch);
   moving.set_report_id(request.report_id());
-  collation::PutMember(to, moving, &batch);
+  collation::PutMember(to, report->report().reporting_centre(), moving, &batch);
   left.add_separated_case_ids(to);
   alone.add_separated_case_ids(from);
   // Keys the case keeps through its other reports stay with it.

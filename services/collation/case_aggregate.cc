@@ -50,14 +50,18 @@ hirs::v1::AgeBand AgeBandOf(const hirs::v1::Report& r, const hirs::store::v1::No
 
 }  // namespace
 
-void PutMember(const std::string& case_id, const hirs::v1::CollationExplanation& explanation,
-               storage::WriteBatch* batch) {
+void PutMember(const std::string& case_id, const std::string& centre_id,
+               const hirs::v1::CollationExplanation& explanation, storage::WriteBatch* batch) {
   batch->Put(storage::Family::kMembers, storage::CaseMemberKey(case_id, explanation.report_id()),
              explanation.SerializeAsString());
+  batch->Put(storage::Family::kCentreCases, storage::CentreCaseReportKey(centre_id, case_id, explanation.report_id()),
+             "");
 }
 
-void DeleteMember(const std::string& case_id, const std::string& report_id, storage::WriteBatch* batch) {
+void DeleteMember(const std::string& case_id, const std::string& centre_id, const std::string& report_id,
+                  storage::WriteBatch* batch) {
   batch->Delete(storage::Family::kMembers, storage::CaseMemberKey(case_id, report_id));
+  batch->Delete(storage::Family::kCentreCases, storage::CentreCaseReportKey(centre_id, case_id, report_id));
 }
 
 absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(const storage::Store& store,

@@ -19,11 +19,14 @@ namespace hirs::collation {
 inline constexpr int kCaseReportIdSample = 100;
 
 // A case's reports: one kMembers entry per report, holding the explanation
-// of how the report came to be in the case (report_id set). Writing or
-// reading one costs the same whatever the case's size.
-void PutMember(const std::string& case_id, const hirs::v1::CollationExplanation& explanation,
-               storage::WriteBatch* batch);
-void DeleteMember(const std::string& case_id, const std::string& report_id, storage::WriteBatch* batch);
+// of how the report came to be in the case (report_id set), and one
+// kCentreCases entry under the report's centre (`centre_id`, its
+// reporting_centre). Writing or reading one costs the same whatever the
+// case's size.
+void PutMember(const std::string& case_id, const std::string& centre_id,
+               const hirs::v1::CollationExplanation& explanation, storage::WriteBatch* batch);
+void DeleteMember(const std::string& case_id, const std::string& centre_id, const std::string& report_id,
+                  storage::WriteBatch* batch);
 // Up to `limit` (0: all) of the case's members after report id `after`
 // ("" from the start), oldest first, or newest first with kDescending.
 absl::StatusOr<std::vector<hirs::v1::CollationExplanation>> ReadMembers(

@@ -22,11 +22,14 @@ using google::protobuf::Descriptor;
 using google::protobuf::Message;
 using google::protobuf::MethodDescriptor;
 
-// `bytes` (a message of type `type`) as canonical JSON; "" if it is not one.
-std::string JsonOf(const Descriptor* type, const std::string& bytes) {
-  std::unique_ptr<Message> m = NewMessage(type);
+// `bytes` (a message of type `type`) parsed into *m and as canonical
+// JSON; "" if it is not one.
+std::string JsonOf(const Descriptor* type, const std::string& bytes, std::unique_ptr<Message>* m = nullptr) {
+  std::unique_ptr<Message> parsed = NewMessage(type);
   std::string json;
-  if (!m->ParseFromString(bytes) || !google::protobuf::util::MessageToJsonString(*m, &json).ok()) return "";
+  if (!parsed->ParseFromString(bytes) || !google::protobuf::util::MessageToJsonString(*parsed, &json).ok())
+    json.clear();
+  if (m != nullptr) *m = std::move(parsed);
   return json;
 }
 
@@ -60,11 +63,14 @@ std::string Format(Form form, const Descriptor* type, const std::string& bytes) 
     hirs::v1::ExtractRow row;
     return row.ParseFromString(bytes) ? extracts::ExtractCsvLine(row) : "";
   }
-  const std::string json = JsonOf(type, bytes);
+  std::unique_ptr<Message> m;
+  const std::string json = JsonOf(type, bytes, &m);
   if (form == Form::kJsonLines) return absl::StrCat(json, "\n");
-  hirs::v1::CaseEvent event;
-  (void)event.ParseFromString(bytes);
-  return absl::StrCat("id: ", event.cursor(), "\ndata: ", json, "\n\n");
+  // An event's id is its message's cursor (CaseEvent, ReportChange): a
+  // browser's EventSource resumes with it as Last-Event-ID.
+  const google::protobuf::FieldDescriptor* cursor = type->FindFieldByName("cursor");
+  const uint64_t id = cursor != nullptr ? m->GetReflection()->GetUInt64(*m, cursor) : 0;
+  return absl::StrCat("id: ", id, "\ndata: ", json, "\n\n");
 }
 
 // The stream's failure after its answers began: a last line in `form`;

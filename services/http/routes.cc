@@ -275,7 +275,9 @@ bool QueryField(const FieldDescriptor* f) {
 }
 
 std::vector<std::string> ExtraStreamTypes(const google::protobuf::MethodDescriptor* m) {
-  if (m->full_name() == "hirs.v1.CaseService.WatchCases") return {kEventStream};
+  if (m->full_name() == "hirs.v1.CaseService.WatchCases" || m->full_name() == "hirs.v1.ReportingService.WatchReports") {
+    return {kEventStream};
+  }
   if (m->full_name() == "hirs.v1.ExtractService.StreamMonthlyExtract") return {kCsv};
   return {};
 }

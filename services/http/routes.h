@@ -48,7 +48,8 @@ const google::protobuf::FieldDescriptor* FieldAt(const google::protobuf::Descrip
 bool QueryField(const google::protobuf::FieldDescriptor* f);
 
 // The media types a method's streamed answers come in beyond JSON Lines:
-// "text/event-stream" (WatchCases, Server-Sent Events only), "text/csv"
+// "text/event-stream" (WatchCases and WatchReports, Server-Sent Events
+// only), "text/csv"
 // (StreamMonthlyExtract, with Accept: text/csv).
 inline constexpr char kEventStream[] = "text/event-stream";
 inline constexpr char kCsv[] = "text/csv";

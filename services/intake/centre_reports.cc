@@ -156,4 +156,50 @@ absl::StatusOr<hirs::v1::ListReportsResponse> CentreReports::ListReports(
   return out;
 }
 
+absl::StatusOr<std::vector<StoredReport>> CentreReports::Touched(absl::string_view centre_id,
+                                                                 const hirs::v1::CaseEvent& event) const {
+  std::vector<std::string> ids;
+  const std::string prefix = storage::CentreCaseReportPrefix(centre_id, event.case_id());
+  RETURN_IF_ERROR(store_->Scan(Family::kCentreCases, prefix, 0, [&](absl::string_view key, absl::string_view) {
+    ids.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
+  for (const std::string& id : event.report_ids()) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);  // of any centre: checked below
+  }
+  std::sort(ids.begin(), ids.end());
+  ASSIGN_OR_RETURN(auto stored, storage::ReadProtos<StoredReport>(*store_, Family::kReports, ids));
+  std::vector<StoredReport> out;
+  for (auto& r : stored) {
+    if (r.has_value() && r->report().reporting_centre() == centre_id) out.push_back(*std::move(r));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<hirs::v1::ReportChange>> CentreReports::Changes(
+    absl::string_view centre_id, const query::Filter& filter, std::vector<hirs::v1::CaseEvent> events) const {
+  std::vector<hirs::v1::ReportChange> out;
+  for (const hirs::v1::CaseEvent& event : events) {
+    ASSIGN_OR_RETURN(std::vector<StoredReport> touched, Touched(centre_id, event));
+    std::vector<StoredReport*> present;
+    for (StoredReport& r : touched) present.push_back(&r);
+    RETURN_IF_ERROR(FillProgress(*store_, present));
+    hirs::v1::ReportChange* change = nullptr;
+    for (StoredReport& r : touched) {
+      if (!filter.Matches(r.report())) continue;
+      if (change == nullptr || change->reports_size() == kMaxReportsPerChange) {
+        if (change != nullptr) change->set_cursor(event.cursor() - 1);  // not the event's last part
+        change = &out.emplace_back();
+        change->set_cursor(event.cursor());
+        change->set_kind(event.kind());
+        change->set_case_id(event.case_id());
+        *change->mutable_occurred_at() = event.occurred_at();
+      }
+      r.mutable_report()->set_etag(records::ReportEtag(r));
+      *change->add_reports() = std::move(*r.mutable_report());
+    }
+  }
+  return out;
+}
+
 }  // namespace hirs::intake

@@ -170,7 +170,7 @@ SubmitResult Intake::Compose(Submission& s, storage::WriteBatch* batch) {
 
   batch->Put(Family::kReports, report_id, s.stored.SerializeAsString());
   batch->Put(Family::kCentreReports, storage::CentreReportKey(s.stored.report().reporting_centre(), report_id), "");
-  collation::PutMember(c.case_().case_id(), member, batch);
+  collation::PutMember(c.case_().case_id(), s.stored.report().reporting_centre(), member, batch);
   const auto kind = s.before.has_value() ? hirs::v1::CaseEvent::REPORT_ATTACHED : hirs::v1::CaseEvent::CASE_CREATED;
   records::PutCase(s.before.has_value() ? &*s.before : nullptr, c, {{kind, {}, {report_id}}}, s.now, batch);
   collator_->Record(s.plan, report_id, c.case_().case_id(), decision.outcome, batch);

@@ -260,7 +260,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::Withdraw(const auth::Principal& 
   ASSIGN_OR_RETURN(StoredCase after, CaseWithout(*store_, locked.case_before, others, now));
   storage::WriteBatch batch;
   RETURN_IF_ERROR(collator_->Drop(id, others, case_id, *store_, &batch));
-  collation::DeleteMember(case_id, id, &batch);
+  collation::DeleteMember(case_id, locked.report.report().reporting_centre(), id, &batch);
   RETURN_IF_ERROR(DropPendingReviews(*store_, id, &batch));
   records::PutCase(&locked.case_before, after, {{hirs::v1::CaseEvent::REPORT_WITHDRAWN, {}, {id}}}, now, &batch);
   StoredReport& stored = locked.report;
@@ -437,8 +437,8 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::WriteAmendment(const auth::Princ
     ASSIGN_OR_RETURN(StoredCase left, CaseWithout(*store_, locked.case_before, others, a.now));
     StoredCase joined = *locked.other_case;
     collation::AddReportToCase(stored, a.now, &joined);
-    collation::DeleteMember(from, id, &batch);
-    collation::PutMember(to, placement.explanation, &batch);
+    collation::DeleteMember(from, stored.report().reporting_centre(), id, &batch);
+    collation::PutMember(to, stored.report().reporting_centre(), placement.explanation, &batch);
     records::PutCase(&locked.case_before, left, {{hirs::v1::CaseEvent::REPORT_AMENDED, {to}, {id}}}, a.now, &batch);
     records::PutCase(&*locked.other_case, joined, {{hirs::v1::CaseEvent::REPORT_AMENDED, {from}, {id}}}, a.now, &batch);
   } else {

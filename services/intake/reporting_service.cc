@@ -280,6 +280,26 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
       [this, request](const auth::Principal& p) { return reports_->ListReports(p.scope, p.id, *request); });
 }
 
+grpc::ServerWriteReactor<hirs::v1::ReportChange>* ReportingServiceImpl::WatchReports(
+    grpc::CallbackServerContext* context, const hirs::v1::WatchReportsRequest* request) {
+  using Reactor = grpc::ServerWriteReactor<hirs::v1::ReportChange>;
+  return feed::AdmitWatch<hirs::v1::ReportChange>(
+      context, *gate_, "hirs.v1.ReportingService/WatchReports", *request,
+      [this, context, request](const auth::Principal& caller,
+                               std::function<bool()> still_allowed) -> absl::StatusOr<Reactor*> {
+        absl::StatusOr<query::Filter> filter = query::Filter::Parse(request->filter(), query::FilterSubject::kReports);
+        if (!filter.ok()) return filter.status();
+        const uint64_t from = request->from_cursor() == 0 && request->start_at_end() ? feed::ChangeFeed::kFromEnd
+                                                                                     : request->from_cursor();
+        // The caller's scope is its centre: only its own reports are sent.
+        feed::View<hirs::v1::ReportChange> view = [reports = reports_, centre = caller.scope,
+                                                   filter = *std::move(filter)](auto events) {
+          return reports->Changes(centre, filter, std::move(events));
+        };
+        return feed_->Watch(context, caller.id, from, std::move(view), std::move(still_allowed));
+      });
+}
+
 grpc::ServerUnaryReactor* ReportingServiceImpl::WithdrawReport(grpc::CallbackServerContext* context,
                                                                const hirs::v1::WithdrawReportRequest* request,
                                                                hirs::v1::Report* response) {

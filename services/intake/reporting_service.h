@@ -1,5 +1,6 @@
 // gRPC adapter of hirs.v1.ReportingService over Intake (submissions),
-// CentreReports (reads) and ReportChanges (amendment, withdrawal, consent). Calls pass the
+// CentreReports (reads, and what WatchReports makes of the change feed) and
+// ReportChanges (amendment, withdrawal, consent). Calls pass the
 // gate (services/rpc/gate.h), hand the blocking work to a WorkerPool (a
 // write waits for fsync) and finish through the gate, so no reaction blocks.
 #ifndef HIRS_SERVICES_INTAKE_REPORTING_SERVICE_H_
@@ -7,6 +8,7 @@
 
 #include "common/worker_pool.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "services/feed/change_feed.h"
 #include "services/intake/centre_reports.h"
 #include "services/intake/intake.h"
 #include "services/intake/report_changes.h"
@@ -17,9 +19,9 @@ namespace hirs::intake {
 // Thread safe. Every pointer is borrowed and must outlive the service.
 class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackService {
  public:
-  ReportingServiceImpl(Intake* intake, const CentreReports* reports, ReportChanges* changes, rpc::CallGate* gate,
-                       WorkerPools pools)
-      : intake_(intake), reports_(reports), changes_(changes), gate_(gate), pools_(pools) {}
+  ReportingServiceImpl(Intake* intake, const CentreReports* reports, ReportChanges* changes, feed::ChangeFeed* feed,
+                       rpc::CallGate* gate, WorkerPools pools)
+      : intake_(intake), reports_(reports), changes_(changes), feed_(feed), gate_(gate), pools_(pools) {}
 
   grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* context,
                                          const hirs::v1::SubmitReportRequest* request,
@@ -31,6 +33,8 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
   grpc::ServerUnaryReactor* ListReports(grpc::CallbackServerContext* context,
                                         const hirs::v1::ListReportsRequest* request,
                                         hirs::v1::ListReportsResponse* response) override;
+  grpc::ServerWriteReactor<hirs::v1::ReportChange>* WatchReports(grpc::CallbackServerContext* context,
+                                                                 const hirs::v1::WatchReportsRequest* request) override;
   grpc::ServerUnaryReactor* WithdrawReport(grpc::CallbackServerContext* context,
                                            const hirs::v1::WithdrawReportRequest* request,
                                            hirs::v1::Report* response) override;
@@ -45,6 +49,7 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
   Intake* const intake_;
   const CentreReports* const reports_;
   ReportChanges* const changes_;
+  feed::ChangeFeed* const feed_;
   rpc::CallGate* const gate_;
   const WorkerPools pools_;
 };

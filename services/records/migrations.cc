@@ -145,7 +145,8 @@ absl::Status MoveExplanationsToMembers(storage::Store* store, absl::Time) {
         if (x.report_id() == report_id) e = x;
       }
       e.set_report_id(report_id);
-      collation::PutMember(id, e, &batch);
+      // Without the centre index: schema 6's migration, later, adds it.
+      batch.Put(storage::Family::kMembers, storage::CaseMemberKey(id, report_id), e.SerializeAsString());
     }
     k->set_report_count(k->report_ids_size());
     if (k->report_ids_size() > collation::kCaseReportIdSample) {
@@ -233,6 +234,19 @@ absl::Status IndexCaseChanges(storage::Store* store, absl::Time) {
       });
 }
 
+// Schema 6: the centre_cases family, each report in a case under its
+// centre and case. Idempotent as IndexCentreReports.
+absl::Status IndexCentreCases(storage::Store* store, absl::Time) {
+  return AddForEachStored<hirs::store::v1::StoredReport>(
+      store, storage::Family::kReports, "report", "indexing reports by centre and case",
+      [](absl::string_view key, const hirs::store::v1::StoredReport& r, storage::WriteBatch* batch) {
+        if (r.case_id().empty()) return absl::OkStatus();  // withdrawn: in no case
+        batch->Put(storage::Family::kCentreCases,
+                   storage::CentreCaseReportKey(r.report().reporting_centre(), r.case_id(), key), "");
+        return absl::OkStatus();
+      });
+}
+
 struct Migration {
   const char* what;
   // Runs when the stored schema version is below this; 0: whenever the
@@ -243,9 +257,13 @@ struct Migration {
 
 // In the order they run.
 constexpr Migration kMigrations[] = {
-    {"case indexes", 2, RebuildCaseIndexes},        {"fingerprints under their fingerprints", 4, MigrateFingerprints},
-    {"case members", 0, MoveExplanationsToMembers}, {"extract history", 0, StartExtractHistory},
-    {"reports by centre", 5, IndexCentreReports},   {"changes by case", 5, IndexCaseChanges},
+    {"case indexes", 2, RebuildCaseIndexes},
+    {"fingerprints under their fingerprints", 4, MigrateFingerprints},
+    {"case members", 0, MoveExplanationsToMembers},
+    {"extract history", 0, StartExtractHistory},
+    {"reports by centre", 5, IndexCentreReports},
+    {"changes by case", 5, IndexCaseChanges},
+    {"reports by centre and case", 6, IndexCentreCases},
 };
 
 absl::StatusOr<uint32_t> StoredVersion(const storage::Store& store) {

@@ -69,9 +69,9 @@ struct Server::State {
   std::unique_ptr<intake::ReportChanges> report_changes;
   std::unique_ptr<WorkerPool> read_pool;
   std::unique_ptr<WorkerPool> pool;  // writes, and the admin service's calls
+  std::unique_ptr<feed::ChangeFeed> feed;
   std::unique_ptr<intake::ReportingServiceImpl> reporting;
   std::unique_ptr<cases::Cases> case_domain;
-  std::unique_ptr<cases::ChangeFeed> feed;
   std::unique_ptr<cases::CaseServiceImpl> cases;
   std::unique_ptr<extracts::Extracts> extract_domain;
   std::unique_ptr<extracts::ExtractServiceImpl> extracts;
@@ -201,11 +201,12 @@ void BuildServices(const ServerOptions& options, collation::MatchModel model, Se
   state->centre_reports = std::make_unique<intake::CentreReports>(state->store, state->hasher.get());
   state->report_changes =
       std::make_unique<intake::ReportChanges>(state->store, &state->locks, state->collator.get(), state->router.get());
-  state->reporting = std::make_unique<intake::ReportingServiceImpl>(
-      state->intake.get(), state->centre_reports.get(), state->report_changes.get(), state->gate.get(), pools);
+  state->feed = std::make_unique<feed::ChangeFeed>(state->store, options.watch);
+  state->reporting = std::make_unique<intake::ReportingServiceImpl>(state->intake.get(), state->centre_reports.get(),
+                                                                    state->report_changes.get(), state->feed.get(),
+                                                                    state->gate.get(), pools);
   state->case_domain =
       std::make_unique<cases::Cases>(state->store, &state->locks, state->collator.get(), state->hasher.get());
-  state->feed = std::make_unique<cases::ChangeFeed>(state->store, options.watch);
   state->cases =
       std::make_unique<cases::CaseServiceImpl>(state->case_domain.get(), state->feed.get(), state->gate.get(), pools);
   extracts::ExtractOptions extract_options;

@@ -14,8 +14,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/area.h"
-#include "services/cases/watch.h"
 #include "services/collation/matcher.h"
+#include "services/feed/change_feed.h"
 #include "storage/store.h"
 
 namespace hirs::server {
@@ -68,7 +68,7 @@ struct ServerOptions {
   absl::Duration session_absolute = absl::Hours(12);  // session_max_hours
   // watch_stall_limit_seconds, watches_per_principal; the rest of
   // WatchOptions is not a setting.
-  cases::WatchOptions watch;
+  feed::WatchOptions watch;
   std::string backup_dir;  // "": <data_dir>/backups
   // Replicated mode (replica.h): "etcd", or "" for the embedded single node.
   std::string replication;

@@ -103,7 +103,7 @@ void Fill(const std::string& db, int n) {
     member.set_report_id(report.report().report_id());
     member.set_case_id(k->case_id());
     member.set_outcome(hirs::v1::NEW_CASE);
-    hirs::collation::PutMember(k->case_id(), member, &batch);
+    hirs::collation::PutMember(k->case_id(), "centre-a", member, &batch);
     k->set_status(static_cast<hirs::v1::CaseStatus>(1 + rng() % 6));
     k->set_district_code(district);
     *k->mutable_motivations() = report.report().motivations();

@@ -64,7 +64,7 @@ void Fill(const std::string& db, int month_cases, int other_cases) {
     hirs::v1::CollationExplanation member;
     member.set_report_id(k->report_ids(0));
     member.set_case_id(k->case_id());
-    hirs::collation::PutMember(k->case_id(), member, &batch);
+    hirs::collation::PutMember(k->case_id(), "centre-a", member, &batch);
     k->set_status(hirs::v1::OPEN);
     k->set_district_code(measured ? "E07000130" : kDistricts[rng() % 5]);
     k->add_motivations(static_cast<hirs::v1::Motivation>(1 + rng() % 9));

@@ -93,6 +93,7 @@ struct Contents {
   std::map<std::string, hirs::store::v1::StoredReport> reports;
   std::map<std::string, hirs::store::v1::StoredCase> cases;
   std::set<std::string> index_keys;
+  std::set<std::string> centre_case_keys;
 };
 
 Contents Read(const storage::Store& store) {
@@ -107,6 +108,10 @@ Contents Read(const storage::Store& store) {
   });
   (void)store.Scan(storage::Family::kIndexes, "", 0, [&](absl::string_view k, absl::string_view) {
     c.index_keys.emplace(k);
+    return true;
+  });
+  (void)store.Scan(storage::Family::kCentreCases, "", 0, [&](absl::string_view k, absl::string_view) {
+    c.centre_case_keys.emplace(k);
     return true;
   });
   return c;
@@ -137,6 +142,15 @@ void CheckCases(const Contents& c, std::vector<std::string>* problems) {
   size_t orphans = 0;
   for (const std::string& k : c.index_keys) orphans += expected_index.count(k) ? 0 : 1;
   if (orphans > 0) problems->push_back(absl::StrCat(orphans, " index entries name no case or a stale value"));
+  std::set<std::string> by_centre;  // what kCentreCases should hold
+  for (const auto& [id, r] : c.reports) {
+    if (!r.case_id().empty())
+      by_centre.insert(storage::CentreCaseReportKey(r.report().reporting_centre(), r.case_id(), id));
+  }
+  if (by_centre != c.centre_case_keys) {
+    problems->push_back(absl::StrCat("the centre-by-case index holds ", c.centre_case_keys.size(), " entries; the ",
+                                     "reports in cases want ", by_centre.size(), ", not all the same"));
+  }
 }
 
 // The audit chain verifies, nothing is pending, and every OK answer has

@@ -193,6 +193,15 @@ rc=0; "$HIRS" "${P[@]}" cases list --filter='colour = red' 2>"$WORK/filter.err" 
 rc=0; timeout 3 "$HIRS" "${P[@]}" cases watch >"$WORK/watch.jsonl" || rc=$?
 [ "$rc" -eq 124 ] || fail "watch ended by itself (rc=$rc)"
 grep -q '"kind":"CASE_UPDATED"' "$WORK/watch.jsonl" || fail "watch: $(head -3 "$WORK/watch.jsonl")"
+# The centre follows its own reports: the police's update reached them, and
+# a withdrawal; from a cursor, nothing before it.
+rc=0; timeout 3 "$HIRS" reports watch --filter='status = UNDER_INVESTIGATION' >"$WORK/mine-watch.jsonl" || rc=$?
+[ "$rc" -eq 124 ] || fail "reports watch ended by itself (rc=$rc)"
+grep -q '"kind":"CASE_UPDATED"' "$WORK/mine-watch.jsonl" && grep -q '"case_status":"UNDER_INVESTIGATION"' "$WORK/mine-watch.jsonl" \
+  || fail "reports watch: $(head -3 "$WORK/mine-watch.jsonl")"
+last_cursor=$(tail -1 "$WORK/mine-watch.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+rc=0; timeout 2 "$HIRS" reports watch --filter='status = UNDER_INVESTIGATION' --from_cursor="$last_cursor" >"$WORK/after.jsonl" || rc=$?
+[ "$rc" -eq 124 ] && [ ! -s "$WORK/after.jsonl" ] || fail "reports watch from the last cursor: rc=$rc $(head -2 "$WORK/after.jsonl")"
 
 # Districts: October's extract as CSV read by Python's csv module, as JSON
 # Lines, as it stood before the police update; another district refused;

@@ -19,6 +19,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/civil_time.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -584,6 +585,58 @@ TEST_F(HttpTest, WatchAsServerSentEventsResumesWithLastEventId) {
 
   // A watch the table refuses is an ordinary error answer.
   auto res = client_.Get("/v1/cases:watch", Bearer(kCentreAToken));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+}
+
+TEST_F(HttpTest, ACentreFollowsItsReportsAsServerSentEvents) {
+  const auto mine = SubmitOverHttp(DistinctRequest(40));
+  // From the start: the creation of its report, its id the change's cursor.
+  httplib::Client client = Client();
+  client.set_read_timeout(20, 0);
+  std::string text;
+  auto follow = [&](const httplib::Headers& headers, size_t count) {
+    text.clear();
+    client.Get("/v1/reports:watch?filter=motivation%20%3D%20RACE", headers, [&](const char* data, size_t length) {
+      text.append(data, length);
+      return Events(text).size() < count;
+    });
+    return Events(text);
+  };
+  auto events = follow(Bearer(kCentreAToken), 1);
+  ASSERT_EQ(events.size(), 1u) << text;
+  hirs::v1::ReportChange change;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(events[0].second, &change).ok()) << events[0].second;
+  EXPECT_EQ(change.cursor(), events[0].first);
+  EXPECT_EQ(change.kind(), hirs::v1::CaseEvent::CASE_CREATED);
+  ASSERT_EQ(change.reports_size(), 1);
+  EXPECT_EQ(change.reports(0).report_id(), mine.report_id());
+  EXPECT_EQ(change.reports(0).progress().case_id(), mine.case_id());
+
+  // Resumed with Last-Event-ID: what came after, and only what the filter
+  // lets through. Both reports join the first one's case (DistinctRequest
+  // tells one incident); an odd one is DISABILITY.
+  std::thread later([&] {
+    absl::SleepFor(absl::Milliseconds(500));
+    httplib::Client other = Client();
+    other.Post("/v1/reports", Bearer(kCentreAToken), Json(DistinctRequest(41)), "application/json");
+    other.Post("/v1/reports", Bearer(kCentreAToken), Json(DistinctRequest(42)), "application/json");
+  });
+  httplib::Headers resume = Bearer(kCentreAToken);
+  resume.emplace("Last-Event-ID", absl::StrCat(events[0].first));
+  events = follow(resume, 2);
+  later.join();
+  ASSERT_EQ(events.size(), 2u) << text;
+  std::vector<std::string> references;
+  for (const auto& [id, data] : events) {
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(data, &change).ok());
+    EXPECT_EQ(change.kind(), hirs::v1::CaseEvent::REPORT_ATTACHED);
+    for (const auto& r : change.reports()) references.push_back(r.source_reference());
+  }
+  EXPECT_THAT(references, ::testing::ElementsAre("HTTP-40", "HTTP-40", "HTTP-42"));
+
+  // Police follow cases, not a centre's reports.
+  auto res = client_.Get("/v1/reports:watch", Bearer(kPoliceToken));
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 403);
 }

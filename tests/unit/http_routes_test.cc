@@ -86,7 +86,7 @@ TEST(HttpRoutes, EveryRpcHasOneRouteWhoseVariablesAndBodyAreFieldsOfItsRequest) 
       EXPECT_TRUE(NamesField(method->input_type(), rule.body())) << name << ": body " << rule.body();
     }
   }
-  EXPECT_EQ(seen.size(), 42u);
+  EXPECT_EQ(seen.size(), 43u);
 }
 
 }  // namespace

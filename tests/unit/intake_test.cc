@@ -429,5 +429,37 @@ TEST_F(IntakeTest, CentreReportsTheMigrationIndexesReportsAndChangesStoredBefore
             std::optional<std::string>(absl::StrCat(storage::kSchemaVersion)));
 }
 
+TEST_F(IntakeTest, CentreReportsTheMigrationIndexesReportsByCentreAndCaseForWatches) {
+  const auto ids = SubmitDistinct(0, 2, "centre-a");
+  const std::string case_id = reports_->GetReport("centre-a", ids[0]).value().progress().case_id();
+  hirs::v1::CaseEvent updated;  // a change of the case naming no report: found through kCentreCases
+  updated.set_cursor(7);
+  updated.set_kind(hirs::v1::CaseEvent::CASE_UPDATED);
+  updated.set_case_id(case_id);
+  const query::Filter all = query::Filter::Parse("", query::FilterSubject::kReports).value();
+  auto sent = [&] {
+    std::vector<std::string> out;
+    const std::vector<hirs::v1::ReportChange> changes = reports_->Changes("centre-a", all, {updated}).value();
+    for (const auto& change : changes) {
+      for (const auto& r : change.reports()) out.push_back(r.report_id());
+    }
+    return out;
+  };
+  ASSERT_THAT(sent(), ElementsAre(ids[0]));
+  EXPECT_TRUE(reports_->Changes("centre-b", all, {updated}).value().empty()) << "another centre's report";
+  storage::WriteBatch batch;  // the store as schema 5 left it
+  for (const auto& id : ids) {
+    const std::string in = reports_->GetReport("centre-a", id).value().progress().case_id();
+    batch.Delete(storage::Family::kCentreCases, storage::CentreCaseReportKey("centre-a", in, id));
+  }
+  batch.Put(storage::Family::kMeta, storage::kSchemaVersionKey, "5");
+  ASSERT_TRUE(store_->Write(std::move(batch)).ok());
+  EXPECT_TRUE(sent().empty());
+  ASSERT_TRUE(records::Migrate(store_.get(), absl::Now()).ok());
+  EXPECT_THAT(sent(), ElementsAre(ids[0]));
+  EXPECT_EQ(store_->Get(storage::Family::kMeta, storage::kSchemaVersionKey).value(),
+            std::optional<std::string>(absl::StrCat(storage::kSchemaVersion)));
+}
+
 }  // namespace
 }  // namespace hirs::intake

@@ -35,7 +35,7 @@ TEST(OpenApi, EveryRoutedRpcIsAnOperationWithItsPathAndVerb) {
   for (const auto& [path, item] : At(doc, "paths").struct_value().fields()) {
     operations += item.struct_value().fields_size();
   }
-  EXPECT_EQ(operations, 42 + 3);  // the RPCs, /healthz, /readyz and the district report
+  EXPECT_EQ(operations, 43 + 3);  // the RPCs, /healthz, /readyz and the district report
   EXPECT_TRUE(At(At(doc, "paths"), "/v1/districts/{district_code}/months/{month}/report").has_struct_value());
   // GetCase's case_id and UpdateCase's case.case_id: one URL, one template.
   const Value& update = At(At(At(doc, "paths"), "/v1/cases/{case_id}"), "patch");

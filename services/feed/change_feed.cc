@@ -1,4 +1,4 @@
-#include "services/cases/watch.h"
+#include "services/feed/change_feed.h"
 
 #include <algorithm>
 
@@ -9,22 +9,20 @@
 #include "services/rpc/rpc.h"
 #include "storage/keys.h"
 
-namespace hirs::cases {
+namespace hirs::feed {
 
-// One WatchCases call. Its state is guarded by mu_; the feed thread fills
-// it when it is idle, and gRPC calls OnWriteDone / OnCancel / OnDone.
-class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> {
+// The feed's side of one watch: what its thread calls. Implemented by
+// WatchReactor<Item>.
+class Watcher {
  public:
-  WatchReactor(ChangeFeed* feed, grpc::CallbackServerContext* context, std::string principal_id, uint64_t cursor,
-               std::function<bool()> still_allowed)
-      : feed_(feed),
-        context_(context),
-        principal_id_(std::move(principal_id)),
-        still_allowed_(std::move(still_allowed)),
-        cursor_(cursor) {}
+  Watcher(std::string principal_id, std::function<bool()> still_allowed)
+      : principal_id_(std::move(principal_id)), still_allowed_(std::move(still_allowed)) {}
+  virtual ~Watcher() = default;
 
-  // Called by the feed thread: ends the watch UNAUTHENTICATED when its
-  // credential no longer holds (checked every `every`).
+  const std::string& principal_id() const { return principal_id_; }
+
+  // Ends the watch UNAUTHENTICATED when its credential no longer holds
+  // (checked every `every`).
   void CheckCredential(absl::Time now, absl::Duration every) {
     if (!still_allowed_ || now - checked_ < every) return;
     checked_ = now;
@@ -33,30 +31,75 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
         "the watch's credential has ended (signed out, disabled, expired or revoked); sign in again");
   }
 
-  const std::string& principal_id() const { return principal_id_; }
+  // True when idle (no write in flight, not finished) and wanting events
+  // after *cursor.
+  virtual bool WantsEvents(uint64_t* cursor) = 0;
+  // The next events (in cursor order), made into messages by the watch's
+  // view. True when they made none: the watcher wants the events after
+  // them at once.
+  virtual bool Deliver(std::vector<hirs::v1::CaseEvent> events) = 0;
+  // Ends the watch if its client has not taken a message for
+  // `options.stall_limit`, and cancels the call of a watch ended that long
+  // ago plus `options.cancel_grace` whose client still has not taken what
+  // was sent.
+  virtual void CheckStall(absl::Time now, const WatchOptions& options) = 0;
+  // Ends the watch with `code` and `why`, naming the cursor to resume from.
+  virtual void End(absl::StatusCode code, absl::string_view why) = 0;
+  // Ends the watch with `status` as it is.
+  virtual void EndWith(const absl::Status& status) = 0;
+  // Tells the client the watch is open (rpc::AnnounceOpen), unless a
+  // message or the end has gone first.
+  virtual void Announce() = 0;
 
-  // Called by the feed thread: true when idle (no write in flight, not
-  // finished) and wanting events after *cursor.
-  bool WantsEvents(uint64_t* cursor) {
+ private:
+  const std::string principal_id_;
+  const std::function<bool()> still_allowed_;
+  absl::Time checked_ = absl::Now();  // the feed thread's only
+};
+
+// One watch call streaming `Item`s (each with a cursor()). Its state is
+// guarded by mu_; the feed thread fills it when it is idle, and gRPC calls
+// OnWriteDone / OnCancel / OnDone.
+template <typename Item>
+class WatchReactor final : public grpc::ServerWriteReactor<Item>, public Watcher {
+ public:
+  WatchReactor(ChangeFeed* feed, grpc::CallbackServerContext* context, std::string principal_id, uint64_t cursor,
+               View<Item> view, std::function<bool()> still_allowed)
+      : Watcher(std::move(principal_id), std::move(still_allowed)),
+        feed_(feed),
+        context_(context),
+        view_(std::move(view)),
+        cursor_(cursor) {}
+
+  bool WantsEvents(uint64_t* cursor) override {
     absl::MutexLock lock(&mu_);
     *cursor = cursor_;
     return !writing_ && !finished_;
   }
 
-  // Called by the feed thread with the next events (in cursor order).
-  void Deliver(std::vector<hirs::v1::CaseEvent> events) {
+  bool Deliver(std::vector<hirs::v1::CaseEvent> events) override {
+    if (events.empty()) return false;
+    const uint64_t through = events.back().cursor();
+    absl::StatusOr<std::vector<Item>> items = view_(std::move(events));  // only this thread starts writes
     absl::MutexLock lock(&mu_);
-    if (writing_ || finished_ || events.empty()) return;
-    pending_ = std::move(events);
+    if (writing_ || finished_) return false;
+    if (!items.ok()) {
+      LogError(absl::StrCat("watch: making the messages of a change failed: ", items.status().message()));
+      FinishLocked(absl::StatusCode::kUnavailable, "the change feed cannot be read now");
+      return false;
+    }
+    if (items->empty()) {
+      cursor_ = through;
+      return true;
+    }
+    pending_ = *std::move(items);
+    through_ = through;
     next_ = 0;
     StartNextLocked();
+    return false;
   }
 
-  // Called by the feed thread: ends the watch if its client has not taken
-  // a message for `options.stall_limit`, and cancels the call of a watch
-  // ended that long ago plus `options.cancel_grace` whose client still has
-  // not taken what was sent.
-  void CheckStall(absl::Time now, const WatchOptions& options) {
+  void CheckStall(absl::Time now, const WatchOptions& options) override {
     absl::MutexLock lock(&mu_);
     if (writing_ && !finished_ && now - write_started_ > options.stall_limit) {
       FinishLocked(absl::StatusCode::kUnavailable, absl::StrCat("this watch fell behind (its client took no event for ",
@@ -70,22 +113,18 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     }
   }
 
-  // Ends the watch with `code` and `why`, naming the cursor to resume from.
-  void End(absl::StatusCode code, absl::string_view why) {
+  void End(absl::StatusCode code, absl::string_view why) override {
     absl::MutexLock lock(&mu_);
     FinishLocked(code, why);
   }
 
-  // Tells the client the watch is open (rpc::AnnounceOpen), unless an
-  // event or the end has gone first.
-  void Announce() {
+  void Announce() override {
     absl::MutexLock lock(&mu_);
     if (!finished_ && !wrote_) rpc::AnnounceOpen(context_, this);
     wrote_ = true;
   }
 
-  // Ends the watch with `status` as it is.
-  void EndWith(const absl::Status& status) {
+  void EndWith(const absl::Status& status) override {
     absl::MutexLock lock(&mu_);
     FinishAsIsLocked(status);
   }
@@ -106,6 +145,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
         return;
       }
       writing_ = false;
+      if (next_ == pending_.size() && !finished_) cursor_ = std::max(cursor_, through_);  // all of them processed
       pending_.clear();
     }
     feed_->Wake();
@@ -123,17 +163,16 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
     writing_ = true;
     wrote_ = true;
     write_started_ = absl::Now();
-    StartWrite(&pending_[next_]);
+    this->StartWrite(&pending_[next_]);
   }
 
-  // The cursor of the last event handed to gRPC: the one in flight, if any.
-  // gRPC sends it before the status, so a client that reads the status has
-  // it.
+  // The cursor of the last message handed to gRPC: the one in flight, if
+  // any. gRPC sends it before the status, so a client that reads the
+  // status has it.
   uint64_t ResumeCursorLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return writing_ ? pending_[next_].cursor() : cursor_;
   }
 
-  // Ends the watch with `why`, naming the cursor to resume from.
   void FinishLocked(absl::StatusCode code, absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     FinishAsIsLocked(absl::Status(code, absl::StrCat(why, "; resume with from_cursor=", ResumeCursorLocked())));
   }
@@ -141,21 +180,20 @@ class WatchReactor final : public grpc::ServerWriteReactor<hirs::v1::CaseEvent> 
   void FinishAsIsLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
-    // Events not yet handed to gRPC are dropped now; the one in flight
+    // Messages not yet handed to gRPC are dropped now; the one in flight
     // stays until gRPC is done with it.
     if (writing_) pending_.erase(pending_.begin() + next_ + 1, pending_.end());
-    Finish(rpc::ToGrpcStatus(status));
+    this->Finish(rpc::ToGrpcStatus(status));
   }
 
   ChangeFeed* const feed_;
   grpc::CallbackServerContext* const context_;  // gRPC's, valid until OnDone
-  const std::string principal_id_;
-  const std::function<bool()> still_allowed_;
-  absl::Time checked_ = absl::Now();  // the feed thread's only
+  const View<Item> view_;                       // the feed thread's only
   absl::Mutex mu_;
-  uint64_t cursor_ ABSL_GUARDED_BY(mu_);  // the last event gRPC took from us
-  std::vector<hirs::v1::CaseEvent> pending_ ABSL_GUARDED_BY(mu_);
-  size_t next_ ABSL_GUARDED_BY(mu_) = 0;  // pending_[next_] is in flight while writing_
+  uint64_t cursor_ ABSL_GUARDED_BY(mu_);  // where the client would resume, as of what gRPC took
+  std::vector<Item> pending_ ABSL_GUARDED_BY(mu_);
+  uint64_t through_ ABSL_GUARDED_BY(mu_) = 0;  // the last event pending_ was made from
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;       // pending_[next_] is in flight while writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool wrote_ ABSL_GUARDED_BY(mu_) = false;  // initial metadata has gone
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -180,9 +218,27 @@ ChangeFeed::~ChangeFeed() {
 grpc::ServerWriteReactor<hirs::v1::CaseEvent>* ChangeFeed::Watch(grpc::CallbackServerContext* context,
                                                                  const std::string& principal_id, uint64_t from_cursor,
                                                                  std::function<bool()> still_allowed) {
+  View<hirs::v1::CaseEvent> as_they_are = [](std::vector<hirs::v1::CaseEvent> events) {
+    return absl::StatusOr<std::vector<hirs::v1::CaseEvent>>(std::move(events));
+  };
+  return Open(context, principal_id, from_cursor, std::move(as_they_are), std::move(still_allowed));
+}
+
+grpc::ServerWriteReactor<hirs::v1::ReportChange>* ChangeFeed::Watch(grpc::CallbackServerContext* context,
+                                                                    const std::string& principal_id,
+                                                                    uint64_t from_cursor,
+                                                                    View<hirs::v1::ReportChange> view,
+                                                                    std::function<bool()> still_allowed) {
+  return Open(context, principal_id, from_cursor, std::move(view), std::move(still_allowed));
+}
+
+template <typename Item>
+grpc::ServerWriteReactor<Item>* ChangeFeed::Open(grpc::CallbackServerContext* context, const std::string& principal_id,
+                                                 uint64_t from_cursor, View<Item> view,
+                                                 std::function<bool()> still_allowed) {
   const uint64_t last = store_->LastVisibleChange();
   if (from_cursor == kFromEnd) from_cursor = last;
-  auto* w = new WatchReactor(this, context, principal_id, from_cursor, std::move(still_allowed));
+  auto* w = new WatchReactor<Item>(this, context, principal_id, from_cursor, std::move(view), std::move(still_allowed));
   {
     absl::MutexLock lock(&wake_mu_);
     ++open_;  // Remove, from OnDone, counts it out
@@ -223,7 +279,7 @@ void ChangeFeed::WakeForWrite() {
   if (open_ > 0) woken_ = true;
 }
 
-void ChangeFeed::Remove(WatchReactor* w) {
+void ChangeFeed::Remove(Watcher* w) {
   {
     absl::MutexLock lock(&mu_);
     watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
@@ -247,7 +303,7 @@ void ChangeFeed::Shutdown() {
   if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&mu_);
   shut_down_ = true;
-  for (WatchReactor* w : watchers_) {
+  for (Watcher* w : watchers_) {
     w->End(absl::StatusCode::kUnavailable, "the server is shutting down");
   }
 }
@@ -261,24 +317,28 @@ void ChangeFeed::Run() {
       if (stopping_) return;
       woken_ = false;
     }
-    // Reading and delivering happen under mu_, so no watcher is deleted
-    // meanwhile (OnDone waits in Remove). Deliver never blocks.
-    absl::MutexLock lock(&mu_);
-    const uint64_t visible = store_->LastVisibleChange();
-    const absl::Time now = absl::Now();
-    for (WatchReactor* w : watchers_) {
-      w->CheckStall(now, options_);
-      w->CheckCredential(now, options_.recheck_credentials);
-      uint64_t cursor = 0;
-      if (!w->WantsEvents(&cursor) || cursor >= visible) continue;
-      absl::StatusOr<std::vector<hirs::v1::CaseEvent>> events = ReadAfter(cursor, visible);
-      if (!events.ok()) {
-        LogError(absl::StrCat("watch: reading the change feed failed: ", events.status().message()));
-        w->End(absl::StatusCode::kUnavailable, "the change feed cannot be read now");
-        continue;
+    bool read_on = false;  // a watcher was sent nothing and wants the events after
+    {
+      // Reading and delivering happen under mu_, so no watcher is deleted
+      // meanwhile (OnDone waits in Remove). Deliver never blocks.
+      absl::MutexLock lock(&mu_);
+      const uint64_t visible = store_->LastVisibleChange();
+      const absl::Time now = absl::Now();
+      for (Watcher* w : watchers_) {
+        w->CheckStall(now, options_);
+        w->CheckCredential(now, options_.recheck_credentials);
+        uint64_t cursor = 0;
+        if (!w->WantsEvents(&cursor) || cursor >= visible) continue;
+        absl::StatusOr<std::vector<hirs::v1::CaseEvent>> events = ReadAfter(cursor, visible);
+        if (!events.ok()) {
+          LogError(absl::StrCat("watch: reading the change feed failed: ", events.status().message()));
+          w->End(absl::StatusCode::kUnavailable, "the change feed cannot be read now");
+          continue;
+        }
+        read_on = w->Deliver(*std::move(events)) || read_on;
       }
-      w->Deliver(*std::move(events));
     }
+    if (read_on) Wake();
   }
 }
 
@@ -307,4 +367,4 @@ absl::StatusOr<std::vector<hirs::v1::CaseEvent>> ChangeFeed::ReadAfter(uint64_t 
   return events;
 }
 
-}  // namespace hirs::cases
+}  // namespace hirs::feed
