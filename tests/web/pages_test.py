@@ -434,6 +434,13 @@ class Pages(unittest.TestCase):
         self.assertIn("Crime recorded", first_row.text)
         self.assertIn("LC/4242/26", first_row.text)
         self.check_page("reports-en")
+        # The page stays current: the police correct the crime reference.
+        status, _, kase = api("GET", f"/v1/cases/{sent['caseId']}", token="token-police")
+        status, _, _ = api("PATCH", f"/v1/cases/{sent['caseId']}?update_mask=crimeReference&etag={kase['etag']}",
+                           {"crimeReference": "LC/4243/26"}, token="token-police")
+        self.assertEqual(status, 200)
+        self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#reports-rows tr"), "LC/4243/26"))
+        self.assertIn(sent["reportId"], d.find_element(By.ID, "reports-live").text)
         # Filters: the status shows it; another status does not; a bad day is
         # named beside its field.
         Select(d.find_element(By.ID, "f-status")).select_by_value("NO_FURTHER_ACTION")
@@ -459,6 +466,34 @@ class Pages(unittest.TestCase):
         self.assertIn(sent["caseId"], progress)
         self.assertIn("Crime recorded", progress)
         self.check_page("my-report-en")
+        # A correction: the name was misspelt at the counter. The form holds
+        # the report as it reads; the consent is changed elsewhere.
+        d.find_element(By.ID, "amend-link").click()
+        name = self.wait(EC.visibility_of_element_located((By.ID, "report.victim.full_name")))
+        self.assertEqual(name.get_attribute("value"), "Ada Example")
+        self.assertTrue(d.find_element(By.ID, "report.motivations-AGE").is_selected())
+        self.assertFalse(d.find_element(By.ID, "report.consent.share_with_police-yes").is_enabled())
+        name.clear()
+        name.send_keys("Ada Exampel")
+        d.find_element(By.ID, "amend-submit").click()
+        self.assertIn("Why", self.summary_text())  # a reason is required, and nothing changed
+        self.check_page("amend-report-errors-en")
+        status, _, unchanged = api("GET", f"/v1/reports/{sent['reportId']}", token="token-centre-a")
+        self.assertEqual(unchanged["victim"]["fullName"], "Ada Example")
+        d.find_element(By.ID, "reason").send_keys("name misspelt at the counter")
+        d.find_element(By.ID, "amend-submit").click()
+        self.wait(EC.visibility_of_element_located((By.ID, "change-done")))
+        self.assertIn("new version", d.find_element(By.ID, "change-done").text)
+        self.assertIn("Ada Exampel", d.find_element(By.ID, "report-fields").text)
+        versions = d.find_element(By.ID, "versions-rows").text
+        self.assertIn("name misspelt at the counter", versions)
+        self.assertIn("victim.full_name", versions)
+        self.check_page("my-report-amended-en")
+        status, _, first = api("GET", f"/v1/reports/{sent['reportId']}?version=1", token="token-centre-a")
+        self.assertEqual(status, 200, first)
+        self.assertEqual(first["victim"]["fullName"], "Ada Example")  # the version received stays
+        self.assertEqual(len(first["versions"]), 2)
+        self.assertEqual(first["versions"][1]["changedFields"], ["victim.full_name"])
         # The victim withdraws consent to share: police no longer see the name.
         d.find_element(By.CSS_SELECTOR, "label[for=consent-share]").click()
         d.find_element(By.ID, "reason").send_keys("asked at the counter")
@@ -466,7 +501,7 @@ class Pages(unittest.TestCase):
         self.wait(EC.visibility_of_element_located((By.ID, "change-done")))
         status, _, kase = api("GET", f"/v1/cases/{sent['caseId']}", token="token-police")
         self.assertEqual(status, 200)
-        self.assertNotIn("Ada Example", json.dumps(kase))
+        self.assertNotIn("Ada Exampel", json.dumps(kase))
         # Withdrawal needs a reason, and a second click to confirm.
         d.find_element(By.ID, "withdraw-ask").click()
         d.find_element(By.ID, "withdraw-yes").click()
@@ -477,7 +512,7 @@ class Pages(unittest.TestCase):
         d.find_element(By.ID, "withdraw-yes").click()
         self.wait(EC.text_to_be_present_in_element((By.ID, "report-progress"), "Withdrawn on"))
         self.assertIn("entered twice", d.find_element(By.ID, "report-progress").text)
-        self.assertNotIn("Ada Example", d.find_element(By.ID, "report-fields").text)
+        self.assertNotIn("Ada Exampel", d.find_element(By.ID, "report-fields").text)
         self.assertFalse(d.find_element(By.ID, "change").is_displayed())
         self.check_page("my-report-withdrawn-en")
 

@@ -1,10 +1,11 @@
-// One of the centre's reports as received (GetReport), every field, with
-// what became of it: its case, the case's police status and crime
-// reference (or its withdrawal). Printable. The centre changes the
-// victim's consent (UpdateConsent) or withdraws the report (WithdrawReport)
-// here, with a reason.
+// One of the centre's reports (GetReport), every field of its current
+// version, with what became of it: its case, the case's police status and
+// crime reference (or its withdrawal), and its versions when it was
+// corrected. Printable. The centre changes the victim's consent
+// (UpdateConsent) or withdraws the report (WithdrawReport) here, with a
+// reason, and goes on to correct it (amend-report.js).
 import {
-  call, clearErrors, enumLabels, label, localTime, showCallErrors, signedIn, summaryRow as row, t,
+  call, clearErrors, enumLabels, label, localTime, showCallErrors, showWhenRead, summaryRow as row, t, tableCell,
 } from '/static/js/page.js';
 
 const id = new URLSearchParams(location.search).get('id') || '';
@@ -66,6 +67,24 @@ function progressRows(p, withdrawal) {
   ];
 }
 
+// The report's versions, oldest first: when, by whom, why, and the names
+// of the fields each changed (no values).
+function versionRows(versions) {
+  return versions.map((v) => {
+    const tr = document.createElement('tr');
+    tr.className = 'govuk-table__row';
+    const first = Number(v.version) === 1;
+    tr.append(
+      tableCell(String(v.version)),
+      tableCell(localTime(v.createTime)),
+      tableCell(v.createdBy),
+      tableCell(first ? t('desk_version_received') : v.reason),
+      tableCell((v.changedFields || []).join(', ')),
+    );
+    return tr;
+  });
+}
+
 const form = document.getElementById('change-form');
 const confirmBox = document.getElementById('withdraw-confirm');
 
@@ -84,6 +103,21 @@ function show(report) {
   form.contact.checked = Boolean(consent.contactVictim);
   form.anonymous.checked = Boolean(consent.anonymous);
   document.getElementById('change').hidden = Boolean(report.withdrawal);
+  document.getElementById('amend').hidden = Boolean(report.withdrawal);
+  document.getElementById('amend-link').href = `/amend-report?id=${encodeURIComponent(report.reportId)}`;
+  const versions = report.versions || [];
+  document.getElementById('versions-rows').replaceChildren(...versionRows(versions));
+  document.getElementById('versions').hidden = versions.length < 2;
+  document.getElementById('fields-heading').textContent =
+    versions.length < 2 ? t('desk_report_as_received') : t('desk_report_current', { n: versions.length });
+}
+
+// Says `message` in the banner above the report.
+function announce(message) {
+  const banner = document.getElementById('change-done');
+  document.getElementById('change-done-text').textContent = t(message);
+  banner.hidden = false;
+  banner.focus();
 }
 
 // Sends a change; on success shows the report as it now stands and says so.
@@ -96,10 +130,7 @@ async function change(action, body, done) {
   }
   show(result.body);
   form.reason.value = '';
-  const banner = document.getElementById('change-done');
-  document.getElementById('change-done-text').textContent = t(done);
-  banner.hidden = false;
-  banner.focus();
+  announce(done);
 }
 
 form.addEventListener('submit', (event) => {
@@ -126,10 +157,7 @@ document.getElementById('withdraw-yes').addEventListener('click', () => {
   change('withdraw', { reason: form.reason.value.trim() }, 'desk_withdrawn_done');
 });
 document.getElementById('report-print').addEventListener('click', () => window.print());
-await signedIn();
-const result = await call('GET', `/v1/reports/${encodeURIComponent(id)}`);
-if (!result.ok) {
-  showCallErrors(result);
-} else {
-  show(result.body);
+if (await showWhenRead(`/v1/reports/${encodeURIComponent(id)}`, show)
+    && new URLSearchParams(location.search).get('amended')) {
+  announce('desk_amended_done');
 }

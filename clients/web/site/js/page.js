@@ -238,6 +238,20 @@ export function showCallErrors(result) {
   }
 }
 
+// Once someone is signed in, reads `path` (GET) and hands its answer to
+// `show`; shows why when it cannot be read. Resolves to whether it was
+// shown.
+export async function showWhenRead(path, show) {
+  await signedIn();
+  const result = await call('GET', path);
+  if (!result.ok) {
+    showCallErrors(result);
+    return false;
+  }
+  show(result.body);
+  return true;
+}
+
 const tasks = {
   REPORTING_CENTRE: [['/report', 'task_report'], ['/reports', 'task_reports']],
   POLICE: [['/review', 'task_review'], ['/cases', 'task_cases']],

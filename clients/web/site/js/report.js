@@ -3,7 +3,8 @@
 // (never sent anywhere until "Send"), with one request_id per draft so that
 // a double click or a retry after a timeout stores one report. Field errors
 // come from the API's BadRequest and appear beside their fields.
-import { call, clearErrors, fieldViolations, showErrors, signedIn, t, withoutNote } from '/static/js/page.js';
+import { call, clearErrors, signedIn, t } from '/static/js/page.js';
+import { reportOf, showNotDates, showSendError, showWhatApplies } from '/static/js/report-form.js';
 
 const DRAFT = 'hirs-report-draft';
 const form = document.getElementById('report-form');
@@ -47,116 +48,6 @@ function restoreDraft() {
   }
 }
 
-// Shows only the questions that apply: identity when not anonymous, the
-// platform for online incidents.
-function showWhatApplies() {
-  const anonymous = form.querySelector('input[name=anonymous]:checked')?.value === 'yes';
-  document.getElementById('identity-fields').hidden = anonymous;
-  document.getElementById('online-fields').hidden = form['location.place_type'].value !== 'ONLINE';
-}
-
-function checked(name) {
-  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
-}
-
-function value(name) {
-  return form[name].value.trim();
-}
-
-function yes(name) {
-  const answer = checked(name)[0];
-  return answer === undefined ? undefined : answer === 'yes';
-}
-
-// The UTC time of a day/month/year (and HH:MM) group, in the browser's
-// time zone; '' when empty; null when it is not a date.
-function instant(prefix, withTime) {
-  const [d, m, y] = ['day', 'month', 'year'].map((p) => value(`${prefix}_${p}`));
-  const time = withTime ? value(`${prefix}_time`) : '';
-  if (!d && !m && !y && !time) return '';
-  const hm = /^(\d{1,2})(?::|\.)?(\d{2})?$/.exec(time || '0:00');
-  if (!/^\d{1,2}$/.test(d) || !/^\d{1,2}$/.test(m) || !/^\d{4}$/.test(y) || !hm) return null;
-  const at = new Date(Number(y), Number(m) - 1, Number(d), Number(hm[1]), Number(hm[2] || 0));
-  if (at.getDate() !== Number(d) || at.getMonth() !== Number(m) - 1) return null;
-  return at.toISOString();
-}
-
-function dateOnly(prefix) {
-  const [d, m, y] = ['day', 'month', 'year'].map((p) => value(`${prefix}_${p}`));
-  if (!d && !m && !y) return '';
-  return `${y.padStart(4, '0')}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-}
-
-// The Report the form describes, and the fields whose dates do not parse.
-function reportOf() {
-  const notDates = [];
-  const start = instant('occurred_start', true);
-  const end = instant('occurred_end', true);
-  if (start === null) notDates.push('report.occurred_start');
-  if (end === null) notDates.push('report.occurred_end');
-  const anonymous = yes('anonymous') === true;
-  const online = value('location.place_type') === 'ONLINE';
-  const victim = {
-    ageBand: value('victim.age_band') || undefined,
-    gender: value('victim.gender'),
-    ethnicity: value('victim.ethnicity'),
-  };
-  if (!anonymous) {
-    Object.assign(victim, {
-      fullName: value('victim.full_name'),
-      dateOfBirth: dateOnly('victim_date_of_birth'),
-      phone: value('victim.phone'),
-      email: value('victim.email'),
-      address: value('victim.address'),
-      postcode: value('victim.postcode'),
-    });
-  }
-  const report = {
-    incidentTypes: checked('incident_types'),
-    description: value('description'),
-    motivations: checked('motivations'),
-    occurredStart: start || undefined,
-    occurredEnd: end || undefined,
-    location: {
-      placeType: value('location.place_type') || undefined,
-      postcode: value('location.postcode'),
-      description: value('location.description'),
-      onlinePlatform: online ? value('location.online_platform') : '',
-    },
-    schoolRelated: form.school_related.checked,
-    reporterRole: checked('reporter_role')[0],
-    victim,
-    consent: { anonymous, shareWithPolice: yes('share_with_police') === true, contactVictim: yes('contact_victim') === true },
-    crimeReference: value('crime_reference'),
-    sourceReference: value('source_reference'),
-  };
-  return { report, notDates };
-}
-
-// The question a violation's field belongs to: "report.motivations[2]" is
-// the motivations question; "report.location" the postcode.
-function questionOf(field) {
-  const plain = field.replace(/\[\d+\]$/, '');
-  if (plain === 'report.location') return 'report.location.postcode';
-  return document.getElementById(plain) ? plain : '';
-}
-
-function labelOf(field) {
-  const group = document.getElementById(`${field}-group`);
-  const label = group?.querySelector('legend, label');
-  return label ? withoutNote(label.textContent) : '';
-}
-
-// The server's violations beside their questions: the question's label in
-// the page's language, then the server's words.
-function showViolations(violations) {
-  showErrors(violations.map((v) => {
-    const field = questionOf(v.field);
-    const label = field ? labelOf(field) : '';
-    return { field, text: label ? `${label}:` : '', detail: v.description };
-  }));
-}
-
 function showReceipt(answer) {
   received = true;
   sessionStorage.removeItem(DRAFT);
@@ -178,7 +69,7 @@ async function send(event) {
   saveDraft();
   const { report, notDates } = reportOf();
   if (notDates.length > 0) {
-    showErrors(notDates.map((field) => ({ field, text: `${labelOf(field)}: ${t('error_not_a_date')}` })));
+    showNotDates(notDates);
     return;
   }
   sending = true;
@@ -193,12 +84,7 @@ async function send(event) {
     showReceipt(result.body);
     return;
   }
-  const violations = fieldViolations(result.error);
-  if (violations.length > 0) {
-    showViolations(violations);
-  } else {
-    showErrors([{ field: '', text: result.error?.message || t('error_unknown') }]);
-  }
+  showSendError(result.error);
 }
 
 // Listening before anything is awaited: a form sent before then would
