@@ -176,6 +176,17 @@ void AddVersion(const auth::Principal& caller, const std::string& reason, hirs::
   current = std::move(amended);
 }
 
+// Links `c` to the earlier cases of the amended report's victim but itself.
+// Links are only added: one an earlier version made stays (a person may
+// have acted on it).
+void LinkRepeatVictim(const std::vector<std::string>& linked_case_ids, StoredCase* c) {
+  std::vector<std::string> others;
+  for (const std::string& id : linked_case_ids) {
+    if (id != c->case_().case_id()) others.push_back(id);
+  }
+  collation::LinkRepeatVictimCases(others, c);
+}
+
 }  // namespace
 
 struct ReportChanges::Locked {
@@ -203,6 +214,9 @@ struct ReportChanges::Placement {
   std::string case_id;
   hirs::v1::CollationExplanation explanation;
   bool review = false;
+  // Earlier cases of the same victim (Decision::linked_case_ids): the
+  // report's case links to them, as at intake.
+  std::vector<std::string> linked_case_ids;
 };
 
 ReportChanges::ReportChanges(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
@@ -273,9 +287,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::Withdraw(const auth::Principal& 
   stored.clear_case_id();
   batch.Put(Family::kReports, id, stored.SerializeAsString());
   RETURN_IF_ERROR(store_->Write(std::move(batch)));
-  hirs::v1::Report answer = Answer(stored);
-  *answer.mutable_progress()->mutable_updated_at() = ToTimestamp(now);  // as GetReport gives it
-  return answer;
+  return Answer(stored);
 }
 
 absl::StatusOr<hirs::v1::Report> ReportChanges::UpdateConsent(const auth::Principal& caller,
@@ -372,7 +384,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::Amend(const auth::Principal& cal
 
 ReportChanges::Placement ReportChanges::PlaceAmended(const collation::Decision& decision, const Locked& locked) const {
   const std::string& here = locked.report.case_id();
-  Placement p{here, decision.explanation, false};
+  Placement p{here, decision.explanation, false, decision.linked_case_ids};
   p.explanation.set_report_id(locked.report.report().report_id());
   // A person placed it: it stays where they put it.
   if (!locked.report.placed_by().empty()) return p;
@@ -437,6 +449,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::WriteAmendment(const auth::Princ
     ASSIGN_OR_RETURN(StoredCase left, CaseWithout(*store_, locked.case_before, others, a.now));
     StoredCase joined = *locked.other_case;
     collation::AddReportToCase(stored, a.now, &joined);
+    LinkRepeatVictim(placement.linked_case_ids, &joined);
     collation::DeleteMember(from, stored.report().reporting_centre(), id, &batch);
     collation::PutMember(to, stored.report().reporting_centre(), placement.explanation, &batch);
     records::PutCase(&locked.case_before, left, {{hirs::v1::CaseEvent::REPORT_AMENDED, {to}, {id}}}, a.now, &batch);
@@ -444,6 +457,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::WriteAmendment(const auth::Princ
   } else {
     ASSIGN_OR_RETURN(StoredCase after,
                      collation::RebuildCaseFrom(*store_, locked.case_before, others, a.now, {stored}));
+    LinkRepeatVictim(placement.linked_case_ids, &after);
     records::PutCase(&locked.case_before, after, {{hirs::v1::CaseEvent::REPORT_AMENDED, {}, {id}}}, a.now, &batch);
   }
   if (!a.request_key.empty()) {

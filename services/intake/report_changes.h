@@ -27,6 +27,8 @@ namespace hirs::intake {
 // Thread safe.
 class ReportChanges {
  public:
+  // Each change returns the report as stored, without Report.progress
+  // (ReportingService answers with it read back as GetReport reads it).
   // Everything is borrowed and must outlive this.
   ReportChanges(storage::Store* store, storage::CaseLocks* locks, const collation::Collator* collator,
                 const DistrictRouter* router, std::function<absl::Time()> clock = absl::Now);

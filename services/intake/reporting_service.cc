@@ -304,21 +304,27 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::WithdrawReport(grpc::CallbackSer
                                                                const hirs::v1::WithdrawReportRequest* request,
                                                                hirs::v1::Report* response) {
   return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/WithdrawReport", *request, pools_.writes, response,
-                       [this, request](const auth::Principal& p) { return changes_->Withdraw(p, *request); });
+                       [this, request](const auth::Principal& p) { return AsRead(changes_->Withdraw(p, *request)); });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateConsent(grpc::CallbackServerContext* context,
                                                               const hirs::v1::UpdateConsentRequest* request,
                                                               hirs::v1::Report* response) {
-  return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/UpdateConsent", *request, pools_.writes, response,
-                       [this, request](const auth::Principal& p) { return changes_->UpdateConsent(p, *request); });
+  return rpc::RunUnary(
+      context, *gate_, "hirs.v1.ReportingService/UpdateConsent", *request, pools_.writes, response,
+      [this, request](const auth::Principal& p) { return AsRead(changes_->UpdateConsent(p, *request)); });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::AmendReport(grpc::CallbackServerContext* context,
                                                             const hirs::v1::AmendReportRequest* request,
                                                             hirs::v1::Report* response) {
   return rpc::RunUnary(context, *gate_, "hirs.v1.ReportingService/AmendReport", *request, pools_.writes, response,
-                       [this, request](const auth::Principal& p) { return changes_->Amend(p, *request); });
+                       [this, request](const auth::Principal& p) { return AsRead(changes_->Amend(p, *request)); });
+}
+
+absl::StatusOr<hirs::v1::Report> ReportingServiceImpl::AsRead(absl::StatusOr<hirs::v1::Report> changed) const {
+  if (!changed.ok()) return changed;
+  return reports_->GetReport(changed->reporting_centre(), changed->report_id());
 }
 
 }  // namespace hirs::intake

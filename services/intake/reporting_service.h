@@ -46,6 +46,10 @@ class ReportingServiceImpl final : public hirs::v1::ReportingService::CallbackSe
                                         hirs::v1::Report* response) override;
 
  private:
+  // The report a change answered, as GetReport reads it after the change
+  // (with Report.progress), as its centre sees it.
+  absl::StatusOr<hirs::v1::Report> AsRead(absl::StatusOr<hirs::v1::Report> changed) const;
+
   Intake* const intake_;
   const CentreReports* const reports_;
   ReportChanges* const changes_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/civil_time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hirs/v1/case_service.grpc.pb.h"
 #include "hirs/v1/extract_service.grpc.pb.h"
@@ -268,6 +269,7 @@ TEST_F(ReportChangesTest, PoliceSeeTheVictimOnlyWhileTheCurrentConsentAllowsIt) 
   // keeps the report as received.
   const std::string etag = PoliceCase(a.case_id()).etag();
   ASSERT_TRUE(SetConsent(kCentreAToken, a.report_id(), false, false, &out).ok());
+  EXPECT_EQ(out.progress().case_id(), a.case_id()) << "answered as GetReport reads it";
   EXPECT_FALSE(out.consent().share_with_police());
   ASSERT_EQ(out.consent_changes_size(), 1);
   EXPECT_TRUE(out.consent_changes(0).before().share_with_police());
@@ -441,6 +443,28 @@ TEST_F(ReportChangesTest, AnAmendmentThatNowMatchesAnotherCaseMovesTheReportTher
   auto mistaken = testing::DistinctReport(1, testing::kTestNow);
   mistaken.set_source_reference("later");
   EXPECT_NE(Submit(kCentreAToken, mistaken, "later").case_id(), p.case_id());
+}
+
+TEST_F(ReportChangesTest, AnAmendmentThatNowNamesAnEarlierCasesVictimLinksTheCases) {
+  // The same person targeted again ten days later, their name and date of
+  // birth mistyped at the counter: no link, until the correction.
+  const auto earlier = Submit(kCentreAToken, testing::ValidReport(), "earlier");
+  auto again = testing::ValidReport();
+  again.mutable_occurred_start()->set_seconds(again.occurred_start().seconds() + 10 * 86400);
+  again.set_description("They shouted at me again outside the shop.");
+  again.set_source_reference("AGAIN-1");
+  auto mistyped = again;
+  mistyped.mutable_victim()->set_full_name("Zenobia Quackenbush");
+  mistyped.mutable_victim()->set_date_of_birth("1951-11-30");
+  const auto later = Submit(kCentreBToken, mistyped, "later");
+  ASSERT_NE(later.case_id(), earlier.case_id());
+  ASSERT_FALSE(PoliceCase(later.case_id()).repeat_victim());
+  hirs::v1::Report out;
+  ASSERT_TRUE(Amend(kCentreBToken, later.report_id(), again, "name and date of birth mistyped", "", "", &out).ok());
+  EXPECT_EQ(out.progress().case_id(), later.case_id()) << "another incident: it stays in its case";
+  const hirs::v1::Case linked = PoliceCase(later.case_id());
+  EXPECT_TRUE(linked.repeat_victim());
+  EXPECT_THAT(linked.linked_case_ids(), ::testing::ElementsAre(earlier.case_id()));
 }
 
 TEST_F(ReportChangesTest, AnAmendmentLeavesAReportAPersonPlacedAndAnUncertainOneGoesToReview) {

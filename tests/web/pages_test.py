@@ -498,7 +498,8 @@ class Pages(unittest.TestCase):
         d.find_element(By.CSS_SELECTOR, "label[for=consent-share]").click()
         d.find_element(By.ID, "reason").send_keys("asked at the counter")
         d.find_element(By.ID, "consent-save").click()
-        self.wait(EC.visibility_of_element_located((By.ID, "change-done")))
+        self.wait(EC.text_to_be_present_in_element((By.ID, "change-done"), "Consent saved"))
+        self.assertIn(sent["caseId"], d.find_element(By.ID, "report-progress").text)  # still shown
         status, _, kase = api("GET", f"/v1/cases/{sent['caseId']}", token="token-police")
         self.assertEqual(status, 200)
         self.assertNotIn("Ada Exampel", json.dumps(kase))
