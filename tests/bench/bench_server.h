@@ -1,5 +1,6 @@
 // The in-process hirsd the benchmarks drive: principals "police"
-// (token "bench-police") and "centre-a" (token "bench-centre") written
+// (token "bench-police"), "centre-a" (token "bench-centre") and
+// "centre-b" (token "bench-centre-b") written
 // into `dir`, synced writes, no rate limit (the service is measured, not
 // the per-principal limit), listening on a free loopback port.
 #ifndef HIRS_TESTS_BENCH_BENCH_SERVER_H_
@@ -22,7 +23,9 @@ inline std::unique_ptr<server::Server> StartBenchServer(const std::string& dir) 
     std::ofstream p(dir + "/principals.json");
     p << "{\"principals\": [{\"id\": \"police\", \"role\": \"POLICE\", \"scope\": \"E23000021\", \"token_sha256\": \""
       << auth::TokenSha256Hex("bench-police") << "\"}, {\"id\": \"centre-a\", \"role\": \"REPORTING_CENTRE\", "
-      << "\"scope\": \"centre-a\", \"token_sha256\": \"" << auth::TokenSha256Hex("bench-centre") << "\"}]}";
+      << "\"scope\": \"centre-a\", \"token_sha256\": \"" << auth::TokenSha256Hex("bench-centre") << "\"}, "
+      << "{\"id\": \"centre-b\", \"role\": \"REPORTING_CENTRE\", \"scope\": \"centre-b\", \"token_sha256\": \""
+      << auth::TokenSha256Hex("bench-centre-b") << "\"}]}";
   }
   server::ServerOptions options;
   options.listen = "127.0.0.1:0";

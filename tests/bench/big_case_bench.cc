@@ -8,7 +8,9 @@
 //   big_case_bench --reports=5000 --block=500 --concurrency=4
 //
 // Exits 1 when the last block is below --min_ratio of the first, GetCase is
-// 256 KiB or more, or a change event is 4 KiB or more.
+// 256 KiB or more, a change event is 4 KiB or more, or the big case's
+// change reaches the watch more than --max_watch_ratio times later than
+// the small case's.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -34,6 +36,8 @@ ABSL_FLAG(int, reports, 5000, "reports of the one incident");
 ABSL_FLAG(int, block, 500, "reports per measured block");
 ABSL_FLAG(int, concurrency, 4, "submitting threads");
 ABSL_FLAG(double, min_ratio, 0.8, "least last-block / first-block throughput that passes");
+ABSL_FLAG(int, watch_rounds, 30, "police updates of each case timed to the centre's watch");
+ABSL_FLAG(double, max_watch_ratio, 3, "most big-case / small-case watch delay (medians) that passes");
 ABSL_FLAG(std::string, data_dir, "", "data directory (default: a new one under /tmp, removed at the end)");
 
 namespace {
@@ -64,6 +68,78 @@ hirs::v1::SubmitReportRequest Report(int i, absl::Time when) {
   r->mutable_victim()->set_date_of_birth("1991-03-08");
   r->mutable_consent()->set_share_with_police(true);
   return request;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Sets case `id`'s crime reference as police do (read, then update with
+// its etag); false on a failure.
+bool PoliceUpdate(hirs::v1::CaseService::Stub& cases, const std::string& id, const std::string& reference) {
+  hirs::v1::GetCaseRequest get;
+  get.set_case_id(id);
+  hirs::v1::Case c;
+  if (!cases.GetCase(As("bench-police").get(), get, &c).ok()) return false;
+  hirs::v1::UpdateCaseRequest update;
+  update.mutable_case_()->set_case_id(id);
+  update.mutable_case_()->set_crime_reference(reference);
+  update.mutable_update_mask()->add_paths("crime_reference");
+  update.set_etag(c.etag());
+  return cases.UpdateCase(As("bench-police").get(), update, &c).ok();
+}
+
+// Medians over the rounds of WatchDelays, in milliseconds.
+struct WatchFigures {
+  double big_update = 0, small_update = 0;  // the police's read and update, to its answer
+  double big_after = 0, small_after = 0;    // then until centre-b's watch has the change
+  double big() const { return big_update + big_after; }
+  double small() const { return small_update + small_after; }
+};
+
+// Police read and update `big_case` (centre-b adds one report to it) and a
+// case of one report of centre-b's, in turn, `rounds` times each, while
+// centre-b follows WatchReports: how long each update took, and how long
+// after its answer the watch had the change. Zeros when something failed.
+WatchFigures WatchDelays(hirs::v1::ReportingService::Stub& reporting, hirs::v1::CaseService::Stub& cases,
+                         const std::string& big_case, absl::Time when, int rounds) {
+  hirs::v1::SubmitReportResponse joined, alone;
+  hirs::v1::SubmitReportRequest other = Report(1, when - absl::Hours(24 * 40));
+  other.set_request_id("b-alone");
+  other.mutable_report()->mutable_victim()->set_full_name("Tomasz Nowak");
+  other.mutable_report()->mutable_location()->set_postcode("LE11 3AB");
+  hirs::v1::SubmitReportRequest in_big = Report(2, when);
+  in_big.set_request_id("b-in-big");
+  if (!reporting.SubmitReport(As("bench-centre-b").get(), in_big, &joined).ok() ||
+      !reporting.SubmitReport(As("bench-centre-b").get(), other, &alone).ok() || joined.case_id() != big_case ||
+      alone.case_id() == big_case) {
+    std::printf("  WatchReports: centre-b's reports did not land as planned\n");
+    return {};
+  }
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer bench-centre-b");
+  hirs::v1::WatchReportsRequest request;
+  request.set_start_at_end(true);
+  auto reader = reporting.WatchReports(&context, request);
+  reader->WaitForInitialMetadata();
+  std::vector<double> update[2], after[2];  // [0] the big case, [1] the small one
+  hirs::v1::ReportChange change;
+  for (int r = 0; r < rounds; ++r) {
+    for (int which = 0; which < 2; ++which) {
+      const std::string& id = which == 0 ? big_case : alone.case_id();
+      const absl::Time start = absl::Now();
+      if (!PoliceUpdate(cases, id, absl::StrCat("BENCH/", r))) return {};
+      const absl::Time answered = absl::Now();
+      while (reader->Read(&change) && change.case_id() != id) {
+      }
+      update[which].push_back(absl::ToDoubleMilliseconds(answered - start));
+      after[which].push_back(absl::ToDoubleMilliseconds(absl::Now() - answered));
+    }
+  }
+  context.TryCancel();
+  reader->Finish();
+  return {Median(update[0]), Median(update[1]), Median(after[0]), Median(after[1])};
 }
 
 }  // namespace
@@ -165,11 +241,20 @@ int main(int argc, char** argv) {
   reader->Finish();
   std::printf("  change events: %zu, %zu bytes in all, largest %zu bytes\n", events, event_bytes, largest_event);
 
+  const WatchFigures w = WatchDelays(*reporting, *cases, largest, when, absl::GetFlag(FLAGS_watch_rounds));
+  const double watch_ratio = w.small() > 0 ? w.big() / w.small() : 0;
+  std::printf(
+      "  WatchReports (medians of %d): police read and update, then centre-b's watch has the change:\n"
+      "    big case           %.2f ms + %.2f ms\n    case of one report %.2f ms + %.2f ms\n"
+      "    ratio %.2f\n",
+      absl::GetFlag(FLAGS_watch_rounds), w.big_update, w.big_after, w.small_update, w.small_after, watch_ratio);
+
   server->Shutdown();
   server.reset();
   if (temporary) std::filesystem::remove_all(dir);
   const bool pass = ratio >= absl::GetFlag(FLAGS_min_ratio) && got.ok() && c.ByteSizeLong() < 256 * 1024 &&
-                    largest_event < 4096 && listed == c.report_count();
+                    largest_event < 4096 && listed == c.report_count() && watch_ratio > 0 &&
+                    watch_ratio <= absl::GetFlag(FLAGS_max_watch_ratio);
   std::printf("%s\n", pass ? "PASS" : "FAIL");
   return pass ? 0 : 1;
 }
