@@ -148,6 +148,7 @@ absl::StatusOr<std::unique_ptr<Replica>> Replica::Start(const ServerOptions& opt
   etcd.cert_file = options.etcd_cert_file;
   etcd.key_file = options.etcd_key_file;
   ASSIGN_OR_RETURN(r->etcd_, replication::Etcd::Connect(etcd));
+  RETURN_IF_ERROR(r->ServeMetrics());
   RETURN_IF_ERROR(r->StartLog());
   LogInfo(absl::StrCat("hirsd replica ", options.replica_id, " of cluster ", options.cluster, " following on ",
                        r->options_.listen));
@@ -171,7 +172,27 @@ absl::Status Replica::StartLog() {
   return absl::OkStatus();
 }
 
-Replica::~Replica() { Shutdown(); }
+Replica::~Replica() {
+  Shutdown();
+  metrics_.reset();  // its scrapes read the store, under mu_
+}
+
+absl::Status Replica::ServeMetrics() {
+  metrics_ = std::make_unique<metrics::Metrics>();
+  if (options_.metrics_listen.empty()) return absl::OkStatus();
+  metrics::Sources sources = StoreMetricSources([this](const auto& use) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (store_ != nullptr) use(*store_);
+  });
+  sources.watchers = [this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int64_t>(server_ != nullptr ? server_->open_watches() : 0);
+  };
+  RETURN_IF_ERROR(metrics_->Serve(options_.metrics_listen, std::move(sources)));
+  metrics_address_ = BoundAddress(options_.metrics_listen, metrics_->port());
+  LogInfo(absl::StrCat("metrics on ", metrics_address_, "/metrics"));
+  return absl::OkStatus();
+}
 
 bool Replica::leading() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -287,7 +308,7 @@ void Replica::OnRole(bool leading) {
   std::lock_guard<std::mutex> lock(mu_);
   if (leading) {
     front_.reset();  // frees the ports for the server
-    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options_, store_.get());
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options_, store_.get(), metrics_.get());
     if (!server.ok()) {
       // Without a server this replica must not hold the leadership: exit,
       // so that the lease lapses and another replica leads.

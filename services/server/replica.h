@@ -47,9 +47,10 @@ class Replica {
   // leading).
   const std::string& address() const { return options_.listen; }
   const std::string& http_address() const { return options_.http_listen; }
-  // "": the metrics listener (--metrics_listen) is the leader's server's,
-  // bound only while it leads.
-  const std::string& metrics_address() const { return no_metrics_; }
+  // The metrics listener (--metrics_listen), "" without: the replica's
+  // for its whole life, following or leading. Its store's figures always;
+  // the calls and watches of the leader's server while it leads.
+  const std::string& metrics_address() const { return metrics_address_; }
   bool leading() const;
   // Snapshots this replica has re-seeded itself from.
   int reseeds() const;
@@ -65,6 +66,8 @@ class Replica {
   bool stopping() const;
   // The follower's listeners, on options_'s addresses.
   absl::Status StartFront();
+  // The metrics listener, when asked for.
+  absl::Status ServeMetrics();
   // Creates the log over store_ and starts following. REQUIRES: mu_ held
   // or the replica not yet shared.
   absl::Status StartLog();
@@ -78,8 +81,11 @@ class Replica {
   // and follows again (on the old store if the new one does not open).
   absl::Status SwapStore(const std::string& fresh);
 
+  // Serves --metrics_listen from Start until destroyed; the leader's
+  // server counts its calls here. Declared first: destroyed last.
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::string metrics_address_;
   ServerOptions options_;  // listen, http_listen and health_listen with the ports bound
-  const std::string no_metrics_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<replication::Etcd> etcd_;
   std::unique_ptr<replication::Sealer> sealer_;

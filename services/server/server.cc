@@ -36,7 +36,6 @@
 #include "services/intake/intake.h"
 #include "services/intake/postcode.h"
 #include "services/intake/reporting_service.h"
-#include "services/metrics/metrics.h"
 #include "services/pages/site.h"
 #include "services/records/migrations.h"
 #include "services/replication/snapshot.h"
@@ -56,7 +55,8 @@ struct Server::State {
   std::unique_ptr<storage::Store> owned_store;  // null when served from a store it was given
   storage::Store* store = nullptr;
   std::unique_ptr<audit::AuditLog> audit;
-  std::unique_ptr<metrics::Metrics> metrics;
+  std::unique_ptr<metrics::Metrics> owned_metrics;
+  metrics::Metrics* metrics = nullptr;  // owned_metrics, or the replica's
   std::unique_ptr<auth::PrincipalDirectory> principals;
   std::unique_ptr<auth::People> people;
   std::unique_ptr<rpc::CallGate> gate;
@@ -127,7 +127,8 @@ namespace {
 
 // The data directory, the principals, the HMAC key, the postcode table,
 // the store (migrated), the audit log, metrics and the call gate.
-absl::Status OpenFoundations(const ServerOptions& options, storage::Store* given_store, Server::State* state) {
+absl::Status OpenFoundations(const ServerOptions& options, storage::Store* given_store, metrics::Metrics* given_metrics,
+                             Server::State* state) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
@@ -160,10 +161,14 @@ absl::Status OpenFoundations(const ServerOptions& options, storage::Store* given
   state->people = std::make_unique<auth::People>(
       state->store, [] { return absl::Now(); }, people);
   ASSIGN_OR_RETURN(state->audit, audit::AuditLog::Open(state->store));
-  state->metrics = std::make_unique<metrics::Metrics>();
+  if (given_metrics == nullptr) {
+    state->owned_metrics = std::make_unique<metrics::Metrics>();
+    given_metrics = state->owned_metrics.get();
+  }
+  state->metrics = given_metrics;
   state->gate = std::make_unique<rpc::CallGate>(&state->principals->registry(), state->audit.get(),
                                                 rpc::RateLimit{options.rate_limit_per_second, options.rate_limit_burst},
-                                                state->metrics.get(), state->people.get());
+                                                state->metrics, state->people.get());
 
   return absl::OkStatus();
 }
@@ -311,24 +316,48 @@ absl::Status ServeHttp(const ServerOptions& options, Server::State* state) {
   return absl::OkStatus();
 }
 
-// The Prometheus endpoint, when asked for.
-absl::Status ServeMetrics(const ServerOptions& options, Server::State* state) {
-  if (options.metrics_listen.empty()) return absl::OkStatus();
-  Server::State* st = state;
+}  // namespace
+
+metrics::Sources StoreMetricSources(std::function<void(const std::function<void(storage::Store&)>&)> with_store) {
   metrics::Sources sources;
-  sources.watchers = [st] { return static_cast<int64_t>(st->feed->watchers()); };
-  sources.review_queue_length = [st] {
+  sources.review_queue_length = [with_store] {
     int64_t open = 0;
-    (void)st->store->Scan(storage::Family::kReview, "", 0, [&](absl::string_view, absl::string_view v) {
-      hirs::v1::ReviewItem item;
-      if (item.ParseFromArray(v.data(), static_cast<int>(v.size())) && !item.has_resolved_at()) ++open;
-      return true;
+    with_store([&](storage::Store& store) {
+      (void)store.Scan(storage::Family::kReview, "", 0, [&](absl::string_view, absl::string_view v) {
+        hirs::v1::ReviewItem item;
+        if (item.ParseFromArray(v.data(), static_cast<int>(v.size())) && !item.has_resolved_at()) ++open;
+        return true;
+      });
     });
     return open;
   };
-  sources.rocksdb = [st] { return st->store->Properties(); };
-  sources.disk_free_bytes = [st] { return st->store->FreeDiskBytes(); };
-  sources.writes_refused = [st] { return st->store->refusing_writes(); };
+  sources.rocksdb = [with_store] {
+    absl::flat_hash_map<std::string, uint64_t> properties;
+    with_store([&](storage::Store& store) { properties = store.Properties(); });
+    return properties;
+  };
+  sources.disk_free_bytes = [with_store] {
+    std::optional<uint64_t> free;
+    with_store([&](storage::Store& store) { free = store.FreeDiskBytes(); });
+    return free;
+  };
+  sources.writes_refused = [with_store] {
+    bool refused = false;
+    with_store([&](storage::Store& store) { refused = store.refusing_writes(); });
+    return refused;
+  };
+  return sources;
+}
+
+namespace {
+
+// The Prometheus endpoint, when asked for and the metrics are the server's
+// own.
+absl::Status ServeMetrics(const ServerOptions& options, Server::State* state) {
+  if (options.metrics_listen.empty() || state->owned_metrics == nullptr) return absl::OkStatus();
+  Server::State* st = state;
+  metrics::Sources sources = StoreMetricSources([st](const auto& use) { use(*st->store); });
+  sources.watchers = [st] { return static_cast<int64_t>(st->feed->watchers()); };
   RETURN_IF_ERROR(state->metrics->Serve(options.metrics_listen, std::move(sources)));
   state->metrics_address = BoundAddress(options.metrics_listen, state->metrics->port());
   LogInfo(absl::StrCat("metrics on ", state->metrics_address, "/metrics"));
@@ -367,11 +396,12 @@ storage::StoreOptions StoreOptionsOf(const ServerOptions& options) {
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) { return Start(options, nullptr); }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, storage::Store* store) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, storage::Store* store,
+                                                      metrics::Metrics* metrics) {
   RETURN_IF_ERROR(ValidateOptions(options));
   auto state = std::make_unique<State>();
   state->options = options;
-  RETURN_IF_ERROR(OpenFoundations(options, store, state.get()));
+  RETURN_IF_ERROR(OpenFoundations(options, store, metrics, state.get()));
   ASSIGN_OR_RETURN(collation::MatchModel model, LoadModel(options, *state->store));
   BuildServices(options, std::move(model), state.get());
   RETURN_IF_ERROR(Listen(options, state.get()));

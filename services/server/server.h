@@ -16,6 +16,7 @@
 #include "common/area.h"
 #include "services/collation/matcher.h"
 #include "services/feed/change_feed.h"
+#include "services/metrics/metrics.h"
 #include "storage/store.h"
 
 namespace hirs::server {
@@ -96,14 +97,24 @@ std::string BoundAddress(absl::string_view listen, int port);
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options);
 
 // Thread safe.
+// What /metrics reads at each scrape from the store served: the review
+// queue's length, RocksDB's properties, the free disk and whether writes
+// are refused. `with_store` runs its argument on the store served now, or
+// not at all. Sources::watchers is left to the caller.
+metrics::Sources StoreMetricSources(std::function<void(const std::function<void(storage::Store&)>&)> with_store);
+
 class Server {
  public:
   // Starts serving. Errors name what could not be set up (bad principals
   // file, unreadable key, store locked by another hirsd, port in use).
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
   // Serves from `store`, already open (replicated mode: its writes go
-  // through the replicated log), which must outlive the server.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, storage::Store* store);
+  // through the replicated log), which must outlive the server. With
+  // `metrics` (replicated mode: the replica's, served on one listener for
+  // its whole life), which must outlive the server too, calls are counted
+  // there and the server opens no metrics listener of its own.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, storage::Store* store,
+                                                       metrics::Metrics* metrics = nullptr);
 
   // Shuts down (if not yet) and closes the store.
   ~Server();

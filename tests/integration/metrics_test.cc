@@ -2,10 +2,6 @@
 // calls counted by method and code (refusals too), latency histograms,
 // collation outcomes, the review queue and RocksDB figures; no personal
 // data anywhere in it.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,27 +15,6 @@ namespace hirs {
 namespace {
 
 using ::testing::HasSubstr;
-
-// GET http://127.0.0.1:port/metrics, the body.
-std::string Fetch(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "";
-  }
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
 
 TEST(Metrics, PrometheusEndpointCountsCallsWithoutPersonalData) {
   hirs::testing::TestServer server;
@@ -60,7 +35,7 @@ TEST(Metrics, PrometheusEndpointCountsCallsWithoutPersonalData) {
   ASSERT_TRUE(cases->GetCase(hirs::testing::ContextWithToken(hirs::testing::kPoliceToken).get(), get, &c).ok());
   ASSERT_EQ(c.reports(0).victim().full_name(), "Test Victim");  // the police saw it; the metrics must not
 
-  const std::string body = Fetch(server.metrics_port());
+  const std::string body = hirs::testing::ScrapeMetrics(server.metrics_port());
   ASSERT_FALSE(body.empty());
   EXPECT_THAT(
       body,

@@ -1,7 +1,8 @@
 // Replicated hirsd (services/server/replica.h) in-process over a real etcd:
 // a replica that was away longer than the log keeps, and a new replica
 // with an empty store, re-seed themselves from the leader's store and
-// follow the log from there; the snapshot is only for the cluster.
+// follow the log from there; the snapshot is only for the cluster; each
+// replica serves its metrics on one listener, following or leading.
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hirs/replication/v1/replica_service.grpc.pb.h"
@@ -217,6 +219,38 @@ TEST(Replica, TheLeadersSnapshotIsOnlyForTheClustersReplicas) {
   EXPECT_EQ((*store)->LastAppliedIndex().value(), applied);
   // A second fetch into the same directory is refused, not merged.
   EXPECT_EQ(replication::FetchSnapshot(fetch, into + "/db").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(Replica, EachReplicaServesMetricsOnOneListenerWhetherFollowingOrLeading) {
+  testing::EtcdCluster etcd(1);
+  Cluster cluster(etcd);
+  ServerOptions a_options = cluster.Options("a"), b_options = cluster.Options("b");
+  a_options.metrics_listen = b_options.metrics_listen = "127.0.0.1:0";
+  std::unique_ptr<Replica> a = cluster.Start(a_options);
+  ASSERT_TRUE(Eventually([&] { return a->leading(); }));
+  std::unique_ptr<Replica> b = cluster.Start(b_options);
+  const auto port_of = [](const std::string& address) {
+    int port = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port)) << address;
+    return port;
+  };
+  const int a_port = port_of(a->metrics_address()), b_port = port_of(b->metrics_address());
+  Submit(a->address(), "before");
+  // The leader counts its calls; the follower shows its own store.
+  EXPECT_NE(testing::ScrapeMetrics(a_port).find("grpc_method=\"SubmitReport\""), std::string::npos);
+  const std::string following = testing::ScrapeMetrics(b_port);
+  EXPECT_NE(following.find("hirs_store_disk_free_bytes"), std::string::npos) << following;
+  EXPECT_EQ(following.find("grpc_method=\"SubmitReport\""), std::string::npos);
+
+  // The leader goes: b leads, serving its metrics on the same listener,
+  // now with its calls.
+  a.reset();
+  ASSERT_TRUE(Eventually([&] { return b->leading(); }));
+  EXPECT_EQ(port_of(b->metrics_address()), b_port);
+  Submit(b->address(), "after");
+  const std::string leading = testing::ScrapeMetrics(b_port);
+  EXPECT_NE(leading.find("grpc_method=\"SubmitReport\""), std::string::npos) << leading;
+  EXPECT_NE(leading.find("hirs_rocksdb"), std::string::npos);
 }
 
 }  // namespace

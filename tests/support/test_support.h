@@ -74,6 +74,9 @@ struct CreatedPerson {
 CreatedPerson CreatePerson(const std::shared_ptr<grpc::Channel>& channel, const std::string& id,
                            const std::string& scope, hirs::v1::Role role = hirs::v1::REPORTING_CENTRE);
 
+// GET http://127.0.0.1:port/metrics: the body, "" when nothing answers.
+std::string ScrapeMetrics(int port);
+
 // The password SignInAndSetPassword chooses.
 inline constexpr char kChosenPassword[] = "tea at the clock tower";
 
