@@ -60,6 +60,14 @@ echo "failover: $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s from 
 acknowledged=$((acknowledged + 1))
 HIRS_SERVER="127.0.0.1:${GP[$L]}" "$HIRS" reports list --all --output=json >"$WORK/list.jsonl"
 [ "$(wc -l <"$WORK/list.jsonl")" -eq "$acknowledged" ] || fail "the new leader holds $(wc -l <"$WORK/list.jsonl") reports, want $acknowledged"
+# Every live replica serves its metrics on its own port, following or
+# leading; the new leader, a follower until now, counts its calls there.
+for i in 0 1 2; do
+  [ "$i" = "$killed" ] && continue
+  curl -sf "http://127.0.0.1:${MP[$i]}/metrics" >"$WORK/metrics$i.txt" || fail "replica $i serves no metrics"
+  grep -q '^hirs_store_disk_free_bytes' "$WORK/metrics$i.txt" || fail "replica $i's metrics: $(head -5 "$WORK/metrics$i.txt")"
+done
+grep -q 'grpc_method="SubmitReport"' "$WORK/metrics$L.txt" || fail "the new leader's metrics count no submission"
 
 # Pause the leader past its lease: it must step down and write nothing.
 paused=$L

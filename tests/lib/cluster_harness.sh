@@ -2,7 +2,8 @@
 # and three hirsd replicas (--replication=etcd) on loopback ports. Source
 # it after tests/lib/hirsd_harness.sh (WORK, HIRSD, principals); it starts
 # the etcd members at once and defines:
-#   start_replica I   starts replica I (0-2), pid in RP[I], ports GP/HP/KP[I]
+#   start_replica I   starts replica I (0-2), pid in RP[I], ports GP/HP/KP/MP[I]
+#                     (gRPC, HTTP, health, metrics)
 #   leader            the index of the replica that leads (waits 10 s), or -1
 #   ready I, health I whether replica I is ready on HTTP; its grpc.health.v1
 # ALL lists every replica's gRPC address (HIRS_SERVER=$ALL finds the
@@ -25,10 +26,10 @@ ENDPOINTS="http://127.0.0.1:${EC[0]},http://127.0.0.1:${EC[1]},http://127.0.0.1:
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:${EC[0]}/health" | grep -q true && break; sleep 0.1; done
 
 openssl rand -hex 32 >"$WORK/hmac.key"
-for i in 0 1 2; do GP[$i]=$(port); HP[$i]=$(port); KP[$i]=$(port); done
+for i in 0 1 2; do GP[$i]=$(port); HP[$i]=$(port); KP[$i]=$(port); MP[$i]=$(port); done
 start_replica() {
   "$HIRSD" --listen="127.0.0.1:${GP[$1]}" --http_listen="127.0.0.1:${HP[$1]}" --health_listen="127.0.0.1:${KP[$1]}" \
-    --data_dir="$WORK/d$1" \
+    --metrics_listen="127.0.0.1:${MP[$1]}" --data_dir="$WORK/d$1" \
     --principals="$WORK/principals.json" --hmac_key_file="$WORK/hmac.key" --replication=etcd \
     --etcd_endpoints="$ENDPOINTS" --replica_id="r$1" --advertise="127.0.0.1:${GP[$1]}" --cluster=test \
     "${REPLICA_FLAGS[@]}" >>"$WORK/h$1.out" 2>>"$WORK/h$1.log" &
