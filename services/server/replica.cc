@@ -8,13 +8,11 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "httplib.h"
 #include "services/collation/keyed_hasher.h"
-#include "services/http/errors.h"
+#include "services/http/gateway.h"
 #include "services/replication/snapshot.h"
 #include "services/rpc/rpc.h"
 #include "services/server/settings.h"
@@ -57,12 +55,9 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LeaderCredentials(cons
 // A follower's listeners.
 class FollowerFront {
  public:
-  FollowerFront(const replication::ReplicatedLog* log) : not_leader_(log), log_(log) {}
+  explicit FollowerFront(const replication::ReplicatedLog* log) : not_leader_(log) {}
   ~FollowerFront() {
-    if (http_ != nullptr) {
-      http_->stop();
-      if (http_thread_.joinable()) http_thread_.join();
-    }
+    if (http_ != nullptr) http_->Stop();
     if (grpc_ != nullptr) grpc_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
     if (health_ != nullptr) health_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   }
@@ -92,40 +87,23 @@ class FollowerFront {
       health_->GetHealthCheckService()->SetServingStatus(false);
       options->health_listen = BoundAddress(options->health_listen, health_port);
     }
-    if (options->http_listen.empty() || !options->tls_cert_file.empty()) return absl::OkStatus();
-    http_ = std::make_unique<httplib::Server>();
-    http_->Get("/healthz",
-               [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
-    http_->set_error_handler([](const httplib::Request&, httplib::Response&) {});
-    auto refuse = [this](const httplib::Request&, httplib::Response& res) {
-      http::AnswerError(res, rpc::ToRpcStatus(replication::NotLeaderError(log_->leader())));
-    };
-    for (const char* pattern : {"/readyz", "/(.*)"}) {
-      http_->Get(pattern, refuse);
-      http_->Post(pattern, refuse);
-      http_->Patch(pattern, refuse);
-      http_->Delete(pattern, refuse);
-    }
-    const std::string host = options->http_listen.substr(0, options->http_listen.rfind(':'));
-    int http_port = 0;
-    if (!absl::SimpleAtoi(options->http_listen.substr(options->http_listen.rfind(':') + 1), &http_port)) {
-      return absl::InvalidArgumentError(absl::StrCat("--http_listen ", options->http_listen, " is not HOST:PORT"));
-    }
-    http_port =
-        http_port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, http_port) ? http_port : -1);
-    if (http_port <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", options->http_listen));
-    options->http_listen = BoundAddress(options->http_listen, http_port);
-    http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+    if (options->http_listen.empty()) return absl::OkStatus();
+    // The HTTP door over this front's gRPC: every call answers NOT_LEADER
+    // naming the leader, /readyz is NOT_SERVING; TLS as the leader's.
+    http::GatewayOptions http;
+    SetGatewayListener(*options, &http);
+    http.threads = std::min(http.threads, 8);
+    grpc::ChannelArguments args;
+    ASSIGN_OR_RETURN(http_, http::Gateway::Start(http, grpc_->InProcessChannel(args), [] { return false; }));
+    options->http_listen = http_->address();
     return absl::OkStatus();
   }
 
  private:
   NotLeaderService not_leader_;
-  const replication::ReplicatedLog* const log_;
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<grpc::Server> health_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread http_thread_;
+  std::unique_ptr<http::Gateway> http_;
 };
 
 absl::StatusOr<std::unique_ptr<Replica>> Replica::Start(const ServerOptions& options) {

@@ -4,9 +4,9 @@
 // replica leads, this one answers on its listeners only that it is not the
 // leader: gRPC calls UNAVAILABLE with the leader's address in the message
 // and a google.rpc.ErrorInfo (reason NOT_LEADER, metadata "leader"),
-// grpc.health.v1 NOT_SERVING (on health_listen too), HTTP /healthz 200,
-// /readyz and everything else 503 (plaintext only: with TLS configured a
-// follower has no HTTP listener). Once it leads (the whole log applied), it serves as the single
+// grpc.health.v1 NOT_SERVING (on health_listen too), and on the HTTP door
+// (TLS as the leader's; no pages) /healthz 200, /readyz 503 and every API
+// call 503 NOT_LEADER. Once it leads (the whole log applied), it serves as the single
 // node does (Server), its writes through the log; when it stops leading it
 // stops that server at once and answers as a follower again.
 //

@@ -294,13 +294,7 @@ absl::Status ServeHealth(const ServerOptions& options, Server::State* state) {
 absl::Status ServeHttp(const ServerOptions& options, Server::State* state) {
   if (options.http_listen.empty()) return absl::OkStatus();
   http::GatewayOptions http;
-  http.listen = options.http_listen;
-  http.threads = options.http_threads;
-  http.tls_cert_file = options.tls_cert_file;
-  http.tls_key_file = options.tls_key_file;
-  http.tls_client_ca_file = options.tls_client_ca_file;
-  http.tls_require_client_cert = options.tls_require_client_cert;
-  http.tls_reload = absl::Seconds(std::max(1, options.tls_reload_seconds));
+  SetGatewayListener(options, &http);
   http.forwarding_key = state->gate->forwarding_key();
   pages::SiteOptions site;
   site.secure_cookies = !options.tls_cert_file.empty();
@@ -317,6 +311,16 @@ absl::Status ServeHttp(const ServerOptions& options, Server::State* state) {
 }
 
 }  // namespace
+
+void SetGatewayListener(const ServerOptions& options, http::GatewayOptions* out) {
+  out->listen = options.http_listen;
+  out->threads = options.http_threads;
+  out->tls_cert_file = options.tls_cert_file;
+  out->tls_key_file = options.tls_key_file;
+  out->tls_client_ca_file = options.tls_client_ca_file;
+  out->tls_require_client_cert = options.tls_require_client_cert;
+  out->tls_reload = absl::Seconds(std::max(1, options.tls_reload_seconds));
+}
 
 metrics::Sources StoreMetricSources(std::function<void(const std::function<void(storage::Store&)>&)> with_store) {
   metrics::Sources sources;

@@ -19,6 +19,10 @@
 #include "services/metrics/metrics.h"
 #include "storage/store.h"
 
+namespace hirs::http {
+struct GatewayOptions;
+}  // namespace hirs::http
+
 namespace hirs::server {
 
 // worker_threads in replicated mode when none is given: each write waits
@@ -97,6 +101,11 @@ std::string BoundAddress(absl::string_view listen, int port);
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options);
 
 // Thread safe.
+// The HTTP door's listener, threads and TLS from `options` (--http_listen,
+// --http_threads, the TLS files), into *out; the caller adds the site and
+// the forwarding key.
+void SetGatewayListener(const ServerOptions& options, http::GatewayOptions* out);
+
 // What /metrics reads at each scrape from the store served: the review
 // queue's length, RocksDB's properties, the free disk and whether writes
 // are refused. `with_store` runs its argument on the store served now, or

@@ -2,9 +2,11 @@
 // a replica that was away longer than the log keeps, and a new replica
 // with an empty store, re-seed themselves from the leader's store and
 // follow the log from there; the snapshot is only for the cluster; each
-// replica serves its metrics on one listener, following or leading.
+// replica serves its metrics on one listener, following or leading; a
+// follower with TLS answers HTTPS naming the leader.
 #include <grpcpp/grpcpp.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "hirs/replication/v1/replica_service.grpc.pb.h"
 #include "hirs/v1/reporting_service.grpc.pb.h"
+#include "httplib.h"
 #include "services/collation/keyed_hasher.h"
 #include "services/replication/etcd.h"
 #include "services/replication/snapshot.h"
@@ -251,6 +254,41 @@ TEST(Replica, EachReplicaServesMetricsOnOneListenerWhetherFollowingOrLeading) {
   const std::string leading = testing::ScrapeMetrics(b_port);
   EXPECT_NE(leading.find("grpc_method=\"SubmitReport\""), std::string::npos) << leading;
   EXPECT_NE(leading.find("hirs_rocksdb"), std::string::npos);
+}
+
+TEST(Replica, AFollowerWithTlsAnswersHttpsNamingTheLeader) {
+  testing::EtcdCluster etcd(1);
+  Cluster cluster(etcd);
+  const std::string certs = cluster.dir() + "/certs";
+  const std::string make = absl::StrCat(HIRS_SOURCE_DIR, "/deploy/dev-certs.sh ", certs, " centre-a >/dev/null");
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  const auto with_tls = [&](ServerOptions o) {
+    o.tls_cert_file = certs + "/server.pem";
+    o.tls_key_file = certs + "/server.key";
+    o.tls_client_ca_file = certs + "/ca.pem";
+    o.http_listen = "127.0.0.1:0";
+    return o;
+  };
+  std::unique_ptr<Replica> a = cluster.Start(with_tls(cluster.Options("a")));
+  ASSERT_TRUE(Eventually([&] { return a->leading(); }));
+  std::unique_ptr<Replica> b = cluster.Start(with_tls(cluster.Options("b")));
+  ASSERT_FALSE(b->leading());
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(b->http_address().substr(b->http_address().rfind(':') + 1), &port)) << b->http_address();
+  httplib::SSLClient client("localhost", port);
+  client.set_ca_cert_path((certs + "/ca.pem").c_str());
+  client.enable_server_certificate_verification(true);
+  client.set_connection_timeout(5, 0);
+  auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready) << httplib::to_string(ready.error());
+  EXPECT_EQ(ready->status, 503);
+  auto call = client.Get("/v1/reports", {{"Authorization", "Bearer token-centre-a"}});
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, 503);
+  EXPECT_NE(call->body.find(absl::StrCat("the leader is ", a->address())), std::string::npos) << call->body;
+  httplib::Client plain("127.0.0.1", port);  // plaintext to the TLS port gets nothing
+  plain.set_read_timeout(5, 0);
+  EXPECT_FALSE(plain.Get("/healthz"));
 }
 
 }  // namespace
