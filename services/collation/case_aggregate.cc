@@ -199,7 +199,9 @@ void StampChange(absl::Time now, hirs::store::v1::StoredCase* c) {
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c) {
   auto* ids = c->mutable_case_()->mutable_linked_case_ids();
   for (const std::string& id : case_ids) {
-    if (std::find(ids->begin(), ids->end(), id) == ids->end()) ids->Add(std::string(id));
+    if (id != c->case_().case_id() && std::find(ids->begin(), ids->end(), id) == ids->end()) {
+      ids->Add(std::string(id));
+    }
   }
   if (!ids->empty()) c->mutable_case_()->set_repeat_victim(true);
 }

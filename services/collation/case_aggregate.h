@@ -76,8 +76,8 @@ absl::StatusOr<hirs::store::v1::StoredCase> RebuildCaseFrom(const storage::Store
 // (or the previous updated_at, if `now` is earlier: it never goes back).
 void StampChange(absl::Time now, hirs::store::v1::StoredCase* c);
 
-// Links `c` to the same victim's earlier cases (no duplicates) and marks it
-// a repeat victim when it has any link.
+// Links `c` to the same victim's earlier cases (no duplicates, never to
+// itself) and marks it a repeat victim when it has any link.
 void LinkRepeatVictimCases(const std::vector<std::string>& case_ids, hirs::store::v1::StoredCase* c);
 
 }  // namespace hirs::collation

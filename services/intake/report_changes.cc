@@ -176,17 +176,6 @@ void AddVersion(const auth::Principal& caller, const std::string& reason, hirs::
   current = std::move(amended);
 }
 
-// Links `c` to the earlier cases of the amended report's victim but itself.
-// Links are only added: one an earlier version made stays (a person may
-// have acted on it).
-void LinkRepeatVictim(const std::vector<std::string>& linked_case_ids, StoredCase* c) {
-  std::vector<std::string> others;
-  for (const std::string& id : linked_case_ids) {
-    if (id != c->case_().case_id()) others.push_back(id);
-  }
-  collation::LinkRepeatVictimCases(others, c);
-}
-
 }  // namespace
 
 struct ReportChanges::Locked {
@@ -215,7 +204,8 @@ struct ReportChanges::Placement {
   hirs::v1::CollationExplanation explanation;
   bool review = false;
   // Earlier cases of the same victim (Decision::linked_case_ids): the
-  // report's case links to them, as at intake.
+  // report's case links to them, as at intake. Links are only added: one
+  // an earlier version made stays (a person may have acted on it).
   std::vector<std::string> linked_case_ids;
 };
 
@@ -449,7 +439,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::WriteAmendment(const auth::Princ
     ASSIGN_OR_RETURN(StoredCase left, CaseWithout(*store_, locked.case_before, others, a.now));
     StoredCase joined = *locked.other_case;
     collation::AddReportToCase(stored, a.now, &joined);
-    LinkRepeatVictim(placement.linked_case_ids, &joined);
+    collation::LinkRepeatVictimCases(placement.linked_case_ids, &joined);
     collation::DeleteMember(from, stored.report().reporting_centre(), id, &batch);
     collation::PutMember(to, stored.report().reporting_centre(), placement.explanation, &batch);
     records::PutCase(&locked.case_before, left, {{hirs::v1::CaseEvent::REPORT_AMENDED, {to}, {id}}}, a.now, &batch);
@@ -457,7 +447,7 @@ absl::StatusOr<hirs::v1::Report> ReportChanges::WriteAmendment(const auth::Princ
   } else {
     ASSIGN_OR_RETURN(StoredCase after,
                      collation::RebuildCaseFrom(*store_, locked.case_before, others, a.now, {stored}));
-    LinkRepeatVictim(placement.linked_case_ids, &after);
+    collation::LinkRepeatVictimCases(placement.linked_case_ids, &after);
     records::PutCase(&locked.case_before, after, {{hirs::v1::CaseEvent::REPORT_AMENDED, {}, {id}}}, a.now, &batch);
   }
   if (!a.request_key.empty()) {

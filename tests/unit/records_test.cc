@@ -168,5 +168,19 @@ TEST_F(CaseRecordsTest, ARebuiltCaseKeepsItsRetentionMarks) {
   EXPECT_EQ(rebuilt.case_().status(), hirs::v1::NON_CRIME_INCIDENT);
 }
 
+TEST_F(CaseRecordsTest, ACaseIsLinkedToTheSameVictimsOtherCasesOnceAndNeverToItself) {
+  // An amended report's decision may name its own case among the victim's
+  // cases: the case does not link to itself.
+  StoredCase c = collation::NewCase("case_a");
+  collation::LinkRepeatVictimCases({"case_a", "case_b", "case_b"}, &c);
+  ASSERT_EQ(c.case_().linked_case_ids_size(), 1);
+  EXPECT_EQ(c.case_().linked_case_ids(0), "case_b");
+  EXPECT_TRUE(c.case_().repeat_victim());
+  StoredCase alone = collation::NewCase("case_c");
+  collation::LinkRepeatVictimCases({"case_c"}, &alone);
+  EXPECT_EQ(alone.case_().linked_case_ids_size(), 0);
+  EXPECT_FALSE(alone.case_().repeat_victim());
+}
+
 }  // namespace
 }  // namespace hirs::records
