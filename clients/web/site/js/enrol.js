@@ -1,6 +1,6 @@
 // Setting up the second factor at a first sign-in: the authenticator's QR
 // code (and its key, to type instead), then a code from it to confirm.
-import { call, clearErrors, showCallErrors, signedIn } from '/static/js/page.js';
+import { call, clearErrors, showCallErrors, showWhenRead } from '/static/js/page.js';
 
 const form = document.getElementById('enrol-form');
 form.addEventListener('submit', async (event) => {
@@ -15,14 +15,10 @@ form.addEventListener('submit', async (event) => {
   location.assign(caller.ok && caller.body.mustChangePassword ? '/change-password' : '/');
 });
 
-await signedIn();
-const enrolment = await call('GET', '/v1/sessions:secondFactor');
-if (!enrolment.ok) {
-  showCallErrors(enrolment);
-} else {
+await showWhenRead('/v1/sessions:secondFactor', (enrolment) => {
   const qr = document.getElementById('enrol-qr');
-  qr.src = `data:image/svg+xml;base64,${btoa(enrolment.body.totpQrSvg)}`;
+  qr.src = `data:image/svg+xml;base64,${btoa(enrolment.totpQrSvg)}`;
   qr.hidden = false;
-  const secret = new URL(enrolment.body.totpUri).searchParams.get('secret') || '';
+  const secret = new URL(enrolment.totpUri).searchParams.get('secret') || '';
   document.getElementById('enrol-key').textContent = secret.replace(/(.{4})/g, '$1 ').trim();
-}
+});
